@@ -1,0 +1,237 @@
+"""The organisation: the org tree, advisors, who serves which client, and advisors' alerts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from crm.models import TimeStampedModel
+
+
+class OrgUnit(MP_Node):
+    """A node of the organisation: headquarters → branch company → branch (营业部) → team.
+
+    Materialized path (django-treebeard): a unit's whole subtree is one indexed
+    ``path LIKE 'prefix%'`` query, which is how managers' scopes are computed.
+    """
+
+    class Kind(models.TextChoices):
+        HEADQUARTERS = "headquarters", _("Headquarters")
+        BRANCH_COMPANY = "branch_company", _("Branch company")
+        BRANCH = "branch", _("Branch")
+        TEAM = "team", _("Team")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    city = models.CharField(_("city"), max_length=64, blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_units",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        indexes = [models.Index(fields=["kind", "code"], name="orgunit_kind_code")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Advisor(TimeStampedModel):
+    """A staff member's profile: which unit they sit in and what they are licensed for.
+
+    Their role (advisor, team lead, branch manager, compliance, ops) is their Django group;
+    their place in the tree is ``org_unit``.
+    """
+
+    class Category(models.TextChoices):
+        INVESTMENT_ADVISOR = "investment_advisor", _("Investment advisor")
+        CLIENT_MANAGER = "client_manager", _("Client manager")
+        BROKER = "broker", _("Broker")
+        STAFF = "staff", _("Staff (no client book)")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="advisor"
+    )
+    code = models.CharField(_("advisor code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="advisors"
+    )
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices)
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    licence_no = models.CharField(_("licence number"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("advisor")
+        verbose_name_plural = _("advisors")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["org_unit", "is_active"], name="advisor_unit_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Assignment(models.Model):
+    """Who serves a client (服务关系): primary (主办) or shared (协办), from when to when.
+
+    A transfer ends one assignment and starts another, so history is never lost. Exactly one
+    active primary per client is a database constraint; ``Client.primary_advisor`` is a
+    denormalised copy of it for fast queries.
+    """
+
+    class Role(models.TextChoices):
+        PRIMARY = "primary", _("Primary")
+        SHARED = "shared", _("Shared")
+
+    class Reason(models.TextChoices):
+        ACCOUNT_OPENING = "account_opening", _("Account opening")
+        TRANSFER = "transfer", _("Transfer")
+        ADVISOR_LEFT = "advisor_left", _("Advisor left")
+        REBALANCE = "rebalance", _("Book rebalancing")
+        CLIENT_REQUEST = "client_request", _("Client request")
+        IMPORT = "import", _("Imported")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    advisor = models.ForeignKey(
+        Advisor, verbose_name=_("advisor"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.PRIMARY)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices, default=Reason.OTHER)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["client", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(role="primary", ended_on__isnull=True),
+                name="one_active_primary_per_client",
+                violation_error_message=_("This client already has an active primary advisor."),
+            ),
+            models.UniqueConstraint(
+                fields=["client", "advisor"],
+                condition=Q(ended_on__isnull=True),
+                name="one_active_assignment_per_client_advisor",
+                violation_error_message=_("This advisor already serves this client."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="assignment_ends_after_start",
+                violation_error_message=_("An assignment cannot end before it starts."),
+            ),
+        ]
+        indexes = [
+            # An advisor's active book: the hot path of every advisor's scoped query.
+            models.Index(
+                fields=["advisor", "client"], condition=Q(ended_on__isnull=True), name="assignment_active_book"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} ↔ {self.advisor_id} ({self.role})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
+
+
+class Alert(TimeStampedModel):
+    """An advisor's work item (预警提醒): a client to call and why.
+
+    ``dedupe_key`` is unique: the same condition on the same day never makes two alerts, so
+    the nightly run can be re-run safely.
+    """
+
+    class Kind(models.TextChoices):
+        CHURN_RISK = "churn_risk", _("Churn risk")
+        MATURITY = "maturity", _("Product maturity")
+        RISK_PROFILE_EXPIRING = "risk_profile_expiring", _("Risk profile expiring")
+        SUITABILITY_DRIFT = "suitability_drift", _("Suitability drift")
+        LARGE_OUTFLOW = "large_outflow", _("Large outflow")
+        DORMANT = "dormant", _("Dormant client")
+        TIER_CHANGE = "tier_change", _("Tier change")
+        CONTACT_DUE = "contact_due", _("Contact due")
+        BIRTHDAY = "birthday", _("Birthday")
+        TICKET_SLA = "ticket_sla", _("Ticket SLA")
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("Info")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        DISMISSED = "dismissed", _("Dismissed")
+        SNOOZED = "snoozed", _("Snoozed")
+
+    advisor = models.ForeignKey(Advisor, verbose_name=_("advisor"), on_delete=models.PROTECT, related_name="alerts")
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.INFO)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    title = models.CharField(_("title"), max_length=200)
+    reason = models.TextField(_("reason"), blank=True)
+    due_on = models.DateField(_("due on"))
+    snoozed_until = models.DateField(_("snoozed until"), null=True, blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    close_note = models.CharField(_("closing note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["due_on", "-severity"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="snoozed") | Q(snoozed_until__isnull=False),
+                name="alert_snoozed_has_date",
+                violation_error_message=_("A snoozed alert needs a date to wake up."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["advisor", "status", "due_on"], name="alert_advisor_status_due"),
+            models.Index(fields=["client", "status"], name="alert_client_status"),
+            models.Index(fields=["kind", "status", "due_on"], name="alert_kind_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"

@@ -1,0 +1,582 @@
+"""Clients and everything the trading system tells us about them: accounts, positions, cash,
+transactions, flows, daily asset snapshots; plus what advisors record (interactions) and what
+the nightly run derives (tier, lifecycle stage, behaviour segment, churn score).
+
+The fact tables (positions, balances, transactions, cash flows, snapshots) are the large ones —
+tens of millions of rows — so they carry no per-row timestamps (the import batch records where
+each load came from), use narrow types, and are indexed for the nightly run's reads by date and
+the client page's reads by client.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from crm.choices import ContactChannel, RiskTolerance, Tier
+from crm.models import TimeStampedModel
+from crm.pii import EncryptedCharField, EncryptedTextField
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+QUANTITY = {"max_digits": 20, "decimal_places": 4}
+PRICE = {"max_digits": 18, "decimal_places": 4}
+
+
+class Client(TimeStampedModel):
+    """A client of the brokerage (客户): a person or an institution.
+
+    ID number, phone, email and address are encrypted at rest; ``*_hash`` columns hold keyed
+    hashes of the normalised values so exact-match search works without decrypting.
+    """
+
+    class ClientType(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        INSTITUTION = "institution", _("Institution")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class IdType(models.TextChoices):
+        ID_CARD = "id_card", _("Resident ID card")
+        PASSPORT = "passport", _("Passport")
+        HK_MACAU_PERMIT = "hk_macau_permit", _("Mainland travel permit (HK/Macau)")
+        TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit (Taiwan)")
+        FOREIGN_PERMANENT_RESIDENT = "foreign_pr", _("Foreign permanent resident ID")
+        BUSINESS_LICENCE = "business_licence", _("Business licence (USCC)")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        FROZEN = "frozen", _("Frozen")
+        CLOSED = "closed", _("Closed")
+
+    class IncomeBand(models.TextChoices):
+        UNDER_100K = "lt_100k", _("Under 100,000")
+        FROM_100K = "100k_300k", _("100,000–300,000")
+        FROM_300K = "300k_500k", _("300,000–500,000")
+        FROM_500K = "500k_1m", _("500,000–1,000,000")
+        OVER_1M = "gt_1m", _("Over 1,000,000")
+
+    class Objective(models.TextChoices):
+        PRESERVATION = "preservation", _("Capital preservation")
+        INCOME = "income", _("Steady income")
+        BALANCED = "balanced", _("Balanced growth")
+        GROWTH = "growth", _("Growth")
+        SPECULATION = "speculation", _("Speculation")
+
+    class LifecycleStage(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        NEW = "new", _("New")
+        GROWING = "growing", _("Growing")
+        MATURE = "mature", _("Mature")
+        DORMANT = "dormant", _("Dormant")
+        CHURNED = "churned", _("Churned")
+
+    class BehaviorSegment(models.TextChoices):
+        ACTIVE_TRADER = "active_trader", _("Active trader")
+        LONG_TERM = "long_term", _("Long-term investor")
+        OPPORTUNISTIC = "opportunistic", _("Opportunistic")
+        INACTIVE = "inactive", _("Inactive")
+
+    client_no = models.CharField(_("client number"), max_length=32, unique=True)
+    client_type = models.CharField(
+        _("client type"), max_length=12, choices=ClientType.choices, default=ClientType.INDIVIDUAL
+    )
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.ID_CARD)
+    id_number = EncryptedCharField(_("ID number"), max_length=64, blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = EncryptedCharField(_("phone"), max_length=32, blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email = EncryptedCharField(_("email"), max_length=254, blank=True)
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    address = EncryptedTextField(_("address"), blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    income_band = models.CharField(_("annual income"), max_length=12, choices=IncomeBand.choices, blank=True)
+    financial_assets = models.DecimalField(_("declared financial assets"), null=True, blank=True, **MONEY)
+    investment_experience_years = models.PositiveSmallIntegerField(
+        _("investment experience (years)"), null=True, blank=True
+    )
+    objective = models.CharField(_("investment objective"), max_length=16, choices=Objective.choices, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=ContactChannel.choices, blank=True
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    branch = models.ForeignKey(
+        "advisors.OrgUnit", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="clients"
+    )
+    primary_advisor = models.ForeignKey(
+        "advisors.Advisor",
+        verbose_name=_("primary advisor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="primary_clients",
+        help_text=_("Copy of the active primary assignment, kept for fast queries."),
+    )
+
+    # Derived by the nightly run; never typed in.
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, default=Tier.MASS)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=10, choices=LifecycleStage.choices, default=LifecycleStage.PROSPECT
+    )
+    behavior_segment = models.CharField(
+        _("behaviour segment"), max_length=16, choices=BehaviorSegment.choices, default=BehaviorSegment.INACTIVE
+    )
+    churn_score = models.FloatField(_("churn score"), null=True, blank=True)
+    risk_level = models.CharField(_("risk tolerance"), max_length=2, choices=RiskTolerance.choices, blank=True)
+    total_assets = models.DecimalField(_("total assets"), default=0, **MONEY)
+    assets_as_of = models.DateField(_("assets as of"), null=True, blank=True)
+    segmented_on = models.DateField(_("segmented on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["client_no"]
+        permissions = [("view_pii", _("Can reveal clients' personal data"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(churn_score__isnull=True) | Q(churn_score__gte=0, churn_score__lte=1),
+                name="client_churn_score_0_1",
+                violation_error_message=_("The churn score lies between 0 and 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(total_assets__gte=0),
+                name="client_total_assets_not_negative",
+                violation_error_message=_("Total assets cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(opened_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
+                name="client_closed_after_opened",
+                violation_error_message=_("A client cannot be closed before being opened."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "status"], name="client_branch_status"),
+            models.Index(fields=["primary_advisor", "status"], name="client_advisor_status"),
+            models.Index(fields=["tier", "lifecycle_stage"], name="client_tier_stage"),
+            models.Index(fields=["behavior_segment"], name="client_behavior"),
+            models.Index(fields=["-churn_score"], name="client_churn_desc"),
+            models.Index(fields=["risk_level"], name="client_risk_level"),
+            models.Index(fields=["-total_assets"], name="client_assets_desc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_no})"
+
+    def save(self, *args, **kwargs):
+        # The hashes are a function of the values: keep them in step on every ORM save.
+        # (Bulk loads compute them with the same helpers.)
+        self.refresh_pii_hashes()
+        super().save(*args, **kwargs)
+
+    def refresh_pii_hashes(self) -> None:
+        from crm.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
+
+        self.id_number_hash = pii_hash(normalize_id_number(self.id_number))
+        self.phone_hash = pii_hash(normalize_phone(self.phone))
+        self.email_hash = pii_hash(normalize_email(self.email))
+
+
+class ClientUserObjectPermission(UserObjectPermissionBase):
+    """Per-client permissions granted to a user (sharing), with a direct foreign key so that
+    guardian's lookups join on an indexed integer instead of a generic text object id."""
+
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("client permission of a user")
+        verbose_name_plural = _("client permissions of users")
+
+
+class ClientGroupObjectPermission(GroupObjectPermissionBase):
+    """Per-client permissions granted to a group, with a direct foreign key."""
+
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("client permission of a group")
+        verbose_name_plural = _("client permissions of groups")
+
+
+class Relationship(TimeStampedModel):
+    """A client's tie to another client (family) or to an outside contact (trusted contact)."""
+
+    class Kind(models.TextChoices):
+        SPOUSE = "spouse", _("Spouse")
+        PARENT = "parent", _("Parent")
+        CHILD = "child", _("Child")
+        SIBLING = "sibling", _("Sibling")
+        TRUSTED_CONTACT = "trusted_contact", _("Trusted contact")
+        KEY_INFLUENCER = "key_influencer", _("Key influencer")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="relationships")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    related_client = models.ForeignKey(
+        Client,
+        verbose_name=_("related client"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="related_to",
+    )
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=32, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("relationship")
+        verbose_name_plural = _("relationships")
+        ordering = ["client", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(related_client__isnull=False) | ~Q(contact_name=""),
+                name="relationship_has_counterpart",
+                violation_error_message=_("Name either a related client or a contact."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(related_client=F("client")),
+                name="relationship_not_self",
+                violation_error_message=_("A client cannot be related to themselves."),
+            ),
+            models.UniqueConstraint(
+                fields=["client", "related_client", "kind"],
+                condition=Q(related_client__isnull=False),
+                name="relationship_unique_pair",
+                violation_error_message=_("This relationship is already recorded."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        other = self.related_client_id and str(self.related_client) or self.contact_name
+        return f"{self.client} — {self.get_kind_display()}: {other}"
+
+
+class Account(TimeStampedModel):
+    """A trading account (cash, margin, fund or wealth) in the trading system."""
+
+    class AccountType(models.TextChoices):
+        CASH = "cash", _("Cash (securities)")
+        MARGIN = "margin", _("Margin")
+        FUND = "fund", _("Fund")
+        WEALTH = "wealth", _("Wealth management")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        FROZEN = "frozen", _("Frozen")
+        CLOSED = "closed", _("Closed")
+
+    account_no = models.CharField(_("account number"), max_length=32, unique=True)
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="accounts")
+    account_type = models.CharField(_("account type"), max_length=8, choices=AccountType.choices)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["account_no"]
+
+    def __str__(self) -> str:
+        return self.account_no
+
+
+class Position(models.Model):
+    """What an account holds of a product at the end of a day. A day's file replaces that day."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="positions")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="positions",
+        help_text=_("The account's client, copied so per-client reads need no join."),
+    )
+    product = models.ForeignKey(
+        "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="positions"
+    )
+    as_of = models.DateField(_("as of"))
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    market_value = models.DecimalField(_("market value"), **MONEY)
+    cost = models.DecimalField(_("cost"), **MONEY)
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["-as_of", "account"]
+        constraints = [
+            models.UniqueConstraint(fields=["as_of", "account", "product"], name="position_unique_day_account_product"),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-as_of"], name="position_client_asof"),
+            models.Index(fields=["product", "as_of"], name="position_product_asof"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.product_id} {self.as_of}"
+
+
+class CashBalance(models.Model):
+    """An account's cash at the end of a day."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="balances")
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="balances")
+    as_of = models.DateField(_("as of"))
+    cash = models.DecimalField(_("cash"), **MONEY)
+
+    class Meta:
+        verbose_name = _("cash balance")
+        verbose_name_plural = _("cash balances")
+        ordering = ["-as_of", "account"]
+        constraints = [models.UniqueConstraint(fields=["as_of", "account"], name="balance_unique_day_account")]
+        indexes = [models.Index(fields=["client", "-as_of"], name="balance_client_asof")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.as_of}: {self.cash}"
+
+
+class Transaction(models.Model):
+    """A trade or a fund operation from the trading system, keyed by its ``trade_id``."""
+
+    class Side(models.TextChoices):
+        BUY = "buy", _("Buy")
+        SELL = "sell", _("Sell")
+        SUBSCRIBE = "subscribe", _("Subscribe")
+        REDEEM = "redeem", _("Redeem")
+        DIVIDEND = "dividend", _("Dividend")
+
+    class Channel(models.TextChoices):
+        APP = "app", _("Mobile app")
+        WEB = "web", _("Web")
+        COUNTER = "counter", _("Branch counter")
+        PHONE = "phone", _("Phone")
+        ADVISOR = "advisor", _("Through advisor")
+        OTHER = "other", _("Other")
+
+    trade_id = models.CharField(_("trade ID"), max_length=40, unique=True)
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="transactions"
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="transactions",
+        help_text=_("The account's client, copied so per-client aggregates need no join."),
+    )
+    product = models.ForeignKey(
+        "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="transactions"
+    )
+    trade_date = models.DateField(_("trade date"))
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    price = models.DecimalField(_("price"), **PRICE)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    commission = models.DecimalField(_("commission"), max_digits=14, decimal_places=2, default=0)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.APP)
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-trade_date", "trade_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission__gte=0),
+                name="transaction_commission_not_negative",
+                violation_error_message=_("Commission cannot be negative."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-trade_date"], name="txn_client_date"),
+            models.Index(fields=["trade_date"], name="txn_date"),
+            models.Index(fields=["product", "trade_date"], name="txn_product_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.trade_id
+
+
+class CashFlow(models.Model):
+    """Money moved into or out of an account (bank transfers), keyed by ``flow_id``."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Inflow")
+        OUT = "out", _("Outflow")
+
+    flow_id = models.CharField(_("flow ID"), max_length=40, unique=True)
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="cash_flows")
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="cash_flows")
+    flow_date = models.DateField(_("flow date"))
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("cash flow")
+        verbose_name_plural = _("cash flows")
+        ordering = ["-flow_date", "flow_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="cashflow_amount_positive",
+                violation_error_message=_("A cash flow's amount is positive; the direction says which way."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-flow_date"], name="cashflow_client_date"),
+            models.Index(fields=["flow_date"], name="cashflow_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.flow_id
+
+
+class AssetSnapshot(models.Model):
+    """A client's assets at the end of a day, summed over accounts; feeds trends, tiers and
+    reports without touching positions again."""
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="snapshots")
+    as_of = models.DateField(_("as of"))
+    total_assets = models.DecimalField(_("total assets"), **MONEY)
+    cash = models.DecimalField(_("cash"), **MONEY)
+    securities = models.DecimalField(_("securities"), **MONEY)
+    net_inflow = models.DecimalField(_("net inflow that day"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("asset snapshot")
+        verbose_name_plural = _("asset snapshots")
+        ordering = ["-as_of", "client"]
+        constraints = [models.UniqueConstraint(fields=["client", "as_of"], name="snapshot_unique_client_day")]
+        indexes = [models.Index(fields=["as_of"], name="snapshot_asof")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.as_of}: {self.total_assets}"
+
+
+class SegmentChange(models.Model):
+    """History of a client's tier and lifecycle stage: one row per change, written by the
+    nightly run (reports' migration matrices read it)."""
+
+    class Dimension(models.TextChoices):
+        TIER = "tier", _("Tier")
+        LIFECYCLE_STAGE = "lifecycle_stage", _("Lifecycle stage")
+        BEHAVIOR_SEGMENT = "behavior_segment", _("Behaviour segment")
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="segment_changes"
+    )
+    as_of = models.DateField(_("as of"))
+    dimension = models.CharField(_("dimension"), max_length=16, choices=Dimension.choices)
+    old_value = models.CharField(_("from"), max_length=16, blank=True)
+    new_value = models.CharField(_("to"), max_length=16)
+
+    class Meta:
+        verbose_name = _("segment change")
+        verbose_name_plural = _("segment changes")
+        ordering = ["-as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "as_of", "dimension"], name="segment_change_unique_day"),
+        ]
+        indexes = [models.Index(fields=["as_of", "dimension"], name="segment_change_day_dim")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.dimension}: {self.old_value} → {self.new_value}"
+
+
+class TierPolicy(models.Model):
+    """Per tier: where it starts (20-day average assets, lower bound inclusive) and how often an
+    advisor must contact such a client (服务频次要求). Edited by operations in admin."""
+
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, unique=True)
+    min_assets = models.DecimalField(_("from assets (inclusive)"), **MONEY)
+    contact_every_days = models.PositiveSmallIntegerField(_("contact at least every (days)"))
+
+    class Meta:
+        verbose_name = _("tier policy")
+        verbose_name_plural = _("tier policies")
+        ordering = ["min_assets"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_assets__gte=0),
+                name="tier_policy_min_not_negative",
+                violation_error_message=_("A tier's lower bound cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(contact_every_days__gte=1),
+                name="tier_policy_contact_positive",
+                violation_error_message=_("Contact frequency is at least one day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} ≥ {self.min_assets}"
+
+
+class Interaction(TimeStampedModel):
+    """A contact with a client (服务记录): a call, meeting, visit, message. It records the
+    products discussed and the client's risk level at that moment, so the record stands on its
+    own in a later review."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NO_ANSWER = "no_answer", _("No answer")
+        FOLLOW_UP = "follow_up", _("Follow-up needed")
+        INTERESTED = "interested", _("Interested")
+        NOT_INTERESTED = "not_interested", _("Not interested")
+        COMPLAINT = "complaint", _("Complaint raised")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="interactions")
+    advisor = models.ForeignKey(
+        "advisors.Advisor", verbose_name=_("advisor"), on_delete=models.PROTECT, related_name="interactions"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=ContactChannel.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    summary = models.TextField(_("summary"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.REACHED)
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    follow_up_done = models.BooleanField(_("follow-up done"), default=False)
+    client_risk_level = models.CharField(
+        _("client's risk level then"), max_length=2, choices=RiskTolerance.choices, blank=True
+    )
+    products_discussed = models.ManyToManyField(
+        "products.Product", verbose_name=_("products discussed"), blank=True, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("campaign"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    alert = models.ForeignKey(
+        "advisors.Alert", verbose_name=_("alert"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["client", "-occurred_at"], name="interaction_client_when"),
+            models.Index(
+                fields=["advisor", "next_follow_up_on"],
+                condition=Q(follow_up_done=False, next_follow_up_on__isnull=False),
+                name="interaction_followups_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"

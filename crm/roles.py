@@ -1,0 +1,179 @@
+"""The five roles (Django groups) and the model permissions each holds.
+
+Model permissions say what a role may do to a kind of record at all; *which* records (whose
+clients) is decided separately by the access layer. Operations staff reach the Django admin
+(their users are ``is_staff``); everyone else works in the workbench and the API.
+
+``sync_roles`` is idempotent and sets each group's permissions to exactly this table. It runs
+from a data migration; when this table changes, add a migration that calls it again.
+"""
+
+from __future__ import annotations
+
+ADVISOR = "advisor"
+TEAM_LEAD = "team_lead"
+BRANCH_MANAGER = "branch_manager"
+COMPLIANCE = "compliance"
+OPS = "ops"
+ROLE_NAMES = (ADVISOR, TEAM_LEAD, BRANCH_MANAGER, COMPLIANCE, OPS)
+
+# Records coming from the trading system: people read them, only imports write them.
+_TRADING_FACTS = [
+    "clients.account",
+    "clients.position",
+    "clients.cashbalance",
+    "clients.transaction",
+    "clients.cashflow",
+    "clients.assetsnapshot",
+    "clients.segmentchange",
+]
+_REFERENCE = [
+    "products.product",
+    "advisors.orgunit",
+    "advisors.advisor",
+    "clients.tierpolicy",
+    "tickets.ticketkind",
+    "tickets.slapolicy",
+    "suitability.questionnaire",
+    "suitability.question",
+    "suitability.choice",
+    "suitability.scoreband",
+    "crm.tradingholiday",
+]
+
+
+def _view(models: list[str]) -> list[str]:
+    return [f"{m.split('.')[0]}.view_{m.split('.')[1]}" for m in models]
+
+
+def _crud(model: str, actions: str = "view add change delete") -> list[str]:
+    app, name = model.split(".")
+    return [f"{app}.{action}_{name}" for action in actions.split()]
+
+
+_ADVISOR_PERMS = [
+    *_crud("clients.client", "view add change"),
+    *_crud("clients.relationship", "view add change delete"),
+    *_crud("clients.interaction", "view add change"),
+    *_view(_TRADING_FACTS),
+    *_view(_REFERENCE),
+    "advisors.view_assignment",
+    *_crud("advisors.alert", "view change"),
+    *_crud("suitability.riskassessment", "view add"),
+    *_crud("suitability.investorclassification", "view add"),
+    *_crud("suitability.suitabilitycheck", "view add"),
+    *_crud("suitability.suitabilitystep", "view add"),
+    *_crud("tickets.ticket", "view add change"),
+    *_crud("tickets.ticketevent", "view add"),
+    *_crud("tickets.ticketattachment", "view add"),
+    *_crud("campaigns.segment", "view add change delete"),
+    "campaigns.view_campaign",
+    *_crud("campaigns.campaigntarget", "view change"),
+]
+
+_TEAM_LEAD_PERMS = [
+    *_ADVISOR_PERMS,
+    "advisors.add_assignment",  # share a client inside the team
+    "advisors.change_assignment",
+    *_crud("campaigns.campaign", "view add change"),
+    *_crud("campaigns.campaigntarget", "view add change"),
+]
+
+_BRANCH_MANAGER_PERMS = [
+    *_TEAM_LEAD_PERMS,
+    "clients.view_pii",
+    "suitability.change_investorclassification",  # approve professional-C applications
+]
+
+_COMPLIANCE_PERMS = [
+    "clients.view_client",
+    "clients.view_pii",
+    "clients.view_relationship",
+    "clients.view_interaction",
+    *_view(_TRADING_FACTS),
+    *_view(_REFERENCE),
+    "advisors.view_assignment",
+    "advisors.view_alert",
+    "suitability.view_riskassessment",
+    "suitability.view_investorclassification",
+    "suitability.view_suitabilitycheck",
+    "suitability.view_suitabilitystep",
+    "tickets.view_ticket",
+    "tickets.view_ticketevent",
+    "tickets.view_ticketattachment",
+    "campaigns.view_segment",
+    "campaigns.view_campaign",
+    "campaigns.view_campaigntarget",
+    "crm.view_importbatch",
+    "auditlog.view_logentry",
+]
+
+_OPS_PERMS = [
+    # Master data and configuration: full control.
+    *[p for m in _REFERENCE for p in _crud(m)],
+    *_crud("clients.client", "view add change"),
+    *_crud("clients.relationship"),
+    *_crud("clients.account", "view add change"),
+    *_view(_TRADING_FACTS[1:]),
+    *_crud("advisors.assignment", "view add change"),
+    *_crud("advisors.alert", "view change"),
+    "clients.view_interaction",
+    "suitability.view_riskassessment",
+    "suitability.view_investorclassification",
+    "suitability.view_suitabilitycheck",
+    "suitability.view_suitabilitystep",
+    *_crud("tickets.ticket", "view change"),
+    "tickets.view_ticketevent",
+    "tickets.view_ticketattachment",
+    *_crud("campaigns.segment"),
+    *_crud("campaigns.campaign"),
+    *_crud("campaigns.campaigntarget"),
+    # Users, roles, schedules and the import trail.
+    *_crud("auth.user", "view add change"),
+    "auth.view_group",
+    *_crud("django_celery_beat.periodictask"),
+    *_crud("django_celery_beat.crontabschedule"),
+    *_crud("django_celery_beat.intervalschedule"),
+    *_crud("django_celery_beat.clockedschedule"),
+    *_crud("django_celery_beat.solarschedule"),
+    "crm.view_importbatch",
+    "auditlog.view_logentry",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    ADVISOR: _ADVISOR_PERMS,
+    TEAM_LEAD: _TEAM_LEAD_PERMS,
+    BRANCH_MANAGER: _BRANCH_MANAGER_PERMS,
+    COMPLIANCE: _COMPLIANCE_PERMS,
+    OPS: _OPS_PERMS,
+}
+
+
+def sync_roles(apps=None) -> None:
+    """Create the five groups and set each one's permissions to exactly ROLE_PERMISSIONS.
+
+    ``apps`` is the migration's app registry (or None for the live one). Permissions are
+    normally created after migrations; we create them first so a fresh database gets complete
+    groups in the same ``migrate``.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    registry = apps or global_apps
+    for app_config in global_apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0, apps=registry)
+        create_permissions(app_config, verbosity=0, apps=registry)
+
+    Group = registry.get_model("auth", "Group")
+    Permission = registry.get_model("auth", "Permission")
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = []
+        for dotted in sorted(set(wanted)):
+            app_label, codename = dotted.split(".", 1)
+            try:
+                perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            except Permission.DoesNotExist as exc:
+                raise LookupError(f"role {role}: permission {dotted} does not exist") from exc
+        group.permissions.set(perms)

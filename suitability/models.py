@@ -1,0 +1,328 @@
+"""Suitability (适当性): risk questionnaires, assessments, investor classification and the
+append-only record of every check, kept for 20 years (CSRC order 130, art. 32).
+
+Questionnaires are versioned data — questions, choices and score bands are edited in admin, a
+new version rather than an edit once one has been answered.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.choices import Horizon, InvestorType, ProductRisk, RiskTolerance
+from crm.models import AppendOnlyModel, TimeStampedModel
+
+RETENTION_YEARS = 20
+
+
+def retention_date(start: datetime.date) -> datetime.date:
+    """The day until which a suitability record must be kept: start + 20 years (29 Feb → 28 Feb)."""
+    try:
+        return start.replace(year=start.year + RETENTION_YEARS)
+    except ValueError:
+        return start.replace(year=start.year + RETENTION_YEARS, day=28)
+
+
+class Questionnaire(TimeStampedModel):
+    """A version of a risk tolerance questionnaire (风险承受能力测评问卷)."""
+
+    class Audience(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individuals")
+        INSTITUTION = "institution", _("Institutions")
+
+    code = models.CharField(_("code"), max_length=32)
+    version = models.PositiveSmallIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    audience = models.CharField(_("for"), max_length=12, choices=Audience.choices, default=Audience.INDIVIDUAL)
+    is_active = models.BooleanField(_("in use"), default=False)
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="questionnaire_unique_version"),
+            models.UniqueConstraint(
+                fields=["audience"],
+                condition=Q(is_active=True),
+                name="questionnaire_one_active_per_audience",
+                violation_error_message=_("Only one questionnaire version can be in use per audience."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class Question(models.Model):
+    class Category(models.TextChoices):
+        GATEKEEPER = "gatekeeper", _("Gatekeeper")
+        FINANCES = "finances", _("Financial situation")
+        KNOWLEDGE = "knowledge", _("Knowledge")
+        EXPERIENCE = "experience", _("Experience")
+        OBJECTIVE = "objective", _("Objective")
+        HORIZON = "horizon", _("Horizon")
+        VARIETY = "variety", _("Varieties")
+        LOSS_TOLERANCE = "loss_tolerance", _("Loss tolerance")
+        AGE = "age", _("Age")
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="questions"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    text = models.TextField(_("question"))
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    multiple = models.BooleanField(_("several answers allowed"), default=False)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["questionnaire", "number"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "number"], name="question_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text[:60]}"
+
+
+class Choice(models.Model):
+    """An answer to a question: its score, and what choosing it declares."""
+
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="choices")
+    label = models.CharField(_("label"), max_length=4)
+    text = models.CharField(_("answer"), max_length=300)
+    score = models.SmallIntegerField(_("score"), default=0)
+    marks_lowest_category = models.BooleanField(
+        _("puts the investor in the lowest category"), default=False,
+        help_text=_("Gatekeeper answers: no full civil capacity, or unwilling to bear any loss."),
+    )
+    declares_horizon = models.CharField(_("declares horizon"), max_length=8, choices=Horizon.choices, blank=True)
+    declares_variety = models.CharField(_("declares variety"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["question", "label"]
+        constraints = [models.UniqueConstraint(fields=["question", "label"], name="choice_unique_label")]
+
+    def __str__(self) -> str:
+        return f"{self.label}. {self.text}"
+
+
+class ScoreBand(models.Model):
+    """Which total scores give which level; both edges inclusive (e.g. C2 = 20–36)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="bands"
+    )
+    risk_level = models.CharField(_("risk tolerance"), max_length=2, choices=RiskTolerance.choices)
+    min_score = models.SmallIntegerField(_("from score"))
+    max_score = models.SmallIntegerField(_("to score"))
+
+    class Meta:
+        verbose_name = _("score band")
+        verbose_name_plural = _("score bands")
+        ordering = ["questionnaire", "min_score"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "risk_level"], name="band_unique_level"),
+            models.CheckConstraint(
+                condition=Q(max_score__gte=F("min_score")),
+                name="band_max_not_below_min",
+                violation_error_message=_("A band's upper score cannot be below its lower score."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.risk_level}: {self.min_score}–{self.max_score}"
+
+
+class RiskAssessment(AppendOnlyModel):
+    """A client's risk tolerance as assessed at one moment (风险测评). Never edited: a new
+    assessment supersedes it; the current one is the latest by ``assessed_at``."""
+
+    class Source(models.TextChoices):
+        WORKBENCH = "workbench", _("Workbench")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+        COUNTER = "counter", _("Branch counter")
+
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True, help_text=_("{question number: [labels]}"))
+    score = models.SmallIntegerField(_("score"))
+    risk_level = models.CharField(_("risk tolerance"), max_length=2, choices=RiskTolerance.choices)
+    lowest_category = models.BooleanField(_("lowest category"), default=False)
+    investor_type = models.CharField(
+        _("investor type"), max_length=16, choices=InvestorType.choices, default=InvestorType.ORDINARY
+    )
+    horizon = models.CharField(_("declared horizon"), max_length=8, choices=Horizon.choices)
+    varieties = models.JSONField(_("declared varieties"), default=list, blank=True)
+    assessed_at = models.DateTimeField(_("assessed at"))
+    valid_until = models.DateField(_("valid until"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WORKBENCH)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assessed by"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    retain_until = models.DateField(_("retain until"))
+
+    class Meta:
+        verbose_name = _("risk assessment")
+        verbose_name_plural = _("risk assessments")
+        ordering = ["-assessed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "assessed_at"], name="assessment_unique_client_time"),
+            models.CheckConstraint(
+                condition=~Q(lowest_category=True) | Q(risk_level="C1"),
+                name="assessment_lowest_is_c1",
+                violation_error_message=_("The lowest category lies inside C1."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-assessed_at"], name="assessment_client_latest"),
+            models.Index(fields=["valid_until"], name="assessment_valid_until"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.risk_level} {self.assessed_at:%Y-%m-%d}"
+
+
+class InvestorClassification(AppendOnlyModel):
+    """A decision on a client's investor class (普通 / 专业投资者 A, B, C), with its evidence and
+    who decided. A change is a new record; the latest decided one is in force."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        REVOKED = "revoked", _("Revoked")
+
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="classifications"
+    )
+    investor_type = models.CharField(_("investor type"), max_length=16, choices=InvestorType.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    treat_as_ordinary = models.BooleanField(
+        _("asked to be treated as ordinary"), default=False,
+        help_text=_("A professional B investor may ask to be treated as ordinary; class A may not."),
+    )
+    evidence = models.TextField(_("evidence"), blank=True)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    retain_until = models.DateField(_("retain until"))
+
+    class Meta:
+        verbose_name = _("investor classification")
+        verbose_name_plural = _("investor classifications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(investor_type="professional_a", treat_as_ordinary=True),
+                name="classification_a_cannot_opt_down",
+                violation_error_message=_("A professional A investor cannot ask to be treated as ordinary."),
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "-created_at"], name="classification_client_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.investor_type} ({self.status})"
+
+
+class SuitabilityCheck(AppendOnlyModel):
+    """One suitability decision for a client and a product, with both levels and the reasons
+    as they stood at that moment (a regulator reads this, not today's data)."""
+
+    class Outcome(models.TextChoices):
+        MATCH = "match", _("Match")
+        MISMATCH_CONFIRMABLE = "mismatch_confirmable", _("Mismatch (needs confirmation)")
+        PROHIBITED = "prohibited", _("Prohibited")
+
+    class InitiatedBy(models.TextChoices):
+        CLIENT = "client", _("Client")
+        ADVISOR = "advisor", _("Advisor")
+
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="suitability_checks"
+    )
+    product = models.ForeignKey(
+        "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="suitability_checks"
+    )
+    advisor = models.ForeignKey(
+        "advisors.Advisor", verbose_name=_("advisor"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="suitability_checks",
+    )
+    assessment = models.ForeignKey(
+        RiskAssessment, verbose_name=_("assessment used"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    initiated_by = models.CharField(_("initiated by"), max_length=8, choices=InitiatedBy.choices)
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True, help_text=_("[{code, message}]"))
+    requires = models.JSONField(_("steps required"), default=list, blank=True)
+    client_level = models.CharField(_("client level"), max_length=2, choices=RiskTolerance.choices, blank=True)
+    client_lowest_category = models.BooleanField(_("client in lowest category"), default=False)
+    investor_type = models.CharField(_("investor type"), max_length=16, choices=InvestorType.choices)
+    product_level = models.CharField(_("product level"), max_length=2, choices=ProductRisk.choices)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    retain_until = models.DateField(_("retain until"))
+
+    class Meta:
+        verbose_name = _("suitability check")
+        verbose_name_plural = _("suitability checks")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="check_client_latest"),
+            models.Index(fields=["advisor", "outcome", "created_at"], name="check_advisor_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} × {self.product_id}: {self.outcome}"
+
+
+class SuitabilityStep(AppendOnlyModel):
+    """A step owed after a check, done: the special risk warning given, the client's
+    confirmation (投资者确认书), the audio/video recording (双录, with its reference), the
+    consideration period, the callback (回访)."""
+
+    class Kind(models.TextChoices):
+        SPECIAL_WARNING = "special_warning", _("Special risk warning given")
+        CLIENT_CONFIRMATION = "client_confirmation", _("Client confirmation")
+        DUAL_RECORDING = "dual_recording", _("Audio/video recording")
+        CONSIDERATION_PERIOD = "consideration_period", _("Consideration period observed")
+        CALLBACK = "callback", _("Callback")
+
+    check_record = models.ForeignKey(
+        SuitabilityCheck, verbose_name=_("check"), on_delete=models.PROTECT, related_name="steps"
+    )
+    kind = models.CharField(_("step"), max_length=24, choices=Kind.choices)
+    done_at = models.DateTimeField(_("done at"))
+    reference = models.CharField(_("reference"), max_length=200, blank=True, help_text=_("e.g. the recording's ID"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    retain_until = models.DateField(_("retain until"))
+
+    class Meta:
+        verbose_name = _("suitability step")
+        verbose_name_plural = _("suitability steps")
+        ordering = ["check_record", "done_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["check_record", "kind"], name="suitability_step_once_per_check"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_record_id}: {self.kind}"
