@@ -248,3 +248,7 @@ CRM_DEMO_PASSWORD = env_str("CRM_DEMO_PASSWORD", "demo-pass-2026")
 
 # Labels reused in the admin site header.
 CRM_SITE_TITLE = _("Broker CRM")
+
+# Suitability: how long a risk assessment stays valid when the source gives no date
+# (calendar months, month end clamped: assessed 29 Feb → valid through 28 Feb).
+SUITABILITY_ASSESSMENT_VALID_MONTHS = env_int("SUITABILITY_ASSESSMENT_VALID_MONTHS", 24)

@@ -1,0 +1,51 @@
+"""Shared fixtures. Services: tests marked ``services`` need Redis; they are skipped when
+REDIS_URL is unset, and under REQUIRE_SERVICES=1 (CI) a missing service fails instead."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config):
+    if REQUIRE_SERVICES:
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+        if missing:
+            raise pytest.UsageError(f"REQUIRE_SERVICES=1 but {', '.join(missing)} not set")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("REDIS_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs REDIS_URL (set REQUIRE_SERVICES=1 to make this a failure)")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def tree(db):
+    return factories.org_tree()
+
+
+@pytest.fixture
+def branch(tree):
+    return tree["b1"]
+
+
+@pytest.fixture
+def client_record(branch):
+    return factories.ClientFactory(branch=branch)
+
+
+@pytest.fixture
+def ops_user(db):
+    user = factories.UserFactory(username="ops", roles=["ops"])
+    user.is_staff = True
+    user.save()
+    return user
