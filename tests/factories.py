@@ -21,9 +21,9 @@ TODAY = datetime.date(2026, 11, 20)
 
 
 def org_unit(code: str, kind: str, parent: OrgUnit | None = None, name: str | None = None) -> OrgUnit:
-    """Create a node of the org tree (treebeard needs add_root / add_child, not a factory)."""
+    """Create a node of the org tree (treebeard computes the path: add_root / add_child)."""
     fields = {"code": code, "name": name or code, "kind": kind}
-    return parent.add_child(**fields) if parent else OrgUnit.add_root(**fields)
+    return OrgUnit.objects.add_child(parent, fields) if parent else OrgUnit.objects.add_root(fields)
 
 
 def org_tree() -> dict[str, OrgUnit]:

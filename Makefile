@@ -1,0 +1,54 @@
+# The two commands: `make demo` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_CLIENTS ?= 2000
+DEMO_SEED ?= 7
+
+.PHONY: demo test lint format bench venv messages serve clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+## demo: virtualenv, dependencies, SQLite database, demo data, demo users printed, server on :8000
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --seed $(DEMO_SEED) --if-empty
+	@echo "Serving Broker CRM on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+serve: venv
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite; Redis tests when REDIS_URL is set)
+test: venv
+	$(PY) -m pytest
+
+## lint: ruff, Django's system checks, migrations in step with models, translation catalogue complete
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	@if [ -x locale/check_catalogue.sh ]; then locale/check_catalogue.sh; fi
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## bench: timings at realistic scale against a floor measured in the same run (needs DATABASE_URL for PostgreSQL)
+bench: venv
+	$(PY) tests/bench/run.py
+
+## messages: regenerate and compile the Chinese catalogue
+messages: venv
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --ignore=staticfiles
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
