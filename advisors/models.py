@@ -67,9 +67,7 @@ class Advisor(TimeStampedModel):
     )
     code = models.CharField(_("advisor code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    org_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="advisors"
-    )
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="advisors")
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     level = models.PositiveSmallIntegerField(_("level"), default=1)
     licence_no = models.CharField(_("licence number"), max_length=32, blank=True)

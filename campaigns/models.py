@@ -21,7 +21,11 @@ class Segment(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="segments"
     )
     org_unit = models.ForeignKey(
-        "advisors.OrgUnit", verbose_name=_("shared with unit"), null=True, blank=True, on_delete=models.SET_NULL,
+        "advisors.OrgUnit",
+        verbose_name=_("shared with unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         help_text=_("Empty: only the owner uses it."),
     )
 
@@ -48,7 +52,11 @@ class Campaign(TimeStampedModel):
         Segment, verbose_name=_("segment"), null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
     )
     product = models.ForeignKey(
-        "products.Product", verbose_name=_("promoted product"), null=True, blank=True, on_delete=models.PROTECT,
+        "products.Product",
+        verbose_name=_("promoted product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="campaigns",
     )
     org_unit = models.ForeignKey(
@@ -57,9 +65,7 @@ class Campaign(TimeStampedModel):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    target_amount = models.DecimalField(
-        _("target amount"), max_digits=18, decimal_places=2, null=True, blank=True
-    )
+    target_amount = models.DecimalField(_("target amount"), max_digits=18, decimal_places=2, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -97,7 +103,11 @@ class CampaignTarget(TimeStampedModel):
         "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="campaign_targets"
     )
     advisor = models.ForeignKey(
-        "advisors.Advisor", verbose_name=_("advisor"), null=True, blank=True, on_delete=models.SET_NULL,
+        "advisors.Advisor",
+        verbose_name=_("advisor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="campaign_targets",
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)

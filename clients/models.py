@@ -300,7 +300,10 @@ class Position(models.Model):
 
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="positions")
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="positions",
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="positions",
         help_text=_("The account's client, copied so per-client reads need no join."),
     )
     product = models.ForeignKey(
@@ -369,7 +372,10 @@ class Transaction(models.Model):
         Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="transactions"
     )
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="transactions",
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="transactions",
         help_text=_("The account's client, copied so per-client aggregates need no join."),
     )
     product = models.ForeignKey(
@@ -550,15 +556,27 @@ class Interaction(TimeStampedModel):
         "products.Product", verbose_name=_("products discussed"), blank=True, related_name="+"
     )
     campaign = models.ForeignKey(
-        "campaigns.Campaign", verbose_name=_("campaign"), null=True, blank=True, on_delete=models.SET_NULL,
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="interactions",
     )
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL,
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="interactions",
     )
     alert = models.ForeignKey(
-        "advisors.Alert", verbose_name=_("alert"), null=True, blank=True, on_delete=models.SET_NULL,
+        "advisors.Alert",
+        verbose_name=_("alert"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="interactions",
     )
     created_by = models.ForeignKey(

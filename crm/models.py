@@ -65,7 +65,10 @@ class ImportBatch(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     path = models.CharField(_("path"), max_length=500, blank=True)
     fingerprint = models.CharField(
-        _("fingerprint"), max_length=64, blank=True, db_index=True,
+        _("fingerprint"),
+        max_length=64,
+        blank=True,
+        db_index=True,
         help_text=_("SHA-256 over the names and checksums of every file in the batch."),
     )
     files = models.JSONField(_("files"), default=list, blank=True, help_text=_("[{name, sha256, rows}]"))

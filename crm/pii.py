@@ -97,7 +97,9 @@ def mask_id_number(value: str) -> str:
         return ""
     if len(value) <= 8:
         return value[:1] + "*" * (len(value) - 1)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else value[:2] + "*" * (len(value) - 4) + value[-2:]
+    if len(value) <= 10:
+        return value[:2] + "*" * (len(value) - 4) + value[-2:]
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def mask_phone(value: str) -> str:

@@ -43,7 +43,11 @@ class Product(TimeStampedModel):
     variety = models.CharField(_("variety"), max_length=16, choices=Variety.choices)
     min_investment = models.DecimalField(_("minimum investment"), max_digits=18, decimal_places=2, default=0)
     access_min_assets = models.DecimalField(
-        _("minimum 20-day average assets"), max_digits=18, decimal_places=2, null=True, blank=True,
+        _("minimum 20-day average assets"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Access threshold; empty means none."),
     )
     launch_date = models.DateField(_("launch date"), null=True, blank=True)
@@ -60,7 +64,8 @@ class Product(TimeStampedModel):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(maturity_date__isnull=True) | Q(launch_date__isnull=True)
+                condition=Q(maturity_date__isnull=True)
+                | Q(launch_date__isnull=True)
                 | Q(maturity_date__gte=F("launch_date")),
                 name="product_matures_after_launch",
                 violation_error_message=_("A product cannot mature before it launches."),

@@ -98,7 +98,8 @@ class Choice(models.Model):
     text = models.CharField(_("answer"), max_length=300)
     score = models.SmallIntegerField(_("score"), default=0)
     marks_lowest_category = models.BooleanField(
-        _("puts the investor in the lowest category"), default=False,
+        _("puts the investor in the lowest category"),
+        default=False,
         help_text=_("Gatekeeper answers: no full civil capacity, or unwilling to bear any loss."),
     )
     declares_horizon = models.CharField(_("declares horizon"), max_length=8, choices=Horizon.choices, blank=True)
@@ -211,7 +212,8 @@ class InvestorClassification(AppendOnlyModel):
     investor_type = models.CharField(_("investor type"), max_length=16, choices=InvestorType.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     treat_as_ordinary = models.BooleanField(
-        _("asked to be treated as ordinary"), default=False,
+        _("asked to be treated as ordinary"),
+        default=False,
         help_text=_("A professional B investor may ask to be treated as ordinary; class A may not."),
     )
     evidence = models.TextField(_("evidence"), blank=True)
@@ -260,7 +262,11 @@ class SuitabilityCheck(AppendOnlyModel):
         "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="suitability_checks"
     )
     advisor = models.ForeignKey(
-        "advisors.Advisor", verbose_name=_("advisor"), null=True, blank=True, on_delete=models.PROTECT,
+        "advisors.Advisor",
+        verbose_name=_("advisor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="suitability_checks",
     )
     assessment = models.ForeignKey(

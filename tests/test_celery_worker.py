@@ -22,8 +22,24 @@ pytestmark = pytest.mark.services
 def worker_queue():
     queue = f"test-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "-Q", queue, "--pool", "solo",
-         "--concurrency", "1", "--without-gossip", "--without-mingle", "-l", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.PIPE,

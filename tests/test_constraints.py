@@ -104,8 +104,12 @@ def test_a_cash_flow_amount_is_positive(client_record):
     account = factories.AccountFactory(client=client_record)
     with pytest.raises(IntegrityError), transaction.atomic():
         CashFlow.objects.create(
-            flow_id="F1", account=account, client=client_record, flow_date=datetime.date(2026, 1, 5),
-            direction="out", amount=-5,
+            flow_id="F1",
+            account=account,
+            client=client_record,
+            flow_date=datetime.date(2026, 1, 5),
+            direction="out",
+            amount=-5,
         )
 
 

@@ -103,7 +103,11 @@ class Ticket(TimeStampedModel):
         "advisors.OrgUnit", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="tickets"
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="assigned_tickets",
     )
     watchers = models.ManyToManyField(
@@ -121,7 +125,11 @@ class Ticket(TimeStampedModel):
         _("version"), default=1, help_text=_("Raised by every change; a change sent with an old version is refused.")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -169,7 +177,11 @@ class TicketEvent(AppendOnlyModel):
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         help_text=_("Empty for the system (escalation job)."),
     )
     from_status = models.CharField(_("from"), max_length=16, choices=Ticket.Status.choices, blank=True)
@@ -188,7 +200,7 @@ class TicketEvent(AppendOnlyModel):
         return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-def attachment_path(instance: "TicketAttachment", filename: str) -> str:
+def attachment_path(instance: TicketAttachment, filename: str) -> str:
     return f"tickets/{instance.ticket_id}/{filename}"
 
 

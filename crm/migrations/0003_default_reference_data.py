@@ -50,16 +50,35 @@ SLA_DEFAULT = {
 HOLIDAYS = {
     "New Year's Day": ["2025-01-01", "2026-01-01", "2026-01-02"],
     "Spring Festival": [
-        "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-02-03", "2025-02-04",
-        "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-23",
+        "2025-01-28",
+        "2025-01-29",
+        "2025-01-30",
+        "2025-01-31",
+        "2025-02-03",
+        "2025-02-04",
+        "2026-02-16",
+        "2026-02-17",
+        "2026-02-18",
+        "2026-02-19",
+        "2026-02-20",
+        "2026-02-23",
     ],
     "Qingming Festival": ["2025-04-04", "2026-04-06"],
     "Labour Day": ["2025-05-01", "2025-05-02", "2025-05-05", "2026-05-01", "2026-05-04", "2026-05-05"],
     "Dragon Boat Festival": ["2025-06-02", "2026-06-19"],
     "Mid-Autumn Festival": ["2026-09-25"],
     "National Day": [
-        "2025-10-01", "2025-10-02", "2025-10-03", "2025-10-06", "2025-10-07", "2025-10-08",
-        "2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07",
+        "2025-10-01",
+        "2025-10-02",
+        "2025-10-03",
+        "2025-10-06",
+        "2025-10-07",
+        "2025-10-08",
+        "2026-10-01",
+        "2026-10-02",
+        "2026-10-05",
+        "2026-10-06",
+        "2026-10-07",
     ],
 }
 
@@ -71,9 +90,7 @@ def load(apps, schema_editor):
     TradingHoliday = apps.get_model("crm", "TradingHoliday")
 
     for tier, min_assets, every in TIERS:
-        TierPolicy.objects.update_or_create(
-            tier=tier, defaults={"min_assets": min_assets, "contact_every_days": every}
-        )
+        TierPolicy.objects.update_or_create(tier=tier, defaults={"min_assets": min_assets, "contact_every_days": every})
     for code, name, name_zh, is_complaint, routing in TICKET_KINDS:
         kind, _ = TicketKind.objects.update_or_create(
             code=code,
