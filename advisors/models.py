@@ -229,6 +229,7 @@ class Alert(TimeStampedModel):
             models.Index(fields=["advisor", "status", "due_on"], name="alert_advisor_status_due"),
             models.Index(fields=["client", "status"], name="alert_client_status"),
             models.Index(fields=["kind", "status", "due_on"], name="alert_kind_status_due"),
+            models.Index(fields=["due_on"], name="alert_due"),
         ]
 
     def __str__(self) -> str:

@@ -589,6 +589,7 @@ class Interaction(TimeStampedModel):
         ordering = ["-occurred_at"]
         indexes = [
             models.Index(fields=["client", "-occurred_at"], name="interaction_client_when"),
+            models.Index(fields=["-occurred_at"], name="interaction_latest"),
             models.Index(
                 fields=["advisor", "next_follow_up_on"],
                 condition=Q(follow_up_done=False, next_follow_up_on__isnull=False),

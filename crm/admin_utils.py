@@ -106,9 +106,7 @@ class KeySearchMixin:
         if not search_term:
             return queryset, False
         search_fields = self.get_search_fields(request)
-        for bit in smart_split(search_term):
-            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
-                bit = unescape_string_literal(bit)
+        for bit in self.search_words(search_term):
             conditions = self.search_term_conditions(request, search_fields, bit)
             if not conditions:
                 return queryset.none(), False
@@ -117,6 +115,15 @@ class KeySearchMixin:
                 term_q |= condition
             queryset = queryset.filter(term_q)
         return queryset, False
+
+    def search_words(self, search_term: str) -> list[str]:
+        """The words of a search, each of which must match; quotes keep words together."""
+        words = []
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            words.append(bit)
+        return words
 
     def search_term_conditions(self, request, search_fields, term: str) -> list[Q]:
         """The alternatives (ORed) one search word may match."""
@@ -133,7 +140,8 @@ class KeySearchMixin:
         if not field.is_relation or rest in ("", "exact", "in"):
             return Q(**{spec: term})
         related = field.related_model
-        ids = list(related._default_manager.filter(**{rest: term}).values_list("pk", flat=True)[: self.max_related_matches])
+        matches = related._default_manager.filter(**{rest: term}).order_by().values_list("pk", flat=True)
+        ids = list(matches[: self.max_related_matches])
         return Q(**{f"{field.attname}__in": ids}) if ids else None
 
 

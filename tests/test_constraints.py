@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from advisors.models import Alert, Assignment
 from suitability.models import RiskAssessment
@@ -37,7 +38,7 @@ def test_validate_constraints_names_the_rule_in_the_users_words(client_record, b
     second = Assignment(
         client=client_record, advisor=factories.AdvisorFactory(org_unit=branch), started_on=datetime.date(2025, 1, 2)
     )
-    with pytest.raises(ValidationError, match="already has an active primary advisor"):
+    with translation.override("en"), pytest.raises(ValidationError, match="already has an active primary advisor"):
         second.validate_constraints()
 
 

@@ -154,6 +154,7 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["branch", "status"], name="ticket_branch_status"),
             models.Index(fields=["client", "-created_at"], name="ticket_client_latest"),
+            models.Index(fields=["-created_at"], name="ticket_latest"),
         ]
 
     def __str__(self) -> str:
