@@ -47,7 +47,7 @@ bench: venv
 
 ## messages: regenerate and compile the Chinese catalogue
 messages: venv
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --ignore=staticfiles
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=node_modules
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:

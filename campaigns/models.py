@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.models import TimeStampedModel
 
@@ -41,7 +42,7 @@ class Segment(TimeStampedModel):
 class Campaign(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("campaign status", "Active")
         FINISHED = "finished", _("Finished")
         CANCELLED = "cancelled", _("Cancelled")
 

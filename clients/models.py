@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from crm.choices import ContactChannel, RiskTolerance, Tier
@@ -52,10 +53,10 @@ class Client(TimeStampedModel):
 
     class Status(models.TextChoices):
         PROSPECT = "prospect", _("Prospect")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("client status", "Active")
         DORMANT = "dormant", _("Dormant")
         FROZEN = "frozen", _("Frozen")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("client status", "Closed")
 
     class IncomeBand(models.TextChoices):
         UNDER_100K = "lt_100k", _("Under 100,000")
@@ -73,7 +74,7 @@ class Client(TimeStampedModel):
 
     class LifecycleStage(models.TextChoices):
         PROSPECT = "prospect", _("Prospect")
-        NEW = "new", _("New")
+        NEW = "new", pgettext_lazy("lifecycle stage", "New")
         GROWING = "growing", _("Growing")
         MATURE = "mature", _("Mature")
         DORMANT = "dormant", _("Dormant")
@@ -274,10 +275,10 @@ class Account(TimeStampedModel):
         WEALTH = "wealth", _("Wealth management")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("account status", "Active")
         DORMANT = "dormant", _("Dormant")
         FROZEN = "frozen", _("Frozen")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("account status", "Closed")
 
     account_no = models.CharField(_("account number"), max_length=32, unique=True)
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="accounts")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.choices import Tier
 from crm.models import AppendOnlyModel, TimeStampedModel
@@ -79,12 +80,12 @@ class Ticket(TimeStampedModel):
         WEB = "web", _("Web")
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
+        NEW = "new", pgettext_lazy("ticket status", "New")
         ASSIGNED = "assigned", _("Assigned")
         IN_PROGRESS = "in_progress", _("In progress")
         WAITING_CLIENT = "waiting_client", _("Waiting for client")
         RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
     OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CLIENT)
 
