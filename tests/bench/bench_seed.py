@@ -1,0 +1,139 @@
+"""Benchmark seed_demo against a floor measured in the same run.
+
+    python tests/bench/bench_seed.py --clients 200000 [--seed 1] [--keep]
+
+Runs on the database server configured by DATABASE_URL (SQLite when unset) but never touches
+that database's data: it creates a scratch database next to it (PostgreSQL: ``<name>_bench_seed``;
+SQLite: a temporary file), migrates it, times ``seed_demo``, and then times the floor — a plain
+``COPY`` (SQLite: ``executemany``) of the same number of transaction rows from an in-memory CSV
+into an unindexed scratch table. It prints clients/s, rows/s, transactions/s and the ratio of
+seed time to floor time. The scratch database is dropped at the end unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def scratch_database(url: str | None) -> tuple[str, callable]:
+    """A fresh database URL on the same server, and a function that drops it."""
+    if not url or url.startswith("sqlite"):
+        handle, path = tempfile.mkstemp(prefix="bench_seed_", suffix=".sqlite3")
+        os.close(handle)
+        return f"sqlite:///{path}", lambda: os.path.exists(path) and os.remove(path)
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_bench_seed"
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop():
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+    return urlunsplit(parts._replace(path="/" + name)), drop
+
+
+def floor_seconds(rows: int) -> tuple[float, int]:
+    """Time a plain bulk load of ``rows`` transaction rows (those just generated) into a scratch
+    table without indexes or constraints. Returns (seconds, rows)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE TEMP TABLE bench_floor (LIKE clients_transaction INCLUDING DEFAULTS)")
+            buffer = io.BytesIO()
+            cursor.copy_expert(
+                f"COPY (SELECT * FROM clients_transaction LIMIT {rows}) TO STDOUT WITH (FORMAT csv)", buffer
+            )
+            buffer.seek(0)
+            started = time.perf_counter()
+            cursor.copy_expert("COPY bench_floor FROM STDIN WITH (FORMAT csv)", buffer)
+            seconds = time.perf_counter() - started
+            cursor.execute("SELECT count(*) FROM bench_floor")
+            copied = cursor.fetchone()[0]
+            cursor.execute("DROP TABLE bench_floor")
+            return seconds, copied
+        cursor.execute("CREATE TEMP TABLE bench_floor AS SELECT * FROM clients_transaction WHERE 0")
+        cursor.execute(f"SELECT * FROM clients_transaction LIMIT {rows}")
+        data = cursor.fetchall()
+        width = len(data[0]) if data else 1
+        started = time.perf_counter()
+        raw = connection.connection.cursor()
+        raw.executemany(f"INSERT INTO bench_floor VALUES ({', '.join('?' * width)})", data)
+        connection.connection.commit()
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_floor")
+        return seconds, len(data)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+
+    url, drop = scratch_database(os.environ.get("DATABASE_URL"))
+    os.environ["DATABASE_URL"] = url
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from crm.demo import SeedOptions, seed_demo
+
+    try:
+        print(f"scratch database: {url}", flush=True)
+        call_command("migrate", verbosity=0, skip_checks=True)
+        result = seed_demo(SeedOptions(clients=args.clients, seed=args.seed))
+        transactions = result.rows.get("clients.Transaction", 0)
+        floor, copied = floor_seconds(transactions)
+        vendor = connection.vendor
+        connection.close()
+    finally:
+        if args.keep:
+            print(f"kept {url}")
+        else:
+            from django.db import connections
+
+            connections.close_all()
+            drop()
+
+    total = result.total_rows
+    print()
+    print(f"seed_demo --clients {args.clients:,} --seed {args.seed} on {vendor}")
+    for label, count in result.rows.items():
+        print(f"  {label:<28} {count:>12,}")
+    print(f"  {'total rows':<28} {total:>12,}")
+    print("  stages: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.stages.items()))
+    print(f"seed time            {result.seconds:10.1f} s")
+    print(f"clients/s            {args.clients / result.seconds:10,.0f}")
+    print(f"rows/s (all tables)  {total / result.seconds:10,.0f}")
+    print(f"transactions/s       {transactions / result.seconds:10,.0f}")
+    print(f"floor: plain {'COPY' if vendor == 'postgresql' else 'executemany'} of {copied:,} transaction rows "
+          f"into an unindexed table: {floor:.2f} s ({copied / floor:,.0f} rows/s)")  # fmt: skip
+    print(f"ratio seed time / floor time: {result.seconds / floor:.1f}")
+    print(f"ratio per row (seed s/row ÷ floor s/row): {(result.seconds / total) / (floor / max(copied, 1)):.2f}")
+
+
+if __name__ == "__main__":
+    main()
