@@ -5,7 +5,9 @@ the nightly run derives (tier, lifecycle stage, behaviour segment, churn score).
 The fact tables (positions, balances, transactions, cash flows, snapshots) are the large ones —
 tens of millions of rows — so they carry no per-row timestamps (the import batch records where
 each load came from), use narrow types, and are indexed for the nightly run's reads by date and
-the client page's reads by client.
+the client page's reads by client. A foreign key whose column leads a composite index has no
+index of its own (``db_index=False``): the composite serves its lookups, and every extra index
+slows each night's load.
 """
 
 from __future__ import annotations
@@ -303,12 +305,17 @@ class Position(models.Model):
     client = models.ForeignKey(
         Client,
         verbose_name=_("client"),
+        db_index=False,
         on_delete=models.CASCADE,
         related_name="positions",
         help_text=_("The account's client, copied so per-client reads need no join."),
     )
     product = models.ForeignKey(
-        "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="positions"
+        "products.Product",
+        verbose_name=_("product"),
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="positions",
     )
     as_of = models.DateField(_("as of"))
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
@@ -335,7 +342,9 @@ class CashBalance(models.Model):
     """An account's cash at the end of a day."""
 
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="balances")
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="balances")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), db_index=False, on_delete=models.CASCADE, related_name="balances"
+    )
     as_of = models.DateField(_("as of"))
     cash = models.DecimalField(_("cash"), **MONEY)
 
@@ -375,12 +384,17 @@ class Transaction(models.Model):
     client = models.ForeignKey(
         Client,
         verbose_name=_("client"),
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="transactions",
         help_text=_("The account's client, copied so per-client aggregates need no join."),
     )
     product = models.ForeignKey(
-        "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="transactions"
+        "products.Product",
+        verbose_name=_("product"),
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="transactions",
     )
     trade_date = models.DateField(_("trade date"))
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
@@ -420,7 +434,9 @@ class CashFlow(models.Model):
 
     flow_id = models.CharField(_("flow ID"), max_length=40, unique=True)
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="cash_flows")
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="cash_flows")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), db_index=False, on_delete=models.PROTECT, related_name="cash_flows"
+    )
     flow_date = models.DateField(_("flow date"))
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -449,7 +465,9 @@ class AssetSnapshot(models.Model):
     """A client's assets at the end of a day, summed over accounts; feeds trends, tiers and
     reports without touching positions again."""
 
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="snapshots")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), db_index=False, on_delete=models.CASCADE, related_name="snapshots"
+    )
     as_of = models.DateField(_("as of"))
     total_assets = models.DecimalField(_("total assets"), **MONEY)
     cash = models.DecimalField(_("cash"), **MONEY)
@@ -477,7 +495,7 @@ class SegmentChange(models.Model):
         BEHAVIOR_SEGMENT = "behavior_segment", _("Behaviour segment")
 
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="segment_changes"
+        Client, verbose_name=_("client"), db_index=False, on_delete=models.CASCADE, related_name="segment_changes"
     )
     as_of = models.DateField(_("as of"))
     dimension = models.CharField(_("dimension"), max_length=16, choices=Dimension.choices)
