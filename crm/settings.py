@@ -5,6 +5,7 @@ Celery tasks run in-process. Production sets DEBUG=0 and must then provide SECRE
 FIELD_ENCRYPTION_KEY; the development fallbacks below are refused outside DEBUG.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "treebeard",
     "django_celery_beat",
     "auditlog",
+    "axes",  # sign-in throttling (see "Sign-in, sessions and security headers")
+    "csp",
     "crm",
     "advisors",
     "clients",
@@ -76,8 +79,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "crm.sessions.SessionTimeoutMiddleware",  # after auth and messages, before the audit actor
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "crm.audit.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -149,6 +155,7 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins before any check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -160,7 +167,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = None  # show registration/logged_out.html: a clear end on shared desks
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users see nothing
 
@@ -211,9 +218,59 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Security (production) ------------------------------------------------------------------
-SESSION_COOKIE_HTTPONLY = True
+# --- Sign-in, sessions and security headers ------------------------------------------------
+# (README.md, "Configuration".) Everything that decides who may sign
+# in, for how long, and what the browser is told to enforce.
+
+# Sessions. SESSION_COOKIE_AGE is the absolute lifetime of a sign-in, SESSION_IDLE_TIMEOUT the
+# time without a request after which it ends; crm.sessions.SessionTimeoutMiddleware enforces
+# both from timestamps kept in the session (SESSION_SAVE_EVERY_REQUEST would slide the
+# absolute lifetime along with every request, so it is not used).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"  # Strict would drop the session on links from mail and chat
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads the cookie; forms carry the token
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for the same
+# username from the same address, that pair is refused, even with the right password, for
+# AXES_COOLOFF_MINUTES; operations unlock earlier by deleting the attempt in the admin
+# (Axes > Access attempts). Applies to the sign-in page, the admin and the API token endpoint.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a good sign-in before the limit forgives the earlier typos
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address: REMOTE_ADDR, or the address TRUSTED_PROXY_COUNT hops from the right of
+# X-Forwarded-For when that many proxies we run append to it (crm.security.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+
+# Headers. Also in development, so a page that breaks under them breaks before production.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy (django-csp 4). Scripts only from our own origin: no inline scripts
+# or handlers anywhere (the admin and the API docs' split view need none). Styles allow
+# 'unsafe-inline' because the admin's change lists and Swagger UI use style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -222,8 +279,8 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+# --- end of sign-in, sessions and security headers ------------------------------------------
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
