@@ -11,7 +11,13 @@ from treebeard.forms import movenodeform_factory
 
 from advisors.models import Advisor, Alert, Assignment, OrgUnit
 from clients.models import Client
-from crm.admin_utils import CrmModelAdmin, EstimatedCountPaginator, LargeTableAdmin, changelist_link
+from crm.admin_utils import (
+    ClientScopedAdminMixin,
+    CrmModelAdmin,
+    EstimatedCountPaginator,
+    LargeTableAdmin,
+    changelist_link,
+)
 
 
 @admin.register(OrgUnit)
@@ -53,7 +59,7 @@ class AdvisorAdmin(CrmModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(LargeTableAdmin):
+class AssignmentAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     """Raw access to who serves whom. A transfer is a workflow (close one assignment, open
     another, update the client's primary advisor); here the parties of a saved assignment are
     fixed, and the database refuses a second active primary."""
@@ -81,7 +87,7 @@ class AssignmentAdmin(LargeTableAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(LargeTableAdmin):
+class AlertAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     """Alerts are raised by the nightly run's rules, never typed in; here one can be
     reassigned to another advisor, snoozed or closed by hand."""
 

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from crm.access import ClientScopedQuerySet
 from crm.models import TimeStampedModel
 
 
@@ -122,6 +123,8 @@ class Assignment(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = ClientScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
@@ -213,6 +216,8 @@ class Alert(TimeStampedModel):
         related_name="+",
     )
     close_note = models.CharField(_("closing note"), max_length=500, blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alert")

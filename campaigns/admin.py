@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, CampaignTarget, Segment
-from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, changelist_link
+from crm.admin_utils import ClientScopedAdminMixin, CrmModelAdmin, LargeTableAdmin, changelist_link
 
 
 @admin.register(Segment)
@@ -69,7 +69,7 @@ class CampaignAdmin(CrmModelAdmin):
 
 
 @admin.register(CampaignTarget)
-class CampaignTargetAdmin(LargeTableAdmin):
+class CampaignTargetAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     list_display = (
         "campaign",
         "client",

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.access import ClientScopedQuerySet
 from crm.models import TimeStampedModel
 
 
@@ -118,6 +119,8 @@ class CampaignTarget(TimeStampedModel):
     conversion_amount = models.DecimalField(
         _("conversion amount"), max_digits=18, decimal_places=2, null=True, blank=True
     )
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("campaign target")

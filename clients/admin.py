@@ -6,8 +6,9 @@ cash flows, snapshots, segment history) come from imports and the nightly run, s
 read-only. Every list here is a large table: see ``crm.admin_utils.LargeTableAdmin``.
 
 The guardian tables (``ClientUserObjectPermission``, ``ClientGroupObjectPermission``) are not
-registered: sharing a client is a workflow of the workbench, and no role holds permissions on
-those tables.
+registered: sharing a client is a workflow of the workbench (``clients.services.share_client``),
+and no role holds permissions on those tables. Nor is ``ClientShare``: shares are granted and
+revoked only through that workflow, which keeps the guardian rows in step.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from clients.models import (
     Transaction,
 )
 from crm.admin_utils import (
+    ClientScopedAdminMixin,
     CrmModelAdmin,
     LargeTableAdmin,
     ReadOnlyAdminMixin,
@@ -71,7 +73,7 @@ class RelationshipInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(LargeTableAdmin):
+class ClientAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     list_display = (
         "client_no",
         "name",
@@ -195,7 +197,7 @@ class ClientAdmin(LargeTableAdmin):
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(LargeTableAdmin):
+class RelationshipAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     list_display = ("client", "kind", "related_client", "contact_name", "masked_contact_phone")
     list_filter = ("kind",)
     list_select_related = ("client", "related_client")
@@ -212,7 +214,7 @@ class RelationshipAdmin(LargeTableAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(LargeTableAdmin):
+class AccountAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     list_display = ("account_no", "client", "account_type", "status", "opened_on", "closed_on")
     list_filter = ("account_type", "status")
     list_select_related = ("client",)
@@ -235,7 +237,7 @@ class AccountAdmin(LargeTableAdmin):
         return _links_to([Position, CashBalance, Transaction, CashFlow], account__id__exact=obj.pk)
 
 
-class TradingFactAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+class TradingFactAdmin(ClientScopedAdminMixin, ReadOnlyAdminMixin, LargeTableAdmin):
     """A table loaded from the trading system's daily extract: read-only, searched by keys."""
 
     search_help_text = _("Exact client number, account number or product code.")
@@ -337,7 +339,7 @@ class TierPolicyAdmin(CrmModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(LargeTableAdmin):
+class InteractionAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     list_display = ("occurred_at", "client", "advisor", "channel", "outcome", "next_follow_up_on", "follow_up_done")
     list_filter = ("channel", "outcome", "follow_up_done", ("occurred_at", DateFieldListFilter))
     list_select_related = ("client", "advisor")

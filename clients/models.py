@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from crm.access import ClientQuerySet, ClientScopedQuerySet
 from crm.choices import ContactChannel, RiskTolerance, Tier
 from crm.models import TimeStampedModel
 from crm.pii import EncryptedCharField, EncryptedTextField
@@ -143,6 +144,8 @@ class Client(TimeStampedModel):
     assets_as_of = models.DateField(_("assets as of"), null=True, blank=True)
     segmented_on = models.DateField(_("segmented on"), null=True, blank=True)
 
+    objects = ClientQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
@@ -213,6 +216,79 @@ class ClientGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name_plural = _("client permissions of groups")
 
 
+class ClientShare(TimeStampedModel):
+    """A client shared with a colleague (view, or view and change) until a date.
+
+    Guardian has no expiry, so the share owns the guardian rows that carry the grant
+    (``ClientUserObjectPermission``): ``clients.services.share_client`` and ``revoke_share``
+    write both in one transaction, and the access scope (``crm.access``) honours a guardian row
+    only while its share is unrevoked and ``expires_on`` is today or later — an expired share
+    stops working at once; a nightly cleanup deletes the stale guardian rows afterwards.
+    The share stays as history after it expires or is revoked.
+    """
+
+    class Level(models.TextChoices):
+        VIEW = "view", _("View")
+        CHANGE = "change", _("View and change")
+
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="shares")
+    shared_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shared with"),
+        on_delete=models.CASCADE,
+        related_name="client_shares",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("granted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.VIEW)
+    expires_on = models.DateField(_("until"), help_text=_("The share works through this day."))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client share")
+        verbose_name_plural = _("client shares")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "shared_with"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_share_per_client_user",
+                violation_error_message=_("This client is already shared with this user."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_by__isnull=False),
+                name="client_share_revoked_by_someone",
+                violation_error_message=_("A revoked share records who revoked it."),
+            ),
+        ]
+        indexes = [
+            # A user's live shares ("shared with me"); the scope's lookup by (client, user) uses
+            # the unique constraint's index.
+            models.Index(
+                fields=["shared_with", "expires_on"],
+                condition=Q(revoked_at__isnull=True),
+                name="client_share_active_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.shared_with_id} ({self.level} until {self.expires_on})"
+
+    def is_live(self, today) -> bool:
+        return self.revoked_at is None and self.expires_on >= today
+
+
 class Relationship(TimeStampedModel):
     """A client's tie to another client (family) or to an outside contact (trusted contact)."""
 
@@ -238,6 +314,8 @@ class Relationship(TimeStampedModel):
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
     contact_phone = EncryptedCharField(_("contact phone"), max_length=32, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("relationship")
@@ -289,6 +367,8 @@ class Account(TimeStampedModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
 
+    objects = ClientScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
@@ -322,6 +402,8 @@ class Position(models.Model):
     market_value = models.DecimalField(_("market value"), **MONEY)
     cost = models.DecimalField(_("cost"), **MONEY)
 
+    objects = ClientScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("position")
         verbose_name_plural = _("positions")
@@ -347,6 +429,8 @@ class CashBalance(models.Model):
     )
     as_of = models.DateField(_("as of"))
     cash = models.DecimalField(_("cash"), **MONEY)
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cash balance")
@@ -404,6 +488,8 @@ class Transaction(models.Model):
     commission = models.DecimalField(_("commission"), max_digits=14, decimal_places=2, default=0)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.APP)
 
+    objects = ClientScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
@@ -441,6 +527,8 @@ class CashFlow(models.Model):
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
 
+    objects = ClientScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("cash flow")
         verbose_name_plural = _("cash flows")
@@ -474,6 +562,8 @@ class AssetSnapshot(models.Model):
     securities = models.DecimalField(_("securities"), **MONEY)
     net_inflow = models.DecimalField(_("net inflow that day"), default=0, **MONEY)
 
+    objects = ClientScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("asset snapshot")
         verbose_name_plural = _("asset snapshots")
@@ -501,6 +591,8 @@ class SegmentChange(models.Model):
     dimension = models.CharField(_("dimension"), max_length=16, choices=Dimension.choices)
     old_value = models.CharField(_("from"), max_length=16, blank=True)
     new_value = models.CharField(_("to"), max_length=16)
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("segment change")
@@ -601,6 +693,8 @@ class Interaction(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL
     )
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("interaction")

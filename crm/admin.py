@@ -8,13 +8,18 @@ changed (a password reset there would take the account over).
 
 from __future__ import annotations
 
+import json
+
+from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin_utils import CrmModelAdmin, ReadOnlyAdminMixin
-from crm.models import ImportBatch, TradingHoliday
+from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
+from crm.audit import log_access
+from crm.exports import csv_response
+from crm.models import AccessLog, ImportBatch, TradingHoliday
 
 User = get_user_model()
 
@@ -79,3 +84,95 @@ class CrmUserAdmin(UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
+
+
+# --- The audit trail: read-only for everyone, browsable and exportable by compliance ---------
+
+
+def _export_action(filename: str, header: list[str], row):
+    """An admin action that streams the selected rows as CSV and logs the export itself."""
+
+    @admin.action(description=_("Export selected rows as CSV"))
+    def export_csv(modeladmin, request, queryset):
+        count = queryset.count()
+        log_access(
+            user=request.user,
+            action=AccessLog.Action.EXPORT,
+            rows=count,
+            request=request,
+            reason=f"{queryset.model._meta.label} export",
+        )
+        return csv_response(filename, header, (row(obj) for obj in queryset.iterator(chunk_size=2000)))
+
+    return export_csv
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ["created_at", "user", "action", "client", "fields", "reason", "source", "remote_addr"]
+    list_filter = ["action", "source", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["user", "client"]
+    search_fields = ["user__username__exact", "client__client_no__exact"]
+    search_help_text = _("A username or a client number, exactly.")
+    sortable_by = ["created_at"]
+    ordering = ["-created_at"]
+    actions = [
+        _export_action(
+            "access-log.csv",
+            ["time", "user", "action", "client", "fields", "reason", "rows", "path", "source", "ip"],
+            lambda e: [
+                e.created_at.isoformat(),
+                e.user.username,
+                e.action,
+                e.client.client_no if e.client else "",
+                ";".join(e.fields),
+                e.reason,
+                e.rows or "",
+                e.path,
+                e.source,
+                e.remote_addr or "",
+            ],
+        )
+    ]
+
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """django-auditlog's change log, read-only (the database refuses edits too)."""
+
+    list_display = ["timestamp", "actor", "action", "content_type", "object_repr", "source", "remote_addr"]
+    list_filter = ["action", "content_type", ("timestamp", admin.DateFieldListFilter)]
+    list_select_related = ["actor", "content_type"]
+    search_fields = ["actor__username__exact", "object_pk__exact"]
+    search_help_text = _("A username, or the changed record's id, exactly.")
+    readonly_fields = ["changes_display"]
+    sortable_by = ["timestamp"]
+    ordering = ["-timestamp"]
+    actions = [
+        _export_action(
+            "change-log.csv",
+            ["time", "user", "action", "model", "object id", "object", "source", "ip", "changes"],
+            lambda e: [
+                e.timestamp.isoformat(),
+                e.actor.username if e.actor else "",
+                e.get_action_display(),
+                e.content_type.model,
+                e.object_pk,
+                e.object_repr,
+                (e.additional_data or {}).get("source", ""),
+                e.remote_addr or "",
+                json.dumps(e.changes_dict, ensure_ascii=False),
+            ],
+        )
+    ]
+
+    @admin.display(description=_("source"))
+    def source(self, entry):
+        return (entry.additional_data or {}).get("source", "")
+
+    @admin.display(description=_("changes"))
+    def changes_display(self, entry):
+        return json.dumps(entry.changes_dict, ensure_ascii=False, indent=1)

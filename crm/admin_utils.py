@@ -6,6 +6,8 @@ trades, so the defaults here are the ones that keep a changelist fast at that si
 - ``EstimatedCountPaginator`` never runs ``COUNT(*)`` over a whole large table;
 - ``CrmModelAdmin`` turns off the second, unfiltered count Django runs by default;
 - ``LargeTableAdmin`` adds index-only search (``KeySearchMixin``) and turns off facet counts;
+- ``ClientScopedAdminMixin`` puts client-related changelists through the access layer for staff
+  other than operations (``crm.access``);
 - ``ReadOnlyAdminMixin`` for records nobody edits by hand (append-only records, trading facts
   loaded by imports, the import trail), ``ReadOnlyTabularInline`` for their inlines.
 """
@@ -22,6 +24,8 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
+
+from crm import access
 
 
 def planner_row_estimate(queryset: QuerySet) -> int | None:
@@ -166,6 +170,33 @@ class LargeTableAdmin(KeySearchMixin, CrmModelAdmin):
     """
 
     show_facets = admin.ShowFacets.NEVER
+
+
+class ClientScopedAdminMixin:
+    """Rows of a client-related model, scoped by ``Model.objects.visible_to``.
+
+    Superusers and operations staff see every row, limited by their model permissions (ops
+    maintain master data across the firm). Any other staff user (e.g. compliance reading the
+    admin) sees the clients of their scope, and may change or delete only rows in their
+    ``change`` scope — the same rule as the workbench, so the admin is no back door.
+    """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if access.admin_sees_everything(request.user):
+            return queryset
+        return queryset.visible_to(request.user, "view")
+
+    def _in_change_scope(self, request, obj) -> bool:
+        if obj is None or access.admin_sees_everything(request.user):
+            return True
+        return type(obj)._default_manager.visible_to(request.user, "change").filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_change_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_change_scope(request, obj)
 
 
 class ReadOnlyAdminMixin:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from crm.audit import register_audited_models
+
+        register_audited_models()
+
+        # Receivers that stamp sign-ins and revoke API tokens (crm/sessions.py).
+        from crm import sessions  # noqa: F401

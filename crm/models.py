@@ -105,3 +105,47 @@ class TradingHoliday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class AccessLog(AppendOnlyModel):
+    """Who looked at which client's data, and why: every client-page view, every reveal of
+    personal data (with the typed reason), every export. Append-only; the database refuses
+    UPDATE and DELETE on this table (see migration 0004)."""
+
+    class Action(models.TextChoices):
+        VIEW_CLIENT = "view_client", _("Viewed a client")
+        REVEAL_PII = "reveal_pii", _("Revealed personal data")
+        EXPORT = "export", _("Exported a list")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the (client, created_at) index serves it
+    )
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    rows = models.PositiveIntegerField(_("rows exported"), null=True, blank=True)
+    path = models.CharField(_("page or endpoint"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=8, blank=True)
+    remote_addr = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="accesslog_client_when"),
+            models.Index(fields=["user", "-created_at"], name="accesslog_user_when"),
+            models.Index(fields=["action", "-created_at"], name="accesslog_action_when"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.client_id or ''}"

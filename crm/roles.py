@@ -105,6 +105,7 @@ _COMPLIANCE_PERMS = [
     "campaigns.view_campaign",
     "campaigns.view_campaigntarget",
     "crm.view_importbatch",
+    "crm.view_accesslog",
     "auditlog.view_logentry",
 ]
 
@@ -137,7 +138,12 @@ _OPS_PERMS = [
     *_crud("django_celery_beat.clockedschedule"),
     *_crud("django_celery_beat.solarschedule"),
     "crm.view_importbatch",
+    "crm.view_accesslog",
     "auditlog.view_logentry",
+    # Sign-in lockouts (django-axes): see who is locked out and unlock them by deleting the
+    # attempt. The access and failure logs stay with superusers.
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -149,10 +155,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_roles(apps=None) -> None:
+def sync_roles(apps=None, *, missing_ok: bool = False) -> None:
     """Create the five groups and set each one's permissions to exactly ROLE_PERMISSIONS.
 
-    ``apps`` is the migration's app registry (or None for the live one). Permissions are
+    ``apps`` is the migration's app registry (or None for the live one). A migration written
+    before some model existed passes ``missing_ok=True``: the table here is today's, and the
+    newest migration that calls this grants the rest. Permissions are
     normally created after migrations; we create them first so a fresh database gets complete
     groups in the same ``migrate``.
     """
@@ -175,5 +183,7 @@ def sync_roles(apps=None) -> None:
             try:
                 perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
             except Permission.DoesNotExist as exc:
+                if missing_ok:  # an older migration: the model arrives later, a later sync grants it
+                    continue
                 raise LookupError(f"role {role}: permission {dotted} does not exist") from exc
         group.permissions.set(perms)

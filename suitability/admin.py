@@ -8,7 +8,13 @@ from django.contrib.admin import DateFieldListFilter
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin, ReadOnlyTabularInline
+from crm.admin_utils import (
+    ClientScopedAdminMixin,
+    CrmModelAdmin,
+    LargeTableAdmin,
+    ReadOnlyAdminMixin,
+    ReadOnlyTabularInline,
+)
 from suitability.models import (
     Choice,
     InvestorClassification,
@@ -95,7 +101,7 @@ class AppendOnlyRecordAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
 
 @admin.register(RiskAssessment)
-class RiskAssessmentAdmin(AppendOnlyRecordAdmin):
+class RiskAssessmentAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     list_display = (
         "client",
         "risk_level",
@@ -116,7 +122,7 @@ class RiskAssessmentAdmin(AppendOnlyRecordAdmin):
 
 
 @admin.register(InvestorClassification)
-class InvestorClassificationAdmin(AppendOnlyRecordAdmin):
+class InvestorClassificationAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     list_display = (
         "client",
         "investor_type",
@@ -143,7 +149,7 @@ class SuitabilityStepInline(ReadOnlyTabularInline):
 
 
 @admin.register(SuitabilityCheck)
-class SuitabilityCheckAdmin(AppendOnlyRecordAdmin):
+class SuitabilityCheckAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     list_display = (
         "created_at",
         "client",

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.access import ClientScopedQuerySet
 from crm.choices import Horizon, InvestorType, ProductRisk, RiskTolerance
 from crm.models import AppendOnlyModel, TimeStampedModel
 
@@ -175,6 +176,8 @@ class RiskAssessment(AppendOnlyModel):
     )
     retain_until = models.DateField(_("retain until"))
 
+    objects = ClientScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("risk assessment")
         verbose_name_plural = _("risk assessments")
@@ -224,6 +227,8 @@ class InvestorClassification(AppendOnlyModel):
     )
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     retain_until = models.DateField(_("retain until"))
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("investor classification")
@@ -284,6 +289,8 @@ class SuitabilityCheck(AppendOnlyModel):
         settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True, on_delete=models.PROTECT
     )
     retain_until = models.DateField(_("retain until"))
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("suitability check")

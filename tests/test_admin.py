@@ -30,7 +30,7 @@ from clients.models import (
     Transaction,
 )
 from crm.admin_utils import EstimatedCountPaginator, ReadOnlyAdminMixin
-from crm.models import ImportBatch, TradingHoliday
+from crm.models import AccessLog, ImportBatch, TradingHoliday
 from crm.pii import mask_id_number, mask_phone
 from products.models import Product
 from suitability.models import (
@@ -49,7 +49,7 @@ pytestmark = pytest.mark.django_db
 
 PROJECT_APPS = ("crm", "advisors", "clients", "products", "suitability", "campaigns", "tickets", "reports")
 # Sharing a client is a workbench workflow; no role holds permissions on guardian's tables.
-NOT_IN_ADMIN = {"clients.ClientUserObjectPermission", "clients.ClientGroupObjectPermission"}
+NOT_IN_ADMIN = {"clients.ClientUserObjectPermission", "clients.ClientGroupObjectPermission", "clients.ClientShare"}
 READ_ONLY = {
     "suitability.RiskAssessment",
     "suitability.InvestorClassification",
@@ -63,6 +63,7 @@ READ_ONLY = {
     "clients.AssetSnapshot",
     "clients.SegmentChange",
     "crm.ImportBatch",
+    "crm.AccessLog",
 }
 REGISTERED = [pytest.param(model, id=model._meta.label) for model in admin.site._registry]
 READ_ONLY_MODELS = [pytest.param(apps.get_model(label), id=label) for label in sorted(READ_ONLY)]
@@ -203,6 +204,7 @@ def every_model(tree, branch, client_record, advisor, ops_user):
         row_counts={"clients.csv": 1},
     )
     TradingHoliday.objects.get_or_create(date=datetime.date(2031, 1, 1), defaults={"name": "New Year"})
+    AccessLog.objects.create(user=ops_user, action=AccessLog.Action.VIEW_CLIENT, client=client_record)
     return {"client": client_record, "account": account, "product": product, "ticket": ticket, "campaign": campaign}
 
 

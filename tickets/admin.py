@@ -8,7 +8,13 @@ from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin, ReadOnlyTabularInline
+from crm.admin_utils import (
+    ClientScopedAdminMixin,
+    CrmModelAdmin,
+    LargeTableAdmin,
+    ReadOnlyAdminMixin,
+    ReadOnlyTabularInline,
+)
 from tickets.models import SlaPolicy, Ticket, TicketAttachment, TicketEvent, TicketKind
 
 
@@ -57,7 +63,7 @@ class TicketAttachmentInline(ReadOnlyTabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(LargeTableAdmin):
+class TicketAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     list_display = (
         "number",
         "subject",

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.access import ClientScopedQuerySet
 from crm.choices import Tier
 from crm.models import AppendOnlyModel, TimeStampedModel
 
@@ -133,6 +134,8 @@ class Ticket(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ticket")

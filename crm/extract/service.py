@@ -23,6 +23,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from crm.audit import Source, audit_context
 from crm.extract import masterdata
 from crm.extract.errors import ExtractError, FileProblem
 from crm.extract.reader import RawFile, decode, read_table
@@ -124,7 +125,13 @@ def fingerprint(files: list[RawFile]) -> str:
 
 def import_folder(path, *, actor=None, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
     """Validate and load one extract folder; see the module docstring. ``actor``: the user who
-    started it (None for the command and scheduled jobs)."""
+    started it (None for the command and scheduled jobs). Changes that go through the ORM (users,
+    the org tree) are attributed to the actor with source ``import`` in the change log."""
+    with audit_context(source=Source.IMPORT, actor=actor):
+        return _import_folder(path, actor=actor, dry_run=dry_run, progress=progress)
+
+
+def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> ImportResult:
     progress = progress or Progress()
     folder = Path(path)
     result = ImportResult(path=str(folder.resolve()), dry_run=dry_run)

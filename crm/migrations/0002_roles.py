@@ -6,7 +6,7 @@ from django.db import migrations
 def create_roles(apps, schema_editor):
     from crm.roles import sync_roles
 
-    sync_roles(apps)
+    sync_roles(apps, missing_ok=True)
 
 
 class Migration(migrations.Migration):

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.audit import Source, audit_context
 from crm.demo import DemoDataExists, SeedOptions, existing_data, seed_demo
 from crm.demo.dates import DEFAULT_AS_OF
 
@@ -54,7 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("--flush: deleting the existing demo-domain data first."))
         options_ = SeedOptions(clients=clients, seed=seed, as_of=as_of, flush=flush, progress=not no_progress)
         try:
-            result = seed_demo(options_, progress_file=self.stderr._out)
+            with audit_context(source=Source.JOB):
+                result = seed_demo(options_, progress_file=self.stderr._out)
         except DemoDataExists as exc:
             raise CommandError(str(exc)) from exc
         for note in result.notes:

@@ -1,0 +1,40 @@
+"""CSV exports that a spreadsheet cannot turn against its reader.
+
+A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is a formula to
+Excel and WPS; a client name like ``=HYPERLINK(...)`` would run on the compliance officer's
+machine. Such cells are prefixed with a single quote, which spreadsheets show as text.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+
+from django.http import StreamingHttpResponse
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """The cell's text, neutralised if a spreadsheet would read it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """A streamed CSV download (UTF-8 with BOM so Excel opens Chinese text correctly)."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow([csv_safe(cell) for cell in header])
+        for row in rows:
+            yield writer.writerow([csv_safe(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,15 @@
+"""Compliance and operations read the access log (crm/roles.py)."""
+
+from django.db import migrations
+
+
+def sync(apps, schema_editor):
+    from crm.roles import sync_roles
+
+    sync_roles(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("crm", "0005_roles_axes")]
+
+    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
