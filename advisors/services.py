@@ -22,6 +22,7 @@ import datetime
 import json
 from dataclasses import dataclass
 
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
@@ -125,6 +126,9 @@ def transfer_book(
         return TransferResult()
 
     now = timezone.now()
+    client_nos = list(
+        Client.objects.filter(pk__in=moving_ids).order_by("client_no").values_list("client_no", flat=True)
+    )
     shared_ended = Assignment.objects.filter(advisor=target, ended_on__isnull=True, client_id__in=moving_ids).update(
         ended_on=Greatest(F("started_on"), Value(on))
     )
@@ -139,7 +143,29 @@ def transfer_book(
     moved = Client.objects.filter(pk__in=moving_ids).update(primary_advisor=target, updated_at=now)
     moving.update(ended_on=on)
     _open_primary_assignments(source=source, target=target, on=on, reason=reason, by=by, now=now)
+    _log_transfer(
+        source=source, target=target, reason=reason, on=on, client_nos=client_nos, alerts=alerts, tickets=tickets
+    )
     return TransferResult(clients=moved, alerts=alerts, tickets=tickets, shared_assignments_ended=shared_ended)
+
+
+def _log_transfer(*, source, target, reason, on, client_nos, alerts, tickets) -> None:
+    """One change-log entry for the whole transfer: the bulk statements above send no signals,
+    so without it the change log would not know the book moved. Actor and source come from the
+    audit context of the request or job."""
+    LogEntry.objects.log_create(
+        source,
+        force_log=True,
+        action=LogEntry.Action.UPDATE,
+        changes={
+            "book transferred to": [source.code, target.code],
+            "reason": ["", reason],
+            "effective": ["", on.isoformat()],
+            "clients": ["", ",".join(client_nos)],
+            "open alerts moved": ["", str(alerts)],
+            "open tickets moved": ["", str(tickets)],
+        },
+    )
 
 
 def _insert_select(model, columns: list[str], select_sql: str, params: list) -> None:

@@ -223,3 +223,20 @@ def test_timing_of_a_10000_client_book_on_postgresql(cast, capsys):
     assert result.clients == 10_000
     with capsys.disabled():
         print(f"\ntransfer_book of 10,000 clients on PostgreSQL: {elapsed:.2f} s")
+
+
+def test_a_book_transfer_leaves_one_change_log_entry_with_the_clients_moved(cast):
+    from auditlog.models import LogEntry
+
+    from crm.audit import Source, audit_context
+
+    moved = book(cast.advisor, cast.tree["b1"], 3)
+    numbers = sorted(Client.objects.filter(pk__in=moved).values_list("client_no", flat=True))
+    with audit_context(source=Source.PAGE, actor=cast.manager.user):
+        move_book(cast)
+
+    entry = LogEntry.objects.get_for_object(cast.advisor).get(changes__has_key="book transferred to")
+    assert entry.actor == cast.manager.user
+    assert entry.additional_data == {"source": "page"}
+    assert entry.changes_dict["book transferred to"] == [cast.advisor.code, cast.colleague.code]
+    assert entry.changes_dict["clients"][1] == ",".join(numbers)
