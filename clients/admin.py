@@ -29,6 +29,7 @@ from clients.models import (
     CashBalance,
     CashFlow,
     Client,
+    ClientShare,
     Interaction,
     Position,
     Relationship,
@@ -354,3 +355,17 @@ class InteractionAdmin(ClientScopedAdminMixin, LargeTableAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ClientShare)
+class ClientShareAdmin(ClientScopedAdminMixin, ReadOnlyAdminMixin, LargeTableAdmin):
+    """Shares are granted and revoked in the workbench (clients.services), which keeps guardian's
+    permission rows in step; here they are only read."""
+
+    list_display = ["client", "shared_with", "level", "expires_on", "granted_by", "created_at", "revoked_at"]
+    list_filter = ["level", ("expires_on", DateFieldListFilter)]
+    list_select_related = ["client", "shared_with", "granted_by"]
+    search_fields = ["client__client_no__exact", "shared_with__username__exact"]
+    search_help_text = _("A client number or a username, exactly.")
+    sortable_by = ["expires_on", "created_at"]
+    ordering = ["-created_at"]

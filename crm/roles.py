@@ -106,6 +106,7 @@ _COMPLIANCE_PERMS = [
     "campaigns.view_campaigntarget",
     "crm.view_importbatch",
     "crm.view_accesslog",
+    "clients.view_clientshare",
     "auditlog.view_logentry",
 ]
 
@@ -139,6 +140,7 @@ _OPS_PERMS = [
     *_crud("django_celery_beat.solarschedule"),
     "crm.view_importbatch",
     "crm.view_accesslog",
+    "clients.view_clientshare",
     "auditlog.view_logentry",
     # Sign-in lockouts (django-axes): see who is locked out and unlock them by deleting the
     # attempt. The access and failure logs stay with superusers.

@@ -247,6 +247,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 # X-Forwarded-For when that many proxies we run append to it (crm.security.client_ip).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts are still logged
 
 # Headers. Also in development, so a page that breaks under them breaks before production.
 X_FRAME_OPTIONS = "DENY"

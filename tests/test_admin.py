@@ -22,6 +22,7 @@ from clients.models import (
     CashBalance,
     CashFlow,
     Client,
+    ClientShare,
     Interaction,
     Position,
     Relationship,
@@ -49,7 +50,7 @@ pytestmark = pytest.mark.django_db
 
 PROJECT_APPS = ("crm", "advisors", "clients", "products", "suitability", "campaigns", "tickets", "reports")
 # Sharing a client is a workbench workflow; no role holds permissions on guardian's tables.
-NOT_IN_ADMIN = {"clients.ClientUserObjectPermission", "clients.ClientGroupObjectPermission", "clients.ClientShare"}
+NOT_IN_ADMIN = {"clients.ClientUserObjectPermission", "clients.ClientGroupObjectPermission"}
 READ_ONLY = {
     "suitability.RiskAssessment",
     "suitability.InvestorClassification",
@@ -64,6 +65,7 @@ READ_ONLY = {
     "clients.SegmentChange",
     "crm.ImportBatch",
     "crm.AccessLog",
+    "clients.ClientShare",
 }
 REGISTERED = [pytest.param(model, id=model._meta.label) for model in admin.site._registry]
 READ_ONLY_MODELS = [pytest.param(apps.get_model(label), id=label) for label in sorted(READ_ONLY)]
@@ -205,6 +207,9 @@ def every_model(tree, branch, client_record, advisor, ops_user):
     )
     TradingHoliday.objects.get_or_create(date=datetime.date(2031, 1, 1), defaults={"name": "New Year"})
     AccessLog.objects.create(user=ops_user, action=AccessLog.Action.VIEW_CLIENT, client=client_record)
+    ClientShare.objects.create(
+        client=client_record, shared_with=ops_user, granted_by=ops_user, expires_on=today + datetime.timedelta(days=30)
+    )
     return {"client": client_record, "account": account, "product": product, "ticket": ticket, "campaign": campaign}
 
 

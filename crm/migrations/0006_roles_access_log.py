@@ -1,4 +1,4 @@
-"""Compliance and operations read the access log (crm/roles.py)."""
+"""Compliance and operations read the access log and client shares (crm/roles.py)."""
 
 from django.db import migrations
 
