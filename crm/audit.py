@@ -24,6 +24,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.functional import SimpleLazyObject
 
+from crm.security import client_ip
+
 
 class Source(models.TextChoices):
     PAGE = "page", "page"
@@ -90,12 +92,6 @@ def request_source(path: str) -> str:
     if path.startswith("/api/"):
         return Source.API
     return Source.PAGE
-
-
-def client_ip(request) -> str | None:
-    """The client's address. Behind the proxy (gunicorn's forwarded_allow_ips) REMOTE_ADDR is
-    already the real one; X-Forwarded-For is not trusted here."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:
