@@ -16,6 +16,8 @@ BRANCH_MANAGER = "branch_manager"
 COMPLIANCE = "compliance"
 OPS = "ops"
 ROLE_NAMES = (ADVISOR, TEAM_LEAD, BRANCH_MANAGER, COMPLIANCE, OPS)
+# Roles whose users work in the Django admin (``is_staff``): operations edit, compliance reads.
+ADMIN_ROLES = (COMPLIANCE, OPS)
 
 # Records coming from the trading system: people read them, only imports write them.
 _TRADING_FACTS = [

@@ -222,6 +222,8 @@ def test_one_demo_user_per_role_in_its_group_at_a_sensible_place(demo, settings)
         assert user.password == users["advisor"].password  # hashed once, deliberately
     assert users["advisor"].check_password(settings.CRM_DEMO_PASSWORD)
     assert users["ops"].is_staff
+    assert users["compliance"].is_staff
+    assert not users["advisor"].is_staff
     advisor = Advisor.objects.select_related("org_unit").get(user=users["advisor"])
     assert advisor.org_unit.kind == OrgUnit.Kind.TEAM
     assert advisor.org_unit.manager == users["team_lead"]

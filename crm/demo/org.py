@@ -187,7 +187,7 @@ def _create_users(ctx: Context, people: list[Person], names: list[str], male: np
             first_name=name[1:],
             last_name=name[:1],
             email=f"{p.username}@{MAIL_DOMAIN}",
-            is_staff=p.role == roles.OPS,
+            is_staff=p.role in roles.ADMIN_ROLES,
             is_active=p.active,
             date_joined=joined,
             password=demo_hash if p.username in DEMO_USERNAMES.values() else make_password(None),

@@ -42,7 +42,7 @@ from crm.extract.columns import (
 from crm.extract.db import WRITE_BATCH, chunks, existing_values, fetch_rows, key_map, sync
 from crm.extract.spec import Context, FileSpec, ParsedFile, Problem, Reference, Written
 from crm.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
-from crm.roles import OPS, ROLE_NAMES
+from crm.roles import ADMIN_ROLES, ROLE_NAMES
 from products.models import Product
 from suitability.models import RiskAssessment, retention_date
 
@@ -253,7 +253,7 @@ def load_advisors(parsed: ParsedFile, ctx: Context) -> Written:
             "first_name": row["name"][:150],
             "last_name": "",
             "email": row["email"],
-            "is_staff": row["role"] == OPS or bool(user and user["is_superuser"]),
+            "is_staff": row["role"] in ADMIN_ROLES or bool(user and user["is_superuser"]),
         }
         if user is None:
             new_users.append(User(**wanted, password=make_password(None)))
