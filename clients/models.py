@@ -187,6 +187,12 @@ class Client(TimeStampedModel):
         self.refresh_pii_hashes()
         super().save(*args, **kwargs)
 
+    @property
+    def masked_phone(self) -> str:
+        from crm.pii import mask_phone
+
+        return mask_phone(self.phone)
+
     def refresh_pii_hashes(self) -> None:
         from crm.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
 

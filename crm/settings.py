@@ -200,10 +200,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Signed in *and* holding the role's model permission (reads included); rows are then
+    # scoped by the access layer in each viewset (crm/api/viewsets.py).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "crm.api.permissions.RoleModelPermissions",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.CrmPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -311,3 +320,17 @@ CRM_SITE_TITLE = _("Broker CRM")
 # Suitability: how long a risk assessment stays valid when the source gives no date
 # (calendar months, month end clamped: assessed 29 Feb → valid through 28 Feb).
 SUITABILITY_ASSESSMENT_VALID_MONTHS = env_int("SUITABILITY_ASSESSMENT_VALID_MONTHS", 24)
+
+# --- Suitability ----------------------------------------------------------------------------
+# (SUITABILITY_ASSESSMENT_VALID_MONTHS, default 24, is under "Domain settings" above.)
+# An assessment expiring within this many days is "expiring" (alerted, still valid). Default 30.
+SUITABILITY_EXPIRING_WITHIN_DAYS = env_int("SUITABILITY_EXPIRING_WITHIN_DAYS", 30)
+# An ordinary investor this old or older buying a high-risk product gets the enhanced flow. Default 65.
+SUITABILITY_ELDERLY_AGE = env_int("SUITABILITY_ELDERLY_AGE", 65)
+# Art. 20 duties (consideration period, callback) apply from this product risk level up. Default R4.
+SUITABILITY_HIGH_RISK_FROM = env_str("SUITABILITY_HIGH_RISK_FROM", "R4")
+# Hours between a high-risk check and the end of its consideration period (冷静期). Default 24.
+SUITABILITY_CONSIDERATION_HOURS = env_int("SUITABILITY_CONSIDERATION_HOURS", 24)
+# Assessments a client may take per channel, per calendar day / per calendar year, e.g.
+# "api=2/10,workbench=3/0" (0 = no limit on that count). Default empty: no limits.
+SUITABILITY_ASSESSMENT_LIMITS = env_str("SUITABILITY_ASSESSMENT_LIMITS", "")

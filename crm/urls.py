@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from advisors import views as advisor_views
 from crm import views
 from crm.security import obtain_auth_token
 
@@ -17,9 +18,13 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include("crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
     # page runs under the same Content Security Policy as every other page.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("clients.urls")),
+    path("transfers/", advisor_views.transfer, name="transfer"),
+    path("", include("suitability.urls")),
     path("", login_required(TemplateView.as_view(template_name="home.html")), name="home"),
 ]

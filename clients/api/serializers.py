@@ -1,0 +1,127 @@
+"""Client data over the API: natural keys beside ids, personal data always masked.
+
+Fields the nightly run derives (tier, stage, segment, churn score, risk level, assets) and the
+ones that decide who serves a client (branch, primary advisor) are read-only: a PATCH that sends
+them changes nothing (DRF ignores read-only input), so a client cannot be moved or re-tiered
+through the API. Transfers have their own endpoint with its own rules.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from clients.models import Account, CashFlow, Client, Position, Transaction
+from clients.reveal import masked_pii
+
+CLIENT_WRITABLE = (
+    "occupation",
+    "income_band",
+    "financial_assets",
+    "investment_experience_years",
+    "objective",
+    "preferred_channel",
+)
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    primary_advisor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    id_number = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Client
+        fields = (
+            "id",
+            "client_no",
+            "name",
+            "client_type",
+            "gender",
+            "birth_date",
+            "id_type",
+            "id_number",
+            "phone",
+            "email",
+            "address",
+            *CLIENT_WRITABLE,
+            "status",
+            "opened_on",
+            "closed_on",
+            "branch",
+            "primary_advisor",
+            "tier",
+            "lifecycle_stage",
+            "behavior_segment",
+            "churn_score",
+            "risk_level",
+            "total_assets",
+            "assets_as_of",
+        )
+        read_only_fields = tuple(name for name in fields if name not in CLIENT_WRITABLE)
+
+    def _masked(self, client: Client) -> dict[str, str]:
+        cache = getattr(client, "_masked_pii", None)
+        if cache is None:
+            cache = client._masked_pii = masked_pii(client)
+        return cache
+
+    def get_id_number(self, client: Client) -> str:
+        return self._masked(client)["id_number"]
+
+    def get_phone(self, client: Client) -> str:
+        return self._masked(client)["phone"]
+
+    def get_email(self, client: Client) -> str:
+        return self._masked(client)["email"]
+
+    def get_address(self, client: Client) -> str:
+        return self._masked(client)["address"]
+
+
+class RevealSerializer(serializers.Serializer):
+    # The metaclass moves declared fields into ``_declared_fields``, so naming one ``fields``
+    # does not shadow the serializer's own ``fields`` property.
+    fields = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+    reason = serializers.CharField(max_length=500)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+
+    class Meta:
+        model = Account
+        fields = ("id", "account_no", "client", "client_no", "account_type", "opened_on", "closed_on", "status")
+        read_only_fields = fields
+
+
+class PositionSerializer(serializers.ModelSerializer):
+    account_no = serializers.CharField(source="account.account_no", read_only=True)
+    product_code = serializers.CharField(source="product.code", read_only=True)
+
+    class Meta:
+        model = Position
+        fields = ("id", "client", "account", "account_no", "product", "product_code", "as_of", "quantity")
+        fields += ("market_value", "cost")
+        read_only_fields = fields
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    account_no = serializers.CharField(source="account.account_no", read_only=True)
+    product_code = serializers.CharField(source="product.code", read_only=True)
+
+    class Meta:
+        model = Transaction
+        fields = ("id", "trade_id", "client", "account", "account_no", "product", "product_code", "trade_date")
+        fields += ("side", "quantity", "price", "amount", "commission", "channel")
+        read_only_fields = fields
+
+
+class CashFlowSerializer(serializers.ModelSerializer):
+    account_no = serializers.CharField(source="account.account_no", read_only=True)
+
+    class Meta:
+        model = CashFlow
+        fields = ("id", "flow_id", "client", "account", "account_no", "flow_date", "direction", "amount")
+        read_only_fields = fields

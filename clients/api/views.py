@@ -1,0 +1,206 @@
+"""Clients and their accounts, positions, trades and cash flows — every list scoped exactly as
+the workbench pages are (``crm.access``), paginated with a total count, filterable."""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from clients import services
+from clients.api.serializers import (
+    AccountSerializer,
+    CashFlowSerializer,
+    ClientSerializer,
+    PositionSerializer,
+    RevealSerializer,
+    TransactionSerializer,
+)
+from clients.filters import ClientFilter, order_clients
+from clients.models import Account, CashFlow, Client, ClientShare, Position, Transaction
+from clients.reveal import reveal_pii
+from crm.api.viewsets import ScopedReadOnlyViewSet, ScopedUpdateViewSet
+
+
+def django_errors_to_api(error: DjangoValidationError) -> exceptions.ValidationError:
+    """A domain ``ValidationError`` (``{field: message}``) as the API's structured 400."""
+    if hasattr(error, "message_dict"):
+        return exceptions.ValidationError(error.message_dict)
+    return exceptions.ValidationError({"non_field_errors": error.messages})
+
+
+class ClientViewSet(ScopedUpdateViewSet):
+    """Clients in the user's scope. ``?q=`` searches name (start), client number, account
+    number, exact phone, ID number or email; filters: tier, lifecycle_stage, behavior_segment,
+    risk_level, status, churn_band, branch, advisor, assessment_expired, open_alert;
+    ``?sort=`` client_no, name, assets, churn (``-`` for descending)."""
+
+    queryset = Client.objects.select_related("branch", "primary_advisor")
+    serializer_class = ClientSerializer
+    filterset_class = ClientFilter
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_queryset(self):
+        return order_clients(super().get_queryset(), self.request.query_params.get("sort"))
+
+    @extend_schema(request=RevealSerializer, responses={200: dict})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def reveal(self, request, pk=None):
+        """Full values of personal-data fields, for holders of ``clients.view_pii``, with a typed
+        reason that is written to the access log."""
+        client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+        body = RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            values = reveal_pii(
+                user=request.user,
+                client=client,
+                fields=body.validated_data["fields"],
+                reason=body.validated_data["reason"],
+                request=request._request,
+            )
+        except DjangoPermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except DjangoValidationError as error:
+            raise django_errors_to_api(error) from error
+        return Response(values)
+
+    def scope_action(self) -> str:
+        # Revealing reads; it needs the view scope and the PII permission, not the change scope.
+        if self.action == "reveal":
+            return "view"
+        return super().scope_action()
+
+
+class ShareSerializer(serializers.ModelSerializer):
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+    shared_with = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ClientShare
+        fields = ("id", "client", "client_no", "shared_with", "level", "expires_on", "granted_by", "revoked_at")
+        read_only_fields = fields
+
+
+class NewShareSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    shared_with = serializers.CharField(help_text="username")
+    level = serializers.ChoiceField(choices=ClientShare.Level.choices)
+    expires_on = serializers.DateField()
+
+
+class ClientShareViewSet(ScopedReadOnlyViewSet):
+    """Shares of clients in the user's scope; ``POST`` shares a client, ``POST …/revoke/`` ends one."""
+
+    queryset = ClientShare.objects.select_related("client", "shared_with", "granted_by").order_by("-created_at")
+    serializer_class = ShareSerializer
+    filterset_fields = {"client": ["exact"], "level": ["exact"]}
+    http_method_names = ["get", "post", "head", "options"]
+
+    # Who may see a share is who may see its client (the scope); who may share or revoke is
+    # decided by the service (who may change the client) — not by model permissions on the share
+    # table, which client-facing roles do not hold.
+    permission_classes = [IsAuthenticated]
+
+    def scope_action(self) -> str:
+        return "view"
+
+    @extend_schema(request=NewShareSerializer, responses={201: ShareSerializer})
+    def create(self, request):
+        from django.contrib.auth import get_user_model
+
+        body = NewShareSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        client = get_object_or_404(Client.objects.visible_to(request.user), pk=data["client"])
+        with_user = get_user_model().objects.filter(username=data["shared_with"]).first()
+        if with_user is None:
+            raise exceptions.ValidationError({"shared_with": ["No user has this username."]})
+        try:
+            share = services.share_client(
+                client=client, with_user=with_user, level=data["level"], until=data["expires_on"], by=request.user
+            )
+        except DjangoValidationError as error:
+            raise django_errors_to_api(error) from error
+        return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ShareSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        share = self.get_object()
+        try:
+            share = services.revoke_share(share=share, by=request.user)
+        except DjangoPermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except DjangoValidationError as error:
+            raise django_errors_to_api(error) from error
+        return Response(ShareSerializer(share).data)
+
+
+class DateRangeFilter(django_filters.FilterSet):
+    client = django_filters.NumberFilter(field_name="client_id")
+    client_no = django_filters.CharFilter(field_name="client__client_no")
+    account_no = django_filters.CharFilter(field_name="account__account_no")
+
+
+class AccountViewSet(ScopedReadOnlyViewSet):
+    queryset = Account.objects.select_related("client").order_by("account_no")
+    serializer_class = AccountSerializer
+    filterset_fields = {
+        "client": ["exact"],
+        "client__client_no": ["exact"],
+        "account_type": ["exact"],
+        "status": ["exact"],
+    }
+
+
+class PositionFilter(DateRangeFilter):
+    product_code = django_filters.CharFilter(field_name="product__code")
+
+    class Meta:
+        model = Position
+        fields = ["as_of"]
+
+
+class PositionViewSet(ScopedReadOnlyViewSet):
+    queryset = Position.objects.select_related("account", "product").order_by("-as_of", "account_id", "product_id")
+    serializer_class = PositionSerializer
+    filterset_class = PositionFilter
+
+
+class TransactionFilter(DateRangeFilter):
+    date_from = django_filters.DateFilter(field_name="trade_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="trade_date", lookup_expr="lte")
+    product_code = django_filters.CharFilter(field_name="product__code")
+
+    class Meta:
+        model = Transaction
+        fields = ["side", "channel"]
+
+
+class TransactionViewSet(ScopedReadOnlyViewSet):
+    queryset = Transaction.objects.select_related("account", "product").order_by("-trade_date", "-id")
+    serializer_class = TransactionSerializer
+    filterset_class = TransactionFilter
+
+
+class CashFlowFilter(DateRangeFilter):
+    date_from = django_filters.DateFilter(field_name="flow_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="flow_date", lookup_expr="lte")
+
+    class Meta:
+        model = CashFlow
+        fields = ["direction"]
+
+
+class CashFlowViewSet(ScopedReadOnlyViewSet):
+    queryset = CashFlow.objects.select_related("account").order_by("-flow_date", "-id")
+    serializer_class = CashFlowSerializer
+    filterset_class = CashFlowFilter

@@ -1,0 +1,81 @@
+"""Client list filters, shared by the workbench list, its CSV export and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from advisors.models import Alert
+from clients.models import Client
+from clients.search import search_clients
+from crm.choices import RiskTolerance, Tier
+from suitability.models import RiskAssessment
+
+# Churn bands as the dashboards show them (score in [0, 1]).
+CHURN_BANDS = {
+    "low": (0.0, 0.3),
+    "medium": (0.3, 0.6),
+    "high": (0.6, 1.01),
+}
+
+
+class ClientFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        help_text=_("Name (start), client number, account number, exact phone, ID number or email."),
+    )
+    tier = django_filters.ChoiceFilter(label=_("tier"), choices=Tier.choices)
+    lifecycle_stage = django_filters.ChoiceFilter(label=_("lifecycle stage"), choices=Client.LifecycleStage.choices)
+    behavior_segment = django_filters.ChoiceFilter(label=_("behaviour segment"), choices=Client.BehaviorSegment.choices)
+    risk_level = django_filters.ChoiceFilter(label=_("risk tolerance"), choices=RiskTolerance.choices)
+    status = django_filters.ChoiceFilter(label=_("status"), choices=Client.Status.choices)
+    churn_band = django_filters.ChoiceFilter(
+        label=_("churn risk"),
+        method="filter_churn_band",
+        choices=[("low", _("low")), ("medium", _("medium")), ("high", _("high"))],
+    )
+    branch = django_filters.CharFilter(label=_("branch code"), field_name="branch__code")
+    advisor = django_filters.CharFilter(label=_("advisor code"), field_name="primary_advisor__code")
+    assessment_expired = django_filters.BooleanFilter(
+        label=_("risk assessment expired or missing"), method="filter_assessment_expired"
+    )
+    open_alert = django_filters.BooleanFilter(label=_("has an open alert"), method="filter_open_alert")
+
+    class Meta:
+        model = Client
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return search_clients(queryset, value)
+
+    def filter_churn_band(self, queryset, name, value):
+        low, high = CHURN_BANDS[value]
+        return queryset.filter(churn_score__gte=low, churn_score__lt=high)
+
+    def filter_assessment_expired(self, queryset, name, value):
+        valid = RiskAssessment.objects.filter(client=OuterRef("pk"), valid_until__gte=timezone.localdate())
+        return queryset.filter(~Exists(valid) if value else Exists(valid))
+
+    def filter_open_alert(self, queryset, name, value):
+        open_alert = Alert.objects.filter(client=OuterRef("pk"), status=Alert.Status.OPEN)
+        return queryset.filter(Exists(open_alert) if value else ~Exists(open_alert))
+
+
+# ``?sort=`` values → ORDER BY; the client number breaks ties so pages never overlap.
+ORDERINGS = {
+    "client_no": ("client_no",),
+    "-client_no": ("-client_no",),
+    "name": ("name", "client_no"),
+    "-name": ("-name", "client_no"),
+    "assets": ("total_assets", "client_no"),
+    "-assets": ("-total_assets", "client_no"),
+    "churn": ("churn_score", "client_no"),
+    "-churn": (F("churn_score").desc(nulls_last=True), "client_no"),
+}
+
+
+def order_clients(queryset, sort: str | None):
+    return queryset.order_by(*ORDERINGS.get(sort or "", ORDERINGS["client_no"]))

@@ -1,0 +1,63 @@
+"""Forms of the client pages. They only collect and check input; the rules live in the
+services (``clients.services``, ``advisors.services``) and their errors come back on the field
+they name."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import ClientShare
+from clients.reveal import REVEALABLE
+
+PII_LABELS = {
+    "id_number": _("ID number"),
+    "phone": _("phone"),
+    "email": _("email"),
+    "address": _("address"),
+}
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form fields it names (others on the form)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class RevealForm(forms.Form):
+    fields_to_reveal = forms.MultipleChoiceField(
+        label=_("Show in full"),
+        choices=[(name, PII_LABELS[name]) for name in REVEALABLE],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        min_length=4,
+        max_length=500,
+        help_text=_("Why you need the full value; it is kept in the access log."),
+    )
+
+
+class ShareForm(forms.Form):
+    with_user = forms.CharField(label=_("Colleague's username"), max_length=150)
+    level = forms.ChoiceField(label=_("Access"), choices=ClientShare.Level.choices, initial=ClientShare.Level.VIEW)
+    until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["until"].initial = timezone.localdate() + datetime.timedelta(days=30)
+
+    def clean_with_user(self):
+        username = self.cleaned_data["with_user"].strip()
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise ValidationError(_("No colleague has this username."))
+        return user

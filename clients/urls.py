@@ -1,0 +1,14 @@
+"""Workbench pages about clients."""
+
+from django.urls import path
+
+from clients import views
+
+app_name = "clients"
+urlpatterns = [
+    path("clients/", views.client_list, name="list"),
+    path("clients/<int:pk>/", views.client_detail, name="detail"),
+    path("clients/<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("clients/<int:pk>/shares/", views.share, name="share"),
+    path("clients/<int:pk>/shares/<int:share_pk>/revoke/", views.revoke_share, name="revoke-share"),
+]

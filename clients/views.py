@@ -1,0 +1,126 @@
+"""Workbench pages about clients: the scoped list (search, filters, CSV export) and the client
+page (profile with masked personal data, reveal, shares).
+
+Views stay thin: scoping is ``crm.access``, search and filters ``clients.filters``, workflows
+``clients.services`` / ``clients.reveal``, the page's data ``clients.profile``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clients import services
+from clients.exports import client_list_csv
+from clients.filters import ClientFilter, order_clients
+from clients.forms import RevealForm, ShareForm, apply_service_errors
+from clients.models import Client, ClientShare
+from clients.profile import client_profile
+from clients.reveal import reveal_pii
+from crm.access import get_visible_or_404
+from crm.audit import log_access
+from crm.models import AccessLog
+
+PAGE_SIZE = 50
+
+
+@login_required
+def client_list(request):
+    visible = Client.objects.visible_to(request.user).select_related("branch", "primary_advisor")
+    filters = ClientFilter(request.GET or None, queryset=visible)
+    clients = order_clients(filters.qs if filters.is_bound else visible, request.GET.get("sort"))
+    if request.GET.get("export") == "csv":
+        return client_list_csv(request, clients)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clients/list.html",
+        {"filters": filters, "page": page, "sort": request.GET.get("sort", "client_no")},
+    )
+
+
+@login_required
+def client_detail(request, pk: int):
+    client = get_visible_or_404(Client.objects.select_related("branch", "primary_advisor"), request.user, pk=pk)
+    log_access(user=request.user, action=AccessLog.Action.VIEW_CLIENT, client=client, request=request)
+    return _render_detail(request, client)
+
+
+def _render_detail(request, client, *, reveal_form=None, share_form=None, revealed=None, status=200):
+    context = client_profile(client, request.user)
+    context.update(
+        reveal_form=reveal_form or RevealForm(),
+        share_form=share_form or ShareForm(),
+        revealed=revealed or {},
+    )
+    return render(request, "clients/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reveal(request, pk: int):
+    client = get_visible_or_404(Client, request.user, pk=pk)
+    form = RevealForm(request.POST)
+    revealed = {}
+    if form.is_valid():
+        try:
+            revealed = reveal_pii(
+                user=request.user,
+                client=client,
+                fields=form.cleaned_data["fields_to_reveal"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+    status = 200 if revealed else 400
+    if request.headers.get("HX-Request"):
+        context = {**client_profile(client, request.user, sections=("pii",)), "reveal_form": form}
+        return render(request, "clients/_pii.html", {**context, "revealed": revealed}, status=status)
+    return _render_detail(request, client, reveal_form=form, revealed=revealed, status=status)
+
+
+@login_required
+@require_POST
+def share(request, pk: int):
+    client = get_visible_or_404(Client, request.user, pk=pk)
+    form = ShareForm(request.POST)
+    if form.is_valid():
+        try:
+            services.share_client(
+                client=client,
+                with_user=form.cleaned_data["with_user"],
+                level=form.cleaned_data["level"],
+                until=form.cleaned_data["until"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Shared with %(user)s.") % {"user": form.cleaned_data["with_user"]})
+            return redirect("clients:detail", pk=client.pk)
+    return _render_detail(request, client, share_form=form, status=400)
+
+
+@login_required
+@require_POST
+def revoke_share(request, pk: int, share_pk: int):
+    client = get_visible_or_404(Client, request.user, pk=pk)
+    share = get_object_or_404(ClientShare, pk=share_pk, client=client)
+    try:
+        services.revoke_share(share=share, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The share has been revoked."))
+    if not Client.objects.visible_to(request.user).filter(pk=client.pk).exists():
+        # Declining a share given to oneself ends one's access to the client.
+        return redirect("clients:list")
+    return redirect("clients:detail", pk=client.pk)

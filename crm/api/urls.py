@@ -1,0 +1,12 @@
+"""``/api/v1/``: each app's endpoints, from its own ``api/urls.py``."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("advisors.api.urls")),
+    path("", include("clients.api.urls")),
+    path("", include("products.api.urls")),
+    path("", include("suitability.api.urls")),
+    path("", include("tickets.api.urls")),
+    path("", include("campaigns.api.urls")),
+]

@@ -1,0 +1,50 @@
+"""Small template helpers shared by the workbench pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def add_class(bound_field, css: str):
+    """Render a form field with extra CSS classes (Bootstrap's ``form-control`` …)."""
+    existing = bound_field.field.widget.attrs.get("class", "")
+    return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def money(value, places: int = 2):
+    """A yuan amount with the language's grouping and decimal marks (``1,234,567.89``)."""
+    if value in (None, ""):
+        return "—"
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    return number_format(amount, decimal_pos=int(places), use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def percent(value, places: int = 0):
+    if value in (None, ""):
+        return "—"
+    return number_format(float(value) * 100, decimal_pos=int(places), use_l10n=True) + "%"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (``None`` removes one) — for
+    sort links and pagination that keep the filters."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"

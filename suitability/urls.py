@@ -1,0 +1,4 @@
+"""Suitability pages (questionnaire with a client, checks)."""
+
+app_name = "suitability"
+urlpatterns: list = []
