@@ -41,6 +41,11 @@ class _StrictEncryptedMixin(emf.EncryptedMixin):
         # nothing (emptiness shows in the ciphertext's length anyway).
         if value is None or value == "":
             return value
+        if hasattr(value, "resolve_expression"):
+            # An expression (bulk_update's CASE … WHEN, an F()) is not a value: the library would
+            # encrypt its text. Its leaves are ``Value``s with this field as output field, and
+            # are encrypted one by one when compiled.
+            return value
         return super().get_db_prep_save(value, connection)
 
     def from_db_value(self, value, *args, **kwargs):

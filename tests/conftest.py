@@ -55,3 +55,11 @@ def ops_user(db):
     user.is_staff = True
     user.save()
     return user
+
+
+@pytest.fixture
+def world(tree):
+    """``(cast, clients)``: see ``tests.personas.world``."""
+    from tests import personas
+
+    return personas.world(tree)

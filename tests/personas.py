@@ -129,3 +129,50 @@ def client_records(client: Client, advisor: Advisor, product, campaign: Campaign
     )
     factories.TicketFactory(client=client, assignee=advisor.user)
     CampaignTarget.objects.create(campaign=campaign, client=client, advisor=advisor)
+
+
+def world(tree) -> tuple[Cast, dict[str, Client]]:
+    """The cast and four clients with one row of every client-related model each:
+
+    ``mine`` (the advisor's, branch SH01), ``colleagues`` (the colleague's, same team),
+    ``unserved`` (SH01, nobody's book: its advisor left), ``elsewhere`` (the other advisor's,
+    branch SH02).
+    """
+    people = cast(tree)
+    b1, b2 = tree["b1"], tree["b2"]
+    clients = {
+        "mine": factories.ClientFactory(branch=b1),
+        "colleagues": factories.ClientFactory(branch=b1),
+        "unserved": factories.ClientFactory(branch=b1),
+        "elsewhere": factories.ClientFactory(branch=b2),
+    }
+    serve(clients["mine"], people.advisor)
+    serve(clients["colleagues"], people.colleague)
+    serve(clients["elsewhere"], people.other_advisor)
+    # The unserved client's advisor has left: history only, which gives nobody access.
+    factories.AssignmentFactory(client=clients["unserved"], advisor=people.colleague, ended_on=factories.TODAY)
+    product = factories.ProductFactory()
+    campaign = Campaign.objects.create(
+        code="CMP", name="Spring", org_unit=b1, starts_on=factories.TODAY, ends_on=factories.TODAY
+    )
+    for n, (name, client) in enumerate(clients.items()):
+        owner = {"colleagues": people.colleague, "elsewhere": people.other_advisor}.get(name, people.advisor)
+        client_records(client, owner, product, campaign, n)
+    return people, clients
+
+
+# Which of the world's clients each persona sees (view) and changes (change).
+EVERYONE = ("mine", "colleagues", "unserved", "elsewhere")
+VIEW = {
+    "advisor": {"mine"},
+    "colleague": {"colleagues"},
+    "other_advisor": {"elsewhere"},
+    "team_lead": {"mine", "colleagues"},
+    "manager": {"mine", "colleagues", "unserved"},
+    "other_manager": {"elsewhere"},
+    "compliance": set(EVERYONE),
+    "ops": set(),
+    "hq_user": set(EVERYONE),
+    "no_role": set(),
+}
+CHANGE = {**VIEW, "compliance": set(), "hq_user": set()}

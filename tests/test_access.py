@@ -13,7 +13,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from advisors.models import Alert, Assignment
-from campaigns.models import Campaign, CampaignTarget
+from campaigns.models import CampaignTarget
 from clients.models import (
     Account,
     AssetSnapshot,
@@ -52,45 +52,7 @@ RELATED_MODELS = [
     CampaignTarget,
 ]
 
-EVERYONE = ("mine", "colleagues", "unserved", "elsewhere")
-VIEW = {
-    "advisor": {"mine"},
-    "colleague": {"colleagues"},
-    "other_advisor": {"elsewhere"},
-    "team_lead": {"mine", "colleagues"},
-    "manager": {"mine", "colleagues", "unserved"},
-    "other_manager": {"elsewhere"},
-    "compliance": set(EVERYONE),
-    "ops": set(),
-    "hq_user": set(EVERYONE),
-    "no_role": set(),
-}
-CHANGE = {**VIEW, "compliance": set(), "hq_user": set()}
-
-
-@pytest.fixture
-def world(tree):
-    cast = personas.cast(tree)
-    b1, b2 = tree["b1"], tree["b2"]
-    clients = {
-        "mine": factories.ClientFactory(branch=b1),
-        "colleagues": factories.ClientFactory(branch=b1),
-        "unserved": factories.ClientFactory(branch=b1),
-        "elsewhere": factories.ClientFactory(branch=b2),
-    }
-    personas.serve(clients["mine"], cast.advisor)
-    personas.serve(clients["colleagues"], cast.colleague)
-    personas.serve(clients["elsewhere"], cast.other_advisor)
-    # The unserved client's advisor has left: history only, which gives nobody access.
-    factories.AssignmentFactory(client=clients["unserved"], advisor=cast.colleague, ended_on=factories.TODAY)
-    product = factories.ProductFactory()
-    campaign = Campaign.objects.create(
-        code="CMP", name="Spring", org_unit=b1, starts_on=factories.TODAY, ends_on=factories.TODAY
-    )
-    for n, (name, client) in enumerate(clients.items()):
-        owner = {"colleagues": cast.colleague, "elsewhere": cast.other_advisor}.get(name, cast.advisor)
-        personas.client_records(client, owner, product, campaign, n)
-    return cast, clients
+EVERYONE, VIEW, CHANGE = personas.EVERYONE, personas.VIEW, personas.CHANGE
 
 
 def _user(cast, persona: str):

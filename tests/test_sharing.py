@@ -222,3 +222,14 @@ def test_the_scope_with_shares_stays_one_query(world, django_assert_num_queries)
     user = fresh(cast.colleague)
     with django_assert_num_queries(2):  # the user's profile, then the list
         assert len(list(Client.objects.visible_to(user))) == 5
+
+
+def test_the_cleanup_is_scheduled_daily_and_names_a_registered_task(db):
+    from django_celery_beat.models import PeriodicTask
+
+    from crm.celery import app
+
+    app.loader.import_default_modules()
+    task = PeriodicTask.objects.get(name="Clean up expired client shares")
+    assert task.enabled and task.crontab.hour == "1"
+    assert task.task in app.tasks
