@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_CLIENTS ?= 2000
 DEMO_SEED ?= 7
 
-.PHONY: demo test lint format bench venv messages serve clean
+.PHONY: demo test lint format bench venv messages serve clean vendor
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,16 @@ bench: venv
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=node_modules
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+## vendor: reinstall the front-end packages from npm (versions in static/vendor/package.json) into static/vendor/
+vendor:
+	rm -rf .vendor-build && mkdir .vendor-build && cp static/vendor/package.json .vendor-build/
+	cd .vendor-build && npm install --no-audit --no-fund --silent
+	cp .vendor-build/node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/
+	cp .vendor-build/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
+	cp .vendor-build/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp .vendor-build/node_modules/chart.js/dist/chart.umd.min.js* static/vendor/chartjs/
+	rm -rf .vendor-build
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

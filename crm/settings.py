@@ -225,6 +225,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set, so clients generated from the schema get stable types.
+    "ENUM_NAME_OVERRIDES": {
+        "RiskToleranceEnum": "crm.choices.RiskTolerance",
+        "ProductRiskEnum": "crm.choices.ProductRisk",
+        "HorizonEnum": "crm.choices.Horizon",
+        "VarietyEnum": "crm.choices.Variety",
+        "TierEnum": "crm.choices.Tier",
+        "InvestorTypeEnum": "crm.choices.InvestorType",
+        "ContactChannelEnum": "crm.choices.ContactChannel",
+        "OrgUnitKindEnum": "advisors.models.OrgUnit.Kind",
+        "AlertKindEnum": "advisors.models.Alert.Kind",
+        "RelationshipKindEnum": "clients.models.Relationship.Kind",
+        "TradeChannelEnum": "clients.models.Transaction.Channel",
+        "TicketChannelEnum": "tickets.models.Ticket.Channel",
+        "TicketEventKindEnum": "tickets.models.TicketEvent.Kind",
+    },
 }
 
 # --- Sign-in, sessions and security headers ------------------------------------------------

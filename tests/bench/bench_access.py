@@ -1,0 +1,137 @@
+"""Benchmark the scoped client list — page and API — per role, at 2,000 clients and at full size.
+
+    python tests/bench/bench_access.py --clients 200000 [--seed 1] [--keep]
+
+For each size it builds a scratch database next to DATABASE_URL's (as ``bench_seed`` does),
+seeds the demo book, and requests ``/clients/`` and ``/api/v1/clients/`` as the demo advisor,
+team lead, branch manager and compliance officer: the number of SQL queries (it must not grow
+with the data) and the median time of five requests. The floor, measured in the same run, is
+the same page of rows read with plain SQL and no scope: ``SELECT … ORDER BY client_no LIMIT 50``
+plus ``count(*)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_seed import scratch_database  # noqa: E402
+
+ROLES = ("advisor", "team_lead", "branch_manager", "compliance")
+REPEAT = 5
+
+
+def _median_ms(fn) -> float:
+    samples = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def measure(clients: int, seed: int) -> list[dict]:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client as HttpClient
+    from django.test.utils import CaptureQueriesContext
+
+    from clients.models import Client
+    from crm.demo import SeedOptions, seed_demo
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    seed_demo(SeedOptions(clients=clients, seed=seed))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    rows = []
+    for role in ROLES:
+        user = get_user_model().objects.get(username=role)
+        http = HttpClient(SERVER_NAME="localhost")
+        http.force_login(user)
+        scope = Client.objects.visible_to(user).count()
+        out = {"clients": clients, "role": role, "scope": scope}
+        for name, path in (("page", "/clients/"), ("api", "/api/v1/clients/")):
+            http.get(path)  # warm caches (templates, session)
+            with CaptureQueriesContext(connection) as queries:
+                assert http.get(path).status_code == 200
+            out[f"{name}_queries"] = len(queries)
+            out[f"{name}_ms"] = _median_ms(lambda path=path: http.get(path))
+        rows.append(out)
+
+    def floor():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM clients_client ORDER BY client_no LIMIT 50")
+            cursor.fetchall()
+            cursor.execute("SELECT count(*) FROM clients_client")
+            cursor.fetchone()
+
+    floor_ms = _median_ms(floor)
+    for row in rows:
+        row["floor_ms"] = floor_ms
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    base_url = os.environ.get("DATABASE_URL")
+    results = []
+    for size in sorted({2000, args.clients}):
+        url, drop = scratch_database(base_url)
+        os.environ["DATABASE_URL"] = url
+        import django
+        from django.conf import settings
+
+        if not settings.configured or not django.apps.apps.ready:
+            django.setup()
+        else:  # second size: point the default connection at the new scratch database
+            import dj_database_url
+            from django.db import connections
+
+            connections.close_all()
+            settings.DATABASES["default"].update(dj_database_url.parse(url))
+            connections["default"].settings_dict.update(dj_database_url.parse(url))
+        print(f"scratch database: {url} ({size:,} clients)", flush=True)
+        try:
+            results.extend(measure(size, args.seed))
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            if args.keep:
+                print(f"kept {url}")
+            else:
+                drop()
+
+    print()
+    print(f"{'clients':>8} {'role':<15} {'in scope':>9} {'page q':>7} {'page ms':>8} {'API q':>6} {'API ms':>7} "
+          f"{'floor ms':>9} {'page/floor':>11}")  # fmt: skip
+    for r in results:
+        print(
+            f"{r['clients']:>8,} {r['role']:<15} {r['scope']:>9,} {r['page_queries']:>7} {r['page_ms']:>8.1f} "
+            f"{r['api_queries']:>6} {r['api_ms']:>7.1f} {r['floor_ms']:>9.2f} {r['page_ms'] / r['floor_ms']:>11.1f}"
+        )
+    by_role: dict[str, set] = {}
+    for r in results:
+        by_role.setdefault(r["role"], set()).add((r["page_queries"], r["api_queries"]))
+    steady = all(len(counts) == 1 for counts in by_role.values())
+    print("query counts independent of size:", "yes" if steady else "NO")
+    if not steady:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
