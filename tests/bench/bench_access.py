@@ -64,7 +64,7 @@ def measure(clients: int, seed: int) -> list[dict]:
             with CaptureQueriesContext(connection) as queries:
                 assert http.get(path).status_code == 200
             out[f"{name}_queries"] = len(queries)
-            out[f"{name}_ms"] = _median_ms(lambda path=path: http.get(path))
+            out[f"{name}_ms"] = _median_ms(lambda path=path, http=http: http.get(path))
         rows.append(out)
 
     def floor():
