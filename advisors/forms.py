@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Assignment
+from clients.models import Interaction
+from crm.choices import ContactChannel
 
 
 class TransferForm(forms.Form):
@@ -47,3 +49,22 @@ class TransferForm(forms.Form):
         if data.get("scope") == self.Scope.BOOK and not data.get("from_advisor") and "from_advisor" not in self.errors:
             self.add_error("from_advisor", _("Give the code of the advisor whose book moves."))
         return data
+
+
+class DoneForm(forms.Form):
+    """Close an alert as done: the contact that handled it is logged in the same step."""
+
+    channel = forms.ChoiceField(label=_("How"), choices=ContactChannel.choices, initial=ContactChannel.CALL)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Interaction.Outcome.choices)
+    summary = forms.CharField(label=_("What was discussed"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    next_follow_up_on = forms.DateField(
+        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label=_("Why no action is needed"), max_length=500)
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateField(label=_("Snooze until"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,17 +1,23 @@
-"""Workbench pages for branch managers: transfers of one client or a whole book."""
+"""Workbench pages about advisors' work: the dashboard, alerts (done / dismiss / snooze in
+place with htmx) and, for branch managers, transfers of one client or a whole book."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from advisors import services
-from advisors.forms import TransferForm
+from advisors import alert_actions, services
+from advisors.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
+from advisors.models import Alert
 from clients.forms import apply_service_errors
+from clients.interactions import log_interaction
 from clients.models import Client
+from crm.access import get_visible_or_404
 
 
 def _may_transfer(user) -> bool:
@@ -65,3 +71,139 @@ def transfer(request):
                 )
                 return redirect("transfer")
     return render(request, "advisors/transfer.html", {"form": form}, status=status)
+
+
+# --- Alerts -------------------------------------------------------------------------------------
+
+ALERT_PAGE_SIZE = 50
+
+
+@login_required
+def alert_list(request):
+    from advisors.dashboard import dashboard_scope
+
+    scope = dashboard_scope(request.user, request.GET.get("advisor"))
+    base = Alert.objects.visible_to(request.user)
+    if not scope.advisors:  # an advisor: their own alerts
+        base = base.filter(advisor__user=request.user)
+    elif scope.advisor is not None:
+        base = base.filter(advisor=scope.advisor)
+    status = request.GET.get("status") or "open"
+    kind = request.GET.get("kind") or ""
+    alerts = base
+    if status in Alert.Status.values:
+        alerts = alerts.filter(status=status)
+    if kind in Alert.Kind.values:
+        alerts = alerts.filter(kind=kind)
+    alerts = alerts.select_related("client", "advisor").order_by("due_on", "pk")
+    page = Paginator(alerts, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "kind": kind,
+        "kinds": Alert.Kind.choices,
+        "statuses": Alert.Status.choices,
+        "scope": scope,
+        "open_count": _open_alert_count(request.user),
+        "done_form": DoneForm(),
+        "dismiss_form": DismissForm(),
+        "snooze_form": SnoozeForm(),
+    }
+    return render(request, "advisors/alerts.html", context)
+
+
+def _open_alert_count(user) -> int:
+    from advisors.dashboard import dashboard_scope
+
+    return dashboard_scope(user).alerts.count()
+
+
+def _alert_or_404(request, pk: int) -> Alert:
+    # Acting on an alert needs the change scope on its client.
+    return get_visible_or_404(Alert.objects.select_related("client", "advisor"), request.user, "change", pk=pk)
+
+
+def _alert_response(request, alert, form=None, action="", status=200):
+    context = {
+        "alert": alert,
+        "form": form,
+        "action": action,
+        "open_count": _open_alert_count(request.user),
+        "done_form": form if action == "done" else DoneForm(),
+        "dismiss_form": form if action == "dismiss" else DismissForm(),
+        "snooze_form": form if action == "snooze" else SnoozeForm(),
+        "oob_count": True,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "advisors/_alert_row.html", context, status=status)
+    if status == 200:
+        return redirect(request.POST.get("next") or "alerts")
+    return render(request, "advisors/_alert_row.html", context, status=status)
+
+
+@login_required
+@require_POST
+def alert_done(request, pk: int):
+    alert = _alert_or_404(request, pk)
+    form = DoneForm(request.POST)
+    if form.is_valid():
+        try:
+            log_interaction(
+                client=alert.client,
+                by=request.user,
+                channel=form.cleaned_data["channel"],
+                outcome=form.cleaned_data["outcome"],
+                summary=form.cleaned_data["summary"],
+                next_follow_up_on=form.cleaned_data["next_follow_up_on"],
+                alert=alert,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            alert.refresh_from_db()
+            return _alert_response(request, alert)
+    return _alert_response(request, alert, form, "done", status=400)
+
+
+@login_required
+@require_POST
+def alert_dismiss(request, pk: int):
+    alert = _alert_or_404(request, pk)
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            alert = alert_actions.dismiss_alert(alert, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _alert_response(request, alert)
+    return _alert_response(request, alert, form, "dismiss", status=400)
+
+
+@login_required
+@require_POST
+def alert_snooze(request, pk: int):
+    alert = _alert_or_404(request, pk)
+    form = SnoozeForm(request.POST)
+    if form.is_valid():
+        try:
+            alert = alert_actions.snooze_alert(alert, by=request.user, until=form.cleaned_data["until"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _alert_response(request, alert)
+    return _alert_response(request, alert, form, "snooze", status=400)
+
+
+@login_required
+def dashboard(request):
+    from advisors.dashboard import dashboard as figures
+
+    context = figures(request.user, advisor_code=request.GET.get("advisor") or None)
+    context["chart"] = {
+        "labels": [day.isoformat() for day, _total in context["book"]["assets_by_month"]],
+        "values": [float(total) if total is not None else None for _day, total in context["book"]["assets_by_month"]],
+        "label": _("Assets of the book"),
+    }
+    context["done_form"], context["dismiss_form"], context["snooze_form"] = DoneForm(), DismissForm(), SnoozeForm()
+    return render(request, "home.html", context)

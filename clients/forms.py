@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import ClientShare
+from clients.models import ClientShare, Interaction
 from clients.reveal import REVEALABLE
+from crm.choices import ContactChannel
+from products.models import Product
 
 PII_LABELS = {
     "id_number": _("ID number"),
@@ -61,3 +63,24 @@ class ShareForm(forms.Form):
         if user is None:
             raise ValidationError(_("No colleague has this username."))
         return user
+
+
+class InteractionForm(forms.Form):
+    """Log a contact from the client page; optionally sets the next follow-up."""
+
+    channel = forms.ChoiceField(label=_("How"), choices=ContactChannel.choices, initial=ContactChannel.CALL)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Interaction.Outcome.choices)
+    summary = forms.CharField(label=_("What was discussed"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    products = forms.ModelMultipleChoiceField(
+        label=_("Products discussed"),
+        queryset=Product.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    next_follow_up_on = forms.DateField(
+        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["products"].queryset = Product.objects.exclude(status=Product.Status.MATURED).order_by("code")

@@ -4,18 +4,46 @@ renders it."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Alert, Assignment
-from clients.models import Account, CashFlow, ClientShare, Position, Relationship, Transaction
+from campaigns.models import CampaignTarget
+from clients.models import (
+    Account,
+    AssetSnapshot,
+    CashFlow,
+    Client,
+    ClientShare,
+    Interaction,
+    Position,
+    Relationship,
+    Transaction,
+)
 from clients.reveal import masked_pii
 from crm import access
-from suitability.models import RiskAssessment
+from suitability.models import RiskAssessment, SuitabilityCheck
 from tickets.models import Ticket
 
 RECENT_ROWS = 20
-ALL_SECTIONS = ("pii", "accounts", "positions", "activity", "shares", "service", "suitability")
+ALL_SECTIONS = (
+    "pii",
+    "accounts",
+    "household",
+    "positions",
+    "activity",
+    "chart",
+    "interactions",
+    "shares",
+    "service",
+    "suitability",
+    "campaigns",
+)
+CHART_DAYS = 366
 
 
 def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> dict:
@@ -25,9 +53,6 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
         context["can_reveal"] = user.has_perm("clients.view_pii")
     if "accounts" in sections:
         context["accounts"] = list(Account.objects.filter(client=client).order_by("account_no"))
-        context["relationships"] = list(
-            Relationship.objects.filter(client=client).select_related("related_client").order_by("kind", "id")
-        )
     if "positions" in sections:
         latest = Position.objects.filter(client=client).aggregate(day=Max("as_of"))["day"]
         context["positions_as_of"] = latest
@@ -78,4 +103,54 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
     if "suitability" in sections:
         context["assessment"] = RiskAssessment.objects.filter(client=client).order_by("-assessed_at").first()
         context["today"] = timezone.localdate()
+        context["checks"] = list(
+            SuitabilityCheck.objects.filter(client=client)
+            .select_related("product")
+            .order_by("-created_at")[:RECENT_ROWS]
+        )
+    if "household" in sections:
+        context["household"] = household(client, user)
+    if "chart" in sections:
+        since = timezone.localdate() - datetime.timedelta(days=CHART_DAYS)
+        points = list(
+            AssetSnapshot.objects.filter(client=client, as_of__gte=since)
+            .order_by("as_of")
+            .values_list("as_of", "total_assets")
+        )
+        context["assets_chart"] = {
+            "labels": [day.isoformat() for day, _total in points],
+            "values": [float(total) for _day, total in points],
+            "label": str(_("Total assets")),
+        }
+    if "interactions" in sections:
+        context["interactions"] = list(
+            Interaction.objects.filter(client=client)
+            .select_related("advisor")
+            .prefetch_related("products_discussed")
+            .order_by("-occurred_at")[:RECENT_ROWS]
+        )
+    if "campaigns" in sections:
+        context["campaign_targets"] = list(
+            CampaignTarget.objects.filter(client=client).select_related("campaign").order_by("-campaign__starts_on")
+        )
     return context
+
+
+def household(client, user) -> dict:
+    """Related clients (spouse, parents, children …) with their assets and risk levels.
+
+    Members in the user's scope are shown with their figures and counted in the combined assets;
+    members outside it are only counted (``hidden``), so the panel never shows another book's
+    client — the household may be served by several advisors.
+    """
+    links = list(
+        Relationship.objects.filter(client=client, related_client__isnull=False)
+        .select_related("related_client")
+        .order_by("kind", "pk")
+    )
+    member_ids = [link.related_client_id for link in links]
+    visible = set(Client.objects.visible_to(user).filter(pk__in=member_ids).values_list("pk", flat=True))
+    members = [link for link in links if link.related_client_id in visible]
+    combined = client.total_assets + sum((link.related_client.total_assets for link in members), Decimal("0"))
+    trusted = list(Relationship.objects.filter(client=client, related_client__isnull=True).order_by("kind", "pk"))
+    return {"members": members, "hidden": len(links) - len(members), "combined_assets": combined, "contacts": trusted}

@@ -15,10 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from advisors.forms import DismissForm, DoneForm, SnoozeForm
 from clients import services
 from clients.exports import client_list_csv
 from clients.filters import ClientFilter, order_clients
-from clients.forms import RevealForm, ShareForm, apply_service_errors
+from clients.forms import InteractionForm, RevealForm, ShareForm, apply_service_errors
+from clients.interactions import log_interaction
 from clients.models import Client, ClientShare
 from clients.profile import client_profile
 from clients.reveal import reveal_pii
@@ -51,11 +53,18 @@ def client_detail(request, pk: int):
     return _render_detail(request, client)
 
 
-def _render_detail(request, client, *, reveal_form=None, share_form=None, revealed=None, status=200):
+def _render_detail(
+    request, client, *, reveal_form=None, share_form=None, interaction_form=None, revealed=None, status=200
+):
     context = client_profile(client, request.user)
     context.update(
         reveal_form=reveal_form or RevealForm(),
         share_form=share_form or ShareForm(),
+        interaction_form=interaction_form or InteractionForm(),
+        done_form=DoneForm(),
+        dismiss_form=DismissForm(),
+        snooze_form=SnoozeForm(),
+        can_change=Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
         revealed=revealed or {},
     )
     return render(request, "clients/detail.html", context, status=status)
@@ -124,3 +133,31 @@ def revoke_share(request, pk: int, share_pk: int):
         # Declining a share given to oneself ends one's access to the client.
         return redirect("clients:list")
     return redirect("clients:detail", pk=client.pk)
+
+
+@login_required
+@require_POST
+def log_contact(request, pk: int):
+    # Logging a contact changes the client's record: the change scope (own book, a manager's
+    # branches, or a view-and-change share).
+    client = get_visible_or_404(Client, request.user, "change", pk=pk)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        try:
+            log_interaction(
+                client=client,
+                by=request.user,
+                channel=form.cleaned_data["channel"],
+                outcome=form.cleaned_data["outcome"],
+                summary=form.cleaned_data["summary"],
+                next_follow_up_on=form.cleaned_data["next_follow_up_on"],
+                products=form.cleaned_data["products"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The contact has been logged."))
+            return redirect("clients:detail", pk=client.pk)
+    return _render_detail(request, client, interaction_form=form, status=400)

@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisors import views as advisor_views
@@ -26,5 +24,9 @@ urlpatterns = [
     path("", include("clients.urls")),
     path("transfers/", advisor_views.transfer, name="transfer"),
     path("", include("suitability.urls")),
-    path("", login_required(TemplateView.as_view(template_name="home.html")), name="home"),
+    path("alerts/", advisor_views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/done/", advisor_views.alert_done, name="alert-done"),
+    path("alerts/<int:pk>/dismiss/", advisor_views.alert_dismiss, name="alert-dismiss"),
+    path("alerts/<int:pk>/snooze/", advisor_views.alert_snooze, name="alert-snooze"),
+    path("", advisor_views.dashboard, name="home"),
 ]

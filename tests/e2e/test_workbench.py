@@ -1,0 +1,96 @@
+"""An advisor's morning in a real browser: sign in, see an alert, open the client, log the call
+that closes the alert, watch the dashboard count drop; then switch the page to Chinese."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from advisors.models import Alert
+from clients.models import Interaction
+from crm.roles import sync_roles
+from tests import factories, personas
+from tests.e2e.conftest import screenshot
+
+# The live server needs committed rows: these tests run in transactions that are flushed after
+# each test, which also empties what data migrations wrote — the fixture restores the roles.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def morning(tree):
+    sync_roles()
+    advisor = personas.staff("wang.fang", tree["t1"], ["advisor"], first_name="Fang", last_name="Wang")
+    client = factories.ClientFactory(branch=tree["b1"], name="Li Ming", phone="13812345678")
+    personas.serve(client, advisor)
+    other = factories.ClientFactory(branch=tree["b1"], name="Zhao Lei")
+    personas.serve(other, advisor)
+    alert = factories.AlertFactory(
+        client=client,
+        advisor=advisor,
+        kind=Alert.Kind.CHURN_RISK,
+        severity=Alert.Severity.CRITICAL,
+        title="Churn risk 0.82",
+        reason="net outflow 62% in 30 days; no trade for 45 days",
+    )
+    factories.AlertFactory(client=other, advisor=advisor, kind=Alert.Kind.BIRTHDAY, title="Birthday in 3 days")
+    return advisor, client, alert
+
+
+def sign_in(page, username: str) -> None:
+    page.goto(page.base_url + "/accounts/login/")
+    page.get_by_label(re.compile("Username|用户名")).fill(username)
+    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
+
+
+def test_an_advisor_works_an_alert_from_the_client_page_and_the_dashboard_count_drops(page, morning):
+    advisor, client, alert = morning
+    sign_in(page, "wang.fang")
+    page.goto(page.base_url + "/?lang=en")
+    # The site's default language is Chinese; this test reads the English page first.
+    page.select_option("#language", "en")
+    page.wait_for_load_state("networkidle")
+
+    count = page.locator("#alert-count")
+    expect(count).to_have_text("2")
+    expect(page.get_by_text("net outflow 62% in 30 days; no trade for 45 days")).to_be_visible()
+    screenshot(page, "dashboard")
+
+    page.locator(f"#alert-{alert.pk}").get_by_role("link", name="Li Ming").click()
+    expect(page.get_by_role("heading", name="Li Ming")).to_be_visible()
+    expect(page.get_by_text("138****5678")).to_be_visible()  # masked
+    expect(page.get_by_text("13812345678")).to_have_count(0)
+    screenshot(page, "client")
+
+    row = page.locator(f"#alert-{alert.pk}")
+    row.get_by_role("button", name="Done").click()
+    row.get_by_label("What was discussed").fill("Called: reviewed the outflow, client will keep the account.")
+    row.get_by_role("button", name="Log contact and close").click()
+    expect(page.locator(f"#alert-{alert.pk}").get_by_role("status")).to_have_text("Done")  # swapped in place
+
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.DONE
+    logged = Interaction.objects.get(alert=alert)
+    assert logged.client_id == client.pk and logged.advisor_id == advisor.pk
+
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#alert-count")).to_have_text("1")
+    assert page.js_errors == []
+
+
+def test_switching_to_chinese_shows_chinese(page, morning):
+    sign_in(page, "wang.fang")
+    page.select_option("#language", "en")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.select_option("#language", "zh-hans")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    screenshot(page, "dashboard-zh")
+    assert page.js_errors == []
