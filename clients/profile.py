@@ -92,7 +92,7 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
     if "service" in sections:
         context["alerts"] = list(
             Alert.objects.filter(client=client, status__in=(Alert.Status.OPEN, Alert.Status.SNOOZED))
-            .select_related("advisor")
+            .select_related("advisor", "client")
             .order_by("due_on")
         )
         context["tickets"] = list(
