@@ -68,7 +68,7 @@ def test_an_advisor_works_an_alert_from_the_client_page_and_the_dashboard_count_
     screenshot(page, "client")
 
     row = page.locator(f"#alert-{alert.pk}")
-    row.get_by_role("button", name="Done").click()
+    row.get_by_role("button", name="Done", exact=True).click()
     row.get_by_label("What was discussed").fill("Called: reviewed the outflow, client will keep the account.")
     row.get_by_role("button", name="Log contact and close").click()
     expect(page.locator(f"#alert-{alert.pk}").get_by_role("status")).to_have_text("Done")  # swapped in place
