@@ -63,3 +63,16 @@ def world(tree):
     from tests import personas
 
     return personas.world(tree)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """A transactional test starts with the data migrations' rows, even after another
+    transactional test flushed them (see ``tests.reference_data``)."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from tests import reference_data
+
+        request.getfixturevalue("transactional_db")
+        if reference_data.flushed():
+            reference_data.restore()
+    yield

@@ -18,13 +18,13 @@ from tests.conftest import REQUIRE_SERVICES
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
-# thread with a running loop unless told that this is deliberate (the test's own setup code).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless Chromium for one test. Playwright's sync API runs an event loop in this
+    thread, and Django refuses ORM calls from a thread with a running loop unless told that this
+    is deliberate (the test's own setup code) — so the flag is set for this test only."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not CHROMIUM:
         if REQUIRE_SERVICES:
             pytest.fail("Chromium is not installed (apt-get install chromium), and REQUIRE_SERVICES=1")

@@ -18,9 +18,7 @@ TAGS = ["wcag2a", "wcag2aa"]
 
 def violations(page) -> list[str]:
     page.evaluate(AXE)  # evaluated through the DevTools protocol: not an inline script, CSP holds
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
-    )
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]

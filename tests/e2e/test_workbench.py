@@ -10,12 +10,11 @@ from playwright.sync_api import expect
 
 from advisors.models import Alert
 from clients.models import Interaction
-from crm.roles import sync_roles
 from tests import factories, personas
 from tests.e2e.conftest import screenshot
 
 # The live server needs committed rows: these tests run in transactions that are flushed after
-# each test, which also empties what data migrations wrote — the fixture restores the roles.
+# each test (tests/conftest.py restores the data migrations' rows for the next one).
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"
@@ -23,7 +22,6 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def morning(tree):
-    sync_roles()
     advisor = personas.staff("wang.fang", tree["t1"], ["advisor"], first_name="Fang", last_name="Wang")
     client = factories.ClientFactory(branch=tree["b1"], name="Li Ming", phone="13812345678")
     personas.serve(client, advisor)
