@@ -42,6 +42,7 @@ ALL_SECTIONS = (
     "service",
     "suitability",
     "campaigns",
+    "shelf",
 )
 CHART_DAYS = 366
 
@@ -108,6 +109,21 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
             .select_related("product")
             .order_by("-created_at")[:RECENT_ROWS]
         )
+    if "shelf" in sections:
+        from products.models import Product
+        from suitability.shelf import product_shelf, recommendations
+
+        today = timezone.localdate()
+        on_sale = list(
+            Product.objects.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today).order_by("code")
+        )
+        held = [position.product for position in context.get("positions", [])]
+        rows = product_shelf(client, on_sale + [product for product in held if product not in on_sale], today)
+        by_product = {row.product.pk: row for row in rows}
+        context["shelf_rows"] = [by_product[product.pk] for product in on_sale]
+        context["recommended"] = recommendations(client, limit=5, today=today, products=on_sale)
+        for position in context.get("positions", []):
+            position.suitability = by_product.get(position.product_id)
     if "household" in sections:
         context["household"] = household(client, user)
     if "chart" in sections:

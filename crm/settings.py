@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
         "TradeChannelEnum": "clients.models.Transaction.Channel",
         "TicketChannelEnum": "tickets.models.Ticket.Channel",
         "TicketEventKindEnum": "tickets.models.TicketEvent.Kind",
+        "SuitabilityStepKindEnum": "suitability.models.SuitabilityStep.Kind",
+        "SaleChannelEnum": "suitability.models.SuitabilityCheck.Channel",
     },
 }
 

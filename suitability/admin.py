@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
+from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -27,24 +29,62 @@ from suitability.models import (
 )
 
 # --- Questionnaires: configuration ------------------------------------------------------------
+# Once a version has been answered, its questions, choices and bands are frozen (the stored
+# assessments were scored against them): a change is a new version. Only whether it is in use
+# and from when stay editable, so the firm can switch to the next version.
 
 
-class QuestionInline(admin.TabularInline):
+def _answered(questionnaire_id: int | None) -> bool:
+    return questionnaire_id is not None and RiskAssessment.objects.filter(questionnaire_id=questionnaire_id).exists()
+
+
+def _questionnaire_id(obj) -> int | None:
+    if isinstance(obj, Questionnaire):
+        return obj.pk
+    if isinstance(obj, Question | ScoreBand):
+        return obj.questionnaire_id
+    if isinstance(obj, Choice):
+        return obj.question.questionnaire_id
+    return None
+
+
+class FrozenOnceAnsweredMixin:
+    """No change or delete of a questionnaire's parts once it has been answered (admin pages and
+    inlines alike; ``obj`` is the record, or the inline's parent)."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _answered(_questionnaire_id(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _answered(_questionnaire_id(obj))
+
+    def has_add_permission(self, request, obj=None):
+        if obj is not None and _answered(_questionnaire_id(obj)):
+            return False
+        return super().has_add_permission(request, *([obj] if isinstance(self, InlineModelAdmin) else []))
+
+    def save_model(self, request, obj, form, change):
+        if _answered(_questionnaire_id(obj)):
+            raise PermissionDenied(_("This questionnaire has been answered: add a new version instead."))
+        super().save_model(request, obj, form, change)
+
+
+class QuestionInline(FrozenOnceAnsweredMixin, admin.TabularInline):
     model = Question
-    fields = ("number", "text", "category", "multiple")
+    fields = ("number", "text", "text_zh", "category", "multiple")
     extra = 0
     show_change_link = True  # a question's choices are edited on its own page
 
 
-class ScoreBandInline(admin.TabularInline):
+class ScoreBandInline(FrozenOnceAnsweredMixin, admin.TabularInline):
     model = ScoreBand
-    fields = ("risk_level", "min_score", "max_score")
+    fields = ("risk_level", "lowest_category", "min_score", "max_score")
     extra = 0
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(FrozenOnceAnsweredMixin, admin.TabularInline):
     model = Choice
-    fields = ("label", "text", "score", "marks_lowest_category", "declares_horizon", "declares_variety")
+    fields = ("label", "text", "text_zh", "score", "marks_lowest_category", "declares_horizon", "declares_variety")
     extra = 0
 
 
@@ -52,14 +92,27 @@ class ChoiceInline(admin.TabularInline):
 class QuestionnaireAdmin(CrmModelAdmin):
     list_display = ("title", "code", "version", "audience", "is_active", "effective_from")
     list_filter = ("audience", "is_active")
-    search_fields = ("=code", "title")
+    search_fields = ("=code", "title", "title_zh")
     readonly_fields = ("created_at", "updated_at")
     ordering = ("code", "-version")
     inlines = (QuestionInline, ScoreBandInline)
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and _answered(obj.pk):
+            frozen = [
+                f.name
+                for f in Questionnaire._meta.concrete_fields
+                if f.name not in ("id", "is_active", "effective_from")
+            ]
+            return tuple(frozen)
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _answered(getattr(obj, "pk", None))
+
 
 @admin.register(Question)
-class QuestionAdmin(CrmModelAdmin):
+class QuestionAdmin(FrozenOnceAnsweredMixin, CrmModelAdmin):
     list_display = ("questionnaire", "number", "short_text", "category", "multiple")
     list_filter = ("category", "questionnaire")  # few questionnaires: a short list
     list_select_related = ("questionnaire",)
@@ -73,7 +126,7 @@ class QuestionAdmin(CrmModelAdmin):
 
 
 @admin.register(Choice)
-class ChoiceAdmin(CrmModelAdmin):
+class ChoiceAdmin(FrozenOnceAnsweredMixin, CrmModelAdmin):
     list_display = ("question", "label", "text", "score", "marks_lowest_category", "declares_horizon")
     list_filter = ("marks_lowest_category", "question__questionnaire")
     list_select_related = ("question",)
@@ -83,8 +136,8 @@ class ChoiceAdmin(CrmModelAdmin):
 
 
 @admin.register(ScoreBand)
-class ScoreBandAdmin(CrmModelAdmin):
-    list_display = ("questionnaire", "risk_level", "min_score", "max_score")
+class ScoreBandAdmin(FrozenOnceAnsweredMixin, CrmModelAdmin):
+    list_display = ("questionnaire", "risk_level", "lowest_category", "min_score", "max_score")
     list_filter = ("questionnaire",)
     list_select_related = ("questionnaire",)
     ordering = ("questionnaire_id", "min_score")
@@ -159,6 +212,7 @@ class SuitabilityCheckAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
         "product_level",
         "investor_type",
         "initiated_by",
+        "channel",
         "advisor",
         "checked_by",
     )

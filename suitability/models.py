@@ -39,6 +39,7 @@ class Questionnaire(TimeStampedModel):
     code = models.CharField(_("code"), max_length=32)
     version = models.PositiveSmallIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
     audience = models.CharField(_("for"), max_length=12, choices=Audience.choices, default=Audience.INDIVIDUAL)
     is_active = models.BooleanField(_("in use"), default=False)
     effective_from = models.DateField(_("effective from"), null=True, blank=True)
@@ -78,6 +79,7 @@ class Question(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("question"))
+    text_zh = models.TextField(_("question (Chinese)"), blank=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     multiple = models.BooleanField(_("several answers allowed"), default=False)
 
@@ -97,6 +99,7 @@ class Choice(models.Model):
     question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="choices")
     label = models.CharField(_("label"), max_length=4)
     text = models.CharField(_("answer"), max_length=300)
+    text_zh = models.CharField(_("answer (Chinese)"), max_length=300, blank=True)
     score = models.SmallIntegerField(_("score"), default=0)
     marks_lowest_category = models.BooleanField(
         _("puts the investor in the lowest category"),
@@ -117,7 +120,9 @@ class Choice(models.Model):
 
 
 class ScoreBand(models.Model):
-    """Which total scores give which level; both edges inclusive (e.g. C2 = 20–36)."""
+    """Which total scores give which level; both edges inclusive (e.g. C2 = 20–36). A band
+    marked ``lowest_category`` lies inside C1 (the default table's 0–0 band): a score there
+    puts the investor in the lowest category, as a gatekeeper answer does."""
 
     questionnaire = models.ForeignKey(
         Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="bands"
@@ -125,13 +130,23 @@ class ScoreBand(models.Model):
     risk_level = models.CharField(_("risk tolerance"), max_length=2, choices=RiskTolerance.choices)
     min_score = models.SmallIntegerField(_("from score"))
     max_score = models.SmallIntegerField(_("to score"))
+    lowest_category = models.BooleanField(
+        _("lowest category"), default=False, help_text=_("A score in this band is the lowest category (inside C1).")
+    )
 
     class Meta:
         verbose_name = _("score band")
         verbose_name_plural = _("score bands")
         ordering = ["questionnaire", "min_score"]
         constraints = [
-            models.UniqueConstraint(fields=["questionnaire", "risk_level"], name="band_unique_level"),
+            models.UniqueConstraint(
+                fields=["questionnaire", "risk_level", "lowest_category"], name="band_unique_level"
+            ),
+            models.CheckConstraint(
+                condition=Q(lowest_category=False) | Q(risk_level="C1"),
+                name="band_lowest_is_c1",
+                violation_error_message=_("The lowest category lies inside C1."),
+            ),
             models.CheckConstraint(
                 condition=Q(max_score__gte=F("min_score")),
                 name="band_max_not_below_min",
@@ -140,7 +155,8 @@ class ScoreBand(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.risk_level}: {self.min_score}–{self.max_score}"
+        lowest = " (lowest)" if self.lowest_category else ""
+        return f"{self.risk_level}{lowest}: {self.min_score}–{self.max_score}"
 
 
 class RiskAssessment(AppendOnlyModel):
@@ -160,6 +176,9 @@ class RiskAssessment(AppendOnlyModel):
         Questionnaire, verbose_name=_("questionnaire"), null=True, blank=True, on_delete=models.PROTECT
     )
     answers = models.JSONField(_("answers"), default=dict, blank=True, help_text=_("{question number: [labels]}"))
+    contributions = models.JSONField(
+        _("score by answer"), default=list, blank=True, help_text=_("[{number, labels, score, lowest_category}]")
+    )
     score = models.SmallIntegerField(_("score"))
     risk_level = models.CharField(_("risk tolerance"), max_length=2, choices=RiskTolerance.choices)
     lowest_category = models.BooleanField(_("lowest category"), default=False)
@@ -220,6 +239,18 @@ class InvestorClassification(AppendOnlyModel):
         help_text=_("A professional B investor may ask to be treated as ordinary; class A may not."),
     )
     evidence = models.TextField(_("evidence"), blank=True)
+    facts = models.JSONField(
+        _("facts"), default=dict, blank=True, help_text=_("The figures the decision rests on (assets, income, years).")
+    )
+    reasons = models.JSONField(_("reasons"), default=list, blank=True, help_text=_("[{code, en, zh}]"))
+    application = models.ForeignKey(
+        "self",
+        verbose_name=_("application decided"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -260,6 +291,11 @@ class SuitabilityCheck(AppendOnlyModel):
         CLIENT = "client", _("Client")
         ADVISOR = "advisor", _("Advisor")
 
+    class Channel(models.TextChoices):
+        BRANCH = "branch", _("At a branch")
+        ONLINE = "online", _("Online")
+        PHONE = "phone", _("By phone")
+
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="suitability_checks"
     )
@@ -278,8 +314,15 @@ class SuitabilityCheck(AppendOnlyModel):
         RiskAssessment, verbose_name=_("assessment used"), null=True, blank=True, on_delete=models.PROTECT
     )
     initiated_by = models.CharField(_("initiated by"), max_length=8, choices=InitiatedBy.choices)
+    channel = models.CharField(
+        _("channel"),
+        max_length=8,
+        choices=Channel.choices,
+        default=Channel.ONLINE,
+        help_text=_("At a branch the warning and confirmation are recorded on audio/video (art. 25)."),
+    )
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices)
-    reasons = models.JSONField(_("reasons"), default=list, blank=True, help_text=_("[{code, message}]"))
+    reasons = models.JSONField(_("reasons"), default=list, blank=True, help_text=_("[{code, en, zh, params}]"))
     requires = models.JSONField(_("steps required"), default=list, blank=True)
     client_level = models.CharField(_("client level"), max_length=2, choices=RiskTolerance.choices, blank=True)
     client_lowest_category = models.BooleanField(_("client in lowest category"), default=False)

@@ -1,6 +1,15 @@
-"""Suitability endpoints under ``/api/v1/``."""
+"""Suitability endpoints under ``/api/v1/suitability/``."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from suitability.api import views
+
 router = SimpleRouter()
-urlpatterns = router.urls
+router.register("suitability/checks", views.SuitabilityCheckViewSet, basename="suitability-check")
+router.register("suitability/assessments", views.RiskAssessmentViewSet, basename="risk-assessment")
+router.register("suitability/questionnaires", views.QuestionnaireViewSet, basename="questionnaire")
+urlpatterns = [
+    path("suitability/check/", views.CheckView.as_view(), name="suitability-check-run"),
+    *router.urls,
+]

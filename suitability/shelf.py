@@ -1,0 +1,84 @@
+"""The client page's product shelf: each product's suitability outcome for the client, and the
+recommendations — only ``match`` products (the firm never recommends anything else, art.
+22(3)-(4)), best first.
+
+"Best" (docs/suitability.md): among matches, the product whose risk level comes closest to the
+client's tolerance from below (it uses the tolerance the client declared rather than leaving it
+idle), then the horizon closest to the client's declared one, then products that owe no extra
+steps, then the product code (stable order). Only products on sale are recommended.
+
+Both functions read the client's profile once (a few queries) and decide every product in
+memory, so a shelf of any length costs the same queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from clients.models import Client
+from products.models import Product
+from suitability import services
+from suitability.rules import LEVEL_ORDER, RISK_ORDER, Decision, InvestorProfile, Outcome, Sale, check
+from suitability.scoring import HORIZON_ORDER
+
+
+@dataclass(frozen=True)
+class ShelfRow:
+    product: Product
+    decision: Decision
+
+    @property
+    def outcome(self) -> str:
+        return self.decision.outcome.value
+
+    @property
+    def reasons(self):
+        return self.decision.reasons
+
+
+def product_shelf(
+    client: Client,
+    products: Iterable[Product],
+    today: datetime.date | None = None,
+    *,
+    initiated_by: str = "client",
+    profile: InvestorProfile | None = None,
+) -> list[ShelfRow]:
+    """Every product with the client's outcome and reasons, as if the client asked for it
+    (``initiated_by="advisor"`` shows what the advisor may offer: mismatches are prohibited)."""
+    today = today or timezone.localdate()
+    profile = profile or services.investor_profile(client, today)
+    policy = services.policy()
+    sale = Sale(today=today, initiated_by=initiated_by)
+    return [ShelfRow(product, check(profile, services.product_profile(product), sale, policy)) for product in products]
+
+
+def _rank(row: ShelfRow, client_level: str, client_horizon: str) -> tuple:
+    product = row.product
+    level_gap = LEVEL_ORDER.index(client_level) - RISK_ORDER.index(product.risk_level) if client_level else 0
+    horizon_gap = abs(HORIZON_ORDER.index(client_horizon) - HORIZON_ORDER.index(product.horizon))
+    return (level_gap, horizon_gap, len(row.decision.requires), product.code)
+
+
+def recommendations(
+    client: Client, limit: int = 10, today: datetime.date | None = None, products: Iterable[Product] | None = None
+) -> list[ShelfRow]:
+    """Up to ``limit`` products on sale that match the client, best first."""
+    today = today or timezone.localdate()
+    if products is None:
+        products = Product.objects.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today)
+    profile = services.investor_profile(client, today)
+    rows = [
+        row
+        for row in product_shelf(client, products, today, initiated_by="advisor", profile=profile)
+        if row.decision.outcome == Outcome.MATCH
+    ]
+    # A professional matches every level: rank them by horizon and steps only.
+    client_level = "" if profile.is_professional else (profile.risk_level or "")
+    client_horizon = profile.horizon or "long"
+    rows.sort(key=lambda row: _rank(row, client_level, client_horizon))
+    return rows[:limit]

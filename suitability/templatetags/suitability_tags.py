@@ -1,0 +1,40 @@
+"""Template helpers for suitability: a reason's message in the page's language, outcome styles."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from suitability.reasons import Reason, record_message
+
+register = template.Library()
+
+OUTCOME_BADGES = {"match": "text-bg-success", "mismatch_confirmable": "text-bg-warning", "prohibited": "text-bg-danger"}
+
+
+@register.filter
+def reason_text(reason) -> str:
+    """A ``Reason`` (from the rules) or a stored reason (``{code, en, zh}``) in the page's language."""
+    if isinstance(reason, Reason):
+        return reason.message(get_language())
+    return record_message(reason, get_language())
+
+
+@register.filter
+def outcome_badge(outcome) -> str:
+    """The Bootstrap badge class for an outcome."""
+    return OUTCOME_BADGES.get(str(outcome), "text-bg-secondary")
+
+
+@register.filter
+def outcome_label(outcome) -> str:
+    from suitability.models import SuitabilityCheck
+
+    return SuitabilityCheck.Outcome(str(outcome)).label
+
+
+@register.filter
+def step_label(kind) -> str:
+    from suitability.models import SuitabilityStep
+
+    return SuitabilityStep.Kind(str(kind)).label

@@ -1,0 +1,190 @@
+"""Workbench pages for suitability: take a questionnaire with a client, check a product for a
+client, record the client's confirmation and the other steps owed, and the client's product
+shelf with recommendations. Views stay thin: the access layer picks the rows
+(``get_visible_or_404``), ``suitability.services`` does the work."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clients.models import Client
+from crm.access import get_visible_or_404
+from products.models import Product
+from suitability import services
+from suitability.forms import AssessmentForm, CheckForm, ConfirmationForm, StepForm, in_language
+from suitability.models import RiskAssessment, SuitabilityCheck
+from suitability.shelf import product_shelf, recommendations
+from suitability.validity import assessment_state
+
+
+def _require(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+@login_required
+def assess(request, client_pk: int):
+    """Take the questionnaire in use with the client; on success show the result."""
+    _require(request, "suitability.add_riskassessment")
+    client = get_visible_or_404(Client, request.user, "change", pk=client_pk)
+    questionnaire = services.active_questionnaire()
+    if questionnaire is None:
+        return render(request, "suitability/assess.html", {"client": client, "form": None}, status=409)
+    form = AssessmentForm(request.POST or None, questionnaire=questionnaire)
+    if request.method == "POST" and form.is_valid():
+        try:
+            taken = services.take_assessment(
+                client=client, answers=form.answers(), user=request.user, questionnaire=questionnaire
+            )
+        except services.SuitabilityError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Assessment recorded: %(level)s.") % {"level": taken.assessment.risk_level})
+            return redirect("suitability:assessment", pk=taken.assessment.pk)
+    title = in_language(questionnaire.title, questionnaire.title_zh)
+    return render(request, "suitability/assess.html", {"client": client, "form": form, "title": title})
+
+
+@login_required
+def assessment_detail(request, pk: int):
+    """An assessment: score, level, and what each answer contributed."""
+    _require(request, "suitability.view_riskassessment")
+    assessment = get_visible_or_404(
+        RiskAssessment.objects.select_related("client", "questionnaire"), request.user, "view", pk=pk
+    )
+    rows = []
+    if assessment.questionnaire_id:
+        questions = {
+            q.number: q for q in assessment.questionnaire.questions.prefetch_related("choices").order_by("number")
+        }
+        for item in assessment.contributions or []:
+            question = questions.get(item["number"])
+            if question is None:
+                continue
+            chosen = [c for c in question.choices.all() if c.label in item["labels"]]
+            rows.append(
+                {
+                    "number": item["number"],
+                    "question": in_language(question.text, question.text_zh),
+                    "answers": [f"{c.label}. {in_language(c.text, c.text_zh)}" for c in chosen],
+                    "score": item["score"],
+                    "lowest_category": item.get("lowest_category", False),
+                }
+            )
+    state = assessment_state(assessment.valid_until, timezone.localdate(), services.policy())
+    return render(
+        request,
+        "suitability/assessment.html",
+        {"assessment": assessment, "client": assessment.client, "rows": rows, "state": state.value},
+    )
+
+
+@login_required
+def check(request, client_pk: int):
+    """Check a product for the client; the check is recorded and shown."""
+    _require(request, "suitability.add_suitabilitycheck")
+    client = get_visible_or_404(Client, request.user, "change", pk=client_pk)
+    form = CheckForm(request.POST or None, initial={"product": request.GET.get("product")})
+    if request.method == "POST" and form.is_valid():
+        record, _decision = services.run_check(
+            client=client,
+            product=form.cleaned_data["product"],
+            initiated_by=form.cleaned_data["initiated_by"],
+            channel=form.cleaned_data["channel"],
+            user=request.user,
+        )
+        return redirect("suitability:check_detail", pk=record.pk)
+    return render(request, "suitability/check.html", {"client": client, "form": form})
+
+
+@login_required
+def check_detail(request, pk: int):
+    """A recorded check: outcome, reasons, the steps owed and done, and the forms to record them."""
+    _require(request, "suitability.view_suitabilitycheck")
+    record = get_visible_or_404(
+        SuitabilityCheck.objects.select_related("client", "product"), request.user, "view", pk=pk
+    )
+    owed = services.outstanding_steps(record)
+    may_record = request.user.has_perm("suitability.add_suitabilitystep")
+    confirmable = record.outcome == SuitabilityCheck.Outcome.MISMATCH_CONFIRMABLE and "client_confirmation" in owed
+    other_steps = [step for step in owed if step not in ("special_warning", "client_confirmation")]
+    return render(
+        request,
+        "suitability/check_detail.html",
+        {
+            "record": record,
+            "client": record.client,
+            "owed": owed,
+            "steps": record.steps.select_related("recorded_by").order_by("done_at"),
+            "confirm_form": ConfirmationForm() if may_record and confirmable else None,
+            "step_form": StepForm(owed=other_steps) if may_record and other_steps and not confirmable else None,
+            "consideration_ends_at": services.consideration_ends_at(record) if "consideration_period" in owed else None,
+        },
+    )
+
+
+def _step_record(request, pk: int) -> SuitabilityCheck:
+    _require(request, "suitability.add_suitabilitystep")
+    return get_visible_or_404(SuitabilityCheck.objects.select_related("client"), request.user, "change", pk=pk)
+
+
+@login_required
+@require_POST
+def confirm(request, pk: int):
+    """Record the client's written confirmation of a mismatch they asked for (art. 19)."""
+    record = _step_record(request, pk)
+    form = ConfirmationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_confirmation(check_record=record, user=request.user, **form.cleaned_data)
+        except services.SuitabilityError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The client's confirmation is recorded."))
+    else:
+        messages.error(request, _("Some fields are not valid."))
+    return redirect("suitability:check_detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def record_step(request, pk: int):
+    """Record another step the check owes (recording, consideration period, callback)."""
+    record = _step_record(request, pk)
+    form = StepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_step(check_record=record, user=request.user, **form.cleaned_data)
+        except services.SuitabilityError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The step is recorded."))
+    else:
+        messages.error(request, _("Some fields are not valid."))
+    return redirect("suitability:check_detail", pk=record.pk)
+
+
+@login_required
+def shelf(request, client_pk: int):
+    """The products on sale with the client's outcome for each, and the recommendations."""
+    _require(request, "suitability.view_suitabilitycheck")
+    client = get_visible_or_404(Client, request.user, "view", pk=client_pk)
+    today = timezone.localdate()
+    products = list(
+        Product.objects.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today).order_by("code")
+    )
+    return render(
+        request,
+        "suitability/shelf.html",
+        {
+            "client": client,
+            "shelf_rows": product_shelf(client, products, today),
+            "recommended": recommendations(client, limit=5, today=today, products=products),
+        },
+    )

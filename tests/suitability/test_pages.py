@@ -1,0 +1,124 @@
+"""Workbench pages: take the questionnaire with a client, check a product, confirm, the shelf."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from suitability.models import RiskAssessment, SuitabilityCheck
+from tests.suitability.conftest import answers, product
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def login(http, cast, persona):
+    http.force_login(get_user_model().objects.get(pk=getattr(cast, persona).user_id))
+
+
+def form_data(chosen: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {f"q{number}": labels for number, labels in chosen.items()}
+
+
+def test_taking_the_questionnaire_shows_score_level_and_each_answers_points(world, client, questionnaire):
+    cast, clients = world
+    login(client, cast, "advisor")
+    url = reverse("suitability:assess", args=[clients["mine"].pk])
+    page = client.get(url, **EN)
+    assert page.status_code == 200
+    assert page.text.count('class="form-check-input"') == sum(q.choices.count() for q in questionnaire.questions.all())
+    assert "Do you have full capacity for civil conduct?" in page.text
+
+    response = client.post(url, form_data(answers(questionnaire, "max", q13=["A", "B"])), **EN)
+    assessment = RiskAssessment.objects.filter(client=clients["mine"]).latest("assessed_at")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "suitability:assessment", args=[assessment.pk]
+    )
+    result = client.get(response["Location"], **EN)
+    assert re.search(r'data-testid="score">\s*93<', result.text)  # 100, less 10 − 3 on varieties (the highest counts)
+    assert 'data-testid="level">C5<' in result.text
+    assert result.text.count("<tr") == 15 + 2  # a row per answer, the header and the total
+    assert "Fixed income (bonds, bond funds)" in result.text
+
+
+def test_the_questionnaire_reads_in_chinese(world, client, questionnaire):
+    cast, clients = world
+    login(client, cast, "advisor")
+    page = client.get(reverse("suitability:assess", args=[clients["mine"].pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "您是否具有完全民事行为能力？" in page.text
+    assert "个人投资者风险承受能力评估问卷" in page.text
+
+
+def test_an_incomplete_questionnaire_is_shown_again_with_the_questions_missing(world, client, questionnaire):
+    cast, clients = world
+    login(client, cast, "advisor")
+    chosen = answers(questionnaire)
+    del chosen["4"]
+    before = RiskAssessment.objects.count()
+    page = client.post(reverse("suitability:assess", args=[clients["mine"].pk]), form_data(chosen), **EN)
+    assert page.status_code == 200
+    assert "invalid-feedback" in page.text
+    assert RiskAssessment.objects.count() == before
+
+
+@pytest.mark.parametrize("name", ["elsewhere", "unserved"])
+def test_pages_for_a_client_out_of_scope_are_not_found(world, client, name):
+    cast, clients = world
+    login(client, cast, "advisor")
+    pk = clients[name].pk
+    for page in ("assess", "check", "shelf"):
+        assert client.get(reverse(f"suitability:{page}", args=[pk])).status_code == 404, page
+    theirs = SuitabilityCheck.objects.get(client=clients[name])
+    assert client.get(reverse("suitability:check_detail", args=[theirs.pk])).status_code == 404
+
+
+def test_compliance_may_read_a_check_but_not_run_one(world, client):
+    cast, clients = world
+    login(client, cast, "compliance")
+    assert client.get(reverse("suitability:check", args=[clients["mine"].pk])).status_code == 403
+    record = SuitabilityCheck.objects.get(client=clients["mine"])
+    page = client.get(reverse("suitability:check_detail", args=[record.pk]), **EN)
+    assert page.status_code == 200
+    assert "Record the client" not in page.text
+
+
+def test_check_a_product_then_confirm_the_mismatch(world, client):
+    cast, clients = world
+    login(client, cast, "advisor")
+    wanted = product(risk_level="R4")
+    response = client.post(
+        reverse("suitability:check", args=[clients["mine"].pk]),
+        {"product": wanted.pk, "initiated_by": "client", "channel": "online"},
+        **EN,
+    )
+    record = SuitabilityCheck.objects.filter(client=clients["mine"]).latest("created_at")
+    assert response["Location"] == reverse("suitability:check_detail", args=[record.pk])
+    page = client.get(response["Location"], **EN)
+    assert 'data-testid="outcome">Mismatch (needs confirmation)<' in page.text
+    assert "The product&#x27;s risk level R4 is above the client&#x27;s risk tolerance C3." in page.text
+    assert "Special risk warning" in page.text
+
+    confirmed = client.post(reverse("suitability:confirm", args=[record.pk]), {"reference": "CONF-1"}, **EN)
+    assert confirmed.status_code == 302
+    after = client.get(confirmed["Location"], **EN)
+    assert "The client&#x27;s confirmation is recorded." in after.text
+    assert "Record the client" not in after.text
+    assert set(record.steps.values_list("kind", flat=True)) == {"special_warning", "client_confirmation"}
+    # What is still owed for an R4 sale (art. 20): the consideration period and the callback.
+    assert "Consideration period observed" in after.text and "Callback" in after.text
+
+
+def test_the_shelf_page_shows_each_products_outcome_and_only_matches_as_recommendations(world, client):
+    cast, clients = world
+    login(client, cast, "advisor")
+    product(code="SHELF-R2", risk_level="R2", variety="fixed_income", horizon="short")
+    product(code="SHELF-R5", risk_level="R5", variety="mixed")
+    page = client.get(reverse("suitability:shelf", args=[clients["mine"].pk]), **EN)
+    assert page.status_code == 200
+    assert 'data-product="SHELF-R2" data-outcome="match"' in page.text
+    assert 'data-product="SHELF-R5" data-outcome="mismatch_confirmable"' in page.text
+    recommended = page.text.split('data-testid="recommended"')[1].split("</ol>")[0]
+    assert "SHELF-R2" in recommended and "SHELF-R5" not in recommended
