@@ -1,0 +1,133 @@
+"""The dashboard's figures on a hand-made book whose answers are known, read both ways (client by
+client for small books, by date for large scopes), and the advisor filter of a manager."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from advisors import dashboard
+from advisors.models import Alert
+from clients.models import AssetSnapshot, CashFlow, Interaction, Position
+from crm.choices import Tier
+from tests import factories, personas
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 20)  # a Friday
+OCT_END, SEP_END = datetime.date(2026, 10, 30), datetime.date(2026, 9, 30)  # last trading days
+
+
+@pytest.fixture
+def book(tree):
+    advisor = personas.staff("ding", tree["t1"], ["advisor"])
+    other = personas.staff("ma", tree["t1"], ["advisor"])
+    manager = personas.staff("boss", tree["b1"], ["branch_manager"])
+    rich = factories.ClientFactory(branch=tree["b1"], tier=Tier.HIGH_NET_WORTH, total_assets=Decimal("8000000"))
+    small = factories.ClientFactory(branch=tree["b1"], tier=Tier.MASS, total_assets=Decimal("20000"))
+    theirs = factories.ClientFactory(branch=tree["b1"], tier=Tier.MASS, total_assets=Decimal("1000"))
+    personas.serve(rich, advisor)
+    personas.serve(small, advisor)
+    personas.serve(theirs, other)
+    for client, oct_assets, sep_assets in ((rich, "7900000", "7500000"), (small, "21000", "19000")):
+        for day, total in ((OCT_END, oct_assets), (SEP_END, sep_assets), (OCT_END - datetime.timedelta(days=1), "1")):
+            AssetSnapshot.objects.create(client=client, as_of=day, total_assets=total, cash=0, securities=total)
+    AssetSnapshot.objects.create(client=theirs, as_of=OCT_END, total_assets=999, cash=999, securities=0)
+    account = factories.AccountFactory(client=rich)
+    small_account = factories.AccountFactory(client=small)
+    for n, (acct, client, day, direction, amount) in enumerate(
+        [
+            (account, rich, datetime.date(2026, 11, 3), "in", "100000"),
+            (account, rich, datetime.date(2026, 11, 10), "out", "30000"),
+            (small_account, small, datetime.date(2026, 10, 15), "in", "5000"),
+            (account, rich, datetime.date(2026, 9, 15), "in", "777"),  # before last month: not counted
+        ]
+    ):
+        CashFlow.objects.create(
+            flow_id=f"F{n}", account=acct, client=client, flow_date=day, direction=direction, amount=amount
+        )
+    # Contacts: the mass client was called 10 days ago (rule: 180 days); the HNW one never (30).
+    Interaction.objects.create(
+        client=small,
+        advisor=advisor,
+        channel="call",
+        occurred_at=timezone.make_aware(datetime.datetime(2026, 11, 10, 10)),
+        summary="Checked in",
+        next_follow_up_on=TODAY + datetime.timedelta(days=3),
+    )
+    soon = factories.ProductFactory(maturity_date=TODAY + datetime.timedelta(days=10))
+    later = factories.ProductFactory(maturity_date=TODAY + datetime.timedelta(days=20))
+    for product in (soon, later):
+        Position.objects.create(
+            account=account, client=rich, product=product, as_of=TODAY, quantity=1, market_value=500, cost=500
+        )
+    factories.RiskAssessmentFactory(client=rich, valid_until=TODAY + datetime.timedelta(days=10))
+    factories.RiskAssessmentFactory(client=small, valid_until=TODAY + datetime.timedelta(days=400))
+    factories.AlertFactory(client=rich, advisor=advisor, kind=Alert.Kind.CHURN_RISK, severity="critical")
+    factories.AlertFactory(client=small, advisor=advisor, kind=Alert.Kind.BIRTHDAY)
+    factories.AlertFactory(client=small, advisor=advisor, kind=Alert.Kind.BIRTHDAY, status=Alert.Status.DONE)
+    factories.AlertFactory(client=theirs, advisor=other, kind=Alert.Kind.BIRTHDAY)
+    return {"advisor": advisor, "other": other, "manager": manager, "rich": rich, "small": small, "soon": soon}
+
+
+def _user(advisor):
+    return get_user_model().objects.get(pk=advisor.user_id)
+
+
+@pytest.mark.parametrize("small_book", [5000, 0], ids=["client-by-client", "by-date"])
+def test_an_advisors_dashboard_has_the_known_answers(book, monkeypatch, small_book):
+    monkeypatch.setattr(dashboard, "SMALL_BOOK", small_book)
+    figures = dashboard.dashboard(_user(book["advisor"]), today=TODAY)
+
+    assert {group["kind"]: group["count"] for group in figures["alert_groups"]} == {"churn_risk": 1, "birthday": 1}
+    assert figures["alert_count"] == 2
+    assert [item.client_id for item in figures["follow_ups"]] == [book["small"].pk]
+    assert figures["overdue_count"] == 1 and [c.pk for c in figures["overdue"]] == [book["rich"].pk]
+    assert [p.product_id for p in figures["maturities"]] == [book["soon"].pk]
+    assert figures["expiring_count"] == 1 and [c.pk for c in figures["expiring"]] == [book["rich"].pk]
+
+    summary = figures["book"]
+    assert summary["clients"] == 2
+    assert summary["assets"] == Decimal("8020000")
+    assert summary["net_flow_this_month"] == Decimal("70000")
+    assert summary["net_flow_last_month"] == Decimal("5000")
+    assert [count for _label, count in summary["tier_mix"]] == [1, 0, 1, 0]  # mass, affluent, HNW, UHNW
+    months = dict(summary["assets_by_month"])
+    assert months[OCT_END] == Decimal("7921000") and months[SEP_END] == Decimal("7519000")
+    assert len(months) == 12 and months[TODAY] is None  # no snapshot for today yet
+
+
+def test_both_ways_of_reading_the_book_agree(book, monkeypatch):
+    user = _user(book["manager"])
+    monkeypatch.setattr(dashboard, "SMALL_BOOK", 5000)
+    by_client = dashboard.dashboard(user, today=TODAY)["book"]
+    monkeypatch.setattr(dashboard, "SMALL_BOOK", 0)
+    by_date = dashboard.dashboard(user, today=TODAY)["book"]
+    assert by_client == by_date
+    assert by_client["clients"] == 3
+
+
+def test_a_manager_sees_the_branch_and_can_narrow_to_one_advisor(book):
+    user = _user(book["manager"])
+    everyone = dashboard.dashboard(user, today=TODAY)
+    assert everyone["book"]["clients"] == 3 and everyone["alert_count"] == 3
+    assert {a.code for a in everyone["scope"].advisors} >= {"DING", "MA"}
+    narrowed = dashboard.dashboard(user, advisor_code="MA", today=TODAY)
+    assert narrowed["scope"].advisor.code == "MA"
+    assert narrowed["book"]["clients"] == 1 and narrowed["alert_count"] == 1
+    # An advisor outside the manager's units is ignored, not an error.
+    assert dashboard.dashboard(user, advisor_code="NOBODY", today=TODAY)["scope"].advisor is None
+
+
+def test_month_ends_step_back_over_weekends_and_holidays():
+    from crm.models import TradingHoliday
+
+    TradingHoliday.objects.get_or_create(date=datetime.date(2026, 9, 30), defaults={"name": "test"})
+    days = dashboard.month_ends(TODAY)
+    assert days[-1] == TODAY and datetime.date(2026, 10, 30) in days  # 31 Oct is a Saturday
+    assert datetime.date(2026, 9, 29) in days  # 30 Sep is a holiday here
+    assert all(day.weekday() < 5 for day in days)
