@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import screenshot
 from tests.e2e.test_workbench import morning, sign_in  # noqa: F401 — the fixture is used below
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,3 +40,15 @@ def test_dashboard_alerts_clients_and_client_page_pass_axe(page, morning, langua
         if problems:
             found[path] = problems
     assert found == {}
+
+
+def test_pages_fit_a_tablet_without_sideways_scrolling(page, morning):  # noqa: F811
+    _advisor, client, _alert = morning
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, "wang.fang")
+    for path in ("/", "/alerts/", "/clients/", f"/clients/{client.pk}/"):
+        page.goto(page.base_url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+    page.goto(page.base_url + f"/clients/{client.pk}/")
+    screenshot(page, "client-tablet")
