@@ -353,3 +353,39 @@ SUITABILITY_CONSIDERATION_HOURS = env_int("SUITABILITY_CONSIDERATION_HOURS", 24)
 # Assessments a client may take per channel, per calendar day / per calendar year, e.g.
 # "api=2/10,workbench=3/0" (0 = no limit on that count). Default empty: no limits.
 SUITABILITY_ASSESSMENT_LIMITS = env_str("SUITABILITY_ASSESSMENT_LIMITS", "")
+
+# --- Tickets --------------------------------------------------------------------------------
+# Service tickets (docs/tickets.md explains the SLA calendar, routing and escalation).
+# Business hours on trading days (weekdays not in the TradingHoliday table), "HH:MM-HH:MM",
+# in TICKETS_BUSINESS_TIMEZONE. Defaults 09:00-17:00 and TIME_ZONE (Asia/Shanghai).
+TICKETS_BUSINESS_HOURS = env_str("TICKETS_BUSINESS_HOURS", "09:00-17:00")
+TICKETS_BUSINESS_TIMEZONE = env_str("TICKETS_BUSINESS_TIMEZONE", TIME_ZONE)
+# Complaints run on calendar time (24 hours a day, every day) instead of business hours. Default 1.
+TICKETS_COMPLAINTS_CALENDAR_TIME = env_bool("TICKETS_COMPLAINTS_CALENDAR_TIME", True)
+# SLA hours when no SlaPolicy matches the kind and tier: first response, resolution. Defaults 8, 40.
+TICKETS_DEFAULT_RESPONSE_HOURS = env_int("TICKETS_DEFAULT_RESPONSE_HOURS", 8)
+TICKETS_DEFAULT_RESOLUTION_HOURS = env_int("TICKETS_DEFAULT_RESOLUTION_HOURS", 40)
+# Escalation level 2 (branch manager): calendar hours after the resolution due time. Default 4.
+TICKETS_LEVEL2_AFTER_HOURS = env_int("TICKETS_LEVEL2_AFTER_HOURS", 4)
+# A complaint from a high-net-worth or ultra-high-net-worth client unresolved this many calendar
+# hours after it was opened goes straight to the branch manager. Default 24.
+TICKETS_HNW_COMPLAINT_HOURS = env_int("TICKETS_HNW_COMPLAINT_HOURS", 24)
+# How often the escalation task runs (the data migration creates the schedule; ops edit it in
+# admin under Periodic tasks). Default 5 minutes.
+TICKETS_ESCALATION_EVERY_MINUTES = env_int("TICKETS_ESCALATION_EVERY_MINUTES", 5)
+# Attachments: largest file in bytes (default 10 MB) and the allowed file extensions (default
+# pdf,png,jpg,jpeg,txt,csv,docx,xlsx; the content must match the extension).
+TICKETS_ATTACHMENT_MAX_BYTES = env_int("TICKETS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+TICKETS_ATTACHMENT_TYPES = env_list("TICKETS_ATTACHMENT_TYPES", "pdf,png,jpg,jpeg,txt,csv,docx,xlsx")
+# Where attachments are kept: a private folder that no URL serves (files leave only through the
+# scoped download view). Default <MEDIA_ROOT>/private/tickets.
+TICKETS_ATTACHMENT_ROOT = Path(env_str("TICKETS_ATTACHMENT_ROOT", str(MEDIA_ROOT / "private" / "tickets")))
+STORAGES["ticket_attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": TICKETS_ATTACHMENT_ROOT, "base_url": "/no-public-url/", "file_permissions_mode": 0o640},
+}
+# One schema name for the ticket status and priority choice sets (used by several API fields).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    TicketStatusEnum="tickets.models.Ticket.Status",
+    TicketPriorityEnum="tickets.models.Priority",
+)

@@ -22,6 +22,7 @@ urlpatterns = [
     # page runs under the same Content Security Policy as every other page.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("clients.urls")),
+    path("", include("tickets.urls")),
     path("transfers/", advisor_views.transfer, name="transfer"),
     path("", include("suitability.urls")),
     path("alerts/", advisor_views.alert_list, name="alerts"),

@@ -94,6 +94,7 @@ class TicketAdmin(ClientScopedAdminMixin, LargeTableAdmin):
         "client",
         "status",
         "escalation_level",
+        "sla_paused_at",
         "response_due_at",
         "resolution_due_at",
         "first_responded_at",
@@ -114,7 +115,7 @@ class TicketAdmin(ClientScopedAdminMixin, LargeTableAdmin):
             _("Service level"),
             {
                 "fields": (
-                    "escalation_level",
+                    ("escalation_level", "sla_paused_at"),
                     ("response_due_at", "first_responded_at"),
                     ("resolution_due_at", "resolved_at"),
                     "closed_at",

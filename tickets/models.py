@@ -3,11 +3,17 @@ escalation and an append-only timeline."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from crm.access import ClientScopedQuerySet
 from crm.choices import Tier
@@ -34,7 +40,12 @@ class TicketKind(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language (Chinese for zh-*, else English)."""
+        return self.name_zh if (get_language() or "").startswith("zh") and self.name_zh else self.name
 
 
 class Priority(models.TextChoices):
@@ -121,6 +132,12 @@ class Ticket(TimeStampedModel):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    sla_paused_at = models.DateTimeField(
+        _("SLA clock paused at"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the ticket waits for the client; the resolution due time moves on by the pause."),
+    )
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     satisfaction_note = models.CharField(_("satisfaction note"), max_length=500, blank=True)
     version = models.PositiveIntegerField(
@@ -205,13 +222,44 @@ class TicketEvent(AppendOnlyModel):
         return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class _AttachmentStorage(LazyObject):
+    """``STORAGES["ticket_attachments"]``, looked up when first used (and again after the
+    setting changes, as Django does for the default storage)."""
+
+    def _setup(self):
+        from django.core.files.storage import storages
+
+        self._wrapped = storages["ticket_attachments"]
+
+
+private_storage = _AttachmentStorage()
+
+
+@receiver(setting_changed)
+def _forget_storage(*, setting: str, **kwargs) -> None:
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
+
+
+def attachment_storage():
+    """The private storage of attachments (``STORAGES["ticket_attachments"]``): a folder no URL
+    serves; files leave only through the scoped download views."""
+    return private_storage
+
+
 def attachment_path(instance: TicketAttachment, filename: str) -> str:
-    return f"tickets/{instance.ticket_id}/{filename}"
+    """A random stored name under the ticket's folder: the uploader's file name (kept in
+    ``name``) never reaches the file system."""
+    extension = Path(filename).suffix.lower()[:10]
+    return f"{instance.ticket_id}/{uuid.uuid4().hex}{extension}"
 
 
 class TicketAttachment(models.Model):
+    """A file on a ticket: size and type checked on upload (``tickets.attachments``), stored
+    under a random name in private storage, with its SHA-256."""
+
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(_("file"), upload_to=attachment_path)
+    file = models.FileField(_("file"), upload_to=attachment_path, storage=attachment_storage, max_length=200)
     name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"))
     content_type = models.CharField(_("type"), max_length=100)

@@ -1,0 +1,98 @@
+"""The escalation task on a real Celery worker consuming from the real Redis, against the test
+database (PostgreSQL: the worker is another process). Run twice: one step, one alert, one email."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from advisors.models import Alert
+from tests.tickets.conftest import open_ticket, user_of
+from tickets.models import Ticket
+from tickets.tasks import escalate_overdue
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.services
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process cannot share SQLite's in-memory test database; run with DATABASE_URL")
+    queue = f"test-tickets-{uuid.uuid4().hex[:8]}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],  # fmt: skip
+        cwd=ROOT,
+        # The console email backend: the worker's output shows the email it sent.
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+            "LANGUAGE_CODE": "en",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        yield queue, output
+    finally:
+        process.terminate()
+        try:
+            out, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, _ = process.communicate()
+        output.append(out or "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_escalates_an_overdue_ticket_once(reference_data, world, worker):
+    queue, output = worker
+    cast, clients = world
+    ticket = open_ticket(clients["mine"], "complaint", by=user_of(cast, "advisor"))
+    # The worker runs on the real clock: make the first response an hour late.
+    Ticket.objects.filter(pk=ticket.pk).update(response_due_at=timezone.now() - datetime.timedelta(hours=1))
+
+    first = escalate_overdue.apply_async(queue=queue).get(timeout=90)
+    second = escalate_overdue.apply_async(queue=queue).get(timeout=90)
+
+    assert first["escalated"] == [[ticket.pk, 1]]
+    assert second["escalated"] == []
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 1
+    alerts = Alert.objects.filter(kind=Alert.Kind.TICKET_SLA)
+    assert list(alerts.values_list("advisor", flat=True)) == [cast.team_lead.pk]
+    assert (first["emails"], second["emails"]) == (1, 0)
