@@ -11,6 +11,7 @@ from rest_framework import serializers
 from suitability import services
 from suitability.models import (
     Choice,
+    InvestorClassification,
     Question,
     Questionnaire,
     RiskAssessment,
@@ -206,3 +207,57 @@ class RecordStepSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SuitabilityStep.Kind.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class InvestorClassificationSerializer(serializers.ModelSerializer):
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = InvestorClassification
+        fields = (
+            "id",
+            "client",
+            "client_no",
+            "investor_type",
+            "status",
+            "treat_as_ordinary",
+            "evidence",
+            "facts",
+            "reasons",
+            "application",
+            "applied_on",
+            "decided_on",
+            "decided_by",
+            "valid_until",
+            "retain_until",
+        )
+        read_only_fields = fields
+
+
+class FactsSerializer(serializers.Serializer):
+    is_entity = serializers.BooleanField(default=False)
+    is_class_a_institution = serializers.BooleanField(default=False)
+    net_assets = serializers.DecimalField(max_digits=18, decimal_places=2, default=0, min_value=0)
+    financial_assets = serializers.DecimalField(max_digits=18, decimal_places=2, default=0, min_value=0)
+    average_income_3y = serializers.DecimalField(max_digits=18, decimal_places=2, default=0, min_value=0)
+    experience_years = serializers.DecimalField(max_digits=5, decimal_places=1, default=0, min_value=0)
+    relevant_work_years = serializers.DecimalField(max_digits=5, decimal_places=1, default=0, min_value=0)
+    has_listed_qualification = serializers.BooleanField(default=False)
+
+
+class ApplyProfessionalCSerializer(serializers.Serializer):
+    client = KeyField(help_text="Client id or client_no")
+    facts = FactsSerializer()
+    evidence = serializers.CharField(max_length=4000, help_text="the written application and its proofs")
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class TreatAsOrdinarySerializer(serializers.Serializer):
+    client = KeyField(help_text="Client id or client_no")
+    evidence = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")

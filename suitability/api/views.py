@@ -18,15 +18,20 @@ from crm.api.viewsets import ReferenceViewSet, ScopedReadOnlyViewSet, ScopedView
 from products.models import Product
 from suitability import services
 from suitability.api.serializers import (
+    ApplyProfessionalCSerializer,
     CheckRequestSerializer,
     ConfirmationSerializer,
+    DecisionSerializer,
+    InvestorClassificationSerializer,
     QuestionnaireSerializer,
     RecordStepSerializer,
     RiskAssessmentSerializer,
     SuitabilityCheckSerializer,
     TakeAssessmentSerializer,
+    TreatAsOrdinarySerializer,
 )
-from suitability.models import Questionnaire, RiskAssessment, SuitabilityCheck
+from suitability.classification import InvestorFacts
+from suitability.models import InvestorClassification, Questionnaire, RiskAssessment, SuitabilityCheck
 
 # Refusals that are about the request's data (400) rather than the record's state (409).
 _BAD_REQUEST = {"invalid", "recording_reference_required", "not_required", "no_questionnaire", "bad_questionnaire"}
@@ -194,3 +199,70 @@ class QuestionnaireViewSet(ReferenceViewSet):
     queryset = Questionnaire.objects.prefetch_related("questions__choices", "bands")
     serializer_class = QuestionnaireSerializer
     filterset_fields = {"is_active": ["exact"], "audience": ["exact"], "code": ["exact"]}
+
+
+class InvestorClassificationViewSet(ScopedReadOnlyViewSet):
+    """Investor classification records (普通 / 专业 A, B, C) of clients in scope, and the
+    workflows: an ordinary investor's written application to be treated as professional C
+    (``apply/``), the firm's decision on it (``<id>/decide/`` — branch managers; never
+    automatic, refused below the bar), and a professional investor asking to be treated as
+    ordinary (``treat-as-ordinary/``; class A may not). Every step is a new append-only record
+    with who decided and when."""
+
+    queryset = InvestorClassification.objects.select_related("client", "decided_by").order_by("-id")
+    serializer_class = InvestorClassificationSerializer
+    filterset_fields = {"client": ["exact"], "status": ["exact"], "investor_type": ["exact"]}
+
+    def get_permissions(self):
+        needs = {
+            "apply": "suitability.add_investorclassification",
+            "treat_as_ordinary": "suitability.add_investorclassification",
+            "decide": "suitability.change_investorclassification",
+        }.get(self.action)
+        if needs:
+            return [IsAuthenticated(), has_perm(needs)()]
+        return super().get_permissions()
+
+    def scope_action(self) -> str:
+        return "change" if self.action == "decide" else "view"
+
+    def _created(self, record):
+        return Response(InvestorClassificationSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ApplyProfessionalCSerializer, responses={201: InvestorClassificationSerializer})
+    @action(detail=False, methods=["post"])
+    def apply(self, request):
+        body = ApplyProfessionalCSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        client = client_in_scope(request.user, body.validated_data["client"])
+        facts = InvestorFacts(**body.validated_data["facts"])
+        record = services.apply_for_professional_c(
+            client=client, facts=facts, evidence=body.validated_data["evidence"], user=request.user
+        )
+        return self._created(record)
+
+    @extend_schema(request=DecisionSerializer, responses={201: InvestorClassificationSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        application = self.get_object()
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            record = services.decide_professional_c(application=application, user=request.user, **body.validated_data)
+        except services.SuitabilityError as error:
+            raise api_error(error) from error
+        return self._created(record)
+
+    @extend_schema(request=TreatAsOrdinarySerializer, responses={201: InvestorClassificationSerializer})
+    @action(detail=False, methods=["post"], url_path="treat-as-ordinary")
+    def treat_as_ordinary(self, request):
+        body = TreatAsOrdinarySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        client = client_in_scope(request.user, body.validated_data["client"])
+        try:
+            record = services.treat_as_ordinary(
+                client=client, user=request.user, evidence=body.validated_data["evidence"]
+            )
+        except services.SuitabilityError as error:
+            raise api_error(error) from error
+        return self._created(record)
