@@ -143,6 +143,11 @@ class Client(TimeStampedModel):
     total_assets = models.DecimalField(_("total assets"), default=0, **MONEY)
     assets_as_of = models.DateField(_("assets as of"), null=True, blank=True)
     segmented_on = models.DateField(_("segmented on"), null=True, blank=True)
+    sleeping = models.BooleanField(
+        _("sleeping"),
+        default=False,
+        help_text=_("Small assets or no activity for months: worth a reactivation call (set nightly)."),
+    )
 
     objects = ClientQuerySet.as_manager()
 

@@ -14,7 +14,9 @@ The machinery is shared by every kind of file:
   and record an ``ImportBatch``.
 
 A kind of file is one ``FileSpec`` in a module such as ``masterdata``, listed in
-``service.FILE_KINDS``.
+``service.FILE_KINDS``. The large daily trading files (positions, balances, transactions, cash
+flows) are ``trading.TradingSpec``s instead: validated column-wise with pandas and, on
+PostgreSQL, loaded through ``COPY`` into staging tables and one set-based merge per file.
 """
 
 from crm.extract.errors import ExtractError

@@ -189,6 +189,28 @@ class Money(Parser):
 
 
 @dataclass(frozen=True)
+class Number(Parser):
+    """A quantity or a price: digits with at most ``places`` decimals, no thousands separators."""
+
+    places: int = 4
+    max_digits: int = 20
+    negative: bool = False
+
+    def parse(self, raw: str) -> Decimal:
+        if not _AMOUNT.match(raw):
+            raise Invalid(f"not a number (expected digits with up to {self.places} decimals, e.g. 100.5): {raw!r}")
+        whole, _, decimals = raw.lstrip("-").partition(".")
+        if len(decimals) > self.places:
+            raise Invalid(f"more than {self.places} decimal places: {raw!r}")
+        if len(whole.lstrip("0")) > self.max_digits - self.places:
+            raise Invalid(f"too large: {raw!r}")
+        value = Decimal(raw)
+        if value < 0 and not self.negative:
+            raise Invalid(f"negative {self.noun}: {raw!r}")
+        return value
+
+
+@dataclass(frozen=True)
 class Integer(Parser):
     minimum: int = -32768
     maximum: int = 32767

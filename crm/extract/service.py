@@ -24,14 +24,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.audit import Source, audit_context
-from crm.extract import masterdata
+from crm.extract import masterdata, trading
 from crm.extract.errors import ExtractError, FileProblem
 from crm.extract.reader import RawFile, decode, read_table
 from crm.extract.spec import Context, FileSpec, ParsedFile, check_references, parse_file, run_checks
 from crm.models import ImportBatch
 
-# Every kind of file, in loading order (a file may refer to those before it).
-FILE_KINDS: tuple[FileSpec, ...] = masterdata.FILES
+# Every kind of file, in loading order (a file may refer to those before it). The trading files
+# come last: they refer to accounts and products.
+FILE_KINDS: tuple[FileSpec | trading.TradingSpec, ...] = (*masterdata.FILES, *trading.FILES)
 
 MAX_STORED_ERRORS = 1000
 _LOCK_KEY = 0x43524D_455854  # "CRMEXT": one import at a time on PostgreSQL
@@ -160,13 +161,16 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
         spec = known[raw.name]
         try:
             text, report.encoding = decode(raw.content)
-            table = read_table(spec.name, text, [column.name for column in spec.columns], report.encoding)
+            if isinstance(spec, trading.TradingSpec):
+                ctx.files[spec.name] = trading.parse(spec, text, report)
+            else:
+                table = read_table(spec.name, text, [column.name for column in spec.columns], report.encoding)
+                report.rows = len(table)
+                ctx.files[spec.name] = parse_file(spec, table, report)
         except FileProblem as problem:
             errors.append(ExtractError(spec.name, problem.line, None, problem.reason))
             ctx.unreadable.add(spec.name)
             continue
-        report.rows = len(table)
-        ctx.files[spec.name] = parse_file(spec, table, report)
         progress.file_read(report)
 
     try:
@@ -176,7 +180,9 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
                 result.status, result.batch_id = Outcome.ALREADY_IMPORTED, previous
                 return result
             for parsed in ctx.files.values():
-                if parsed.values:  # the header was complete
+                if isinstance(parsed, trading.BulkParsed):
+                    parsed.check(ctx)
+                elif parsed.values:  # the header was complete
                     check_references(parsed, ctx)
                     run_checks(parsed, ctx)
                 parsed.report.valid = len(parsed) - len(parsed.bad_rows) if parsed.values else 0

@@ -1,0 +1,364 @@
+"""The nightly alert rules, and the one function that turns "this condition holds for this
+client" into advisors' alerts (``reconcile``).
+
+Every rule yields, per client, a *condition* — a short stable text that names what holds
+(``P001|2026-12-20|7`` for a product maturing in 7 days, ``expired|2026-10-01`` for a lapsed risk
+profile). ``reconcile`` then, for one kind of alert:
+
+- keeps an alert that is still open (or snoozed) for the same client and condition;
+- raises a new one (``dedupe_key`` = ``nightly:<kind>:<client>:<condition>:<date>``, unique) unless
+  one for the same client and condition was raised within the kind's cool-down — so a rerun adds
+  nothing, and an alert the advisor has closed is not raised again the next morning;
+- closes (status *done*, with a note) every open alert of the kind whose condition no longer holds.
+
+Alerts go to the client's primary advisor; a client without one is counted, not alerted. Rule
+definitions are in docs/nightly.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pandas as pd
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from advisors.models import Alert
+from clients.models import AssetSnapshot, CashFlow, Client, Position
+from nightly.sql import as_date, cents, read_frame, scalar
+from products.models import Product
+from suitability.models import RiskAssessment
+
+PREFIX = "nightly"
+ALIVE = (Alert.Status.OPEN, Alert.Status.SNOOZED)
+RAISE_COLUMNS = ["client_id", "advisor_id", "condition", "severity", "title", "reason", "payload"]
+# Conditions that name their own episode (a date, a year) are never raised twice: a year's look-back.
+ONCE = 366
+
+
+def dedupe_key(kind: str, client_id: int, condition: str, day: datetime.date) -> str:
+    return f"{PREFIX}:{kind}:{client_id}:{condition}:{day.isoformat()}"
+
+
+def reconcile(
+    kind: str,
+    day: datetime.date,
+    raise_rows: pd.DataFrame,
+    *,
+    holds: set[tuple[int, str]] | None = None,
+    cooldown_days: int = ONCE,
+    client_range: tuple[int, int] | None = None,
+) -> dict[str, int]:
+    """Raise, keep and close the nightly alerts of ``kind`` (see the module docstring).
+
+    ``raise_rows`` has ``RAISE_COLUMNS``; ``holds`` is every (client, condition) that holds today
+    (default: those of ``raise_rows``); ``client_range`` limits the reconciliation to a chunk.
+    """
+    scope, params = "", [kind, f"{PREFIX}:{kind}:%", day - datetime.timedelta(days=cooldown_days)]
+    if client_range is not None:
+        scope, params = " AND client_id BETWEEN %s AND %s", [*params, *client_range]
+    existing = read_frame(
+        f"SELECT id, client_id, status, dedupe_key, due_on FROM {Alert._meta.db_table} "
+        f"WHERE kind = %s AND dedupe_key LIKE %s AND (status IN ('open', 'snoozed') OR due_on >= %s){scope}",
+        params,
+        {"id": "int64", "client_id": "int64", "status": "str", "dedupe_key": "str"},
+        dates=["due_on"],
+    )
+    alive: dict[tuple[int, str], int] = {}
+    recent: set[tuple[int, str]] = set()
+    since = pd.Timestamp(day - datetime.timedelta(days=cooldown_days))
+    for alert_id, client_id, status, key, due_on in existing.itertuples(index=False, name=None):
+        condition = key.split(":", 3)[3].rsplit(":", 1)[0]
+        identity = (int(client_id), condition)
+        if status in ALIVE:
+            alive[identity] = int(alert_id)
+        if due_on >= since:
+            recent.add(identity)
+    wanted = {(int(c), str(k)) for c, k in zip(raise_rows["client_id"], raise_rows["condition"], strict=True)}
+    holds = wanted if holds is None else holds | wanted
+    to_close = [alert_id for identity, alert_id in alive.items() if identity not in holds]
+    fresh, unassigned = [], 0
+    for row in raise_rows[RAISE_COLUMNS].itertuples(index=False):
+        identity = (int(row.client_id), str(row.condition))
+        if identity in alive or identity in recent:
+            continue
+        if pd.isna(row.advisor_id):
+            unassigned += 1
+            continue
+        fresh.append(
+            Alert(
+                advisor_id=int(row.advisor_id),
+                client_id=int(row.client_id),
+                kind=kind,
+                severity=row.severity,
+                title=row.title[:200],
+                reason=row.reason,
+                due_on=day,
+                payload={"condition": row.condition, "as_of": day.isoformat(), **(row.payload or {})},
+                dedupe_key=dedupe_key(kind, int(row.client_id), row.condition, day),
+            )
+        )
+    Alert.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
+    closed = 0
+    if to_close:
+        note = _("Closed by the nightly run of %(day)s: the condition no longer holds.") % {"day": day.isoformat()}
+        for start in range(0, len(to_close), 5000):
+            closed += Alert.objects.filter(pk__in=to_close[start : start + 5000], status__in=ALIVE).update(
+                status=Alert.Status.DONE, closed_at=timezone.now(), close_note=note, snoozed_until=None
+            )
+    return {"raised": len(fresh), "closed": closed, "kept": len(alive) - len(to_close), "unassigned": unassigned}
+
+
+def empty_rows() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series([], dtype=object) for column in RAISE_COLUMNS})
+
+
+def yuan(amount_cents: float) -> str:
+    return f"¥{amount_cents / 100:,.0f}"
+
+
+# --- The rules run by the alerts step -------------------------------------------------------------
+
+
+def raise_alerts(day: datetime.date) -> dict:
+    """Every rule of the alerts step, over the whole book (tier_change and dormant are raised by
+    segmentation, churn_risk by the churn step: they know the transitions and reasons)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        clients = read_frame(
+            f"SELECT id AS client_id, primary_advisor_id AS advisor_id, status, client_type, birth_date, risk_level, "
+            f"{cents('total_assets')} AS assets FROM {Client._meta.db_table}",
+            (),
+            {
+                "client_id": "int64",
+                "advisor_id": "Int64",
+                "status": "str",
+                "client_type": "str",
+                "risk_level": "str",
+                "assets": "int64",
+            },  # fmt: skip
+            dates=["birth_date"],
+        )
+        live = clients[clients["status"] != Client.Status.CLOSED]
+        return {
+            "maturity": maturity(day, live),
+            "risk_profile": risk_profile(day, live),
+            "large_outflow": large_outflow(day, live),
+            "birthday": birthday(day, live),
+        }
+
+
+def maturity(day: datetime.date, clients: pd.DataFrame) -> dict:
+    """A held product maturing within the largest reminder distance; one alert per reminder band
+    (by default 30, 7 and 1 days before), with up to three renewal suggestions that fit the client."""
+    reminders = sorted(settings.NIGHTLY_MATURITY_REMINDER_DAYS)
+    if not reminders:
+        return {}
+    latest = as_date(scalar(f"SELECT MAX(as_of) FROM {Position._meta.db_table} WHERE as_of <= %s", [day]))
+    if latest is None:
+        return reconcile(Alert.Kind.MATURITY, day, empty_rows())
+    held = read_frame(
+        f"SELECT p.client_id, pr.id AS product_id, pr.code, pr.name, pr.variety, pr.maturity_date, "
+        f"{cents('SUM(p.market_value)')} AS value "
+        f"FROM {Position._meta.db_table} p JOIN {Product._meta.db_table} pr ON pr.id = p.product_id "
+        f"WHERE p.as_of = %s AND pr.maturity_date > %s AND pr.maturity_date <= %s AND p.quantity > 0 "
+        f"GROUP BY p.client_id, pr.id, pr.code, pr.name, pr.variety, pr.maturity_date",
+        [latest, day, day + datetime.timedelta(days=reminders[-1])],
+        {"client_id": "int64", "product_id": "int64", "code": "str", "name": "str", "variety": "str", "value": "int64"},
+        dates=["maturity_date"],
+    )
+    held = held.merge(clients, on="client_id")
+    shelf = _renewal_shelf(day)
+    rows = []
+    for row in held.itertuples(index=False):
+        days_left = (row.maturity_date.date() - day).days
+        band = next(r for r in reminders if days_left <= r)
+        suggestions = _suggest(shelf, row, day)
+        rows.append(
+            {
+                "client_id": row.client_id,
+                "advisor_id": row.advisor_id,
+                "condition": f"{row.code}|{row.maturity_date.date().isoformat()}|{band}",
+                "severity": Alert.Severity.WARNING if band <= 7 else Alert.Severity.INFO,
+                "title": _("%(product)s matures in %(days)d days") % {"product": row.name, "days": days_left},
+                "reason": _("%(value)s in %(product)s (%(code)s) matures on %(date)s.")
+                % {"value": yuan(row.value), "product": row.name, "code": row.code, "date": row.maturity_date.date()}
+                + (
+                    " " + _("Renewal ideas that fit the client: %(list)s.") % {"list": ", ".join(suggestions)}
+                    if suggestions
+                    else ""
+                ),
+                "payload": {
+                    "product": row.code,
+                    "maturity_date": row.maturity_date.date().isoformat(),
+                    "days_before": band,
+                    "value": row.value / 100,
+                    "suggestions": suggestions,
+                },  # fmt: skip
+            }
+        )
+    return reconcile(Alert.Kind.MATURITY, day, pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows())
+
+
+def _renewal_shelf(day: datetime.date) -> list[dict]:
+    return list(
+        Product.objects.filter(status=Product.Status.ON_SALE, professional_only=False)
+        .exclude(maturity_date__lte=day + datetime.timedelta(days=90))
+        .values("code", "name", "risk_level", "variety", "access_min_assets")
+        .order_by("-risk_level", "code")
+    )
+
+
+def _suggest(shelf: list[dict], row, day: datetime.date) -> list[str]:
+    """Products on sale, for ordinary investors, not maturing within 90 days, whose risk level does
+    not exceed the client's tolerance (R_n ≤ C_n) and whose asset threshold the client meets; the
+    same variety first. A pre-filter: the sale itself still goes through the suitability check."""
+    level = row.risk_level if isinstance(row.risk_level, str) else ""
+    if not level:
+        return []
+    tolerance = int(level[1])
+    fitting = [
+        product
+        for product in shelf
+        if int(product["risk_level"][1]) <= tolerance
+        and (product["access_min_assets"] is None or product["access_min_assets"] * 100 <= row.assets)
+    ]
+    fitting.sort(key=lambda product: product["variety"] != row.variety)
+    return [f"{product['name']} ({product['code']})" for product in fitting[:3]]
+
+
+def risk_profile(day: datetime.date, clients: pd.DataFrame) -> dict:
+    """The client's latest risk assessment expires within the window (``expiring|<date>``,
+    warning) or has expired (``expired|<date>``, critical: no purchase until reassessed)."""
+    latest = read_frame(
+        f"SELECT a.client_id, a.valid_until FROM {RiskAssessment._meta.db_table} a "
+        f"JOIN (SELECT client_id, MAX(assessed_at) AS at FROM {RiskAssessment._meta.db_table} GROUP BY client_id) m "
+        f"ON m.client_id = a.client_id AND m.at = a.assessed_at",
+        (),
+        {"client_id": "int64"},
+        dates=["valid_until"],
+    ).merge(clients, on="client_id")
+    horizon = pd.Timestamp(day + datetime.timedelta(days=settings.NIGHTLY_RISK_PROFILE_EXPIRING_DAYS))
+    today = pd.Timestamp(day)
+    rows = []
+    for row in latest[latest["valid_until"] <= horizon].itertuples(index=False):
+        until = row.valid_until.date()
+        expired = row.valid_until < today
+        rows.append(
+            {
+                "client_id": row.client_id,
+                "advisor_id": row.advisor_id,
+                "condition": f"{'expired' if expired else 'expiring'}|{until.isoformat()}",
+                "severity": Alert.Severity.CRITICAL if expired else Alert.Severity.WARNING,
+                "title": _("Risk profile expired on %(date)s") % {"date": until}
+                if expired
+                else _("Risk profile expires on %(date)s") % {"date": until},
+                "reason": _("Reassess the client's risk tolerance; without a valid assessment they cannot buy.")
+                if expired
+                else _("Reassess the client's risk tolerance before it lapses."),
+                "payload": {"valid_until": until.isoformat(), "expired": bool(expired)},
+            }
+        )
+    return reconcile(
+        Alert.Kind.RISK_PROFILE_EXPIRING, day, pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows()
+    )
+
+
+def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
+    """Over the 30 days ending today: net outflow ≥ ``NIGHTLY_LARGE_OUTFLOW_SHARE`` of the assets
+    at the window's start (the latest snapshot on or before that day), or one outflow ≥
+    ``NIGHTLY_LARGE_OUTFLOW_AMOUNT``. Cool-down ``NIGHTLY_ALERT_COOLDOWN_DAYS``."""
+    start = day - datetime.timedelta(days=30)
+    out = cents("SUM(CASE WHEN direction = 'out' THEN amount ELSE 0 END)")
+    into = cents("SUM(CASE WHEN direction = 'in' THEN amount ELSE 0 END)")
+    largest = cents("MAX(CASE WHEN direction = 'out' THEN amount ELSE 0 END)")
+    flows = read_frame(
+        f"SELECT client_id, {out} AS outflow, {into} AS inflow, {largest} AS largest "
+        f"FROM {CashFlow._meta.db_table} WHERE flow_date > %s AND flow_date <= %s GROUP BY client_id",
+        [start, day],
+        {"client_id": "int64", "outflow": "int64", "inflow": "int64", "largest": "int64"},
+    )
+    base_day = as_date(scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [start]))
+    base = read_frame(
+        f"SELECT client_id, {cents('total_assets')} AS base FROM {AssetSnapshot._meta.db_table} WHERE as_of = %s",
+        [base_day or datetime.date.min],
+        {"client_id": "int64", "base": "int64"},
+    )
+    frame = flows.merge(base, on="client_id", how="left").merge(clients, on="client_id")
+    frame["base"] = frame["base"].fillna(0).astype("int64")
+    net = frame["outflow"] - frame["inflow"]
+    share = settings.NIGHTLY_LARGE_OUTFLOW_SHARE
+    by_share = (frame["base"] > 0) & (net * 100 >= (frame["base"] * round(share * 100)))
+    by_amount = frame["largest"] >= settings.NIGHTLY_LARGE_OUTFLOW_AMOUNT * 100
+    hit = frame[by_share | by_amount]
+    rows = []
+    for row in hit.itertuples(index=False):
+        parts = []
+        if row.base > 0 and (row.outflow - row.inflow) > 0:
+            parts.append(
+                _("net outflow %(share)d%% of assets in 30 days (%(amount)s)")
+                % {
+                    "share": round(100 * (row.outflow - row.inflow) / row.base),
+                    "amount": yuan(row.outflow - row.inflow),
+                }
+            )
+        if row.largest >= settings.NIGHTLY_LARGE_OUTFLOW_AMOUNT * 100:
+            parts.append(_("one withdrawal of %(amount)s") % {"amount": yuan(row.largest)})
+        rows.append(
+            {
+                "client_id": row.client_id,
+                "advisor_id": row.advisor_id,
+                "condition": "outflow",
+                "severity": Alert.Severity.WARNING,
+                "title": _("Large outflow"),
+                "reason": "; ".join(parts),
+                "payload": {
+                    "net_outflow": (row.outflow - row.inflow) / 100,
+                    "largest": row.largest / 100,
+                    "assets_at_start": row.base / 100,
+                },  # fmt: skip
+            }
+        )
+    return reconcile(
+        Alert.Kind.LARGE_OUTFLOW,
+        day,
+        pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
+        cooldown_days=settings.NIGHTLY_ALERT_COOLDOWN_DAYS,
+    )
+
+
+def next_birthday(birth: datetime.date, day: datetime.date) -> datetime.date:
+    """The birthday on or after ``day``; 29 February is celebrated on 28 February in other years."""
+    for year in (day.year, day.year + 1):
+        try:
+            candidate = birth.replace(year=year)
+        except ValueError:
+            candidate = datetime.date(year, 2, 28)
+        if candidate >= day:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def birthday(day: datetime.date, clients: pd.DataFrame) -> dict:
+    """Individual clients whose birthday falls within ``NIGHTLY_BIRTHDAY_DAYS_AHEAD`` days (today
+    included); the alert closes the day after."""
+    ahead = settings.NIGHTLY_BIRTHDAY_DAYS_AHEAD
+    people = clients[(clients["client_type"] == Client.ClientType.INDIVIDUAL) & clients["birth_date"].notna()]
+    rows = []
+    for row in people.itertuples(index=False):
+        when = next_birthday(row.birth_date.date(), day)
+        if (when - day).days > ahead:
+            continue
+        age = when.year - row.birth_date.year
+        rows.append(
+            {
+                "client_id": row.client_id,
+                "advisor_id": row.advisor_id,
+                "condition": str(when.year),
+                "severity": Alert.Severity.INFO,
+                "title": _("Birthday on %(date)s (%(age)d)") % {"date": when.strftime("%m-%d"), "age": age},
+                "reason": _("Send the client birthday wishes."),
+                "payload": {"birthday": when.isoformat(), "age": age},
+            }
+        )
+    return reconcile(Alert.Kind.BIRTHDAY, day, pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows())

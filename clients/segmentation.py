@@ -1,0 +1,431 @@
+"""Segmentation: each client's tier, lifecycle stage, behaviour segment and sleeping flag.
+
+``decide`` is the whole decision, a pure function over one frame of per-client facts (testable
+without a database); ``segment_chunk`` reads those facts for a range of client ids with one
+aggregate query per table, calls ``decide``, and writes what changed: the client rows, one
+``SegmentChange`` per changed dimension, and the ``tier_change`` and ``dormant`` alerts.
+Money is whole cents (int64) throughout, so tier edges compare exactly.
+
+Definitions (docs/nightly.md says the same for users):
+
+Tier — by the average of the client's total assets over the last ``NIGHTLY_TIER_AVERAGE_DAYS``
+(20) trading days with a snapshot; lower bounds inclusive, edges from ``TierPolicy`` (mass <
+500k ≤ affluent < 6m ≤ high net worth < 30m ≤ ultra high net worth by default).
+
+Lifecycle stage, first match wins:
+  churned  — the client's status is *closed*;
+  prospect — status *prospect*, no account, or never any trade or cash flow and no assets;
+  dormant  — status *dormant*, or (exchanges' definition) no holdings, cash ≤ 100 yuan and no
+             trade for 3 years (counted from opening when the client never traded);
+  new      — opened within the last 90 days;
+  growing  — assets up ≥ 10% against the snapshot of ~90 days ago (or up from zero);
+  mature   — everyone else.
+
+Sleeping flag (softer than dormant, not for prospects, churned or new clients): assets below
+10,000 yuan, or no trade and no cash flow for 180 days.
+
+Behaviour segment, over the last 365 days, first match wins (turnover = (bought + sold) / 2 /
+average assets; 365 / turnover estimates the holding period in days):
+  inactive          — no trade in 180 days;
+  active trader     — ≥ 48 trades, or turnover ≥ 4 (holding under ~3 months);
+  long-term investor— ≤ 12 trades and turnover ≤ 0.5 (holding over ~2 years);
+  opportunistic     — everyone else (trades now and then, in bursts).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from advisors.alert_rules import RAISE_COLUMNS, empty_rows, reconcile
+from advisors.models import Alert
+from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
+from crm.choices import Tier
+from crm.models import TradingHoliday
+from nightly.sql import as_date, cents, read_frame, scalar, update_rows
+
+Stage = Client.LifecycleStage
+Behavior = Client.BehaviorSegment
+TIER_ORDER = [Tier.MASS, Tier.AFFLUENT, Tier.HIGH_NET_WORTH, Tier.ULTRA_HIGH_NET_WORTH]
+DEFAULT_EDGES = {
+    Tier.MASS: 0,
+    Tier.AFFLUENT: 500_000,
+    Tier.HIGH_NET_WORTH: 6_000_000,
+    Tier.ULTRA_HIGH_NET_WORTH: 30_000_000,
+}
+FAR_PAST = datetime.date(1900, 1, 1)
+
+
+def trading_days(day: datetime.date, count: int) -> list[datetime.date]:
+    """The last ``count`` trading days up to ``day`` (weekdays that are not trading holidays)."""
+    holidays = set(
+        TradingHoliday.objects.filter(
+            date__lte=day, date__gte=day - datetime.timedelta(days=count * 3 + 30)
+        ).values_list("date", flat=True)
+    )
+    found, current = [], day
+    while len(found) < count:
+        if current.weekday() < 5 and current not in holidays:
+            found.append(current)
+        current -= datetime.timedelta(days=1)
+    return found[::-1]
+
+
+def tier_edges() -> list[tuple[str, int]]:
+    """``[(tier, lower bound in cents)]`` ascending; TierPolicy rows override the defaults."""
+    edges = {tier.value: amount * 100 for tier, amount in DEFAULT_EDGES.items()}
+    for tier, minimum in TierPolicy.objects.values_list("tier", "min_assets"):
+        edges[tier] = int(minimum * 100)
+    return sorted(edges.items(), key=lambda item: item[1])
+
+
+def segmentation_context(day: datetime.date) -> dict:
+    """What every chunk of one run shares (JSON): the averaging window, the 90-day base date
+    (the latest snapshot day on or before), the tier edges and the thresholds."""
+    window = trading_days(day, settings.NIGHTLY_TIER_AVERAGE_DAYS)
+    base = as_date(
+        scalar(
+            f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s",
+            [day - datetime.timedelta(days=90)],
+        )
+    )
+    return {
+        "window_start": window[0].isoformat(),
+        "base_date": base.isoformat() if base else None,
+        "edges": tier_edges(),
+        "growth_upgrade": settings.NIGHTLY_TIER_UPGRADE_GROWTH,
+        "growing": settings.NIGHTLY_GROWING_GROWTH,
+        "new_days": settings.NIGHTLY_NEW_CLIENT_DAYS,
+        "dormant_cash_cents": settings.NIGHTLY_DORMANT_MAX_CASH * 100,
+        "dormant_days": settings.NIGHTLY_DORMANT_YEARS * 365,
+        "sleeping_cents": settings.NIGHTLY_SLEEPING_MAX_ASSETS * 100,
+        "sleeping_days": settings.NIGHTLY_SLEEPING_DAYS,
+        "active_trades": settings.NIGHTLY_ACTIVE_TRADER_TRADES,
+        "active_turnover": settings.NIGHTLY_ACTIVE_TRADER_TURNOVER,
+        "long_trades": settings.NIGHTLY_LONG_TERM_MAX_TRADES,
+        "long_turnover": settings.NIGHTLY_LONG_TERM_MAX_TURNOVER,
+        "inactive_days": settings.NIGHTLY_INACTIVE_DAYS,
+    }
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def read_facts(day: datetime.date, lo: int, hi: int, ctx: dict) -> pd.DataFrame:
+    """One frame, one row per client of ``[lo, hi]``: what ``decide`` needs (one query per table)."""
+    window_start = datetime.date.fromisoformat(ctx["window_start"])
+    base = datetime.date.fromisoformat(ctx["base_date"]) if ctx["base_date"] else FAR_PAST
+    year_ago = day - datetime.timedelta(days=365)
+    clients = read_frame(
+        f"SELECT c.id AS client_id, c.status, c.opened_on, c.tier, c.lifecycle_stage, c.behavior_segment, "
+        f"c.sleeping, c.segmented_on, c.primary_advisor_id AS advisor_id, {cents('c.total_assets')} AS stored_assets, "
+        f"c.assets_as_of, CASE WHEN EXISTS (SELECT 1 FROM {Account._meta.db_table} a WHERE a.client_id = c.id) "
+        f"THEN 1 ELSE 0 END AS has_account FROM {Client._meta.db_table} c WHERE c.id BETWEEN %s AND %s",
+        [lo, hi],
+        {
+            "client_id": "int64",
+            "status": "str",
+            "tier": "str",
+            "lifecycle_stage": "str",
+            "behavior_segment": "str",
+            "sleeping": "bool",
+            "advisor_id": "Int64",
+            "stored_assets": "int64",
+            "has_account": "int64",
+        },  # fmt: skip
+        dates=["opened_on", "segmented_on", "assets_as_of"],
+    )
+    in_window = "as_of >= %s"
+    snapshots = read_frame(
+        f"SELECT client_id, "
+        f"SUM(CASE WHEN {in_window} THEN {cents('total_assets')} ELSE 0 END) AS window_sum, "
+        f"SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS window_days, "
+        f"MAX(CASE WHEN as_of = %s THEN {cents('total_assets')} END) AS assets, "
+        f"MAX(CASE WHEN as_of = %s THEN {cents('securities')} END) AS securities, "
+        f"MAX(CASE WHEN as_of = %s THEN {cents('cash')} END) AS cash, "
+        f"MAX(CASE WHEN as_of = %s THEN {cents('total_assets')} END) AS base_assets "
+        f"FROM {AssetSnapshot._meta.db_table} WHERE client_id BETWEEN %s AND %s "
+        f"AND ((as_of >= %s AND as_of <= %s) OR as_of = %s) GROUP BY client_id",
+        [window_start, window_start, day, day, day, base, lo, hi, window_start, day, base],
+        {
+            "client_id": "int64",
+            "window_sum": "int64",
+            "window_days": "int64",
+            "assets": "Int64",
+            "securities": "Int64",
+            "cash": "Int64",
+            "base_assets": "Int64",
+        },  # fmt: skip
+    )
+    trading = "side IN ('buy', 'sell', 'subscribe', 'redeem')"
+    bought = cents("CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END")
+    sold = cents("CASE WHEN trade_date > %s AND side IN ('sell', 'redeem') THEN amount ELSE 0 END")
+    trades = read_frame(
+        f"SELECT client_id, MAX(trade_date) AS last_trade, MIN(trade_date) AS first_trade, "
+        f"SUM(CASE WHEN trade_date > %s AND {trading} THEN 1 ELSE 0 END) AS trades, "
+        f"SUM({bought}) AS bought, SUM({sold}) AS sold "
+        f"FROM {Transaction._meta.db_table} WHERE client_id BETWEEN %s AND %s AND trade_date <= %s "
+        f"AND {trading} GROUP BY client_id",
+        [year_ago, year_ago, year_ago, lo, hi, day],
+        {"client_id": "int64", "trades": "int64", "bought": "int64", "sold": "int64"},
+        dates=["last_trade", "first_trade"],
+    )
+    flows = read_frame(
+        f"SELECT client_id, MAX(flow_date) AS last_flow, MIN(flow_date) AS first_flow "
+        f"FROM {CashFlow._meta.db_table} WHERE client_id BETWEEN %s AND %s AND flow_date <= %s GROUP BY client_id",
+        [lo, hi, day],
+        {"client_id": "int64"},
+        dates=["last_flow", "first_flow"],
+    )
+    facts = clients.merge(snapshots, on="client_id", how="left")
+    facts = facts.merge(trades, on="client_id", how="left").merge(flows, on="client_id", how="left")
+    for column in ("window_sum", "window_days", "trades", "bought", "sold"):
+        facts[column] = facts[column].fillna(0).astype("int64")
+    return facts
+
+
+# --- Deciding --------------------------------------------------------------------------------
+
+
+def _days_since(day: datetime.date, dates: pd.Series) -> pd.Series:
+    """Whole days from each date to ``day``; NaN where there is no date."""
+    return (pd.Timestamp(day) - dates).dt.days.astype("float64")
+
+
+def decide(facts: pd.DataFrame, day: datetime.date, ctx: dict) -> pd.DataFrame:
+    """Add ``new_tier``, ``new_stage``, ``new_behavior``, ``new_sleeping``, ``assets_now`` (cents)
+    and ``average`` (cents, float) to ``facts``; see the module docstring for the rules."""
+    out = facts.copy()
+    has_today = out["assets"].notna()
+    assets_now = out["assets"].astype("Float64").fillna(out["stored_assets"].astype("float64")).astype("float64")
+    days = out["window_days"].astype("int64")
+    total = out["window_sum"].astype("int64")
+    # A client with no snapshot in the window is judged on today's (or the stored) assets.
+    total = total.where(days > 0, assets_now.round().astype("int64"))
+    days = days.where(days > 0, 1)
+    tier = pd.Series(TIER_ORDER[0].value, index=out.index, dtype=object)
+    for name, edge in ctx["edges"]:  # ascending: the last edge reached wins; exact: sum ≥ edge × n
+        tier = tier.where(~(total >= np.int64(edge) * days), name)
+    out["new_tier"] = tier
+    out["average"] = total / days
+    out["assets_now"] = assets_now
+    out["has_today"] = has_today
+
+    securities = out["securities"].astype("Float64").fillna(0).astype("float64")
+    cash = out["cash"].astype("Float64").fillna(assets_now).astype("float64")
+    since_trade = _days_since(day, out["last_trade"])
+    last_activity = out[["last_trade", "last_flow"]].max(axis=1)
+    first_activity = out[["first_trade", "first_flow"]].min(axis=1)
+    since_activity = _days_since(day, last_activity)
+    opened = out["opened_on"].fillna(first_activity)
+    tenure = _days_since(day, opened)
+    base = out["base_assets"].astype("Float64").astype("float64")
+
+    status = out["status"]
+    churned = status == Client.Status.CLOSED
+    prospect = (
+        (status == Client.Status.PROSPECT) | (out["has_account"] == 0) | (last_activity.isna() & (assets_now <= 0))
+    )
+    quiet_since = since_trade.fillna(tenure).fillna(np.inf)
+    dormant = (status == Client.Status.DORMANT) | (
+        (securities <= 0) & (cash <= ctx["dormant_cash_cents"]) & (quiet_since > ctx["dormant_days"])
+    )
+    new = tenure.notna() & (tenure <= ctx["new_days"])
+    growing = (base > 0) & (assets_now >= base * (1 + ctx["growing"])) | ((base == 0) & (assets_now > 0))
+    stage = np.select(
+        [churned, prospect, dormant, new, growing.fillna(False)],
+        [Stage.CHURNED, Stage.PROSPECT, Stage.DORMANT, Stage.NEW, Stage.GROWING],
+        default=Stage.MATURE,
+    )
+    out["new_stage"] = stage
+    eligible = ~pd.Series(stage, index=out.index).isin([Stage.PROSPECT, Stage.CHURNED, Stage.NEW])
+    out["new_sleeping"] = eligible & (
+        (assets_now < ctx["sleeping_cents"]) | since_activity.isna() | (since_activity > ctx["sleeping_days"])
+    )
+
+    average = out["average"].where(out["average"] > 0)
+    turnover = ((out["bought"] + out["sold"]) / 2 / average).fillna(0.0)
+    out["turnover"] = turnover
+    trades = out["trades"]
+    inactive = since_trade.isna() | (since_trade > ctx["inactive_days"]) | (trades == 0)
+    active = (trades >= ctx["active_trades"]) | (turnover >= ctx["active_turnover"])
+    long_term = (trades <= ctx["long_trades"]) & (turnover <= ctx["long_turnover"])
+    out["new_behavior"] = np.select(
+        [inactive, active, long_term],
+        [Behavior.INACTIVE, Behavior.ACTIVE_TRADER, Behavior.LONG_TERM],
+        default=Behavior.OPPORTUNISTIC,
+    )
+    return out
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+
+def segment_chunk(day: datetime.date, lo: int, hi: int, ctx: dict) -> dict:
+    """Segment the clients with ids in ``[lo, hi]`` and write what changed (see the module
+    docstring). Idempotent: a rerun for the same day finds nothing to change."""
+    facts = read_facts(day, lo, hi, ctx)
+    if facts.empty:
+        return {"clients": 0}
+    seg = decide(facts, day, ctx)
+    first_time = seg["segmented_on"].isna()
+    assets_cents = seg["assets_now"].round().astype("int64")
+    seg["new_assets_as_of"] = seg["assets_as_of"].where(~seg["has_today"], pd.Timestamp(day))
+    changed = (
+        (seg["tier"] != seg["new_tier"])
+        | (seg["lifecycle_stage"] != seg["new_stage"])
+        | (seg["behavior_segment"] != seg["new_behavior"])
+        | (seg["sleeping"] != seg["new_sleeping"])
+        | (seg["stored_assets"] != assets_cents.clip(lower=0))
+        | (seg["segmented_on"] != pd.Timestamp(day))
+        | (seg["assets_as_of"].fillna(pd.Timestamp(FAR_PAST)) != seg["new_assets_as_of"].fillna(pd.Timestamp(FAR_PAST)))
+    )
+    update = pd.DataFrame(
+        {
+            "id": seg["client_id"],
+            "tier": seg["new_tier"],
+            "lifecycle_stage": seg["new_stage"],
+            "behavior_segment": seg["new_behavior"],
+            "sleeping": seg["new_sleeping"].astype(bool),
+            "total_assets": [f"{c // 100}.{c % 100:02d}" for c in assets_cents.clip(lower=0).tolist()],
+            "assets_as_of": seg["new_assets_as_of"],
+            "segmented_on": pd.Timestamp(day),
+        }
+    )[changed.to_numpy()]
+    updated = update_rows(
+        Client._meta.db_table,
+        update,
+        {
+            "tier": "varchar",
+            "lifecycle_stage": "varchar",
+            "behavior_segment": "varchar",
+            "sleeping": "boolean",
+            "total_assets": "numeric",
+            "assets_as_of": "date",
+            "segmented_on": "date",
+        },  # fmt: skip
+    )
+
+    history = []
+    for dimension, old, new in (
+        (SegmentChange.Dimension.TIER, "tier", "new_tier"),
+        (SegmentChange.Dimension.LIFECYCLE_STAGE, "lifecycle_stage", "new_stage"),
+        (SegmentChange.Dimension.BEHAVIOR_SEGMENT, "behavior_segment", "new_behavior"),
+    ):
+        moved = seg[(seg[old] != seg[new]) | first_time]
+        for client_id, before, after, first in zip(
+            moved["client_id"], moved[old], moved[new], first_time[moved.index], strict=True
+        ):
+            history.append(
+                SegmentChange(
+                    client_id=int(client_id),
+                    as_of=day,
+                    dimension=dimension,
+                    old_value="" if first else before,
+                    new_value=after,
+                )
+            )
+    SegmentChange.objects.bulk_create(
+        history,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["client", "as_of", "dimension"],
+        update_fields=["new_value"],
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        tier_alerts = _tier_change_alerts(seg, first_time, day, ctx, (lo, hi))
+        dormant_alerts = _dormant_alerts(seg, first_time, day, (lo, hi))
+    counts = {
+        "clients": len(seg),
+        "clients_updated": updated,
+        "segment_changes": len(history),
+        "tier_change_raised": tier_alerts["raised"],
+        "dormant_raised": dormant_alerts["raised"],
+    }
+    for column, prefix in (("new_tier", "tier"), ("new_stage", "stage"), ("new_behavior", "behavior")):
+        for value, count in seg[column].value_counts().items():
+            counts[f"{prefix}:{value}"] = int(count)
+    counts["sleeping"] = int(seg["new_sleeping"].sum())
+    return counts
+
+
+def _tier_change_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date, ctx: dict, scope) -> dict:
+    """An upgrade (not a client's first segmentation) with the 20-day average up at least
+    ``NIGHTLY_TIER_UPGRADE_GROWTH`` against ~90 days ago (or no assets then) raises
+    ``tier_change``; it stays open while the client holds that tier."""
+    rank = {tier.value: position for position, tier in enumerate(TIER_ORDER)}
+    old_rank = seg["tier"].map(rank).fillna(0)
+    new_rank = seg["new_tier"].map(rank)
+    base = seg["base_assets"].astype("Float64").astype("float64")
+    grown = base.isna() | (base <= 0) | (seg["average"] >= base * (1 + ctx["growth_upgrade"]))
+    upgrades = seg[(new_rank > old_rank) & ~first_time & grown]
+    labels = dict(Tier.choices)
+    rows = [
+        {
+            "client_id": row.client_id,
+            "advisor_id": row.advisor_id,
+            "condition": row.new_tier,
+            "severity": Alert.Severity.INFO,
+            "title": _("Upgraded to %(tier)s") % {"tier": labels[row.new_tier]},
+            "reason": _("20-day average assets %(average)s, from %(old)s to %(new)s; start the higher service.")
+            % {
+                "average": f"¥{row.average / 100:,.0f}",
+                "old": labels.get(row.tier, row.tier),
+                "new": labels[row.new_tier],
+            },
+            "payload": {"from": row.tier, "to": row.new_tier, "average_assets": round(row.average / 100, 2)},
+        }
+        for row in upgrades.itertuples(index=False)
+    ]
+    holds = {(int(c), str(t)) for c, t in zip(seg["client_id"], seg["new_tier"], strict=True)}
+    return reconcile(
+        Alert.Kind.TIER_CHANGE,
+        day,
+        pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
+        holds=holds,
+        cooldown_days=90,
+        client_range=scope,
+    )
+
+
+def _dormant_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date, scope) -> dict:
+    """A client who became dormant or sleeping today (not at their first segmentation) raises
+    ``dormant``; it stays open while they stay so (condition ``dormant`` or ``sleeping``)."""
+    dormant = seg["new_stage"] == Stage.DORMANT
+    condition = np.where(dormant, "dormant", np.where(seg["new_sleeping"], "sleeping", ""))
+    entered = ~first_time & (
+        (dormant & (seg["lifecycle_stage"] != Stage.DORMANT)) | (seg["new_sleeping"] & ~seg["sleeping"].astype(bool))
+    )
+    rows = []
+    for row, cond in zip(seg[entered].itertuples(index=False), condition[entered.to_numpy()], strict=True):
+        rows.append(
+            {
+                "client_id": row.client_id,
+                "advisor_id": row.advisor_id,
+                "condition": cond,
+                "severity": Alert.Severity.WARNING if cond == "dormant" else Alert.Severity.INFO,
+                "title": _("Client became dormant") if cond == "dormant" else _("Client is going quiet"),
+                "reason": _("Assets %(assets)s; last activity %(last)s.")
+                % {"assets": f"¥{row.assets_now / 100:,.0f}", "last": _last_activity(row)},
+                "payload": {"state": cond},
+            }
+        )
+    holds = {(int(c), str(k)) for c, k in zip(seg["client_id"], condition, strict=True) if k}
+    return reconcile(
+        Alert.Kind.DORMANT,
+        day,
+        pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
+        holds=holds,
+        cooldown_days=settings.NIGHTLY_ALERT_COOLDOWN_DAYS,
+        client_range=scope,
+    )
+
+
+def _last_activity(row) -> str:
+    dates = [d for d in (row.last_trade, row.last_flow) if isinstance(d, pd.Timestamp) and not pd.isna(d)]
+    return max(dates).date().isoformat() if dates else _("none")

@@ -1,0 +1,564 @@
+"""The daily trading files of the extract: positions, cash balances, transactions, cash flows.
+
+These are the large files (a brokerage of 200,000 clients sends a million position rows a
+night), so they take a path of their own beside the master files' row-by-row machinery:
+
+- **Reading**: a file without quote characters (the usual case for numbers and codes) is split
+  into lines and parsed by pandas' C reader, each row's physical line number kept; a file with
+  quotes goes through the strict ``reader.read_table`` like the master files.
+- **Validation, column-wise**: every column is checked as a whole — a vectorised pattern that
+  only valid values match, then the master files' exact parser on the few values that do not
+  (for the reason, in the same words as the master files), and low-cardinality columns (dates,
+  choices) parsed once per distinct value. Keys must be unique in the file; accounts and
+  products must be in the folder's master files or in the database. Nothing is converted to
+  float: amounts stay the validated strings until PostgreSQL (or ``Decimal``) reads them.
+- **Loading**: on PostgreSQL the file's bytes are ``COPY``-ed into a temporary staging table and
+  merged with one set-based statement per table (``INSERT … SELECT … ON CONFLICT DO UPDATE …
+  WHERE … IS DISTINCT FROM``), so unchanged rows are not written; a day's positions file also
+  deletes that day's positions it no longer lists. On SQLite the same rules run through bulk ORM
+  writes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from clients.models import Account, CashBalance, CashFlow, Position, Transaction
+from crm.extract.columns import EMPTY_REQUIRED, Choice, Code, Column, Date, Money, Number, Parser
+from crm.extract.db import WRITE_BATCH, chunks, existing_values, key_map
+from crm.extract.errors import ExtractError, FileProblem, Invalid
+from crm.extract.reader import read_table
+from crm.extract.spec import Context, Written
+from products.models import Product
+
+# Values that certainly pass their parser (a superset check would be wrong; a subset is fine:
+# anything not matched goes through the exact parser).
+_FAST = {
+    Money: lambda p: (
+        rf"-?\d{{1,{p.max_digits - 2}}}(\.\d{{1,2}})?" if p.negative else rf"\d{{1,{p.max_digits - 2}}}(\.\d{{1,2}})?"
+    ),
+    Number: lambda p: rf"\d{{1,{p.max_digits - p.places}}}(\.\d{{1,{p.places}}})?",
+}
+LOW_CARDINALITY = (Date, Choice)
+
+
+@dataclass(frozen=True)
+class Reference:
+    column: str
+    target: str  # the master file of the folder
+    model: type
+    field: str
+    noun: str
+
+
+@dataclass(frozen=True)
+class TradingSpec:
+    """One trading file: columns, key, references, and how it is merged (see ``load``)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    references: tuple[Reference, ...]
+    model: type
+    # the model's unique columns the merge conflicts on, and the columns it writes
+    conflict: tuple[str, ...]
+    replaces_day: bool = False  # positions: the file is the whole of each day it names
+    positive: tuple[str, ...] = ()  # amounts that must be > 0
+
+    def load(self, parsed: BulkParsed, ctx: Context) -> Written:
+        if connection.vendor == "postgresql":
+            return _merge_postgresql(self, parsed, ctx)
+        return _merge_orm(self, parsed, ctx)
+
+
+@dataclass
+class BulkParsed:
+    """A trading file after parsing: the columns as a frame of stripped, normalised strings,
+    each row's physical line, and the problems found."""
+
+    spec: TradingSpec
+    report: Any
+    frame: pd.DataFrame | None = None
+    lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    errors: list[ExtractError] = field(default_factory=list)
+    text: str | None = None  # the file as it can be COPY-ed verbatim (header + clean rows), or None
+    header: list[str] = field(default_factory=list)
+    failed: dict[str, np.ndarray] = field(default_factory=dict)  # column → rows whose value failed
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def values(self) -> bool:
+        """True when the header was complete (the master files' ``ParsedFile.values`` test)."""
+        return self.frame is not None
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return set(np.flatnonzero(self.bad).tolist())
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def problems(self, mask: np.ndarray, column: str | None, reasons) -> None:
+        """Record a problem on every row of ``mask`` (booleans, or row indices); ``reasons`` is
+        one string or one per row."""
+        indices = np.flatnonzero(mask) if mask.dtype == bool else mask
+        if not len(indices):
+            return
+        self.bad[indices] = True
+        if column is not None:
+            self.failed.setdefault(column, np.zeros(len(self.bad), dtype=bool))[indices] = True
+        if isinstance(reasons, str):
+            reasons = [reasons] * len(indices)
+        for index, reason in zip(indices.tolist(), reasons, strict=True):
+            self.errors.append(ExtractError(self.name, int(self.lines[index]), column, reason))
+
+    def check(self, ctx: Context) -> None:
+        """References to the folder's master files or to the database (one query per column)."""
+        if self.frame is None:
+            return
+        for ref in self.spec.references:
+            column = self.frame[ref.column]
+            usable = ~self.failed.get(ref.column, np.zeros(len(self.bad), dtype=bool))
+            wanted = set(column[usable].unique().tolist()) - {""}
+            target = ctx.files.get(ref.target)
+            if ref.target in ctx.unreadable or (target is not None and not target.values):
+                continue  # the master file is rejected already; its keys are unknown
+            in_file = {key[0] for key in target.keys()} if target is not None else set()  # noqa: SIM118 (a method)
+            lookup = wanted - in_file
+            unknown = lookup - set(existing_values(ref.model, ref.field, lookup))
+            if unknown:
+                mask = column.isin(unknown).to_numpy() & usable
+                values = column[mask].tolist()
+                self.problems(
+                    mask, ref.column, [f"{ref.noun} {v} not found in {ref.target} or the database" for v in values]
+                )
+        self.errors.sort(key=lambda error: error.line or 0)
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def parse(spec: TradingSpec, text: str, report) -> BulkParsed:
+    """Read and validate one trading file (no database access)."""
+    parsed = BulkParsed(spec=spec, report=report)
+    wanted = [column.name for column in spec.columns]
+    frame, lines, header, clean = _read(spec.name, text, wanted, parsed)
+    report.rows = len(lines)
+    parsed.header, parsed.lines = header, lines
+    parsed.bad = np.zeros(len(lines), dtype=bool)
+    missing = [column.name for column in spec.columns if column.name not in frame.columns]
+    if missing:
+        parsed.errors.append(ExtractError(spec.name, None, None, f"missing required columns: {', '.join(missing)}"))
+        return parsed
+    parsed.frame = frame
+    for column in spec.columns:
+        frame[column.name] = _validate(parsed, column, frame[column.name])
+    for name in spec.positive:
+        values = frame[name]
+        zero = (~parsed.bad) & values.str.fullmatch(r"-?0*(\.0*)?").to_numpy()
+        parsed.problems(zero, name, [f"the amount must be greater than 0: {v!r}" for v in values[zero]])
+    _check_key(parsed)
+    parsed.errors.sort(key=lambda error: error.line or 0)
+    parsed.text = text if clean and not parsed.errors else None
+    return parsed
+
+
+def _read(name: str, text: str, wanted: list[str], parsed: BulkParsed):
+    """``(frame of the wanted columns, physical lines, header, clean)``; ``clean`` means the
+    text can be COPY-ed as it is (no blank lines, every row as wide as the header)."""
+    if '"' in text:
+        table = read_table(name, text, wanted)
+        parsed.errors.extend(table.errors)
+        frame = pd.DataFrame({column: pd.Series(values, dtype=object) for column, values in table.columns.items()})
+        return frame, np.asarray(table.lines, dtype=np.int64), table.header, False
+    raw_lines = text.split("\n")
+    if raw_lines and raw_lines[-1] == "":
+        raw_lines.pop()
+    raw_lines = [line[:-1] if line.endswith("\r") else line for line in raw_lines]
+    if not raw_lines or not raw_lines[0].strip(","):
+        raise FileProblem("the file is empty (expected a header row)")
+    header = [cell.strip().lstrip("\ufeff").strip().lower() for cell in raw_lines[0].split(",")]
+    seen: set[str] = set()
+    for cell in header:
+        if cell and cell in seen:
+            raise FileProblem(f"column {cell!r} appears twice in the header", line=1)
+        seen.add(cell)
+    width = len(header) - 1
+    commas = np.fromiter((line.count(",") for line in raw_lines), dtype=np.int64, count=len(raw_lines))
+    blank = np.fromiter((not line.strip(", \t") for line in raw_lines), dtype=bool, count=len(raw_lines))
+    keep = ~blank
+    keep[0] = False
+    clean = bool(blank[1:].sum() == 0)
+    wrong = keep & (commas != width)
+    if wrong.any():
+        for index in np.flatnonzero(wrong).tolist():
+            cells = raw_lines[index].split(",")
+            if len(cells) > width + 1 and not any(cell.strip() for cell in cells[width + 1 :]):
+                raw_lines[index] = ",".join(cells[: width + 1])  # trailing commas: tolerated
+                continue
+            keep[index] = False
+            parsed.errors.append(
+                ExtractError(name, index + 1, None, f"the row has {len(cells)} fields but the header has {width + 1}")
+            )
+        clean = False
+    rows = np.flatnonzero(keep)
+    usecols = [position for position, cell in enumerate(header) if cell in wanted]
+    body = "\n".join(raw_lines[index] for index in rows.tolist()) if not clean else "\n".join(raw_lines[1:])
+    if len(rows):
+        frame = pd.read_csv(
+            io.StringIO(body),
+            header=None,
+            names=list(range(len(header))),
+            usecols=usecols,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        frame.columns = [header[position] for position in usecols]
+    else:
+        frame = pd.DataFrame({header[position]: pd.Series([], dtype=object) for position in usecols})
+    padded = " " in body or "\t" in body or "\r" in body
+    for column in frame.columns:
+        frame[column] = (frame[column].str.strip() if padded else frame[column]).astype(object)
+    return frame, rows + 1, header, clean
+
+
+def _validate(parsed: BulkParsed, column: Column, values: pd.Series) -> pd.Series:
+    """Check a column; returns it normalised (choices in their canonical case, blanks filled)."""
+    parser: Parser = column.parser
+    if isinstance(parser, LOW_CARDINALITY) or len(values) < 64:
+        outcome: dict[str, tuple[bool, str]] = {}
+        for raw in values.unique().tolist():
+            try:
+                value = parser(raw)
+                outcome[raw] = (True, "" if value is None else _text(value))
+            except Invalid as exc:
+                outcome[raw] = (False, exc.reason)
+        failed = {raw: reason for raw, (ok, reason) in outcome.items() if not ok}
+        if failed:
+            mask = values.isin(failed).to_numpy()
+            parsed.problems(mask, column.name, [failed[raw] for raw in values[mask]])
+        mapping = {raw: text for raw, (ok, text) in outcome.items() if ok and raw != text}
+        return values.replace(mapping) if mapping else values
+    empty = (values == "").to_numpy()
+    if empty.any():
+        if parser.required:
+            parsed.problems(empty, column.name, EMPTY_REQUIRED)
+        else:
+            values = values.where(~empty, "" if parser.blank is None else _text(parser.blank))
+    pattern = _FAST.get(type(parser))
+    if isinstance(parser, Code):
+        fast = (~values.str.contains(r"\s", regex=True)) & (values.str.len() <= parser.max_length)
+    elif pattern is not None:
+        fast = values.str.fullmatch(pattern(parser))
+    else:
+        fast = pd.Series(False, index=values.index)
+    slow = ~fast.to_numpy(dtype=bool) & ~empty
+    failed, reasons = [], []
+    for index in np.flatnonzero(slow).tolist():
+        try:
+            parser(values.iat[index])
+        except Invalid as exc:
+            failed.append(index)
+            reasons.append(exc.reason)
+    parsed.problems(np.asarray(failed, dtype=np.int64), column.name, reasons)
+    return values
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _check_key(parsed: BulkParsed) -> None:
+    frame, key = parsed.frame, list(parsed.spec.key)
+    usable = pd.Series(~parsed.bad, index=frame.index)
+    keys = frame.loc[usable, key]
+    duplicated = keys.duplicated(keep=False)
+    if not duplicated.any():
+        return
+    first_line: dict[tuple, int] = {}
+    label = "+".join(key)
+    for index, row in zip(keys.index[duplicated], keys[duplicated].itertuples(index=False, name=None), strict=True):
+        line = int(parsed.lines[index])
+        if row not in first_line:
+            first_line[row] = line
+            continue
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[index] = True
+        parsed.problems(mask, label, f"duplicate key {' '.join(row)} (also on line {first_line[row]})")
+
+
+# --- Loading: PostgreSQL ------------------------------------------------------------------------
+
+_SQL_TYPES = {Date: "date", Money: "numeric", Number: "numeric"}
+
+
+def _sql_value(column: Column, stage: str) -> str:
+    """The staging column as the target type: trimmed, choices lower-cased, blanks defaulted."""
+    parser = column.parser
+    expression = f"btrim({stage})"
+    if isinstance(parser, Choice):
+        expression = f"lower({expression})"
+    if not parser.required and parser.blank not in (None, ""):
+        expression = f"COALESCE(NULLIF({expression}, ''), '{_text(parser.blank)}')"
+    sql_type = next((name for kind, name in _SQL_TYPES.items() if isinstance(parser, kind)), None)
+    return f"({expression})::{sql_type}" if sql_type else expression
+
+
+def _staged(spec: TradingSpec, parsed: BulkParsed, cursor) -> dict[str, str]:
+    """COPY the file into a temporary table of text columns; ``{column: staged expression}``."""
+    stage = f"stage_{spec.name.split('.')[0]}"
+    if parsed.text is not None:
+        names = [f"c{position}" for position in range(len(parsed.header))]
+        where = {name: f"s.c{parsed.header.index(name)}" for name in parsed.frame.columns}
+        payload = parsed.text.lstrip("\ufeff")
+        header = True
+    else:
+        names = [f"c{position}" for position in range(len(parsed.frame.columns))]
+        where = {name: f"s.c{position}" for position, name in enumerate(parsed.frame.columns)}
+        buffer = io.StringIO()
+        parsed.frame.to_csv(buffer, index=False, header=False)
+        payload, header = buffer.getvalue(), False
+    cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+    cursor.execute(f"CREATE TEMP TABLE {stage} ({', '.join(f'{n} text' for n in names)}) ON COMMIT DROP")
+    cursor.copy_expert(
+        f"COPY {stage} FROM STDIN WITH (FORMAT csv, HEADER {'true' if header else 'false'})",
+        io.BytesIO(payload.encode("utf-8")),
+    )
+    columns = {column.name: _sql_value(column, where[column.name]) for column in spec.columns}
+    columns["__from__"] = f"{stage} s"
+    return columns
+
+
+# model column ← expression over the staged row and the joined account (a) / product (p)
+_TARGETS = {
+    "positions.csv": {
+        "account_id": "a.id",
+        "client_id": "a.client_id",
+        "product_id": "p.id",
+        "as_of": "{as_of}",
+        "quantity": "{quantity}",
+        "market_value": "{market_value}",
+        "cost": "{cost}",
+    },
+    "balances.csv": {"account_id": "a.id", "client_id": "a.client_id", "as_of": "{as_of}", "cash": "{cash}"},
+    "transactions.csv": {
+        "trade_id": "{trade_id}",
+        "account_id": "a.id",
+        "client_id": "a.client_id",
+        "product_id": "p.id",
+        "trade_date": "{trade_date}",
+        "side": "{side}",
+        "quantity": "{quantity}",
+        "price": "{price}",
+        "amount": "{amount}",
+        "commission": "{commission}",
+        "channel": "{channel}",
+    },
+    "cashflows.csv": {
+        "flow_id": "{flow_id}",
+        "account_id": "a.id",
+        "client_id": "a.client_id",
+        "flow_date": "{flow_date}",
+        "direction": "{direction}",
+        "amount": "{amount}",
+    },
+}
+
+
+def _merge_postgresql(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Written:
+    table = spec.model._meta.db_table
+    targets = _TARGETS[spec.name]
+    with connection.cursor() as cursor:
+        staged = _staged(spec, parsed, cursor)
+        ctx.advance(parsed, len(parsed) // 2)
+        select = ", ".join(f"{expr.format(**staged)} AS {name}" for name, expr in targets.items())
+        joins = f"JOIN {Account._meta.db_table} a ON a.account_no = {staged['account_no']}"
+        if "product_id" in targets:
+            joins += f" JOIN {Product._meta.db_table} p ON p.code = {staged['product_code']}"
+        resolved = f"resolved_{table}"
+        cursor.execute(f"DROP TABLE IF EXISTS {resolved}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {resolved} ON COMMIT DROP AS SELECT {select} FROM {staged['__from__']} {joins}"
+        )
+        deleted = 0
+        if spec.replaces_day:
+            match = " AND ".join(f"r.{name} = t.{name}" for name in spec.conflict)
+            cursor.execute(
+                f"DELETE FROM {table} t WHERE t.as_of IN (SELECT DISTINCT as_of FROM {resolved}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {resolved} r WHERE {match})"
+            )
+            deleted = cursor.rowcount
+        names = list(targets)
+        changing = [name for name in names if name not in spec.conflict]
+        cursor.execute(
+            f"WITH written AS (INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {resolved} "
+            f"ON CONFLICT ({', '.join(spec.conflict)}) DO UPDATE SET "
+            + ", ".join(f"{name} = EXCLUDED.{name}" for name in changing)
+            + f" WHERE ({', '.join(f'{table}.{n}' for n in changing)}) IS DISTINCT FROM "
+            f"({', '.join(f'EXCLUDED.{n}' for n in changing)}) RETURNING (xmax = 0) AS created) "
+            "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written"
+        )
+        created, updated = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {resolved}")
+    ctx.advance(parsed, len(parsed) - len(parsed) // 2)
+    details = {"deleted": deleted} if spec.replaces_day else {}
+    return Written(created=created, updated=updated, unchanged=len(parsed) - created - updated, details=details)
+
+
+# --- Loading: any other database (SQLite), through the ORM ----------------------------------------
+
+
+def _python_rows(spec: TradingSpec, parsed: BulkParsed) -> list[dict[str, Any]]:
+    """The file's rows as model field values (``Decimal``, ``date``, ids)."""
+    frame = parsed.frame
+    accounts = existing_values(Account, "account_no", frame["account_no"].unique(), "pk")
+    clients = dict(Account.objects.filter(pk__in=accounts.values()).values_list("pk", "client_id"))
+    products = key_map(Product, "code", frame["product_code"].unique()) if "product_code" in frame else {}
+    converters = {}
+    for column in spec.columns:
+        parser = column.parser
+        if isinstance(parser, Date):
+            converters[column.name] = lambda raw, parser=parser: parser(raw)
+        elif isinstance(parser, Money | Number):
+            converters[column.name] = lambda raw: Decimal(raw)
+        else:
+            converters[column.name] = lambda raw: raw
+    rows = []
+    for record in frame.itertuples(index=False):
+        values = record._asdict()
+        row = {}
+        for name, raw in values.items():
+            if name == "account_no":
+                row["account_id"] = accounts[raw]
+                row["client_id"] = clients[accounts[raw]]
+            elif name == "product_code":
+                row["product_id"] = products[raw]
+            else:
+                row[name] = converters[name](raw)
+        rows.append(row)
+    return rows
+
+
+def _merge_orm(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Written:
+    model = spec.model
+    rows = _python_rows(spec, parsed)
+    conflict = list(spec.conflict)
+    fields = [name for name in rows[0] if name not in conflict] if rows else []
+    key_of = lambda row: tuple(row[name] for name in conflict)  # noqa: E731
+    wanted = {key_of(row): row for row in rows}
+    existing: dict[tuple, dict] = {}
+    filter_field = "as_of" if "as_of" in conflict else conflict[0]
+    for part in chunks(sorted({row[filter_field] for row in rows})):
+        for stored in model.objects.filter(**{f"{filter_field}__in": part}).values("pk", *conflict, *fields):
+            existing[key_of(stored)] = stored
+    deleted = 0
+    if spec.replaces_day:
+        stale = [stored["pk"] for key, stored in existing.items() if key not in wanted]
+        for part in chunks(stale):
+            deleted += model.objects.filter(pk__in=part)._raw_delete(model.objects.db)
+    created = [row for key, row in wanted.items() if key not in existing]
+    updated = [
+        row for key, row in wanted.items() if key in existing and any(existing[key][n] != row[n] for n in fields)
+    ]
+    objects = [model(**row) for row in created + updated]
+    for part in chunks(objects, WRITE_BATCH):
+        model.objects.bulk_create(
+            part,
+            update_conflicts=True,
+            unique_fields=conflict,
+            update_fields=fields,
+        )
+        ctx.advance(parsed, len(part))
+    ctx.advance(parsed, len(parsed) - len(objects))
+    details = {"deleted": deleted} if spec.replaces_day else {}
+    return Written(
+        created=len(created), updated=len(updated), unchanged=len(parsed) - len(created) - len(updated), details=details
+    )
+
+
+# --- The four files ----------------------------------------------------------------------------
+
+_ACCOUNT = Reference("account_no", "accounts.csv", Account, "account_no", "account")
+_PRODUCT = Reference("product_code", "products.csv", Product, "code", "product")
+
+POSITIONS = TradingSpec(
+    name="positions.csv",
+    columns=(
+        Column("as_of", Date(required=True, past=True)),
+        Column("account_no", Code()),
+        Column("product_code", Code()),
+        Column("quantity", Number(places=4, max_digits=20, required=True)),
+        Column("market_value", Money(required=True)),
+        Column("cost", Money(required=True)),
+    ),
+    key=("as_of", "account_no", "product_code"),
+    references=(_ACCOUNT, _PRODUCT),
+    model=Position,
+    conflict=("as_of", "account_id", "product_id"),
+    replaces_day=True,
+)
+
+BALANCES = TradingSpec(
+    name="balances.csv",
+    columns=(
+        Column("as_of", Date(required=True, past=True)),
+        Column("account_no", Code()),
+        Column("cash", Money(required=True, negative=True)),  # a margin account may owe cash
+    ),
+    key=("as_of", "account_no"),
+    references=(_ACCOUNT,),
+    model=CashBalance,
+    conflict=("as_of", "account_id"),
+)
+
+TRANSACTIONS = TradingSpec(
+    name="transactions.csv",
+    columns=(
+        Column("trade_id", Code(max_length=40)),
+        Column("account_no", Code()),
+        Column("product_code", Code()),
+        Column("trade_date", Date(required=True, past=True)),
+        Column("side", Choice(choices=Transaction.Side)),
+        Column("quantity", Number(places=4, max_digits=20, required=True)),
+        Column("price", Number(places=4, max_digits=18, required=True)),
+        Column("amount", Money(required=True)),
+        Column("commission", Money(max_digits=14, blank=Decimal("0"))),
+        Column("channel", Choice(choices=Transaction.Channel, required=False, blank=Transaction.Channel.OTHER.value)),
+    ),
+    key=("trade_id",),
+    references=(_ACCOUNT, _PRODUCT),
+    model=Transaction,
+    conflict=("trade_id",),
+)
+
+CASHFLOWS = TradingSpec(
+    name="cashflows.csv",
+    columns=(
+        Column("flow_id", Code(max_length=40)),
+        Column("account_no", Code()),
+        Column("flow_date", Date(required=True, past=True)),
+        Column("direction", Choice(choices=CashFlow.Direction)),
+        Column("amount", Money(required=True)),
+    ),
+    key=("flow_id",),
+    references=(_ACCOUNT,),
+    model=CashFlow,
+    conflict=("flow_id",),
+    positive=("amount",),
+)
+
+FILES: tuple[TradingSpec, ...] = (POSITIONS, BALANCES, TRANSACTIONS, CASHFLOWS)

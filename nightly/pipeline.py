@@ -1,0 +1,239 @@
+"""The nightly run's steps as plain functions over a ``NightlyRun`` id.
+
+Celery tasks (``nightly.tasks``) and ``manage.py run_nightly`` call these and nothing else, so
+the scheduled run and the command run the same code. Every step is idempotent — a rerun for the
+same date writes nothing new — and leaves its duration, row counts and error in the run's
+``steps``. The run row is the per-date lock (``claim``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from contextlib import nullcontext as _nothing
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.models import Client
+from nightly.models import NightlyChunk, NightlyRun
+
+log = logging.getLogger("nightly")
+
+STEPS = ("import", "snapshots", "plan", "segmentation", "churn", "alerts")
+
+
+class AlreadyRunning(Exception):
+    """Another run holds this date."""
+
+
+class RunIncomplete(Exception):
+    """A chunk is missing: the run stops before churn, alerts and publishing."""
+
+
+class ExtractRejected(Exception):
+    """Tonight's extract was rejected: nothing downstream runs on stale data."""
+
+
+def claim(day: datetime.date, extract: str | None = None) -> int:
+    """Take the date: a conditional update succeeds for one caller only, unless the holder's
+    lease ran out (it died). A published or failed date may be run again (a rerun adds nothing)."""
+    NightlyRun.objects.get_or_create(date=day, defaults={"status": NightlyRun.Status.FAILED})
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    taken = NightlyRun.objects.filter(
+        Q(date=day) & (~Q(status=NightlyRun.Status.RUNNING) | Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+    ).update(
+        status=NightlyRun.Status.RUNNING,
+        token=token,
+        lease_until=now + datetime.timedelta(minutes=settings.NIGHTLY_LEASE_MINUTES),
+        started_at=now,
+        finished_at=None,
+        published_at=None,
+        steps={},
+        error="",
+        chunks_expected=0,
+        extract_path=str(extract or ""),
+    )
+    if not taken:
+        raise AlreadyRunning(f"a nightly run for {day} is already running")
+    run = NightlyRun.objects.get(date=day)
+    NightlyChunk.objects.filter(run=run).delete()
+    NightlyRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
+    return run.pk
+
+
+def _running(run_id: int) -> NightlyRun:
+    run = NightlyRun.objects.get(pk=run_id)
+    if run.status != NightlyRun.Status.RUNNING:
+        raise RunIncomplete(f"the run for {run.date} is {run.status}; step skipped")
+    return run
+
+
+def _record(run_id: int, name: str, entry: dict) -> None:
+    log.info("nightly run %s: %s %s in %.1f s", run_id, name, entry["status"], entry["seconds"])
+    with transaction.atomic():
+        run = NightlyRun.objects.select_for_update().get(pk=run_id)
+        run.steps = {**run.steps, name: entry}
+        run.lease_until = timezone.now() + datetime.timedelta(minutes=settings.NIGHTLY_LEASE_MINUTES)
+        run.save(update_fields=["steps", "lease_until"])
+
+
+def run_step(run_id: int, name: str, work: Callable[[NightlyRun], dict], atomic: bool = True) -> dict:
+    """Run one step in a transaction and record it; an error marks the run failed and is raised."""
+    run = _running(run_id)
+    started = time.perf_counter()
+    try:
+        with transaction.atomic() if atomic else _nothing():
+            rows = work(run) or {}
+    except Exception as exc:
+        _record(
+            run_id, name, {"status": "failed", "seconds": round(time.perf_counter() - started, 3), "error": repr(exc)}
+        )
+        incomplete = isinstance(exc, RunIncomplete)
+        fail(
+            run_id,
+            str(exc) if incomplete else f"{name}: {exc!r}",
+            status=NightlyRun.Status.INCOMPLETE if incomplete else NightlyRun.Status.FAILED,
+        )
+        raise
+    seconds = rows.pop("__seconds__", 0) + time.perf_counter() - started  # a step may add work done elsewhere
+    _record(run_id, name, {"status": "done", "seconds": round(seconds, 3), "rows": rows})
+    return rows
+
+
+def fail(run_id: int, error: str, status: str = NightlyRun.Status.FAILED) -> None:
+    NightlyRun.objects.filter(pk=run_id, status=NightlyRun.Status.RUNNING).update(
+        status=status, error=error[:4000], finished_at=timezone.now(), lease_until=None
+    )
+
+
+# --- The steps -----------------------------------------------------------------------------------
+
+
+def import_step(run_id: int) -> dict:
+    def work(run: NightlyRun) -> dict:
+        from crm.extract import Outcome, import_folder
+
+        path = run.extract_path or (
+            str(Path(settings.NIGHTLY_EXTRACT_ROOT) / run.date.isoformat()) if settings.NIGHTLY_EXTRACT_ROOT else ""
+        )
+        if not path or not Path(path).is_dir():
+            return {"skipped": "no extract folder"}
+        result = import_folder(path)
+        if result.status == Outcome.REJECTED:
+            raise ExtractRejected("; ".join(str(error) for error in result.errors[:20]))
+        return {"status": str(result.status), "batch": result.batch_id, "rows": result.rows}
+
+    # The import has its own transaction, and keeps its batch record even when it rejects.
+    return run_step(run_id, "import", work, atomic=False)
+
+
+def snapshots_step(run_id: int) -> dict:
+    from clients.snapshots import take_snapshots
+
+    return run_step(run_id, "snapshots", lambda run: take_snapshots(run.date))
+
+
+def plan_step(run_id: int) -> list[int]:
+    """Split the book into chunks of client ids and record the segmentation context."""
+    from clients.segmentation import segmentation_context
+
+    chunk_ids: list[int] = []
+
+    def work(run: NightlyRun) -> dict:
+        ids = list(Client.objects.order_by("pk").values_list("pk", flat=True))
+        size = max(1, settings.NIGHTLY_CHUNK_CLIENTS)
+        NightlyChunk.objects.filter(run=run).delete()
+        chunk_rows = [
+            NightlyChunk(
+                run=run, index=index, first_client_id=ids[start], last_client_id=ids[min(start + size, len(ids)) - 1]
+            )
+            for index, start in enumerate(range(0, len(ids), size))
+        ]
+        NightlyChunk.objects.bulk_create(chunk_rows)
+        NightlyRun.objects.filter(pk=run.pk).update(chunks_expected=len(chunk_rows))
+        chunk_ids.extend(chunk.index for chunk in chunk_rows)
+        return {"clients": len(ids), "chunks": len(chunk_rows), "context": segmentation_context(run.date)}
+
+    run_step(run_id, "plan", work)
+    return chunk_ids
+
+
+def chunk_step(run_id: int, index: int) -> dict:
+    """Segment one chunk in one transaction; a redelivered chunk redoes the same work."""
+    from clients.segmentation import segment_chunk
+
+    run = _running(run_id)
+    chunk = NightlyChunk.objects.get(run=run, index=index)
+    started = time.perf_counter()
+    with transaction.atomic():
+        rows = segment_chunk(
+            run.date, chunk.first_client_id, chunk.last_client_id, run.steps["plan"]["rows"]["context"]
+        )
+        NightlyChunk.objects.filter(pk=chunk.pk).update(
+            done=True, rows=rows, seconds=round(time.perf_counter() - started, 3), finished_at=timezone.now()
+        )
+    log.info("nightly run %s: chunk %s of %s done", run_id, index + 1, run.chunks_expected)
+    return rows
+
+
+def chunk_failed(run_id: int, index: int, exc: BaseException) -> None:
+    fail(run_id, f"segmentation chunk {index}: {exc!r}", status=NightlyRun.Status.INCOMPLETE)
+
+
+def join_step(run_id: int) -> dict:
+    def work(run: NightlyRun) -> dict:
+        chunks = list(NightlyChunk.objects.filter(run=run).values("done", "rows", "seconds"))
+        done = [chunk for chunk in chunks if chunk["done"]]
+        if len(done) != run.chunks_expected or len(chunks) != run.chunks_expected:
+            raise RunIncomplete(f"{len(done)} of {run.chunks_expected} segmentation chunks finished")
+        totals: dict[str, int] = {}
+        for chunk in done:
+            for key, value in chunk["rows"].items():
+                totals[key] = totals.get(key, 0) + int(value)
+        totals["chunks"] = len(done)
+        totals["chunk_seconds_total"] = round(sum(chunk["seconds"] or 0 for chunk in done), 3)
+        totals["chunk_seconds_max"] = round(max((chunk["seconds"] or 0 for chunk in done), default=0), 3)
+        totals["__seconds__"] = totals["chunk_seconds_total"]  # the step's time is its chunks' (on any worker)
+        return totals
+
+    return run_step(run_id, "segmentation", work)
+
+
+def churn_step(run_id: int) -> dict:
+    from clients.churn import score_book
+
+    return run_step(run_id, "churn", lambda run: score_book(run.date))
+
+
+def alerts_step(run_id: int) -> dict:
+    from advisors.alert_rules import raise_alerts
+
+    return run_step(run_id, "alerts", lambda run: raise_alerts(run.date))
+
+
+def publish_step(run_id: int) -> dict:
+    """The night is complete: mark the date published (what dashboards rely on)."""
+    now = timezone.now()
+    published = NightlyRun.objects.filter(pk=run_id, status=NightlyRun.Status.RUNNING).update(
+        status=NightlyRun.Status.PUBLISHED, published_at=now, finished_at=now, lease_until=None
+    )
+    if not published:
+        raise RunIncomplete("the run is no longer running; not published")
+    return {"published": published}
+
+
+def latest_published() -> NightlyRun | None:
+    return NightlyRun.objects.filter(status=NightlyRun.Status.PUBLISHED).order_by("-date").first()
+
+
+def describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()

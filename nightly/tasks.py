@@ -1,0 +1,115 @@
+"""The nightly run on Celery: one chain, scheduled by django-celery-beat (task ``nightly.run``).
+
+    import → snapshots → plan ⇒ chord(segmentation chunks…) → join → churn → alerts → publish
+
+``plan`` replaces itself with the chord and the rest of the chain once it knows how many chunks
+of ~``NIGHTLY_CHUNK_CLIENTS`` client ids the book has, so the chunks run as a group on as many
+workers as exist. Tasks take only the run's id (and a chunk's index), retry transient database
+errors with backoff, and are acknowledged late: a worker killed mid-chunk leaves the chunk to
+be redelivered, and as every chunk runs in one transaction the result equals a clean run.
+Without a broker (no ``REDIS_URL``) the same chain runs in-process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import chain, chord, shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from nightly import pipeline
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 120, "max_retries": 3}
+
+
+def _on(signature, queue: str | None):
+    return signature.set(queue=queue) if queue else signature
+
+
+def workflow(run_id: int, queue: str | None = None):
+    """The chain for a claimed run (``pipeline.claim``); ``queue``: send every task there
+    (default: the default queue)."""
+    return chain(
+        _on(import_task.si(run_id), queue),
+        _on(snapshots_task.si(run_id), queue),
+        _on(plan_task.si(run_id, queue=queue), queue),
+    )
+
+
+def rest_of_night(run_id: int, chunk_indices: list[int], queue: str | None = None):
+    after = [_on(task.si(run_id), queue) for task in (churn_task, alerts_task, publish_task)]
+    join = _on(join_task.si(run_id), queue)
+    if not chunk_indices:
+        return chain(join, *after)
+    header = [_on(chunk_task.si(run_id, index), queue) for index in chunk_indices]
+    return chain(chord(header, join), *after)
+
+
+@shared_task(name="nightly.run", ignore_result=True)
+def run(day: str | None = None, extract: str | None = None, queue: str | None = None) -> int | None:
+    """The scheduled entry point: claim the date (today by default) and start the chain (on
+    ``queue`` when given)."""
+    date = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    try:
+        run_id = pipeline.claim(date, extract)
+    except pipeline.AlreadyRunning as exc:
+        log.warning("%s", exc)
+        return None
+    workflow(run_id, queue=queue).apply_async()
+    return run_id
+
+
+@shared_task(name="nightly.import", **RETRY)
+def import_task(run_id: int) -> dict:
+    return pipeline.import_step(run_id)
+
+
+@shared_task(name="nightly.snapshots", **RETRY)
+def snapshots_task(run_id: int) -> dict:
+    return pipeline.snapshots_step(run_id)
+
+
+@shared_task(name="nightly.plan", bind=True, **RETRY)
+def plan_task(self, run_id: int, queue: str | None = None):
+    indices = pipeline.plan_step(run_id)
+    return self.replace(rest_of_night(run_id, indices, queue))
+
+
+@shared_task(name="nightly.chunk", bind=True, **RETRY)
+def chunk_task(self, run_id: int, index: int) -> dict:
+    try:
+        return pipeline.chunk_step(run_id, index)
+    except TRANSIENT:
+        if self.request.retries >= self.max_retries:
+            pipeline.chunk_failed(run_id, index, RuntimeError("transient errors, retries exhausted"))
+        raise
+    except pipeline.RunIncomplete:
+        raise
+    except Exception as exc:
+        pipeline.chunk_failed(run_id, index, exc)
+        raise
+
+
+@shared_task(name="nightly.join", **RETRY)
+def join_task(run_id: int) -> dict:
+    return pipeline.join_step(run_id)
+
+
+@shared_task(name="nightly.churn", **RETRY)
+def churn_task(run_id: int) -> dict:
+    return pipeline.churn_step(run_id)
+
+
+@shared_task(name="nightly.alerts", **RETRY)
+def alerts_task(run_id: int) -> dict:
+    return pipeline.alerts_step(run_id)
+
+
+@shared_task(name="nightly.publish", **RETRY)
+def publish_task(run_id: int) -> dict:
+    return pipeline.publish_step(run_id)

@@ -1,0 +1,124 @@
+"""Churn scoring: the rule score, and the model trained on a generated book with planted signals."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clients.churn import rule_score, score_book
+from clients.models import Account, AssetSnapshot, CashFlow, Client
+from tests import factories
+
+DAY = datetime.date(2026, 11, 20)
+
+
+def test_the_rule_score_weights_are_documented_and_bounded():
+    quiet = pd.DataFrame(
+        [
+            # nothing wrong
+            {
+                "outflow_30": 0,
+                "outflow_90": 0,
+                "days_since_trade": 0,
+                "assets_drop": 0,
+                "days_since_contact": 0,
+                "complaints": 0,
+            },
+            # everything wrong, beyond full scale
+            {
+                "outflow_30": 2,
+                "outflow_90": 2,
+                "days_since_trade": 999,
+                "assets_drop": 1,
+                "days_since_contact": 999,
+                "complaints": 5,
+            },
+            # half the assets out in 30 days (and so in 90): 0.35 + 0.15 × 0.5 / 0.7
+            {
+                "outflow_30": 0.5,
+                "outflow_90": 0.5,
+                "days_since_trade": 0,
+                "assets_drop": 0,
+                "days_since_contact": 0,
+                "complaints": 0,
+            },
+        ]  # fmt: skip
+    )
+    assert rule_score(quiet) == pytest.approx([0.0, 1.0, 0.35 + 0.15 * 0.5 / 0.7])
+
+
+@pytest.fixture
+def planted_book(db):
+    """1,500 clients with a year of monthly snapshots. 300 churners withdraw 75% of their assets
+    on a day within the last 330 days, and all of them had opened their account less than 250
+    days before — a signal the rule does not weigh. 300 others move 40% of their assets out once
+    and stay — what the rule weighs most, and not churn."""
+    rng = np.random.default_rng(5)
+    branch = factories.org_tree()["b1"]
+    n = 1500
+    kind = np.array(["steady"] * n, dtype=object)
+    kind[:300], kind[300:600] = "churner", "noise"
+    event = pd.Timestamp(DAY) - pd.to_timedelta(rng.integers(1, 330, n), unit="D")
+    opened = np.where(
+        kind == "churner",
+        event - pd.to_timedelta(rng.integers(30, 250, n), unit="D"),
+        pd.Timestamp(DAY) - pd.to_timedelta(rng.integers(30, 2000, n), unit="D"),
+    )
+    assets = rng.lognormal(12.5, 1.0, n).round(2) + 1000
+    clients = Client.objects.bulk_create(
+        Client(client_no=f"G{i:05d}", name=f"G{i}", branch=branch, opened_on=pd.Timestamp(opened[i]).date())
+        for i in range(n)
+    )
+    accounts = Account.objects.bulk_create(
+        Account(account_no=f"GA{i:05d}", client=client, account_type="cash") for i, client in enumerate(clients)
+    )
+    days = [DAY - datetime.timedelta(days=30 * j) for j in range(14)]
+    snapshots, flows = [], []
+    for i, client in enumerate(clients):
+        when = pd.Timestamp(event[i]).date()
+        opened_on = pd.Timestamp(opened[i]).date()
+        factor = {"churner": 0.25, "noise": 0.6, "steady": 1.0}[kind[i]]
+        for day in days:
+            if day < opened_on:
+                continue
+            value = assets[i] * (factor if day >= when else 1.0)
+            snapshots.append(
+                AssetSnapshot(
+                    client=client, as_of=day, total_assets=round(value, 2), cash=round(value, 2), securities=0
+                )
+            )
+        if kind[i] != "steady" and when >= opened_on:
+            share = 0.75 if kind[i] == "churner" else 0.4
+            flows.append(
+                CashFlow(
+                    flow_id=f"GF{i}",
+                    account=accounts[i],
+                    client=client,
+                    flow_date=when,
+                    direction="out",
+                    amount=round(assets[i] * share, 2),
+                )  # fmt: skip
+            )
+    AssetSnapshot.objects.bulk_create(snapshots, batch_size=5000)
+    CashFlow.objects.bulk_create(flows, batch_size=5000)
+
+
+def test_the_model_beats_the_rule_on_a_book_with_planted_signals(planted_book, settings):
+    settings.LANGUAGE_CODE = "en"
+    figures = score_book(DAY)
+
+    assert figures["model"] == "gradient_boosting", figures
+    assert figures["model_auc"] > figures["rule_auc"] + 0.1
+    assert figures["model_auc"] >= 0.75
+    assert figures["positives"] >= settings.NIGHTLY_CHURN_MIN_POSITIVES
+    scores = Client.objects.values_list("churn_score", flat=True)
+    assert all(score is not None and 0 <= score <= 1 for score in scores)
+
+
+def test_without_enough_history_the_rule_scores(db, settings):
+    factories.ClientFactory(branch=factories.org_tree()["b1"])
+    figures = score_book(DAY)
+    assert figures["model"] == "rule" and figures["scored"] == 1

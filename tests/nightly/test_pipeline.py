@@ -1,0 +1,254 @@
+"""The nightly run end to end (in-process) on the hand-written book of ``tests.nightly.book``."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from advisors.alert_rules import next_birthday
+from advisors.models import Alert
+from clients.models import AssetSnapshot, Client, SegmentChange, TierPolicy
+from clients.segmentation import trading_days
+from clients.snapshots import take_snapshots
+from crm.extract import Outcome, import_folder
+from nightly import pipeline
+from nightly.models import NightlyChunk, NightlyRun
+from nightly.tasks import workflow
+from tests.nightly.book import DAY, ago, write_extract
+from tests.test_import_extract import SHANGHAI
+
+
+@pytest.fixture(autouse=True)
+def english_and_frozen(settings, time_machine):
+    settings.LANGUAGE_CODE = "en"
+    settings.NIGHTLY_CHUNK_CLIENTS = 4  # several chunks even for this small book
+    time_machine.move_to(datetime.datetime(2026, 11, 20, 22, 30, tzinfo=SHANGHAI), tick=False)
+
+
+@pytest.fixture
+def book(db, tmp_path):
+    """The book imported, the earlier days snapshotted, three clients as a previous night left them."""
+    window = trading_days(DAY, 20)
+    folder = write_extract(tmp_path, window)
+    result = import_folder(folder)
+    assert result.status == Outcome.SUCCEEDED, [str(error) for error in result.errors]
+    for day in sorted({*window, ago(30), ago(90)} - {DAY}):
+        take_snapshots(day)
+    Client.objects.filter(client_no__in=["UPGRADE", "FLAT_UP", "QUIET"]).update(
+        segmented_on=ago(1), tier="mass", lifecycle_stage="mature", behavior_segment="long_term", sleeping=False
+    )
+    return folder
+
+
+def run_night(day=DAY, extract=None) -> NightlyRun:
+    run_id = pipeline.claim(day, extract)
+    workflow(run_id).apply()
+    return NightlyRun.objects.get(pk=run_id)
+
+
+def client(number: str) -> Client:
+    return Client.objects.get(client_no=number)
+
+
+def alerts(kind: str, status: str = "open") -> dict[str, Alert]:
+    return {a.client.client_no: a for a in Alert.objects.filter(kind=kind, status=status).select_related("client")}
+
+
+def test_a_night_publishes_with_every_step_recorded(book):
+    run = run_night()
+
+    assert run.status == NightlyRun.Status.PUBLISHED
+    assert set(run.steps) == {"import", "snapshots", "plan", "segmentation", "churn", "alerts"}
+    assert all(step["status"] == "done" for step in run.steps.values())
+    assert run.chunks_expected == 4 and NightlyChunk.objects.filter(run=run, done=True).count() == 4
+    assert run.steps["segmentation"]["rows"]["clients"] == 15
+    assert run.steps["churn"]["rows"]["model"] == "rule"  # four months of history is not enough to train
+    assert run.published_at is not None
+
+
+def test_snapshots_add_cash_and_holdings_per_client(book):
+    run_night()
+    snapshot = AssetSnapshot.objects.get(client__client_no="MATURES", as_of=DAY)
+    assert (snapshot.cash, snapshot.securities, snapshot.total_assets) == (
+        Decimal("200000.00"),
+        Decimal("300000.00"),
+        Decimal("500000.00"),
+    )
+    assert AssetSnapshot.objects.get(client__client_no="OUTFLOW", as_of=DAY).net_inflow == Decimal("0")
+    assert client("MATURES").total_assets == Decimal("500000.00")
+
+
+def test_tiers_follow_the_20_day_average(book):
+    run_night()
+    assert client("SPIKE").tier == "affluent"  # 595,000 average despite one day at 10m
+    assert client("EDGE").tier == "affluent"
+    assert client("BELOW").tier == "mass"
+    assert client("BIGWD").tier == "hnw"
+
+
+def test_a_tier_edge_edited_in_admin_applies_at_the_next_run(book):
+    TierPolicy.objects.filter(tier="affluent").update(min_assets=Decimal("499999.99"))
+    run_night()
+    assert client("BELOW").tier == "affluent"
+
+
+def test_an_upgrade_with_growth_raises_tier_change_and_keeps_history(book):
+    run_night()
+    raised = alerts("tier_change")
+    assert set(raised) == {"UPGRADE"}  # FLAT_UP also moved up, but grew only 8%; first segmentations never alert
+    assert "Affluent" in raised["UPGRADE"].title
+    assert client("FLAT_UP").tier == "affluent"
+    change = SegmentChange.objects.get(client__client_no="UPGRADE", as_of=DAY, dimension="tier")
+    assert (change.old_value, change.new_value) == ("mass", "affluent")
+    first = SegmentChange.objects.get(client__client_no="SPIKE", as_of=DAY, dimension="tier")
+    assert (first.old_value, first.new_value) == ("", "affluent")
+
+
+def test_maturity_reminders_per_band_with_renewals_that_fit(book):
+    run_night()
+    raised = Alert.objects.filter(kind="maturity", client__client_no="MATURES")
+    bands = sorted(alert.payload["days_before"] for alert in raised)
+    assert bands == [1, 7, 30]
+    assert all(alert.payload["suggestions"] == ["Renewal bond fund (RENEW)"] for alert in raised)  # not R4/R5 for C3
+    assert all(alert.advisor.code == "A001" for alert in raised)
+
+
+def test_risk_profile_expiring_and_expired(book):
+    run_night()
+    raised = alerts("risk_profile_expiring")
+    assert set(raised) == {"EXPIRING", "EXPIRED"}
+    assert raised["EXPIRED"].severity == "critical" and raised["EXPIRED"].payload["expired"] is True
+    assert raised["EXPIRING"].severity == "warning"
+
+
+def test_large_outflow_by_share_or_by_one_withdrawal(book):
+    run_night()
+    raised = alerts("large_outflow")
+    assert set(raised) == {"OUTFLOW", "BIGWD", "CHURNER"}
+    assert "net outflow 35% of assets in 30 days" in raised["OUTFLOW"].reason
+    assert "one withdrawal of ¥500,000" in raised["BIGWD"].reason
+
+
+def test_birthdays_within_a_week(book):
+    run_night()
+    assert set(alerts("birthday")) == {"BIRTHDAY"}
+
+
+def test_leap_day_birthdays_fall_on_28_february():
+    assert next_birthday(datetime.date(2000, 2, 29), datetime.date(2027, 2, 1)) == datetime.date(2027, 2, 28)
+    assert next_birthday(datetime.date(2000, 2, 29), datetime.date(2028, 2, 1)) == datetime.date(2028, 2, 29)
+    assert next_birthday(datetime.date(1990, 1, 5), datetime.date(2026, 12, 30)) == datetime.date(2027, 1, 5)
+
+
+def test_a_client_going_quiet_raises_dormant(book):
+    run_night()
+    assert set(alerts("dormant")) == {"QUIET"}
+    assert client("QUIET").sleeping is True
+
+
+def test_churn_risk_says_why(book):
+    run_night()
+    raised = alerts("churn_risk")
+    assert set(raised) == {"CHURNER"}
+    assert raised["CHURNER"].reason.startswith("net outflow 62% in 30 days; no trade for 45 days")
+    assert 0.6 <= client("CHURNER").churn_score <= 1
+    assert all(0 <= score <= 1 for score in Client.objects.values_list("churn_score", flat=True))
+
+
+def test_a_rerun_for_the_same_date_adds_nothing(book):
+    run_night()
+    before = (Alert.objects.count(), SegmentChange.objects.count(), AssetSnapshot.objects.count())
+    states = list(Client.objects.order_by("pk").values_list("tier", "lifecycle_stage", "churn_score", "updated_at"))
+
+    again = run_night()
+
+    assert again.status == NightlyRun.Status.PUBLISHED and again.attempts == 2
+    assert (Alert.objects.count(), SegmentChange.objects.count(), AssetSnapshot.objects.count()) == before
+    assert (
+        list(Client.objects.order_by("pk").values_list("tier", "lifecycle_stage", "churn_score", "updated_at"))
+        == states
+    )
+    assert again.steps["segmentation"]["rows"]["clients_updated"] == 0
+    assert again.steps["alerts"]["rows"]["maturity"]["raised"] == 0
+
+
+def test_an_alert_whose_condition_no_longer_holds_is_closed_by_the_next_run(book, tmp_path):
+    run_night()
+    renewed = "client_no,assessed_on,score,risk_level,lowest_category,investor_type,horizon,varieties,valid_until\n"
+    renewed += "EXPIRED,2026-11-20,50,C3,0,ordinary,long,cash,2028-11-20\n"
+    folder = tmp_path / "renewal"
+    folder.mkdir()
+    (folder / "assessments.csv").write_text(renewed)
+    run = run_night(extract=str(folder))
+
+    closed = Alert.objects.get(kind="risk_profile_expiring", client__client_no="EXPIRED")
+    assert closed.status == "done" and "no longer holds" in closed.close_note
+    assert run.steps["alerts"]["rows"]["risk_profile"] == {"raised": 0, "closed": 1, "kept": 1, "unassigned": 0}
+
+
+def test_an_alert_the_advisor_closed_is_not_raised_again(book):
+    run_night()
+    Alert.objects.filter(kind="birthday").update(status="done")
+    run_night(day=DAY + datetime.timedelta(days=1))
+    assert Alert.objects.filter(kind="birthday").count() == 1
+
+
+def test_two_runs_for_one_date_cannot_hold_it_at_once(book):
+    pipeline.claim(DAY)
+    with pytest.raises(pipeline.AlreadyRunning):
+        pipeline.claim(DAY)
+    with pytest.raises(CommandError, match="already running"):
+        call_command("run_nightly", "--date", DAY.isoformat(), verbosity=0)
+
+
+def test_a_run_whose_holder_died_can_be_taken_over_after_the_lease(book, time_machine):
+    pipeline.claim(DAY)
+    time_machine.shift(datetime.timedelta(hours=3))
+    assert pipeline.claim(DAY)
+
+
+def test_a_missing_chunk_marks_the_run_incomplete_and_nothing_is_published(book):
+    run_id = pipeline.claim(DAY)
+    pipeline.import_step(run_id)
+    pipeline.snapshots_step(run_id)
+    indices = pipeline.plan_step(run_id)
+    for index in indices[:-1]:
+        pipeline.chunk_step(run_id, index)
+    with pytest.raises(pipeline.RunIncomplete):
+        pipeline.join_step(run_id)
+    run = NightlyRun.objects.get(pk=run_id)
+    assert run.status == NightlyRun.Status.INCOMPLETE
+    assert "3 of 4" in run.error
+    with pytest.raises(pipeline.RunIncomplete):
+        pipeline.alerts_step(run_id)
+    assert not Alert.objects.exclude(kind__in=["tier_change", "dormant"]).exists()
+    assert pipeline.latest_published() is None
+
+
+def test_a_rejected_extract_fails_the_run_and_writes_nothing(book, tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "balances.csv").write_text("as_of,account_no,cash\n2026-11-20,ACSPIKE,12x\n")
+    with pytest.raises(CommandError):
+        call_command("run_nightly", "--date", DAY.isoformat(), "--extract", str(folder), verbosity=0)
+    run = NightlyRun.objects.get(date=DAY)
+    assert run.status == NightlyRun.Status.FAILED
+    assert "balances.csv:2: cash" in run.error
+    assert not Alert.objects.exists()
+
+
+def test_the_command_runs_the_night(book, capsys):
+    call_command("run_nightly", "--date", DAY.isoformat(), verbosity=0)
+    assert "Published" in capsys.readouterr().out
+    assert NightlyRun.objects.get(date=DAY).status == NightlyRun.Status.PUBLISHED
+
+
+def test_the_schedule_is_a_periodic_task_ops_can_edit(db):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(name="Nightly run")
+    assert task.task == "nightly.run" and task.enabled
+    assert (task.crontab.hour, task.crontab.minute) == ("22", "30")

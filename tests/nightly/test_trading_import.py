@@ -1,0 +1,180 @@
+"""The daily trading files: positions, balances, transactions, cash flows (``import_folder``)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from clients.models import CashBalance, CashFlow, Position, Transaction
+from crm.extract import Outcome, import_folder
+from crm.models import ImportBatch
+from tests.test_import_extract import ALL_FILES, SHANGHAI, replace_line, write_folder
+
+POSITIONS = """as_of,account_no,product_code,quantity,market_value,cost
+2026-11-20,AC001,P001,1000,10500.25,10000.00
+2026-11-20,AC002,P002,12.3456,99999999.99,80000000
+2026-11-20,AC003,P001,5,52.5,50
+"""
+
+BALANCES = """as_of,account_no,cash
+2026-11-20,AC001,2000.50
+2026-11-20,AC002,-150.00
+2026-11-20,AC003,0
+"""
+
+TRANSACTIONS = """trade_id,account_no,product_code,trade_date,side,quantity,price,amount,commission,channel
+T1,AC001,P001,2026-11-19,BUY,1000,10.0000,10000.00,5.00,app
+T2,AC002,P002,2026-11-20,subscribe,12.3456,1.0000,12.35,,
+T3,AC003,P001,2026-11-20,sell,5,10.5,52.50,0.1,Counter
+"""
+
+CASHFLOWS = """flow_id,account_no,flow_date,direction,amount
+F1,AC001,2026-11-18,in,12000.00
+F2,AC002,2026-11-20,out,300000
+"""
+
+TRADING = {
+    "positions.csv": POSITIONS,
+    "balances.csv": BALANCES,
+    "transactions.csv": TRANSACTIONS,
+    "cashflows.csv": CASHFLOWS,
+}
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 20, 22, 0, tzinfo=SHANGHAI), tick=False)
+
+
+@pytest.fixture
+def masters(db, tmp_path):
+    result = import_folder(write_folder(tmp_path, ALL_FILES, name="masters"))
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+
+
+def fact_counts() -> dict[str, int]:
+    return {
+        "positions": Position.objects.count(),
+        "balances": CashBalance.objects.count(),
+        "transactions": Transaction.objects.count(),
+        "cashflows": CashFlow.objects.count(),
+    }
+
+
+def test_a_clean_trading_folder_loads_every_row_with_exact_money(masters, tmp_path):
+    result = import_folder(write_folder(tmp_path, TRADING))
+
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert fact_counts() == {"positions": 3, "balances": 3, "transactions": 3, "cashflows": 2}
+    big = Position.objects.get(account__account_no="AC002")
+    assert big.market_value == Decimal("99999999.99")
+    assert big.quantity == Decimal("12.3456")
+    assert big.client.client_no == "C001"
+    assert CashBalance.objects.get(account__account_no="AC002").cash == Decimal("-150.00")
+    t2 = Transaction.objects.get(trade_id="T2")
+    assert (t2.commission, t2.channel, t2.side) == (Decimal("0"), "other", "subscribe")
+    t3 = Transaction.objects.get(trade_id="T3")
+    assert (t3.side, t3.channel, t3.price) == ("sell", "counter", Decimal("10.5"))
+    assert Transaction.objects.get(trade_id="T1").side == "buy"
+    assert result.file("positions.csv").created == 3
+
+
+def test_the_same_rows_in_a_new_folder_write_nothing(masters, tmp_path):
+    import_folder(write_folder(tmp_path, TRADING))
+    # The same rows, but other bytes (a blank line at the end): not the same folder.
+    again = import_folder(write_folder(tmp_path, {n: t + "\n" for n, t in TRADING.items()}, name="again"))
+
+    assert again.status == Outcome.SUCCEEDED
+    for name in TRADING:
+        report = again.file(name)
+        assert (report.created, report.updated, report.unchanged) == (0, 0, report.rows), name
+    assert fact_counts() == {"positions": 3, "balances": 3, "transactions": 3, "cashflows": 2}
+
+
+def test_reimporting_the_same_folder_is_reported_and_writes_nothing(masters, tmp_path):
+    folder = write_folder(tmp_path, TRADING)
+    import_folder(folder)
+    assert import_folder(folder).status == Outcome.ALREADY_IMPORTED
+    assert fact_counts() == {"positions": 3, "balances": 3, "transactions": 3, "cashflows": 2}
+
+
+def test_a_days_positions_file_replaces_that_day_and_only_that_day(masters, tmp_path):
+    earlier = POSITIONS.replace("2026-11-20", "2026-11-19")
+    import_folder(write_folder(tmp_path, {"positions.csv": earlier}, name="d19"))
+    import_folder(write_folder(tmp_path, {"positions.csv": POSITIONS}, name="d20"))
+    corrected = """as_of,account_no,product_code,quantity,market_value,cost
+2026-11-20,AC001,P001,1000,10600.00,10000.00
+2026-11-20,AC003,P001,5,52.5,50
+"""
+    result = import_folder(write_folder(tmp_path, {"positions.csv": corrected}, name="fix"))
+
+    report = result.file("positions.csv")
+    assert (report.created, report.updated, report.unchanged, report.details["deleted"]) == (0, 1, 1, 1)
+    assert Position.objects.filter(as_of="2026-11-19").count() == 3
+    assert Position.objects.filter(as_of="2026-11-20").count() == 2
+    assert Position.objects.get(as_of="2026-11-20", account__account_no="AC001").market_value == Decimal("10600")
+
+
+def test_a_corrected_trade_is_updated_in_place(masters, tmp_path):
+    import_folder(write_folder(tmp_path, TRADING))
+    fixed = TRANSACTIONS.replace(
+        "T1,AC001,P001,2026-11-19,BUY,1000,10.0000,10000.00,5.00,app",
+        "T1,AC001,P001,2026-11-19,buy,1000,10.0000,10000.00,6.00,app",
+    )
+    result = import_folder(write_folder(tmp_path, {"transactions.csv": fixed}, name="fix"))
+    assert (result.file("transactions.csv").updated, result.file("transactions.csv").unchanged) == (1, 2)
+    assert Transaction.objects.get(trade_id="T1").commission == Decimal("6.00")
+
+
+def test_a_bad_trading_file_writes_nothing_and_names_each_line(masters, tmp_path):
+    bad = replace_line(TRANSACTIONS, 3, "T2,AC002,P002,2026-11-31,hold,1,1,1.234,-1,app")
+    bad += "T1,AC009,P001,2026-11-19,buy,1,1,1,0,app\n"
+    flows = replace_line(CASHFLOWS, 2, "F1,AC001,2026-11-18,in,0.00")
+    result = import_folder(write_folder(tmp_path, {**TRADING, "transactions.csv": bad, "cashflows.csv": flows}))
+
+    assert result.status == Outcome.REJECTED
+    messages = [str(error) for error in result.errors]
+    assert "transactions.csv:3: trade_date: not a date (no such day): '2026-11-31'" in messages
+    assert "transactions.csv:3: side: unknown side 'hold' (expected buy, sell, subscribe, redeem, dividend)" in messages
+    assert "transactions.csv:3: amount: more than 2 decimal places: '1.234'" in messages
+    assert "transactions.csv:3: commission: negative amount: '-1'" in messages
+    assert "transactions.csv:5: trade_id: duplicate key T1 (also on line 2)" in messages
+    assert "transactions.csv:5: account_no: account AC009 not found in accounts.csv or the database" in messages
+    assert "cashflows.csv:2: amount: the amount must be greater than 0: '0.00'" in messages
+    assert fact_counts() == {"positions": 0, "balances": 0, "transactions": 0, "cashflows": 0}
+    assert ImportBatch.objects.filter(status=ImportBatch.Status.REJECTED).count() == 1
+
+
+def test_a_short_row_and_a_future_date_are_reported_on_their_physical_lines(masters, tmp_path):
+    text = "as_of,account_no,cash\n\n2026-11-20,AC001,1\n2026-11-20,AC002\n2026-12-01,AC003,5\n"
+    result = import_folder(write_folder(tmp_path, {"balances.csv": text}))
+    messages = [str(error) for error in result.errors]
+    assert messages == [
+        "balances.csv:4: the row has 2 fields but the header has 3",
+        "balances.csv:5: as_of: 2026-12-01 is in the future",
+    ]
+
+
+def test_a_quoted_file_with_a_line_break_in_a_value_keeps_line_numbers(masters, tmp_path):
+    text = "trade_id,account_no,product_code,trade_date,side,quantity,price,amount,commission,channel,note\n"
+    text += 'T1,AC001,P001,2026-11-19,buy,1,1,1,0,app,"two\nlines"\nT2,AC001,P001,2026-11-19,buy,x,1,1,0,app,\n'
+    result = import_folder(write_folder(tmp_path, {"transactions.csv": text}))
+    assert [str(error) for error in result.errors] == [
+        "transactions.csv:4: quantity: not a number (expected digits with up to 4 decimals, e.g. 100.5): 'x'"
+    ]
+
+
+def test_gb18030_and_bom_files_load_and_a_referenced_account_may_come_in_the_same_folder(masters, tmp_path):
+    accounts = "account_no,client_no,account_type,opened_on,status\nAC900,C002,cash,2026-11-20,active\n"
+    balances = "as_of,account_no,cash,备注\n2026-11-20,AC900,88.00,新开户\n"
+    folder = write_folder(tmp_path, {"accounts.csv": accounts}, name="d")
+    (folder / "balances.csv").write_bytes(balances.encode("gb18030"))
+    (folder / "cashflows.csv").write_bytes(("\ufeff" + CASHFLOWS).encode("utf-8"))
+    result = import_folder(folder)
+
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert result.file("balances.csv").encoding == "GB18030"
+    assert CashBalance.objects.get(account__account_no="AC900").cash == Decimal("88.00")
+    assert CashFlow.objects.count() == 2
