@@ -39,7 +39,7 @@ def _median_ms(fn) -> float:
     return statistics.median(samples)
 
 
-def measure(clients: int, seed: int) -> list[dict]:
+def measure(clients: int, seed: int, *, seeded: bool = False) -> list[dict]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -49,8 +49,9 @@ def measure(clients: int, seed: int) -> list[dict]:
     from clients.models import Client
     from crm.demo import SeedOptions, seed_demo
 
-    call_command("migrate", verbosity=0, skip_checks=True)
-    seed_demo(SeedOptions(clients=clients, seed=seed))
+    if not seeded:
+        call_command("migrate", verbosity=0, skip_checks=True)
+        seed_demo(SeedOptions(clients=clients, seed=seed))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     rows = []
@@ -89,12 +90,42 @@ def measure(clients: int, seed: int) -> list[dict]:
     return rows
 
 
+def report(results: list[dict]) -> None:
+    print()
+    names = ("dashboard", "alerts", "page", "client", "api")
+    header = " ".join(f"{name + ' q':>12} {name + ' ms':>12}" for name in names)
+    print(f"{'clients':>8} {'role':<15} {'in scope':>9} {header} {'floor ms':>9}")
+    for r in results:
+        cells = " ".join(f"{r[name + '_queries']:>12} {r[name + '_ms']:>12.1f}" for name in names)
+        print(f"{r['clients']:>8,} {r['role']:<15} {r['scope']:>9,} {cells} {r['floor_ms']:>9.2f}")
+    by_role: dict[str, set] = {}
+    for r in results:
+        by_role.setdefault(r["role"], set()).add(tuple(r[name + "_queries"] for name in names))
+    steady = all(len(counts) == 1 for counts in by_role.values())
+    print("query counts independent of size:", "yes" if steady else "NO")
+    if not steady:
+        sys.exit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument(
+        "--reuse", metavar="DATABASE_URL", help="measure an already seeded database (e.g. one kept by --keep) and exit"
+    )
     args = parser.parse_args()
+    if args.reuse:
+        os.environ["DATABASE_URL"] = args.reuse
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+        import django
+
+        django.setup()
+        from clients.models import Client
+
+        report(measure(Client.objects.count(), args.seed, seeded=True))
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     base_url = os.environ.get("DATABASE_URL")
     results = []
@@ -125,20 +156,7 @@ def main() -> None:
             else:
                 drop()
 
-    print()
-    names = ("dashboard", "alerts", "page", "client", "api")
-    header = " ".join(f"{name + ' q':>12} {name + ' ms':>12}" for name in names)
-    print(f"{'clients':>8} {'role':<15} {'in scope':>9} {header} {'floor ms':>9}")
-    for r in results:
-        cells = " ".join(f"{r[name + '_queries']:>12} {r[name + '_ms']:>12.1f}" for name in names)
-        print(f"{r['clients']:>8,} {r['role']:<15} {r['scope']:>9,} {cells} {r['floor_ms']:>9.2f}")
-    by_role: dict[str, set] = {}
-    for r in results:
-        by_role.setdefault(r["role"], set()).add(tuple(r[name + "_queries"] for name in names))
-    steady = all(len(counts) == 1 for counts in by_role.values())
-    print("query counts independent of size:", "yes" if steady else "NO")
-    if not steady:
-        sys.exit(1)
+    report(results)
 
 
 if __name__ == "__main__":
