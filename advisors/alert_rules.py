@@ -145,7 +145,16 @@ def raise_alerts(day: datetime.date) -> dict:
             "risk_profile": risk_profile(day, live),
             "large_outflow": large_outflow(day, live),
             "birthday": birthday(day, live),
+            # Holdings that no longer suit their holder (a lower re-assessment, a product
+            # re-rated higher): suitability's own rules, idempotent by their dedupe keys.
+            "suitability_drift": _suitability_drift(day),
         }
+
+
+def _suitability_drift(day: datetime.date) -> int:
+    from suitability.services import nightly_drift
+
+    return nightly_drift(day)
 
 
 def maturity(day: datetime.date, clients: pd.DataFrame) -> dict:

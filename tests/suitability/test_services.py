@@ -480,3 +480,18 @@ def test_an_answered_questionnaire_is_frozen_in_the_admin_except_whether_it_is_i
     assert 'name="is_active"' in page and 'name="title"' not in page
     band = questionnaire.bands.first()
     assert admin_client.post(f"/admin/suitability/scoreband/{band.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_the_nightly_alerts_step_raises_drift_for_a_product_rerated_outside_the_crm(client_record):
+    """A re-rating that arrives by import (no admin save, no hook) is caught by the nightly run."""
+    from advisors.alert_rules import raise_alerts
+
+    served(client_record)
+    assessed(client_record, "C3")
+    held = product(risk_level="R3")
+    holding(client_record, held)
+    type(held).objects.filter(pk=held.pk).update(risk_level="R5")  # as a bulk import writes it
+    first = raise_alerts(TODAY)
+    assert first["suitability_drift"] == 1
+    assert raise_alerts(TODAY)["suitability_drift"] == 0  # a rerun adds nothing
+    assert Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT, client=client_record).count() == 1
