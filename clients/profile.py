@@ -110,18 +110,14 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
             .order_by("-created_at")[:RECENT_ROWS]
         )
     if "shelf" in sections:
-        from products.models import Product
-        from suitability.shelf import product_shelf, recommendations
+        # Each position's suitability for its holder (the full shelf of products on sale is
+        # loaded after the page, by htmx, from ``suitability:shelf``: it runs the rules for
+        # every product on sale, which is most of a client page's time).
+        from suitability.shelf import product_shelf
 
-        today = timezone.localdate()
-        on_sale = list(
-            Product.objects.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today).order_by("code")
-        )
-        held = [position.product for position in context.get("positions", [])]
-        rows = product_shelf(client, on_sale + [product for product in held if product not in on_sale], today)
+        held = list({position.product_id: position.product for position in context.get("positions", [])}.values())
+        rows = product_shelf(client, held, timezone.localdate()) if held else []
         by_product = {row.product.pk: row for row in rows}
-        context["shelf_rows"] = [by_product[product.pk] for product in on_sale]
-        context["recommended"] = recommendations(client, limit=5, today=today, products=on_sale)
         for position in context.get("positions", []):
             position.suitability = by_product.get(position.product_id)
     if "household" in sections:

@@ -179,9 +179,11 @@ def shelf(request, client_pk: int):
     products = list(
         Product.objects.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today).order_by("code")
     )
+    # The client page loads the shelf after the page itself (htmx): the partial only.
+    template = "suitability/_shelf.html" if request.headers.get("HX-Request") else "suitability/shelf.html"
     return render(
         request,
-        "suitability/shelf.html",
+        template,
         {
             "client": client,
             "shelf_rows": product_shelf(client, products, today),

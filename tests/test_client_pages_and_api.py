@@ -432,3 +432,18 @@ def test_an_integration_signs_in_for_a_token_and_reads_its_scope(world, client):
     body = api.get("/api/v1/clients/").json()
     assert [row["client_no"] for row in body["results"]] == [clients["mine"].client_no]
     assert body["count"] == 1
+
+
+def test_the_client_page_loads_the_product_shelf_after_the_page(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    mine = clients["mine"]
+    page = client.get(reverse("clients:detail", args=[mine.pk])).text
+    shelf_url = reverse("suitability:shelf", args=[mine.pk])
+    assert f'hx-get="{shelf_url}"' in page
+    partial = client.get(shelf_url, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200
+    assert 'data-testid="shelf"' in partial.text and "<html" not in partial.text
+    # Out of scope, the partial is not found either.
+    other = reverse("suitability:shelf", args=[clients["elsewhere"].pk])
+    assert client.get(other, HTTP_HX_REQUEST="true").status_code == 404
