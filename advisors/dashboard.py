@@ -43,9 +43,6 @@ ITEMS_PER_KIND = 5
 LIST_ROWS = 10
 MONTHS = 12
 ZERO = Decimal("0")
-# Up to this many clients the book's series are read client by client (index probes); a larger
-# scope reads by date. Both give the same figures (tested); they differ only in speed.
-SMALL_BOOK = 5000
 # Most severe first (the stored values sort alphabetically, which is not an order of urgency).
 SEVERITY_RANK = Case(
     When(severity=Alert.Severity.CRITICAL, then=Value(0)),
@@ -211,10 +208,7 @@ def book_summary(clients, today: datetime.date) -> dict:
     this_month = today.replace(day=1)
     last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
     days = month_ends(today)
-    if totals["clients"] <= SMALL_BOOK:
-        flows, by_day = _book_series_by_client(clients, days, last_month, this_month)
-    else:
-        flows, by_day = _book_series_by_date(clients, days, last_month, this_month)
+    flows, by_day = _book_series_by_date(clients, days, last_month, this_month)
     return {
         "clients": totals["clients"],
         "assets": totals["assets"],
@@ -248,44 +242,11 @@ def dashboard(user, *, advisor_code: str | None = None, today: datetime.date | N
     }
 
 
-def _book_series_by_client(clients, days, last_month, this_month):
-    """For a book of a few thousand clients: walk the clients and probe each one's rows through
-    the (client, day) indexes — a few thousand index lookups, whatever the size of the firm."""
-
-    def snapshot_on(day):
-        return Subquery(AssetSnapshot.objects.filter(client=OuterRef("pk"), as_of=day).values("total_assets")[:1])
-
-    def flow_sum(direction, start, end):
-        rows = CashFlow.objects.filter(client=OuterRef("pk"), direction=direction, flow_date__gte=start)
-        if end is not None:
-            rows = rows.filter(flow_date__lt=end)
-        return Subquery(rows.order_by().values("client").annotate(total=Sum("amount")).values("total")[:1])
-
-    # Two statements, as on the by-date path, so the page's query count does not depend on it.
-    flows = (
-        clients.order_by()
-        .annotate(
-            in_this_c=flow_sum("in", this_month, None),
-            out_this_c=flow_sum("out", this_month, None),
-            in_last_c=flow_sum("in", last_month, this_month),
-            out_last_c=flow_sum("out", last_month, this_month),
-        )
-        .aggregate(
-            in_this=Sum("in_this_c"), out_this=Sum("out_this_c"), in_last=Sum("in_last_c"), out_last=Sum("out_last_c")
-        )
-    )
-    sums = (
-        clients.order_by()
-        .annotate(**{f"day{i}": snapshot_on(day) for i, day in enumerate(days)})
-        .aggregate(**{f"total{i}": Sum(f"day{i}") for i in range(len(days))})
-    )
-    by_day = {day: sums[f"total{i}"] for i, day in enumerate(days)}
-    return flows, by_day
-
-
 def _book_series_by_date(clients, days, last_month, this_month):
-    """For a large scope (a branch company, the firm): read the days' rows through the date
-    indexes and keep those of the scope."""
+    """The scope's cash flows since last month and its assets on the month-end days, in two
+    statements. With the scope as one ``IN (… UNION …)`` the planner walks a small book's ids
+    through the (client, day) indexes and a large scope's days through the date indexes
+    (measured at 200,000 clients: 40 ms for an advisor's book, 1.5 s for the whole firm)."""
     scope = clients.order_by().values("pk")
     flows = CashFlow.objects.filter(client__in=scope, flow_date__gte=last_month).aggregate(
         in_this=Sum("amount", filter=Q(direction="in", flow_date__gte=this_month)),

@@ -1,5 +1,5 @@
-"""The dashboard's figures on a hand-made book whose answers are known, read both ways (client by
-client for small books, by date for large scopes), and the advisor filter of a manager."""
+"""The dashboard's figures on a hand-made book whose answers are known, and the advisor filter of
+a manager."""
 
 from __future__ import annotations
 
@@ -78,9 +78,7 @@ def _user(advisor):
     return get_user_model().objects.get(pk=advisor.user_id)
 
 
-@pytest.mark.parametrize("small_book", [5000, 0], ids=["client-by-client", "by-date"])
-def test_an_advisors_dashboard_has_the_known_answers(book, monkeypatch, small_book):
-    monkeypatch.setattr(dashboard, "SMALL_BOOK", small_book)
+def test_an_advisors_dashboard_has_the_known_answers(book):
     figures = dashboard.dashboard(_user(book["advisor"]), today=TODAY)
 
     assert {group["kind"]: group["count"] for group in figures["alert_groups"]} == {"churn_risk": 1, "birthday": 1}
@@ -99,16 +97,6 @@ def test_an_advisors_dashboard_has_the_known_answers(book, monkeypatch, small_bo
     months = dict(summary["assets_by_month"])
     assert months[OCT_END] == Decimal("7921000") and months[SEP_END] == Decimal("7519000")
     assert len(months) == 12 and months[TODAY] is None  # no snapshot for today yet
-
-
-def test_both_ways_of_reading_the_book_agree(book, monkeypatch):
-    user = _user(book["manager"])
-    monkeypatch.setattr(dashboard, "SMALL_BOOK", 5000)
-    by_client = dashboard.dashboard(user, today=TODAY)["book"]
-    monkeypatch.setattr(dashboard, "SMALL_BOOK", 0)
-    by_date = dashboard.dashboard(user, today=TODAY)["book"]
-    assert by_client == by_date
-    assert by_client["clients"] == 3
 
 
 def test_a_manager_sees_the_branch_and_can_narrow_to_one_advisor(book):
