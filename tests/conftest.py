@@ -76,3 +76,14 @@ def _reference_data_after_flush(request):
         if reference_data.flushed():
             reference_data.restore()
     yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A reused test database (``--reuse-db``) may have been left flushed by the transactional
+    tests of an earlier run: put the data migrations' rows back once, before any test."""
+    from tests import reference_data
+
+    with django_db_blocker.unblock():
+        if reference_data.flushed():
+            reference_data.restore()
