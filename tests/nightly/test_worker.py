@@ -9,12 +9,7 @@ reads the outcome from the copy.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -22,9 +17,8 @@ from django.db import connection, connections
 
 from clients.segmentation import trading_days
 from nightly.tasks import run as nightly_run
+from tests.celery_worker import running_worker
 from tests.nightly.book import DAY, write_extract
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.services
 
@@ -65,41 +59,9 @@ def worker_database(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def worker_queue(worker_database):
-    queue = f"test-nightly-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": worker_database[1], "NIGHTLY_CHUNK_CLIENTS": "4"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "crm",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    env = {"DATABASE_URL": worker_database[1], "NIGHTLY_CHUNK_CLIENTS": "4"}
+    with running_worker("test-nightly", env) as (queue, _output):
         yield queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_a_real_worker_runs_the_whole_chain_with_its_chunks(db, worker_database, worker_queue, tmp_path):

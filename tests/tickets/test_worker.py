@@ -4,22 +4,16 @@ database (PostgreSQL: the worker is another process). Run twice: one step, one a
 from __future__ import annotations
 
 import datetime
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from advisors.models import Alert
+from tests.celery_worker import running_worker
 from tests.tickets.conftest import open_ticket, user_of
 from tickets.models import Ticket
 from tickets.tasks import escalate_overdue
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.services
 
@@ -34,49 +28,14 @@ def database_url() -> str:
 def worker(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("a worker process cannot share SQLite's in-memory test database; run with DATABASE_URL")
-    queue = f"test-tickets-{uuid.uuid4().hex[:8]}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "crm",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],  # fmt: skip
-        cwd=ROOT,
+    env = {
+        "DATABASE_URL": database_url(),
         # The console email backend: the worker's output shows the email it sent.
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            "LANGUAGE_CODE": "en",
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    try:
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "LANGUAGE_CODE": "en",
+    }
+    with running_worker("test-tickets", env) as (queue, output):
         yield queue, output
-    finally:
-        process.terminate()
-        try:
-            out, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, _ = process.communicate()
-        output.append(out or "")
 
 
 @pytest.mark.django_db(transaction=True)
