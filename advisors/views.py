@@ -104,18 +104,11 @@ def alert_list(request):
         "kinds": Alert.Kind.choices,
         "statuses": Alert.Status.choices,
         "scope": scope,
-        "open_count": _open_alert_count(request.user),
         "done_form": DoneForm(),
         "dismiss_form": DismissForm(),
         "snooze_form": SnoozeForm(),
     }
     return render(request, "advisors/alerts.html", context)
-
-
-def _open_alert_count(user) -> int:
-    from advisors.dashboard import dashboard_scope
-
-    return dashboard_scope(user).alerts.count()
 
 
 def _alert_or_404(request, pk: int) -> Alert:
@@ -128,7 +121,6 @@ def _alert_response(request, alert, form=None, action="", status=200):
         "alert": alert,
         "form": form,
         "action": action,
-        "open_count": _open_alert_count(request.user),
         "done_form": form if action == "done" else DoneForm(),
         "dismiss_form": form if action == "dismiss" else DismissForm(),
         "snooze_form": form if action == "snooze" else SnoozeForm(),

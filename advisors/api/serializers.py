@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from advisors.models import Advisor, Alert, Assignment, OrgUnit
@@ -55,7 +56,7 @@ class TransferSerializer(serializers.Serializer):
 
     def validate(self, data):
         if ("client" in data) == ("from_advisor" in data):
-            raise serializers.ValidationError({"client": ["Give either client or from_advisor."]})
+            raise serializers.ValidationError({"client": [_("Give either client or from_advisor.")]})
         return data
 
 

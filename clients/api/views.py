@@ -7,6 +7,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -122,7 +123,7 @@ class ClientShareViewSet(ScopedReadOnlyViewSet):
         client = get_object_or_404(Client.objects.visible_to(request.user), pk=data["client"])
         with_user = get_user_model().objects.filter(username=data["shared_with"]).first()
         if with_user is None:
-            raise exceptions.ValidationError({"shared_with": ["No user has this username."]})
+            raise exceptions.ValidationError({"shared_with": [_("No user has this username.")]})
         try:
             share = services.share_client(
                 client=client, with_user=with_user, level=data["level"], until=data["expires_on"], by=request.user

@@ -5,6 +5,7 @@ user's scope is 404, whether it exists or not."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -74,7 +75,7 @@ def product_by_key(key) -> Product:
     try:
         return Product.objects.get(**lookup)
     except Product.DoesNotExist as exc:
-        raise exceptions.ValidationError({"product": ["No such product."]}) from exc
+        raise exceptions.ValidationError({"product": [_("No such product.")]}) from exc
 
 
 class CheckView(APIView):
