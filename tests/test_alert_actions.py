@@ -1,0 +1,89 @@
+"""Working an alert from the page: done (with a contact logged), dismiss with a reason, snooze to
+a date — in place (htmx), refused for alerts out of scope, and never handled twice."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from advisors.models import Alert
+from clients.models import Interaction
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _login(http, cast, persona):
+    http.force_login(get_user_model().objects.get(pk=getattr(cast, persona).user_id))
+
+
+def _alert(clients, name="mine"):
+    return Alert.objects.get(client=clients[name])
+
+
+def test_dismiss_needs_a_reason_and_keeps_what_was_typed(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    alert = _alert(clients)
+    refused = client.post(reverse("alert-dismiss", args=[alert.pk]), {"reason": "no"}, **HTMX)
+    assert refused.status_code == 400 and 'value="no"' in refused.text
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.OPEN
+    done = client.post(reverse("alert-dismiss", args=[alert.pk]), {"reason": "Client already called us"}, **HTMX)
+    assert done.status_code == 200 and 'hx-swap-oob="innerHTML:.js-alert-count"' in done.text
+    alert.refresh_from_db()
+    assert (alert.status, alert.close_note) == (Alert.Status.DISMISSED, "Client already called us")
+    again = client.post(reverse("alert-dismiss", args=[alert.pk]), {"reason": "twice"}, **HTMX)
+    assert again.status_code == 400  # already handled: said on the form, nothing changes
+    assert Alert.objects.get(pk=alert.pk).close_note == "Client already called us"
+
+
+def test_snooze_takes_a_day_after_today_and_at_most_90_days_ahead(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    alert = _alert(clients)
+    today = timezone.localdate()
+    url = reverse("alert-snooze", args=[alert.pk])
+    assert client.post(url, {"until": today.isoformat()}, **HTMX).status_code == 400
+    assert client.post(url, {"until": (today + datetime.timedelta(days=91)).isoformat()}, **HTMX).status_code == 400
+    until = today + datetime.timedelta(days=7)
+    assert client.post(url, {"until": until.isoformat()}, **HTMX).status_code == 200
+    alert.refresh_from_db()
+    assert (alert.status, alert.snoozed_until) == (Alert.Status.SNOOZED, until)
+
+
+def test_done_logs_the_contact_in_the_same_step(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    alert = _alert(clients)
+    response = client.post(
+        reverse("alert-done", args=[alert.pk]),
+        {"channel": "call", "outcome": "reached", "summary": "Reviewed the portfolio"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.DONE
+    assert Interaction.objects.get(alert=alert).summary == "Reviewed the portfolio"
+
+
+def test_alerts_out_of_scope_are_not_found_and_read_only_roles_cannot_act(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    other = _alert(clients, "elsewhere")
+    for name in ("alert-done", "alert-dismiss", "alert-snooze"):
+        assert client.post(reverse(name, args=[other.pk]), {"reason": "guess"}, **HTMX).status_code == 404
+    _login(client, cast, "compliance")  # reads every client, changes none
+    mine = _alert(clients)
+    assert client.post(reverse("alert-dismiss", args=[mine.pk]), {"reason": "not mine"}, **HTMX).status_code == 404
+    assert Alert.objects.get(pk=mine.pk).status == Alert.Status.OPEN
+
+
+def test_the_alerts_page_filters_by_kind_and_status(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    page = client.get(reverse("alerts"), {"status": "open"})
+    assert page.status_code == 200 and f'id="alert-{_alert(clients).pk}"' in page.text
+    assert f'id="alert-{_alert(clients).pk}"' not in client.get(reverse("alerts"), {"kind": "birthday"}).text
