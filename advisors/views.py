@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from advisors import alert_actions, services
 from advisors.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
@@ -104,9 +104,6 @@ def alert_list(request):
         "kinds": Alert.Kind.choices,
         "statuses": Alert.Status.choices,
         "scope": scope,
-        "done_form": DoneForm(),
-        "dismiss_form": DismissForm(),
-        "snooze_form": SnoozeForm(),
     }
     return render(request, "advisors/alerts.html", context)
 
@@ -116,27 +113,35 @@ def _alert_or_404(request, pk: int) -> Alert:
     return get_visible_or_404(Alert.objects.select_related("client", "advisor"), request.user, "change", pk=pk)
 
 
+ALERT_FORMS = {"done": DoneForm, "dismiss": DismissForm, "snooze": SnoozeForm}
+
+
 def _alert_response(request, alert, form=None, action="", status=200):
-    context = {
-        "alert": alert,
-        "form": form,
-        "action": action,
-        "done_form": form if action == "done" else DoneForm(),
-        "dismiss_form": form if action == "dismiss" else DismissForm(),
-        "snooze_form": form if action == "snooze" else SnoozeForm(),
-        "oob_count": True,
-    }
+    """The alert's row (htmx swaps it in place, with the open-alert count out of band); without
+    htmx a success goes back to the list and a refusal shows the row on a page of its own."""
+    context = {"alert": alert, "form": form, "action": action, "oob_count": True}
     if request.headers.get("HX-Request"):
         return render(request, "advisors/_alert_row.html", context, status=status)
     if status == 200:
         return redirect(request.POST.get("next") or "alerts")
-    return render(request, "advisors/_alert_row.html", context, status=status)
+    return render(request, "advisors/alert_action.html", context, status=status)
+
+
+def _alert_form(request, alert, action):
+    """GET: the action's empty form, fetched when its button is pressed (a page of alerts renders
+    no forms until then), or the row with that form open on a page of its own without htmx."""
+    context = {"alert": alert, "form": ALERT_FORMS[action](), "action": action}
+    if request.headers.get("HX-Request"):
+        return render(request, "advisors/_alert_form.html", context)
+    return render(request, "advisors/alert_action.html", context)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def alert_done(request, pk: int):
     alert = _alert_or_404(request, pk)
+    if request.method == "GET":
+        return _alert_form(request, alert, "done")
     form = DoneForm(request.POST)
     if form.is_valid():
         try:
@@ -158,9 +163,11 @@ def alert_done(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def alert_dismiss(request, pk: int):
     alert = _alert_or_404(request, pk)
+    if request.method == "GET":
+        return _alert_form(request, alert, "dismiss")
     form = DismissForm(request.POST)
     if form.is_valid():
         try:
@@ -173,9 +180,11 @@ def alert_dismiss(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def alert_snooze(request, pk: int):
     alert = _alert_or_404(request, pk)
+    if request.method == "GET":
+        return _alert_form(request, alert, "snooze")
     form = SnoozeForm(request.POST)
     if form.is_valid():
         try:
@@ -197,5 +206,4 @@ def dashboard(request):
         "values": [float(total) if total is not None else None for _day, total in context["book"]["assets_by_month"]],
         "label": _("Assets of the book"),
     }
-    context["done_form"], context["dismiss_form"], context["snooze_form"] = DoneForm(), DismissForm(), SnoozeForm()
     return render(request, "home.html", context)

@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from advisors.forms import DismissForm, DoneForm, SnoozeForm
 from clients import services
 from clients.exports import client_list_csv
 from clients.filters import ClientFilter, order_clients
@@ -61,9 +60,6 @@ def _render_detail(
         reveal_form=reveal_form or RevealForm(),
         share_form=share_form or ShareForm(),
         interaction_form=interaction_form or InteractionForm(),
-        done_form=DoneForm(),
-        dismiss_form=DismissForm(),
-        snooze_form=SnoozeForm(),
         can_change=Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
         revealed=revealed or {},
     )

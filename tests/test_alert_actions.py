@@ -75,10 +75,38 @@ def test_alerts_out_of_scope_are_not_found_and_read_only_roles_cannot_act(world,
     other = _alert(clients, "elsewhere")
     for name in ("alert-done", "alert-dismiss", "alert-snooze"):
         assert client.post(reverse(name, args=[other.pk]), {"reason": "guess"}, **HTMX).status_code == 404
+        assert client.get(reverse(name, args=[other.pk]), **HTMX).status_code == 404  # nor its form
     _login(client, cast, "compliance")  # reads every client, changes none
     mine = _alert(clients)
     assert client.post(reverse("alert-dismiss", args=[mine.pk]), {"reason": "not mine"}, **HTMX).status_code == 404
-    assert Alert.objects.get(pk=mine.pk).status == Alert.Status.OPEN
+    assert client.get(reverse("alert-done", args=[mine.pk]), **HTMX).status_code == 404
+
+
+def test_a_list_of_alerts_renders_no_forms_until_a_button_fetches_one(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    alert = _alert(clients)
+    listed = client.get(reverse("alerts"))
+    assert f'id="alert-{alert.pk}"' in listed.text and "<form id=" not in listed.text
+    assert f'hx-get="{reverse("alert-dismiss", args=[alert.pk])}"' in listed.text
+    fragment = client.get(reverse("alert-dismiss", args=[alert.pk]), **HTMX)
+    assert fragment.status_code == 200
+    assert f'<form id="dismiss-{alert.pk}"' in fragment.text and "<html" not in fragment.text
+    assert 'name="reason"' in fragment.text and "<form id=\"done-" not in fragment.text
+    # Without htmx the button is a link to the row with that form open on a page of its own.
+    page = client.get(reverse("alert-snooze", args=[alert.pk]))
+    assert page.status_code == 200 and "<html" in page.text and f'<form id="snooze-{alert.pk}"' in page.text
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.OPEN  # looking changes nothing
+
+
+def test_a_refused_form_without_htmx_comes_back_on_a_page_with_what_was_typed(world, client):
+    cast, clients = world
+    _login(client, cast, "advisor")
+    alert = _alert(clients)
+    refused = client.post(reverse("alert-done", args=[alert.pk]), {"channel": "visit", "outcome": "reached"})
+    assert refused.status_code == 400 and "<html" in refused.text
+    assert '<option value="visit" selected>' in refused.text and 'class="invalid-feedback' in refused.text
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.OPEN
 
 
 def test_the_alerts_page_filters_by_kind_and_status(world, client):

@@ -6,3 +6,11 @@
 document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
   select.addEventListener("change", () => select.form.submit());
 });
+
+// A <button data-clear="#selector"> empties that element: the Cancel of a form fetched in place.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-clear]");
+  if (!button) return;
+  const target = document.querySelector(button.dataset.clear);
+  if (target) target.replaceChildren();
+});
