@@ -7,7 +7,7 @@ the book. Definitions (also in README, "Dashboard"):
 - **alerts**: open alerts, and snoozed ones whose day has come. An advisor sees the alerts
   addressed to them; a team lead or branch manager those on the clients of their scope.
 - **follow-ups due**: open follow-ups (``next_follow_up_on``) due within 7 days or overdue.
-- **overdue for contact**: clients whose last logged contact is older than their tier's coverage
+- **overdue for contact**: active clients whose last logged contact is older than their tier's coverage
   rule (``TierPolicy.contact_every_days``: by default UHNW 14, HNW 30, affluent 90, mass 180
   days); a client never contacted counts from the day the account was opened.
 - **maturities**: positions on the latest position day in products maturing within 15 days.
@@ -24,7 +24,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models import Case, Count, DecimalField, F, Max, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -33,7 +33,6 @@ from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Positio
 from crm import access, roles
 from crm.choices import Tier
 from crm.models import TradingHoliday
-from suitability.models import RiskAssessment
 from tickets.models import Ticket
 
 FOLLOW_UP_WINDOW_DAYS = 7
@@ -41,6 +40,9 @@ MATURITY_WINDOW_DAYS = 15
 EXPIRY_WINDOW_DAYS = 30
 ITEMS_PER_KIND = 5
 LIST_ROWS = 10
+# Counts on the dashboard stop at this many ("1,000+"): past it the number is not a to-do list,
+# and counting a whole firm's overdue clients would cost a scan of the book on every page view.
+COUNT_CAP = 1000
 MONTHS = 12
 ZERO = Decimal("0")
 # Most severe first (the stored values sort alphabetically, which is not an order of urgency).
@@ -116,6 +118,11 @@ def alerts_by_kind(alerts) -> list[dict]:
     return groups
 
 
+def capped_count(rows) -> int:
+    """How many rows, counted up to ``COUNT_CAP + 1`` (``SELECT count(*) FROM (… LIMIT n)``)."""
+    return rows.order_by()[: COUNT_CAP + 1].count()
+
+
 def follow_ups_due(clients, today: datetime.date):
     return list(
         Interaction.objects.filter(
@@ -132,14 +139,15 @@ def overdue_for_contact(clients, today: datetime.date) -> tuple[int, list]:
     policies = dict(TierPolicy.objects.values_list("tier", "contact_every_days"))
     if not policies:
         return 0, []
-    last_contact = Interaction.objects.filter(client=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
     overdue = Q()
     for tier, days in policies.items():
         cutoff = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time()))
-        never = Q(last_contact__isnull=True) & (Q(opened_on__isnull=True) | Q(opened_on__lt=cutoff.date()))
-        overdue |= Q(tier=tier) & (Q(last_contact__lt=cutoff) | never)
-    rows = clients.filter(status=Client.Status.ACTIVE).annotate(last_contact=Subquery(last_contact)).filter(overdue)
-    count = rows.count()
+        never = Q(last_contact_at__isnull=True) & (Q(opened_on__isnull=True) | Q(opened_on__lt=cutoff.date()))
+        overdue |= Q(tier=tier) & (Q(last_contact_at__lt=cutoff) | never)
+    # ``last_contact_at`` is kept on the client row (clients.recency), so this is an index
+    # filter over the book rather than a lookup of every client's latest interaction.
+    rows = clients.filter(status=Client.Status.ACTIVE).filter(overdue)
+    count = capped_count(rows)
     listed = list(rows.order_by("-total_assets", "client_no")[:LIST_ROWS])
     for client in listed:
         client.contact_every_days = policies.get(client.tier)
@@ -163,15 +171,13 @@ def maturities(clients, today: datetime.date) -> list:
 
 
 def expiring_risk_profiles(clients, today: datetime.date) -> tuple[int, list]:
-    latest_valid = (
-        RiskAssessment.objects.filter(client=OuterRef("pk")).order_by("-assessed_at").values("valid_until")[:1]
+    # ``risk_valid_until`` is the latest assessment's, kept on the client row (clients.recency);
+    # the list shows the expired and soonest-expiring first (the index's order), then the
+    # clients never assessed.
+    rows = clients.filter(status=Client.Status.ACTIVE).filter(
+        Q(risk_valid_until__isnull=True) | Q(risk_valid_until__lte=today + datetime.timedelta(days=EXPIRY_WINDOW_DAYS))
     )
-    rows = (
-        clients.filter(status=Client.Status.ACTIVE)
-        .annotate(valid_until=Subquery(latest_valid))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__lte=today + datetime.timedelta(days=EXPIRY_WINDOW_DAYS)))
-    )
-    return rows.count(), list(rows.order_by("valid_until", "client_no")[:LIST_ROWS])
+    return capped_count(rows), list(rows.order_by(F("risk_valid_until").asc(nulls_last=True), "client_no")[:LIST_ROWS])
 
 
 def month_ends(today: datetime.date, months: int = MONTHS) -> list[datetime.date]:
@@ -236,7 +242,8 @@ def dashboard(user, *, advisor_code: str | None = None, today: datetime.date | N
         "maturities": maturities(scope.clients, today),
         "expiring_count": expiring_count,
         "expiring": expiring,
-        "open_ticket_count": scope.tickets.count(),
+        "open_ticket_count": capped_count(scope.tickets),
+        "count_cap": COUNT_CAP,
         "open_tickets": list(scope.tickets.select_related("client", "kind").order_by("resolution_due_at")[:LIST_ROWS]),
         "book": book_summary(scope.clients, today),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +11,6 @@ from advisors.models import Alert
 from clients.models import Client
 from clients.search import search_clients
 from crm.choices import RiskTolerance, Tier
-from suitability.models import RiskAssessment
 
 # Churn bands as the dashboards show them (score in [0, 1]).
 CHURN_BANDS = {
@@ -56,8 +55,9 @@ class ClientFilter(django_filters.FilterSet):
         return queryset.filter(churn_score__gte=low, churn_score__lt=high)
 
     def filter_assessment_expired(self, queryset, name, value):
-        valid = RiskAssessment.objects.filter(client=OuterRef("pk"), valid_until__gte=timezone.localdate())
-        return queryset.filter(~Exists(valid) if value else Exists(valid))
+        # The latest assessment's validity is kept on the client row (clients.recency).
+        valid = Q(risk_valid_until__gte=timezone.localdate())
+        return queryset.filter(~valid if value else valid)
 
     def filter_open_alert(self, queryset, name, value):
         open_alert = Alert.objects.filter(client=OuterRef("pk"), status=Alert.Status.OPEN)

@@ -121,6 +121,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for a writer instead of failing at once (the demo server and the seed).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's default random_page_cost (4) assumes spinning disks: on SSDs it makes the
+    # planner scan all 200,000 clients instead of reading a branch's 5,000 through the index
+    # (measured: a branch manager's scope 170 ms → 29 ms at 1.1). Set PG_RANDOM_PAGE_COST=""
+    # to keep the server's own setting (e.g. when the DBA already tuned it).
+    _page_cost = env_str("PG_RANDOM_PAGE_COST", "1.1")
+    if _page_cost:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(_page_cost)}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------------

@@ -217,6 +217,12 @@ class RiskAssessment(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.client_id} {self.risk_level} {self.assessed_at:%Y-%m-%d}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from clients.recency import refresh_risk_valid_until
+
+        refresh_risk_valid_until([self.client_id], using=self._state.db)
+
 
 class InvestorClassification(AppendOnlyModel):
     """A decision on a client's investor class (普通 / 专业投资者 A, B, C), with its evidence and

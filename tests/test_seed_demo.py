@@ -378,3 +378,21 @@ def test_the_import_batch_records_the_row_counts(demo):
     assert batch.row_counts["clients.Client"] == CLIENTS
     assert batch.row_counts["clients.Transaction"] == Transaction.objects.count()
     assert Transaction.objects.aggregate(n=Sum("commission"))["n"] > 0
+
+
+@pytest.mark.django_db
+def test_the_client_rows_carry_their_latest_contact_and_assessment_dates(demo):
+    from django.db.models import OuterRef, Subquery
+
+    from clients.models import Interaction
+    from suitability.models import RiskAssessment
+
+    latest_contact = Interaction.objects.filter(client=OuterRef("pk")).order_by("-occurred_at")
+    latest_valid = RiskAssessment.objects.filter(client=OuterRef("pk")).order_by("-assessed_at")
+    rows = Client.objects.annotate(
+        contact=Subquery(latest_contact.values("occurred_at")[:1]),
+        valid=Subquery(latest_valid.values("valid_until")[:1]),
+    ).values_list("last_contact_at", "contact", "risk_valid_until", "valid")
+    assert rows and all(stored == computed for stored, computed, _, _ in rows)
+    assert all(stored == computed for _, _, stored, computed in rows)
+    assert any(contact for contact, *_ in rows) and any(valid for *_, valid in rows)

@@ -34,6 +34,7 @@ from clients.models import (
     TierPolicy,
     Transaction,
 )
+from clients.recency import refresh_last_contact, refresh_risk_valid_until
 from crm.choices import Tier
 from crm.dates import add_months
 from crm.demo.assessments import write_assessments
@@ -192,6 +193,11 @@ def seed_demo(options: SeedOptions, *, progress_file: IO[str] | None = None, usi
                     write_alerts(ctx, org, book, shelf, trading, assessed.valid_until, last_contact)
                     if not write_tickets(ctx, org, book, derived["tier"]):
                         notes.append("No ticket kinds configured: no tickets generated.")
+                    # The client rows' copies of the latest contact and assessment dates, set-based
+                    # while the clients table's indexes are still down.
+                    writer.wait()
+                    refresh_last_contact(using=using)
+                    refresh_risk_valid_until(using=using)
                 constraints_started = time.perf_counter()
             stages["constraints"] = time.perf_counter() - constraints_started
             with stage("finish"):

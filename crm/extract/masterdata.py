@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from clients.models import Account, Client
+from clients.recency import refresh_risk_valid_until
 from crm.choices import Horizon, InvestorType, ProductRisk, RiskTolerance, Variety
 from crm.dates import add_months
 from crm.extract.columns import (
@@ -632,6 +633,8 @@ def load_assessments(parsed: ParsedFile, ctx: Context) -> Written:
     RiskAssessment.objects.bulk_create(new, batch_size=WRITE_BATCH, ignore_conflicts=True)
 
     levels_changed = _refresh_risk_levels(client_pks)
+    for part in chunks(sorted({assessment.client_id for assessment in new})):
+        refresh_risk_valid_until(part)
     ctx.advance(parsed, len(parsed))
     return Written(
         created=len(new),

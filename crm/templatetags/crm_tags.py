@@ -37,6 +37,16 @@ def percent(value, places: int = 0):
     return number_format(float(value) * 100, decimal_pos=int(places), use_l10n=True) + "%"
 
 
+@register.filter
+def capped(value, cap: int):
+    """A count that was only counted up to ``cap`` + 1: ``1,000+`` when it reached past it."""
+    if value in (None, ""):
+        return "—"
+    shown = min(int(value), int(cap))
+    text = number_format(shown, use_l10n=True, force_grouping=True)
+    return f"{text}+" if int(value) > int(cap) else text
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with some parameters replaced (``None`` removes one) — for
