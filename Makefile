@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_CLIENTS ?= 2000
 DEMO_SEED ?= 7
 DEMO_AS_OF ?= 2026-11-20
+DEMO_REPORT_MONTHS ?= 12
 
 .PHONY: demo test lint format bench venv messages serve clean vendor
 
@@ -21,6 +22,7 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --seed $(DEMO_SEED) --if-empty
 	$(PY) manage.py run_nightly --date $(DEMO_AS_OF)
+	$(PY) manage.py build_report_aggregates --to $(DEMO_AS_OF) --months $(DEMO_REPORT_MONTHS) --missing-only
 	@echo "Serving Broker CRM on http://127.0.0.1:8000 (Ctrl-C stops it)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 

@@ -95,7 +95,7 @@ def alert_list(request):
         alerts = alerts.filter(status=status)
     if kind in Alert.Kind.values:
         alerts = alerts.filter(kind=kind)
-    alerts = alerts.select_related("client", "advisor").order_by("due_on", "pk")
+    alerts = alerts.select_related("client", "advisor").without_client_pii().order_by("due_on", "pk")
     page = Paginator(alerts, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -1,6 +1,10 @@
 """Churn risk: a score in [0, 1] per client, and ``churn_risk`` alerts that say why.
 
-Features (as of a day, per client, one aggregate query per table; money in cents):
+Features (as of a day, per client; money in cents). Each night keeps its raw inputs as
+``ChurnFeatures`` rows, computed in one set-based statement (``store_features``: tonight's from
+the segmentation facts the plan step collected, a past day's with one aggregate per table); the
+model trains on the rows past nights kept and the labels set once each day's outcome was known
+(``label_day``), so a night computes one day of features and one day of labels, not six:
   - days since the last trade, and since the last contact (interaction) — capped at 3 years;
   - net outflow over 30 and 90 days relative to the assets at the window's start;
   - assets trend: today's assets against ~90 days ago;
@@ -24,6 +28,7 @@ import datetime
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -31,7 +36,8 @@ from advisors.alert_rules import RAISE_COLUMNS, empty_rows, reconcile
 from advisors.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Transaction
 from clients.segmentation import tier_edges
-from nightly.sql import as_date, cents, date_of, read_frame, scalar, update_rows
+from nightly.models import ChurnFeatures, ClientFacts
+from nightly.sql import aggregate_memory, as_date, cents, date_of, read_frame, scalar, update_rows
 from tickets.models import Ticket, TicketKind
 
 FEATURES = [
@@ -63,83 +69,136 @@ def _snapshot_day(day: datetime.date) -> datetime.date | None:
     return as_date(scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [day]))
 
 
-def _assets_on(day: datetime.date | None, name: str) -> pd.DataFrame:
-    return read_frame(
-        f"SELECT client_id, {cents('total_assets')} AS {name} FROM {AssetSnapshot._meta.db_table} WHERE as_of = %s",
-        [day or datetime.date.min],
-        {"client_id": "int64", name: "int64"},
-    )
-
-
 TRADING = "side IN ('buy', 'sell', 'subscribe', 'redeem')"
+RAW = ("opened_on", "closed_on", "assets", "assets_30", "assets_90", "out_30", "in_30", "out_90", "in_90",
+       "last_trade", "last_contact", "complaints")  # fmt: skip
 
 
-def last_trades(days: list[datetime.date]) -> dict[datetime.date, pd.DataFrame]:
-    """Each client's last trade on or before each of ``days``, in one pass over the table."""
-    columns = ", ".join(f"MAX(CASE WHEN trade_date <= %s THEN trade_date END) AS t{i}" for i in range(len(days)))
-    frame = read_frame(
-        f"SELECT client_id, {columns} FROM {Transaction._meta.db_table} WHERE trade_date <= %s AND {TRADING} "
-        "GROUP BY client_id",
-        [*days, max(days)],
-        {"client_id": "int64"},
-        dates=[f"t{i}" for i in range(len(days))],
-    )
-    return {
-        day: frame[["client_id", f"t{i}"]].rename(columns={f"t{i}": "last_trade"}).dropna()
-        for i, day in enumerate(days)
-    }
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
 
 
-def features(day: datetime.date, trades: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per client (not closed on ``day``) with ``FEATURES`` and the raw values behind them."""
-    clients = read_frame(
-        f"SELECT id AS client_id, primary_advisor_id AS advisor_id, opened_on, closed_on, status, tier "
-        f"FROM {Client._meta.db_table} ORDER BY id",  # a stable order: the training sample depends on it
-        (),
-        {"client_id": "int64", "advisor_id": "Int64", "status": "str", "tier": "str"},
-        dates=["opened_on", "closed_on"],
-    )
-    stamp = pd.Timestamp(day)
-    clients = clients[clients["closed_on"].isna() | (clients["closed_on"] > stamp)]
-    clients = clients[clients["opened_on"].isna() | (clients["opened_on"] <= stamp)]
-    now = _assets_on(_snapshot_day(day), "assets")
-    then30 = _assets_on(_snapshot_day(day - datetime.timedelta(days=30)), "assets_30")
-    then90 = _assets_on(_snapshot_day(day - datetime.timedelta(days=90)), "assets_90")
-    out_30 = cents("SUM(CASE WHEN flow_date > %s AND direction = 'out' THEN amount ELSE 0 END)")
-    in_30 = cents("SUM(CASE WHEN flow_date > %s AND direction = 'in' THEN amount ELSE 0 END)")
-    out_90 = cents("SUM(CASE WHEN direction = 'out' THEN amount ELSE 0 END)")
-    in_90 = cents("SUM(CASE WHEN direction = 'in' THEN amount ELSE 0 END)")
+def store_features(day: datetime.date, run_id: int | None = None) -> int:
+    """Compute every client's churn inputs as of ``day`` (not closed then, opened by then) in one
+    set-based statement — one aggregate per table, joined to the clients — and keep them as
+    ``ChurnFeatures`` rows (the day's earlier rows are replaced). ``run_id``: the nightly run
+    whose segmentation facts already hold each client's snapshots, flows and last trade as of
+    ``day`` (saves scanning the snapshots, flows and transactions again). Returns the number of
+    rows."""
+    table = ChurnFeatures._meta.db_table
+    snapshots = AssetSnapshot._meta.db_table
     d30, d90 = day - datetime.timedelta(days=30), day - datetime.timedelta(days=90)
-    flows = read_frame(
-        f"SELECT client_id, {out_30} AS out_30, {in_30} AS in_30, {out_90} AS out_90, {in_90} AS in_90 "
-        f"FROM {CashFlow._meta.db_table} WHERE flow_date > %s AND flow_date <= %s GROUP BY client_id",
-        [d30, d30, d90, day],
-        {"client_id": "int64", "out_30": "int64", "in_30": "int64", "out_90": "int64", "in_90": "int64"},
+    today = _snapshot_day(day)
+    contacts_and_complaints = f"""
+        LEFT JOIN (
+            SELECT client_id, {date_of("MAX(occurred_at)")} AS last_contact FROM {Interaction._meta.db_table}
+            WHERE occurred_at < %s GROUP BY client_id
+        ) k ON k.client_id = c.id
+        LEFT JOIN (
+            SELECT t.client_id, COUNT(*) AS complaints FROM {Ticket._meta.db_table} t
+            JOIN {TicketKind._meta.db_table} tk ON tk.id = t.kind_id
+            WHERE tk.is_complaint AND t.created_at >= %s AND t.created_at < %s GROUP BY t.client_id
+        ) q ON q.client_id = c.id
+        WHERE (c.closed_on IS NULL OR c.closed_on > %s) AND (c.opened_on IS NULL OR c.opened_on <= %s)
+    """
+    tomorrow = _midnight(day + datetime.timedelta(days=1))
+    tail = [tomorrow, _midnight(day - datetime.timedelta(days=180)), tomorrow, day, day]
+    if run_id is not None and today == day:
+        # Tonight's segmentation facts hold the snapshots, flows and last trades already (the
+        # same definitions: snapshots on or before the day, flows over (day - n, day]).
+        sql = f"""
+            INSERT INTO {table} (day, client_id, {", ".join(RAW)})
+            SELECT %s, c.id, c.opened_on, c.closed_on, COALESCE(x.assets, 0), x.assets_30, x.base_assets,
+                   x.out_30, x.in_30, x.out_90, x.in_90, x.last_trade, k.last_contact, COALESCE(q.complaints, 0)
+            FROM {Client._meta.db_table} c
+            JOIN {ClientFacts._meta.db_table} x ON x.client_id = c.id AND x.run_id = %s
+            {contacts_and_complaints}
+        """
+        params = [day, run_id, *tail]
+    else:
+        sql = f"""
+            INSERT INTO {table} (day, client_id, {", ".join(RAW)})
+            SELECT %s, c.id, c.opened_on, c.closed_on, COALESCE(n.assets, 0), a30.assets, a90.assets,
+                   COALESCE(f.out_30, 0), COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0),
+                   t.last_trade, k.last_contact, COALESCE(q.complaints, 0)
+            FROM {Client._meta.db_table} c
+            LEFT JOIN (SELECT client_id, {cents("total_assets")} AS assets FROM {snapshots} WHERE as_of = %s) n
+                ON n.client_id = c.id
+            LEFT JOIN (SELECT client_id, {cents("total_assets")} AS assets FROM {snapshots} WHERE as_of = %s) a30
+                ON a30.client_id = c.id
+            LEFT JOIN (SELECT client_id, {cents("total_assets")} AS assets FROM {snapshots} WHERE as_of = %s) a90
+                ON a90.client_id = c.id
+            LEFT JOIN (
+                SELECT client_id,
+                       {cents("SUM(CASE WHEN flow_date > %s AND direction = 'out' THEN amount ELSE 0 END)")} AS out_30,
+                       {cents("SUM(CASE WHEN flow_date > %s AND direction = 'in' THEN amount ELSE 0 END)")} AS in_30,
+                       {cents("SUM(CASE WHEN direction = 'out' THEN amount ELSE 0 END)")} AS out_90,
+                       {cents("SUM(CASE WHEN direction = 'in' THEN amount ELSE 0 END)")} AS in_90
+                FROM {CashFlow._meta.db_table} WHERE flow_date > %s AND flow_date <= %s GROUP BY client_id
+            ) f ON f.client_id = c.id
+            LEFT JOIN (
+                SELECT client_id, MAX(trade_date) AS last_trade FROM {Transaction._meta.db_table}
+                WHERE trade_date <= %s AND {TRADING} GROUP BY client_id
+            ) t ON t.client_id = c.id
+            {contacts_and_complaints}
+        """
+        params = [
+            day,
+            today or datetime.date.min,
+            _snapshot_day(d30) or datetime.date.min,
+            _snapshot_day(d90) or datetime.date.min,
+            d30, d30, d90, day,
+            day,
+            *tail,
+        ]  # fmt: skip
+    aggregate_memory()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE day = %s", [day])
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def read_features(days: list[datetime.date], *, holding: bool = False, clients: bool = False) -> pd.DataFrame:
+    """The stored rows of ``days`` with ``FEATURES`` derived (``holding``: only clients with assets
+    that day; ``clients``: with the client's advisor and status of now, for scoring and alerts)."""
+    if not days:
+        return pd.DataFrame()
+    table = ChurnFeatures._meta.db_table
+    joined = (
+        f", c.primary_advisor_id AS advisor_id, c.status FROM {table} f JOIN {Client._meta.db_table} c "
+        "ON c.id = f.client_id"
+        if clients
+        else f" FROM {table} f"
     )
-    if trades is None:
-        trades = last_trades([day])[day]
-    contacts = read_frame(
-        f"SELECT client_id, {date_of('MAX(occurred_at)')} AS last_contact FROM {Interaction._meta.db_table} "
-        f"WHERE occurred_at < %s GROUP BY client_id",
-        [datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=datetime.UTC)],
-        {"client_id": "int64"},
-        dates=["last_contact"],
+    label = ", f.label" if holding else ""
+    frame = read_frame(
+        f"SELECT f.day, f.client_id, {', '.join(f'f.{name}' for name in RAW)}{label}{joined} "
+        f"WHERE f.day IN ({', '.join(['%s'] * len(days))}){' AND f.assets > 0' if holding else ''} "
+        "ORDER BY f.day, f.client_id",  # a stable order: the training sample depends on it
+        list(days),
+        {
+            "client_id": "int64",
+            "assets": "int64",
+            "assets_30": "Int64",
+            "assets_90": "Int64",
+            "out_30": "int64",
+            "in_30": "int64",
+            "out_90": "int64",
+            "in_90": "int64",
+            "complaints": "int64",
+            **({"label": "int64"} if holding else {}),
+            **({"advisor_id": "Int64", "status": "str"} if clients else {}),
+        },  # fmt: skip
+        dates=["day", "opened_on", "closed_on", "last_trade", "last_contact"],
     )
-    complaints = read_frame(
-        f"SELECT t.client_id, COUNT(*) AS complaints FROM {Ticket._meta.db_table} t "
-        f"JOIN {TicketKind._meta.db_table} k ON k.id = t.kind_id WHERE k.is_complaint "
-        f"AND t.created_at >= %s AND t.created_at < %s GROUP BY t.client_id",
-        [
-            datetime.datetime.combine(day - datetime.timedelta(days=180), datetime.time(), tzinfo=datetime.UTC),
-            datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=datetime.UTC),
-        ],
-        {"client_id": "int64", "complaints": "int64"},
-    )
-    frame = clients
-    for part in (now, then30, then90, flows, trades, contacts, complaints):
-        frame = frame.merge(part, on="client_id", how="left")
+    return derive(frame)
+
+
+def derive(frame: pd.DataFrame) -> pd.DataFrame:
+    """``FEATURES`` (and the rule's ``assets_drop``) from the raw inputs, each row as of its ``day``."""
+    stamp = frame["day"]
     for column in ("assets", "out_30", "in_30", "out_90", "in_90", "complaints"):
-        frame[column] = frame[column].fillna(0).astype("float64")
+        frame[column] = frame[column].astype("float64")
     for column in ("assets_30", "assets_90"):
         frame[column] = frame[column].astype("Float64").astype("float64")
     start_30 = frame["assets_30"].fillna(frame["assets"])
@@ -153,13 +212,20 @@ def features(day: datetime.date, trades: pd.DataFrame | None = None) -> pd.DataF
     frame["days_since_trade"] = (stamp - frame["last_trade"]).dt.days.fillna(CAP_DAYS).clip(upper=CAP_DAYS)
     frame["days_since_contact"] = (stamp - frame["last_contact"]).dt.days.fillna(CAP_DAYS).clip(upper=CAP_DAYS)
     frame["tenure"] = (stamp - frame["opened_on"]).dt.days.fillna(0).clip(lower=0)
-    # The tier as of ``day`` from that day's assets (not the stored tier, which tonight's run
+    # The tier as of the day from that day's assets (not the stored tier, which tonight's run
     # rewrites: a rerun must see the same features).
     frame["tier_rank"] = 0
     for rank, (_tier, edge) in enumerate(tier_edges()):
         frame.loc[frame["assets"] >= edge, "tier_rank"] = rank
     frame["log_assets"] = np.log10(frame["assets"].clip(lower=0) / 100 + 1)
     return frame.reset_index(drop=True)
+
+
+def features(day: datetime.date, run_id: int | None = None) -> pd.DataFrame:
+    """One row per client (not closed on ``day``) with ``FEATURES`` and the raw values behind
+    them, computed now and kept for the nights that will train on this day."""
+    store_features(day, run_id)
+    return read_features([day], clients=True)
 
 
 def rule_score(frame: pd.DataFrame) -> np.ndarray:
@@ -194,29 +260,51 @@ def reasons(row) -> str:
     return "; ".join(parts)
 
 
-def labels(frame: pd.DataFrame, day: datetime.date) -> np.ndarray:
-    """1 where, within ``HORIZON`` days after ``day``, the client closed, went dormant or
-    withdrew at least half their assets."""
+def label_day(day: datetime.date) -> int:
+    """Label the kept rows of ``day`` (clients holding assets that day), set-based: 1 where,
+    within ``HORIZON`` days after ``day``, the client closed, went dormant (assets at most
+    ``NIGHTLY_DORMANT_MAX_CASH`` at the end) or withdrew at least half of that day's assets.
+    Called only for a day at least ``HORIZON`` days back, when the outcome is known: the label
+    is kept, and later nights train on it without recomputing. Returns the rows labelled."""
+    table = ChurnFeatures._meta.db_table
     end = day + datetime.timedelta(days=HORIZON)
-    after = _assets_on(_snapshot_day(end), "assets_after")
-    outflow = cents("SUM(CASE WHEN direction = 'out' THEN amount ELSE -amount END)")
-    flows = read_frame(
-        f"SELECT client_id, {outflow} AS net_out FROM {CashFlow._meta.db_table} "
-        f"WHERE flow_date > %s AND flow_date <= %s GROUP BY client_id",
-        [day, end],
-        {"client_id": "int64", "net_out": "int64"},
-    )
-    merged = frame[["client_id", "assets", "closed_on"]].merge(after, on="client_id", how="left")
-    merged = merged.merge(flows, on="client_id", how="left")
-    closed = merged["closed_on"].notna() & (merged["closed_on"] <= pd.Timestamp(end))
-    dormant = merged["assets_after"].notna() & (merged["assets_after"] <= settings.NIGHTLY_DORMANT_MAX_CASH * 100)
-    withdrew = (merged["assets"] > 0) & (merged["net_out"].fillna(0) >= merged["assets"] * 0.5)
-    return (closed | dormant | withdrew).to_numpy(dtype=int)
+    sql = f"""
+        UPDATE {table} SET label = x.label FROM (
+            SELECT f.id, CASE WHEN (c.closed_on IS NOT NULL AND c.closed_on <= %s)
+                                OR (a.assets IS NOT NULL AND a.assets <= %s)
+                                OR (f.assets > 0 AND COALESCE(o.net_out, 0) * 2 >= f.assets)
+                              THEN 1 ELSE 0 END AS label
+            FROM {table} f
+            JOIN {Client._meta.db_table} c ON c.id = f.client_id
+            LEFT JOIN (
+                SELECT client_id, {cents("total_assets")} AS assets FROM {AssetSnapshot._meta.db_table}
+                WHERE as_of = %s
+            ) a ON a.client_id = f.client_id
+            LEFT JOIN (
+                SELECT client_id, {cents("SUM(CASE WHEN direction = 'out' THEN amount ELSE -amount END)")} AS net_out
+                FROM {CashFlow._meta.db_table} WHERE flow_date > %s AND flow_date <= %s GROUP BY client_id
+            ) o ON o.client_id = f.client_id
+            WHERE f.day = %s AND f.assets > 0
+        ) x WHERE {table}.id = x.id
+    """
+    params = [
+        end,
+        settings.NIGHTLY_DORMANT_MAX_CASH * 100,
+        _snapshot_day(end) or datetime.date.min,
+        day,
+        end,
+        day,
+    ]
+    aggregate_memory()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
 
 
 def training_set(day: datetime.date, max_references: int = 6) -> pd.DataFrame:
     """Feature rows at reference days 90, 120, 150 … days before ``day`` (clients holding assets
-    then), with their label and the reference day."""
+    then), with their label and the reference day. A reference day's features were kept by the
+    night of that day; only a day no night kept (the first nights of a new book) is computed."""
     first = _first_snapshot()
     references = []
     for step in range(max_references):
@@ -224,17 +312,28 @@ def training_set(day: datetime.date, max_references: int = 6) -> pd.DataFrame:
         if first is None or reference - datetime.timedelta(days=90) < first:
             break
         references.append(reference)
-    trades = last_trades(references) if references else {}
-    parts = []
+    if not references:
+        return pd.DataFrame()
+    kept = {
+        as_date(value)
+        for value in ChurnFeatures.objects.filter(day__in=references).values_list("day", flat=True).distinct()
+    }
     for reference in references:
-        frame = features(reference, trades[reference])
-        frame = frame[frame["assets"] > 0].copy()
-        if frame.empty:
-            continue
-        frame["label"] = labels(frame, reference)
-        frame["reference"] = reference
-        parts.append(frame)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if reference not in kept:
+            store_features(reference)
+    unlabelled = {
+        as_date(value)
+        for value in ChurnFeatures.objects.filter(day__in=references, assets__gt=0, label__isnull=True)
+        .values_list("day", flat=True)
+        .distinct()
+    }
+    for reference in sorted(unlabelled):
+        label_day(reference)
+    history = read_features(references, holding=True)
+    if history.empty:
+        return history
+    history["reference"] = history["day"].dt.date
+    return history
 
 
 def _first_snapshot() -> datetime.date | None:
@@ -286,9 +385,9 @@ def train(history: pd.DataFrame) -> tuple[object | None, dict]:
     return fit(history), {**info, "model": "gradient_boosting"}
 
 
-def score_book(day: datetime.date) -> dict:
+def score_book(day: datetime.date, run_id: int | None = None) -> dict:
     """Score every client, store ``churn_score``, raise and close ``churn_risk`` alerts."""
-    current = features(day)
+    current = features(day, run_id)
     model, info = train(training_set(day))
     if model is not None:
         from threadpoolctl import threadpool_limits

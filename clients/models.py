@@ -404,10 +404,22 @@ class Account(TimeStampedModel):
         return self.account_no
 
 
+# The four tables the trading files load (positions, balances, transactions, cash flows) refer
+# to accounts, clients and products without a database foreign-key constraint: PostgreSQL checks
+# a constraint row by row (three lookups and row locks per position, 2.4 million a night at
+# 200,000 clients — a third of the import's time), while the import proves every reference once,
+# set-based, on its staging table (an unknown account or product is reported as file:line and
+# nothing is written) and locks the referenced rows for the transaction. Django still applies
+# ``on_delete`` (CASCADE / PROTECT) when an account, client or product is deleted.
+LOADED_REFERENCE = {"db_constraint": False}
+
+
 class Position(models.Model):
     """What an account holds of a product at the end of a day. A day's file replaces that day."""
 
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="positions")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="positions", **LOADED_REFERENCE
+    )
     client = models.ForeignKey(
         Client,
         verbose_name=_("client"),
@@ -415,6 +427,7 @@ class Position(models.Model):
         on_delete=models.CASCADE,
         related_name="positions",
         help_text=_("The account's client, copied so per-client reads need no join."),
+        **LOADED_REFERENCE,
     )
     product = models.ForeignKey(
         "products.Product",
@@ -422,6 +435,7 @@ class Position(models.Model):
         db_index=False,
         on_delete=models.PROTECT,
         related_name="positions",
+        **LOADED_REFERENCE,
     )
     as_of = models.DateField(_("as of"))
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
@@ -449,9 +463,16 @@ class Position(models.Model):
 class CashBalance(models.Model):
     """An account's cash at the end of a day."""
 
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="balances")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="balances", **LOADED_REFERENCE
+    )
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), db_index=False, on_delete=models.CASCADE, related_name="balances"
+        Client,
+        verbose_name=_("client"),
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="balances",
+        **LOADED_REFERENCE,
     )
     as_of = models.DateField(_("as of"))
     cash = models.DecimalField(_("cash"), **MONEY)
@@ -489,7 +510,7 @@ class Transaction(models.Model):
 
     trade_id = models.CharField(_("trade ID"), max_length=40, unique=True)
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="transactions"
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="transactions", **LOADED_REFERENCE
     )
     client = models.ForeignKey(
         Client,
@@ -498,6 +519,7 @@ class Transaction(models.Model):
         on_delete=models.PROTECT,
         related_name="transactions",
         help_text=_("The account's client, copied so per-client aggregates need no join."),
+        **LOADED_REFERENCE,
     )
     product = models.ForeignKey(
         "products.Product",
@@ -505,6 +527,7 @@ class Transaction(models.Model):
         db_index=False,
         on_delete=models.PROTECT,
         related_name="transactions",
+        **LOADED_REFERENCE,
     )
     trade_date = models.DateField(_("trade date"))
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
@@ -545,9 +568,16 @@ class CashFlow(models.Model):
         OUT = "out", _("Outflow")
 
     flow_id = models.CharField(_("flow ID"), max_length=40, unique=True)
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="cash_flows")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="cash_flows", **LOADED_REFERENCE
+    )
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), db_index=False, on_delete=models.PROTECT, related_name="cash_flows"
+        Client,
+        verbose_name=_("client"),
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="cash_flows",
+        **LOADED_REFERENCE,
     )
     flow_date = models.DateField(_("flow date"))
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
@@ -733,6 +763,12 @@ class Interaction(TimeStampedModel):
                 fields=["advisor", "next_follow_up_on"],
                 condition=Q(follow_up_done=False, next_follow_up_on__isnull=False),
                 name="interaction_followups_due",
+            ),
+            # A manager's or the firm's follow-ups due, soonest first (the dashboard's list).
+            models.Index(
+                fields=["next_follow_up_on"],
+                condition=Q(follow_up_done=False, next_follow_up_on__isnull=False),
+                name="interaction_followups_by_day",
             ),
         ]
 

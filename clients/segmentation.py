@@ -1,9 +1,11 @@
 """Segmentation: each client's tier, lifecycle stage, behaviour segment and sleeping flag.
 
 ``decide`` is the whole decision, a pure function over one frame of per-client facts (testable
-without a database); ``segment_chunk`` reads those facts for a range of client ids with one
-aggregate query per table, calls ``decide``, and writes what changed: the client rows, one
-``SegmentChange`` per changed dimension, and the ``tier_change`` and ``dormant`` alerts.
+without a database); ``collect_facts`` computes those facts for the whole book in one
+set-based statement (the plan step: one scan per table into ``ClientFacts``), and
+``segment_chunk`` reads a range of client ids' facts with one indexed query, calls ``decide``,
+and writes what changed: the client rows, one ``SegmentChange`` per changed dimension
+(multi-row ``INSERT … ON CONFLICT``), and the ``tier_change`` and ``dormant`` alerts.
 Money is whole cents (int64) throughout, so tier edges compare exactly.
 
 Definitions (docs/nightly.md says the same for users):
@@ -39,6 +41,7 @@ import datetime
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -47,7 +50,8 @@ from advisors.models import Alert
 from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
 from crm.choices import Tier
 from crm.models import TradingHoliday
-from nightly.sql import as_date, cents, read_frame, scalar, update_rows
+from nightly.models import ClientFacts, NightlyRun
+from nightly.sql import aggregate_memory, as_date, cents, insert_rows, read_frame, scalar, update_rows
 
 Stage = Client.LifecycleStage
 Behavior = Client.BehaviorSegment
@@ -115,18 +119,114 @@ def segmentation_context(day: datetime.date) -> dict:
 
 # --- Reading ---------------------------------------------------------------------------------
 
+FACT_COLUMNS = (
+    "has_account", "window_sum", "window_days", "assets", "securities", "cash", "base_assets", "assets_30",
+    "last_trade", "first_trade", "trades", "bought", "sold", "last_flow", "first_flow",
+    "out_30", "in_30", "out_90", "in_90",
+)  # fmt: skip
+TRADING_SIDES = "side IN ('buy', 'sell', 'subscribe', 'redeem')"
 
-def read_facts(day: datetime.date, lo: int, hi: int, ctx: dict) -> pd.DataFrame:
-    """One frame, one row per client of ``[lo, hi]``: what ``decide`` needs (one query per table)."""
+
+def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
+    """The whole book's segmentation facts for one run (``ClientFacts``), in one set-based
+    statement: one aggregate per table (snapshots, transactions, cash flows) over every client,
+    hash-joined to the clients. Scanning each table once is many times cheaper than aggregating
+    it by client-id range per chunk (index lookups that touch a heap page per row). Returns the
+    number of clients."""
     window_start = datetime.date.fromisoformat(ctx["window_start"])
     base = datetime.date.fromisoformat(ctx["base_date"]) if ctx["base_date"] else FAR_PAST
     year_ago = day - datetime.timedelta(days=365)
-    clients = read_frame(
+    facts = ClientFacts._meta.db_table
+    month_ago = day - datetime.timedelta(days=30)
+    # For the churn features of the same night (``clients.churn.store_features``): the snapshot
+    # of ~30 days ago and the last 30 and 90 days' cash flows.
+    base_30 = (
+        as_date(scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [month_ago]))
+        or FAR_PAST
+    )
+    ninety_ago = day - datetime.timedelta(days=90)
+    # Sums of NUMERIC(…, 2) are exact: summing first and converting to cents once per client
+    # gives the same integers as converting every row, for a fraction of the work.
+    flow = "SUM(CASE WHEN flow_date > %s AND direction = '{0}' THEN amount ELSE 0 END)"
+    sql = f"""
+        INSERT INTO {facts} (run_id, client_id, {", ".join(FACT_COLUMNS)})
+        SELECT %s, c.id,
+               CASE WHEN EXISTS (SELECT 1 FROM {Account._meta.db_table} a WHERE a.client_id = c.id)
+                    THEN {_true()} ELSE {_false()} END,
+               COALESCE(s.window_sum, 0), COALESCE(s.window_days, 0), s.assets, s.securities, s.cash,
+               s.base_assets, s.assets_30, t.last_trade, t.first_trade, COALESCE(t.trades, 0),
+               COALESCE(t.bought, 0), COALESCE(t.sold, 0), f.last_flow, f.first_flow,
+               COALESCE(f.out_30, 0), COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0)
+        FROM {Client._meta.db_table} c
+        LEFT JOIN (
+            SELECT client_id,
+                   {cents("SUM(CASE WHEN as_of >= %s THEN total_assets ELSE 0 END)")} AS window_sum,
+                   SUM(CASE WHEN as_of >= %s THEN 1 ELSE 0 END) AS window_days,
+                   {cents("MAX(CASE WHEN as_of = %s THEN total_assets END)")} AS assets,
+                   {cents("MAX(CASE WHEN as_of = %s THEN securities END)")} AS securities,
+                   {cents("MAX(CASE WHEN as_of = %s THEN cash END)")} AS cash,
+                   {cents("MAX(CASE WHEN as_of = %s THEN total_assets END)")} AS base_assets,
+                   {cents("MAX(CASE WHEN as_of = %s THEN total_assets END)")} AS assets_30
+            FROM {AssetSnapshot._meta.db_table}
+            WHERE (as_of >= %s AND as_of <= %s) OR as_of = %s OR as_of = %s
+            GROUP BY client_id
+        ) s ON s.client_id = c.id
+        LEFT JOIN (
+            SELECT client_id, MAX(trade_date) AS last_trade, MIN(trade_date) AS first_trade,
+                   SUM(CASE WHEN trade_date > %s THEN 1 ELSE 0 END) AS trades,
+                   {cents("SUM(CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END)")}
+                       AS bought,
+                   {cents("SUM(CASE WHEN trade_date > %s AND side IN ('sell', 'redeem') THEN amount ELSE 0 END)")}
+                       AS sold
+            FROM {Transaction._meta.db_table}
+            WHERE trade_date <= %s AND {TRADING_SIDES}
+            GROUP BY client_id
+        ) t ON t.client_id = c.id
+        LEFT JOIN (
+            SELECT client_id, MAX(flow_date) AS last_flow, MIN(flow_date) AS first_flow,
+                   {cents(flow.format("out"))} AS out_30, {cents(flow.format("in"))} AS in_30,
+                   {cents(flow.format("out"))} AS out_90, {cents(flow.format("in"))} AS in_90
+            FROM {CashFlow._meta.db_table} WHERE flow_date <= %s GROUP BY client_id
+        ) f ON f.client_id = c.id
+    """
+    params = [
+        run_id,
+        window_start, window_start, day, day, day, base, base_30, window_start, day, base, base_30,
+        year_ago, year_ago, year_ago, day,
+        month_ago, month_ago, ninety_ago, ninety_ago, day,
+    ]  # fmt: skip
+    # This run's earlier facts are replaced; those of runs that ended are dropped; a run for
+    # another date that is still running keeps its own.
+    others = list(
+        NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).exclude(pk=run_id).values_list("pk", flat=True)
+    )
+    keep = f" WHERE run_id NOT IN ({', '.join(['%s'] * len(others))})" if others else ""
+    aggregate_memory()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {facts}{keep}", others)
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def _true() -> str:
+    return "TRUE" if connection.vendor == "postgresql" else "1"
+
+
+def _false() -> str:
+    return "FALSE" if connection.vendor == "postgresql" else "0"
+
+
+def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:
+    """One frame, one row per client of ``[lo, hi]`` that the run planned: the client's stored
+    segmentation (read now, so a redelivered chunk compares with what is stored) and its facts."""
+    columns = ", ".join(f"f.{name}" for name in FACT_COLUMNS)
+    facts = read_frame(
         f"SELECT c.id AS client_id, c.status, c.opened_on, c.tier, c.lifecycle_stage, c.behavior_segment, "
         f"c.sleeping, c.segmented_on, c.primary_advisor_id AS advisor_id, {cents('c.total_assets')} AS stored_assets, "
-        f"c.assets_as_of, CASE WHEN EXISTS (SELECT 1 FROM {Account._meta.db_table} a WHERE a.client_id = c.id) "
-        f"THEN 1 ELSE 0 END AS has_account FROM {Client._meta.db_table} c WHERE c.id BETWEEN %s AND %s",
-        [lo, hi],
+        f"c.assets_as_of, {columns} FROM {Client._meta.db_table} c "
+        f"JOIN {ClientFacts._meta.db_table} f ON f.client_id = c.id AND f.run_id = %s "
+        f"WHERE c.id BETWEEN %s AND %s AND f.client_id BETWEEN %s AND %s ORDER BY c.id",
+        [run_id, lo, hi, lo, hi],
         {
             "client_id": "int64",
             "status": "str",
@@ -136,56 +236,21 @@ def read_facts(day: datetime.date, lo: int, hi: int, ctx: dict) -> pd.DataFrame:
             "sleeping": "bool",
             "advisor_id": "Int64",
             "stored_assets": "int64",
-            "has_account": "int64",
-        },  # fmt: skip
-        dates=["opened_on", "segmented_on", "assets_as_of"],
-    )
-    in_window = "as_of >= %s"
-    snapshots = read_frame(
-        f"SELECT client_id, "
-        f"SUM(CASE WHEN {in_window} THEN {cents('total_assets')} ELSE 0 END) AS window_sum, "
-        f"SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS window_days, "
-        f"MAX(CASE WHEN as_of = %s THEN {cents('total_assets')} END) AS assets, "
-        f"MAX(CASE WHEN as_of = %s THEN {cents('securities')} END) AS securities, "
-        f"MAX(CASE WHEN as_of = %s THEN {cents('cash')} END) AS cash, "
-        f"MAX(CASE WHEN as_of = %s THEN {cents('total_assets')} END) AS base_assets "
-        f"FROM {AssetSnapshot._meta.db_table} WHERE client_id BETWEEN %s AND %s "
-        f"AND ((as_of >= %s AND as_of <= %s) OR as_of = %s) GROUP BY client_id",
-        [window_start, window_start, day, day, day, base, lo, hi, window_start, day, base],
-        {
-            "client_id": "int64",
+            "has_account": "bool",
             "window_sum": "int64",
             "window_days": "int64",
             "assets": "Int64",
             "securities": "Int64",
             "cash": "Int64",
             "base_assets": "Int64",
+            "assets_30": "Int64",
+            "trades": "int64",
+            "bought": "int64",
+            "sold": "int64",
         },  # fmt: skip
+        dates=["opened_on", "segmented_on", "assets_as_of", "last_trade", "first_trade", "last_flow", "first_flow"],
     )
-    trading = "side IN ('buy', 'sell', 'subscribe', 'redeem')"
-    bought = cents("CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END")
-    sold = cents("CASE WHEN trade_date > %s AND side IN ('sell', 'redeem') THEN amount ELSE 0 END")
-    trades = read_frame(
-        f"SELECT client_id, MAX(trade_date) AS last_trade, MIN(trade_date) AS first_trade, "
-        f"SUM(CASE WHEN trade_date > %s AND {trading} THEN 1 ELSE 0 END) AS trades, "
-        f"SUM({bought}) AS bought, SUM({sold}) AS sold "
-        f"FROM {Transaction._meta.db_table} WHERE client_id BETWEEN %s AND %s AND trade_date <= %s "
-        f"AND {trading} GROUP BY client_id",
-        [year_ago, year_ago, year_ago, lo, hi, day],
-        {"client_id": "int64", "trades": "int64", "bought": "int64", "sold": "int64"},
-        dates=["last_trade", "first_trade"],
-    )
-    flows = read_frame(
-        f"SELECT client_id, MAX(flow_date) AS last_flow, MIN(flow_date) AS first_flow "
-        f"FROM {CashFlow._meta.db_table} WHERE client_id BETWEEN %s AND %s AND flow_date <= %s GROUP BY client_id",
-        [lo, hi, day],
-        {"client_id": "int64"},
-        dates=["last_flow", "first_flow"],
-    )
-    facts = clients.merge(snapshots, on="client_id", how="left")
-    facts = facts.merge(trades, on="client_id", how="left").merge(flows, on="client_id", how="left")
-    for column in ("window_sum", "window_days", "trades", "bought", "sold"):
-        facts[column] = facts[column].fillna(0).astype("int64")
+    facts["has_account"] = facts["has_account"].astype("int64")
     return facts
 
 
@@ -266,10 +331,10 @@ def decide(facts: pd.DataFrame, day: datetime.date, ctx: dict) -> pd.DataFrame:
 # --- Writing ---------------------------------------------------------------------------------
 
 
-def segment_chunk(day: datetime.date, lo: int, hi: int, ctx: dict) -> dict:
-    """Segment the clients with ids in ``[lo, hi]`` and write what changed (see the module
-    docstring). Idempotent: a rerun for the same day finds nothing to change."""
-    facts = read_facts(day, lo, hi, ctx)
+def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) -> dict:
+    """Segment the clients with ids in ``[lo, hi]`` from the run's facts and write what changed
+    (see the module docstring). Idempotent: a rerun for the same day finds nothing to change."""
+    facts = read_facts(run_id, lo, hi)
     if facts.empty:
         return {"clients": 0}
     seg = decide(facts, day, ctx)
@@ -317,25 +382,23 @@ def segment_chunk(day: datetime.date, lo: int, hi: int, ctx: dict) -> dict:
         (SegmentChange.Dimension.LIFECYCLE_STAGE, "lifecycle_stage", "new_stage"),
         (SegmentChange.Dimension.BEHAVIOR_SEGMENT, "behavior_segment", "new_behavior"),
     ):
-        moved = seg[(seg[old] != seg[new]) | first_time]
-        for client_id, before, after, first in zip(
-            moved["client_id"], moved[old], moved[new], first_time[moved.index], strict=True
-        ):
-            history.append(
-                SegmentChange(
-                    client_id=int(client_id),
-                    as_of=day,
-                    dimension=dimension,
-                    old_value="" if first else before,
-                    new_value=after,
-                )
+        moved = ((seg[old] != seg[new]) | first_time).to_numpy()
+        history.append(
+            pd.DataFrame(
+                {
+                    "client_id": seg["client_id"].to_numpy()[moved],
+                    "as_of": day,
+                    "dimension": str(dimension),
+                    "old_value": np.where(first_time.to_numpy()[moved], "", seg[old].to_numpy()[moved]),
+                    "new_value": seg[new].to_numpy()[moved],
+                }
             )
-    SegmentChange.objects.bulk_create(
-        history,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["client", "as_of", "dimension"],
-        update_fields=["new_value"],
+        )
+    changes = insert_rows(
+        SegmentChange._meta.db_table,
+        pd.concat(history, ignore_index=True),
+        conflict=("client_id", "as_of", "dimension"),
+        update=("new_value",),
     )
     with translation.override(settings.LANGUAGE_CODE):
         tier_alerts = _tier_change_alerts(seg, first_time, day, ctx, (lo, hi))
@@ -343,7 +406,7 @@ def segment_chunk(day: datetime.date, lo: int, hi: int, ctx: dict) -> dict:
     counts = {
         "clients": len(seg),
         "clients_updated": updated,
-        "segment_changes": len(history),
+        "segment_changes": changes,
         "tier_change_raised": tier_alerts["raised"],
         "dormant_raised": dormant_alerts["raised"],
     }

@@ -14,7 +14,7 @@ import datetime
 from django.db import connection
 
 from clients.models import Account, AssetSnapshot, CashBalance, CashFlow, Client, Position
-from nightly.sql import distinct, scalar
+from nightly.sql import aggregate_memory, distinct, scalar
 
 
 def take_snapshots(day: datetime.date) -> dict:
@@ -47,6 +47,7 @@ def take_snapshots(day: datetime.date) -> dict:
             securities = EXCLUDED.securities, net_inflow = EXCLUDED.net_inflow
         WHERE {changed}
     """
+    aggregate_memory()
     with connection.cursor() as cursor:
         cursor.execute(sql, [day, day, day, day])
         written = cursor.rowcount

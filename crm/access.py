@@ -229,8 +229,18 @@ def _shared_client_ids(action: Action, **holders: Any) -> models.QuerySet:
     )
 
 
+# The client's encrypted personal data: every row read with them pays a Fernet decryption per
+# field, so lists that show no personal data leave them out (``without_pii``).
+CLIENT_PII_FIELDS = ("id_number", "phone", "email", "address")
+
+
 class ClientQuerySet(models.QuerySet):
     """``Client.objects``: the scoped entry point to clients."""
+
+    def without_pii(self) -> ClientQuerySet:
+        """Leave the encrypted fields unread (a page that then touches one would pay a query
+        per row, which the page-query tests catch)."""
+        return self.defer(*CLIENT_PII_FIELDS)
 
     def visible_to(self, user: Any, action: Action = "view") -> ClientQuerySet:
         scope = client_scope(user, action)
@@ -246,6 +256,10 @@ class ClientScopedQuerySet(models.QuerySet):
     tickets …): a row is visible when its client is — ``client_id IN (visible clients)``."""
 
     client_field = "client"
+
+    def without_client_pii(self) -> ClientScopedQuerySet:
+        """With ``select_related("client")``: leave the client's encrypted fields unread."""
+        return self.defer(*(f"{self.client_field}__{name}" for name in CLIENT_PII_FIELDS))
 
     def visible_to(self, user: Any, action: Action = "view") -> ClientScopedQuerySet:
         scope = client_scope(user, action)

@@ -71,6 +71,7 @@ _ADVISOR_PERMS = [
     *_crud("campaigns.segment", "view add change delete"),
     "campaigns.view_campaign",
     *_crud("campaigns.campaigntarget", "view change"),
+    "reports.view_report",  # an advisor's own figures; managers their subtree (reports.scope)
 ]
 
 _TEAM_LEAD_PERMS = [
@@ -110,6 +111,7 @@ _COMPLIANCE_PERMS = [
     "crm.view_accesslog",
     "clients.view_clientshare",
     "auditlog.view_logentry",
+    "reports.view_report",
 ]
 
 _OPS_PERMS = [
@@ -144,6 +146,9 @@ _OPS_PERMS = [
     "crm.view_accesslog",
     "clients.view_clientshare",
     "auditlog.view_logentry",
+    # The report aggregates the nightly run builds (read-only in the admin).
+    *_view(["reports.reportday", "reports.advisorday", "reports.segmentday", "reports.segmentmoveday"]),
+    *_view(["reports.ticketday", "reports.clientexit"]),
     # Sign-in lockouts (django-axes): see who is locked out and unlock them by deleting the
     # attempt. The access and failure logs stay with superusers.
     "axes.view_accessattempt",

@@ -70,3 +70,73 @@ class NightlyChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} #{self.index} [{self.first_client_id}–{self.last_client_id}]"
+
+
+class ClientFacts(models.Model):
+    """Per run and client, the aggregates segmentation decides on, computed for the whole book
+    in one set-based statement by the plan step (``clients.segmentation.collect_facts``), so each
+    segmentation chunk reads its clients' facts with one indexed query instead of aggregating
+    the large tables by client-id range. Money in whole cents. Scratch data: a run's rows are
+    replaced when the date is run again and deleted once a later run plans."""
+
+    run_id = models.BigIntegerField(_("run"))
+    client_id = models.BigIntegerField(_("client"))
+    has_account = models.BooleanField(default=False)
+    window_sum = models.BigIntegerField(default=0)  # total assets summed over the tier window
+    window_days = models.IntegerField(default=0)
+    assets = models.BigIntegerField(null=True)  # today's snapshot
+    securities = models.BigIntegerField(null=True)
+    cash = models.BigIntegerField(null=True)
+    base_assets = models.BigIntegerField(null=True)  # the snapshot of ~90 days ago
+    assets_30 = models.BigIntegerField(null=True)  # the snapshot of ~30 days ago (for churn)
+    last_trade = models.DateField(null=True)
+    first_trade = models.DateField(null=True)
+    trades = models.IntegerField(default=0)  # in the last 365 days
+    bought = models.BigIntegerField(default=0)
+    sold = models.BigIntegerField(default=0)
+    last_flow = models.DateField(null=True)
+    first_flow = models.DateField(null=True)
+    out_30 = models.BigIntegerField(default=0)  # cash out and in over the last 30 and 90 days (for churn)
+    in_30 = models.BigIntegerField(default=0)
+    out_90 = models.BigIntegerField(default=0)
+    in_90 = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("client facts")
+        verbose_name_plural = _("client facts")
+        constraints = [models.UniqueConstraint(fields=["run_id", "client_id"], name="client_facts_unique_run_client")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.client_id}"
+
+
+class ChurnFeatures(models.Model):
+    """A client's churn inputs as of a day, kept from night to night: the churn model trains on
+    past days' rows (90, 120, … days back) instead of recomputing them every night. Raw values
+    (money in whole cents); ``clients.churn`` derives the model's features from them."""
+
+    day = models.DateField(_("day"))
+    client_id = models.BigIntegerField(_("client"))
+    opened_on = models.DateField(null=True)
+    closed_on = models.DateField(null=True)
+    assets = models.BigIntegerField(default=0)
+    assets_30 = models.BigIntegerField(null=True)
+    assets_90 = models.BigIntegerField(null=True)
+    out_30 = models.BigIntegerField(default=0)
+    in_30 = models.BigIntegerField(default=0)
+    out_90 = models.BigIntegerField(default=0)
+    in_90 = models.BigIntegerField(default=0)
+    last_trade = models.DateField(null=True)
+    last_contact = models.DateField(null=True)
+    complaints = models.IntegerField(default=0)
+    # Churned within 90 days after ``day`` (1) or not (0), set once the outcome is known (90
+    # days later) for the clients holding assets that day; training reads it.
+    label = models.SmallIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("churn features")
+        verbose_name_plural = _("churn features")
+        constraints = [models.UniqueConstraint(fields=["day", "client_id"], name="churn_features_unique_day_client")]
+
+    def __str__(self) -> str:
+        return f"{self.day}/{self.client_id}"

@@ -27,7 +27,7 @@ from nightly.models import NightlyChunk, NightlyRun
 
 log = logging.getLogger("nightly")
 
-STEPS = ("import", "snapshots", "plan", "segmentation", "churn", "alerts")
+STEPS = ("import", "snapshots", "plan", "segmentation", "churn", "alerts", "reports")
 
 
 class AlreadyRunning(Exception):
@@ -143,8 +143,9 @@ def snapshots_step(run_id: int) -> dict:
 
 
 def plan_step(run_id: int) -> list[int]:
-    """Split the book into chunks of client ids and record the segmentation context."""
-    from clients.segmentation import segmentation_context
+    """Split the book into chunks of client ids, record the segmentation context, and collect
+    the whole book's segmentation facts set-based (the chunks only read their share)."""
+    from clients.segmentation import collect_facts, segmentation_context
 
     chunk_ids: list[int] = []
 
@@ -161,7 +162,9 @@ def plan_step(run_id: int) -> list[int]:
         NightlyChunk.objects.bulk_create(chunk_rows)
         NightlyRun.objects.filter(pk=run.pk).update(chunks_expected=len(chunk_rows))
         chunk_ids.extend(chunk.index for chunk in chunk_rows)
-        return {"clients": len(ids), "chunks": len(chunk_rows), "context": segmentation_context(run.date)}
+        context = segmentation_context(run.date)
+        facts = collect_facts(run.pk, run.date, context)
+        return {"clients": len(ids), "chunks": len(chunk_rows), "facts": facts, "context": context}
 
     run_step(run_id, "plan", work)
     return chunk_ids
@@ -176,7 +179,7 @@ def chunk_step(run_id: int, index: int) -> dict:
     started = time.perf_counter()
     with transaction.atomic():
         rows = segment_chunk(
-            run.date, chunk.first_client_id, chunk.last_client_id, run.steps["plan"]["rows"]["context"]
+            run.pk, run.date, chunk.first_client_id, chunk.last_client_id, run.steps["plan"]["rows"]["context"]
         )
         NightlyChunk.objects.filter(pk=chunk.pk).update(
             done=True, rows=rows, seconds=round(time.perf_counter() - started, 3), finished_at=timezone.now()
@@ -211,13 +214,20 @@ def join_step(run_id: int) -> dict:
 def churn_step(run_id: int) -> dict:
     from clients.churn import score_book
 
-    return run_step(run_id, "churn", lambda run: score_book(run.date))
+    return run_step(run_id, "churn", lambda run: score_book(run.date, run.pk))
 
 
 def alerts_step(run_id: int) -> dict:
     from advisors.alert_rules import raise_alerts
 
     return run_step(run_id, "alerts", lambda run: raise_alerts(run.date))
+
+
+def reports_step(run_id: int) -> dict:
+    """Rebuild the day's report aggregates from tonight's facts (idempotent: delete + insert)."""
+    from reports.aggregates import refresh_day
+
+    return run_step(run_id, "reports", lambda run: refresh_day(run.date))
 
 
 def publish_step(run_id: int) -> dict:

@@ -1,6 +1,6 @@
 """The nightly run on Celery: one chain, scheduled by django-celery-beat (task ``nightly.run``).
 
-    import → snapshots → plan ⇒ chord(segmentation chunks…) → join → churn → alerts → publish
+    import → snapshots → plan ⇒ chord(segmentation chunks…) → join → churn → alerts → reports → publish
 
 ``plan`` replaces itself with the chord and the rest of the chain once it knows how many chunks
 of ~``NIGHTLY_CHUNK_CLIENTS`` client ids the book has, so the chunks run as a group on as many
@@ -42,7 +42,7 @@ def workflow(run_id: int, queue: str | None = None):
 
 
 def rest_of_night(run_id: int, chunk_indices: list[int], queue: str | None = None):
-    after = [_on(task.si(run_id), queue) for task in (churn_task, alerts_task, publish_task)]
+    after = [_on(task.si(run_id), queue) for task in (churn_task, alerts_task, reports_task, publish_task)]
     join = _on(join_task.si(run_id), queue)
     if not chunk_indices:
         return chain(join, *after)
@@ -108,6 +108,11 @@ def churn_task(run_id: int) -> dict:
 @shared_task(name="nightly.alerts", **RETRY)
 def alerts_task(run_id: int) -> dict:
     return pipeline.alerts_step(run_id)
+
+
+@shared_task(name="nightly.reports", **RETRY)
+def reports_task(run_id: int) -> dict:
+    return pipeline.reports_step(run_id)
 
 
 @shared_task(name="nightly.publish", **RETRY)

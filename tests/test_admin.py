@@ -34,6 +34,8 @@ from crm.admin_utils import EstimatedCountPaginator, ReadOnlyAdminMixin
 from crm.models import AccessLog, ImportBatch, TradingHoliday
 from crm.pii import mask_id_number, mask_phone
 from products.models import Product
+from reports.aggregates import refresh_day
+from reports.models import ClientExit, TicketDay
 from suitability.models import (
     Choice,
     InvestorClassification,
@@ -66,6 +68,12 @@ READ_ONLY = {
     "crm.ImportBatch",
     "crm.AccessLog",
     "clients.ClientShare",
+    "reports.ReportDay",
+    "reports.AdvisorDay",
+    "reports.SegmentDay",
+    "reports.SegmentMoveDay",
+    "reports.TicketDay",
+    "reports.ClientExit",
 }
 REGISTERED = [pytest.param(model, id=model._meta.label) for model in admin.site._registry]
 READ_ONLY_MODELS = [pytest.param(apps.get_model(label), id=label) for label in sorted(READ_ONLY)]
@@ -210,6 +218,11 @@ def every_model(tree, branch, client_record, advisor, ops_user):
     ClientShare.objects.create(
         client=client_record, shared_with=ops_user, granted_by=ops_user, expires_on=today + datetime.timedelta(days=30)
     )
+    # The report aggregates, as the nightly run builds them from the rows above (a report day,
+    # advisor and segment rows, the tier move), plus a ticket day and a lost client.
+    refresh_day(today)
+    TicketDay.objects.create(day=today, unit=branch, kind=ticket.kind, opened=1)
+    ClientExit.objects.create(day=today, client=client_record, unit=branch)
     return {"client": client_record, "account": account, "product": product, "ticket": ticket, "campaign": campaign}
 
 

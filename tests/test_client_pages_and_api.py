@@ -447,3 +447,20 @@ def test_the_client_page_loads_the_product_shelf_after_the_page(world, client):
     # Out of scope, the partial is not found either.
     other = reverse("suitability:shelf", args=[clients["elsewhere"].pk])
     assert client.get(other, HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_a_refused_contact_keeps_the_products_chosen_and_a_good_one_records_them(world, client):
+    from clients.models import Interaction
+    from tests import factories
+
+    cast, clients = world
+    client.force_login(get_user_model().objects.get(pk=cast.advisor.user_id))
+    fund, bond = factories.ProductFactory(), factories.ProductFactory()
+    url = reverse("clients:log-contact", args=[clients["mine"].pk])
+    refused = client.post(url, {"channel": "call", "outcome": "reached", "products": [str(bond.pk)]})
+    assert refused.status_code == 400  # no summary
+    assert f'<option value="{bond.pk}" selected>' in refused.text and f'<option value="{fund.pk}">' in refused.text
+    saved = client.post(url, {"channel": "call", "outcome": "reached", "summary": "Bond", "products": [str(bond.pk)]})
+    assert saved.status_code == 302
+    logged = Interaction.objects.get(client=clients["mine"], summary="Bond")
+    assert list(logged.products_discussed.all()) == [bond]

@@ -35,10 +35,16 @@ def _pages(clients) -> dict[str, str]:
         "alerts": reverse("alerts"),
         "client_list": reverse("clients:list"),
         "client_detail": reverse("clients:detail", args=[mine]),
+        # The advisor's report: their own for the advisor, a view into the subtree for the others
+        # (every report page: tests/reports/test_queries.py).
+        "reports_advisor": reverse("reports:advisor", args=["SH01T1", "ADVISOR"]),
     }
 
 
 def _measure(http, cast, clients) -> dict[str, int]:
+    from reports.aggregates import refresh_day
+
+    refresh_day(factories.TODAY)  # the report pages read the day's aggregates
     counts = {}
     for role in ROLES:
         http.force_login(get_user_model().objects.get(pk=getattr(cast, role).user_id))

@@ -10,13 +10,16 @@ night), so they take a path of their own beside the master files' row-by-row mac
   only valid values match, then the master files' exact parser on the few values that do not
   (for the reason, in the same words as the master files), and low-cardinality columns (dates,
   choices) parsed once per distinct value. Keys must be unique in the file; accounts and
-  products must be in the folder's master files or in the database. Nothing is converted to
+  products must be in the folder's master files or in the database (on PostgreSQL one set
+  difference per column against the values sent as an array). Nothing is converted to
   float: amounts stay the validated strings until PostgreSQL (or ``Decimal``) reads them.
 - **Loading**: on PostgreSQL the file's bytes are ``COPY``-ed into a temporary staging table and
   merged with one set-based statement per table (``INSERT … SELECT … ON CONFLICT DO UPDATE …
-  WHERE … IS DISTINCT FROM``), so unchanged rows are not written; a day's positions file also
-  deletes that day's positions it no longer lists. On SQLite the same rules run through bulk ORM
-  writes.
+  WHERE … IS DISTINCT FROM``, in client order), so unchanged rows are not written; a day's
+  positions file also deletes that day's positions it no longer lists. The fact tables have no
+  foreign-key constraints (``clients.models.LOADED_REFERENCE``): the staging join proves the
+  references, and a ``SHARE`` lock on accounts and products keeps them until commit. On SQLite
+  the same rules run through bulk ORM writes.
 """
 
 from __future__ import annotations
@@ -38,14 +41,6 @@ from crm.extract.reader import read_table
 from crm.extract.spec import Context, Written
 from products.models import Product
 
-# Values that certainly pass their parser (a superset check would be wrong; a subset is fine:
-# anything not matched goes through the exact parser).
-_FAST = {
-    Money: lambda p: (
-        rf"-?\d{{1,{p.max_digits - 2}}}(\.\d{{1,2}})?" if p.negative else rf"\d{{1,{p.max_digits - 2}}}(\.\d{{1,2}})?"
-    ),
-    Number: lambda p: rf"\d{{1,{p.max_digits - p.places}}}(\.\d{{1,{p.places}}})?",
-}
 LOW_CARDINALITY = (Date, Choice)
 
 
@@ -135,8 +130,7 @@ class BulkParsed:
             if ref.target in ctx.unreadable or (target is not None and not target.values):
                 continue  # the master file is rejected already; its keys are unknown
             in_file = {key[0] for key in target.keys()} if target is not None else set()  # noqa: SIM118 (a method)
-            lookup = wanted - in_file
-            unknown = lookup - set(existing_values(ref.model, ref.field, lookup))
+            unknown = _unknown(ref, wanted - in_file)
             if unknown:
                 mask = column.isin(unknown).to_numpy() & usable
                 values = column[mask].tolist()
@@ -144,6 +138,24 @@ class BulkParsed:
                     mask, ref.column, [f"{ref.noun} {v} not found in {ref.target} or the database" for v in values]
                 )
         self.errors.sort(key=lambda error: error.line or 0)
+
+
+def _unknown(ref: Reference, values: set[str]) -> set[str]:
+    """The ``values`` that ``ref.model.field`` does not have. On PostgreSQL one set difference
+    against the values sent as a single array (200,000 account numbers in a fraction of a
+    second; the ORM's chunked ``IN`` lists took 8 s per column to build, bind and read)."""
+    if not values:
+        return set()
+    if connection.vendor != "postgresql":
+        return values - set(existing_values(ref.model, ref.field, values))
+    table = ref.model._meta.db_table
+    column = ref.model._meta.get_field(ref.field).column
+    with connection.cursor() as cursor:
+        # EXCEPT hashes both sides; NOT EXISTS would probe the index once per value.
+        cursor.execute(
+            f"SELECT v FROM unnest(%s::text[]) AS u(v) EXCEPT SELECT {column} FROM {table}", [sorted(values)]
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -259,14 +271,8 @@ def _validate(parsed: BulkParsed, column: Column, values: pd.Series) -> pd.Serie
             parsed.problems(empty, column.name, EMPTY_REQUIRED)
         else:
             values = values.where(~empty, "" if parser.blank is None else _text(parser.blank))
-    pattern = _FAST.get(type(parser))
-    if isinstance(parser, Code):
-        fast = (~values.str.contains(r"\s", regex=True)) & (values.str.len() <= parser.max_length)
-    elif pattern is not None:
-        fast = values.str.fullmatch(pattern(parser))
-    else:
-        fast = pd.Series(False, index=values.index)
-    slow = ~fast.to_numpy(dtype=bool) & ~empty
+    fast = _fast_check(parser, values)
+    slow = ~fast & ~empty
     failed, reasons = [], []
     for index in np.flatnonzero(slow).tolist():
         try:
@@ -276,6 +282,63 @@ def _validate(parsed: BulkParsed, column: Column, values: pd.Series) -> pd.Serie
             reasons.append(exc.reason)
     parsed.problems(np.asarray(failed, dtype=np.int64), column.name, reasons)
     return values
+
+
+def _fast_check(parser: Parser, values: pd.Series) -> np.ndarray:
+    """Booleans: the values that certainly pass ``parser`` (the rest go through the parser
+    itself). ASCII values are checked as a matrix of bytes — a few numpy operations per column
+    instead of a regular expression per value — others with pandas' string methods."""
+    matrix = _ascii_matrix(values)
+    if isinstance(parser, Code):
+        if matrix is None:
+            return ((~values.str.contains(r"\s", regex=True)) & (values.str.len() <= parser.max_length)).to_numpy()
+        blank = np.isin(matrix, np.frombuffer(b" \t\n\r\x0b\x0c", dtype=np.uint8)).any(axis=1)
+        return ~blank & ((matrix != 0).sum(axis=1) <= parser.max_length)
+    if isinstance(parser, Money | Number):
+        whole = parser.max_digits - (2 if isinstance(parser, Money) else parser.places)
+        places = 2 if isinstance(parser, Money) else parser.places
+        if matrix is None:
+            pattern = rf"{'-?' if parser.negative else ''}\d{{1,{whole}}}(\.\d{{1,{places}}})?"
+            return values.str.fullmatch(pattern).to_numpy(dtype=bool)
+        return _plain_decimals(matrix, whole, places, parser.negative)
+    return np.zeros(len(values), dtype=bool)
+
+
+def _ascii_matrix(values: pd.Series) -> np.ndarray | None:
+    """The values as an ``(n, width)`` matrix of bytes, zero-padded on the right (the files
+    hold no NUL), or None when a value is not ASCII or is longer than any value checked here."""
+    if values.empty:
+        return np.zeros((0, 1), dtype=np.uint8)
+    try:
+        fixed = values.to_numpy(dtype=object).astype("S")
+    except UnicodeEncodeError:
+        return None
+    width = fixed.dtype.itemsize
+    if width > 64:
+        return None
+    return fixed.view(np.uint8).reshape(len(fixed), width)
+
+
+def _plain_decimals(matrix: np.ndarray, whole: int, places: int, negative: bool) -> np.ndarray:
+    """``-?\\d{1,whole}(\\.\\d{1,places})?`` over a byte matrix (the minus only if ``negative``)."""
+    digit = (matrix >= ord("0")) & (matrix <= ord("9"))
+    dot = matrix == ord(".")
+    pad = matrix == 0
+    sign = (matrix[:, 0] == ord("-")) if negative else np.zeros(len(matrix), dtype=bool)
+    allowed = digit | dot | pad
+    allowed[:, 0] |= sign
+    length = (~pad).sum(axis=1)
+    dots = dot.sum(axis=1)
+    dot_at = np.where(dots == 1, dot.argmax(axis=1), length)
+    whole_digits = dot_at - sign
+    decimals = length - dot_at - 1
+    return (
+        allowed.all(axis=1)
+        & (dots <= 1)
+        & (whole_digits >= 1)
+        & (whole_digits <= whole)
+        & ((dots == 0) | ((decimals >= 1) & (decimals <= places)))
+    )
 
 
 def _text(value: Any) -> str:
@@ -383,6 +446,10 @@ def _merge_postgresql(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Wr
     table = spec.model._meta.db_table
     targets = _TARGETS[spec.name]
     with connection.cursor() as cursor:
+        # The join that resolves account and product numbers hashes 200,000 accounts: give it
+        # memory for this transaction instead of spilling to disk in batches.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        _hold_references(cursor, "product_id" in targets)
         staged = _staged(spec, parsed, cursor)
         ctx.advance(parsed, len(parsed) // 2)
         select = ", ".join(f"{expr.format(**staged)} AS {name}" for name, expr in targets.items())
@@ -397,16 +464,23 @@ def _merge_postgresql(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Wr
         deleted = 0
         if spec.replaces_day:
             match = " AND ".join(f"r.{name} = t.{name}" for name in spec.conflict)
+            cursor.execute(f"SELECT DISTINCT as_of FROM {resolved}")
+            days = [row[0] for row in cursor.fetchall()]
+            # The days as values, not a subquery: the planner then reads them through the index
+            # on (as_of, …) instead of scanning every position of every day (43 s at 15M rows).
             cursor.execute(
-                f"DELETE FROM {table} t WHERE t.as_of IN (SELECT DISTINCT as_of FROM {resolved}) "
-                f"AND NOT EXISTS (SELECT 1 FROM {resolved} r WHERE {match})"
+                f"DELETE FROM {table} t WHERE t.as_of = ANY(%s) "
+                f"AND NOT EXISTS (SELECT 1 FROM {resolved} r WHERE {match})",
+                [days],
             )
             deleted = cursor.rowcount
         names = list(targets)
         changing = [name for name in names if name not in spec.conflict]
         cursor.execute(
+            # In client order: the rows then reach the per-client indexes (a leaf page per client,
+            # out of hundreds of megabytes) in key order instead of at random — a fifth faster.
             f"WITH written AS (INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {resolved} "
-            f"ON CONFLICT ({', '.join(spec.conflict)}) DO UPDATE SET "
+            f"ORDER BY client_id, account_id ON CONFLICT ({', '.join(spec.conflict)}) DO UPDATE SET "
             + ", ".join(f"{name} = EXCLUDED.{name}" for name in changing)
             + f" WHERE ({', '.join(f'{table}.{n}' for n in changing)}) IS DISTINCT FROM "
             f"({', '.join(f'EXCLUDED.{n}' for n in changing)}) RETURNING (xmax = 0) AS created) "
@@ -414,9 +488,25 @@ def _merge_postgresql(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Wr
         )
         created, updated = cursor.fetchone()
         cursor.execute(f"DROP TABLE {resolved}")
+        if spec.replaces_day or "as_of" in spec.conflict:
+            # A new day is outside the planner's statistics, which would then expect no row of
+            # it: the nightly steps that read the day (snapshots, drift) would pick plans for a
+            # handful of rows. A sample of the table (30,000 rows) takes about a second.
+            cursor.execute(f"ANALYZE {table}")
     ctx.advance(parsed, len(parsed) - len(parsed) // 2)
     details = {"deleted": deleted} if spec.replaces_day else {}
     return Written(created=created, updated=updated, unchanged=len(parsed) - created - updated, details=details)
+
+
+def _hold_references(cursor, products: bool) -> None:
+    """Keep the accounts (and products) the file refers to from being deleted until the import
+    commits. The fact tables carry no foreign-key constraints (see
+    ``clients.models.LOADED_REFERENCE``); the join that resolved the numbers proved every
+    reference, and a ``SHARE`` lock — one statement, whatever the number of rows — keeps it
+    true: other sessions may read these tables but not change them until the import commits.
+    (Locking each referenced row ``FOR KEY SHARE`` cost 4–6 s a night at 200,000 accounts.)"""
+    tables = [Account._meta.db_table, *([Product._meta.db_table] if products else [])]
+    cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")
 
 
 # --- Loading: any other database (SQLite), through the ORM ----------------------------------------

@@ -6,7 +6,7 @@ from django.db import migrations
 def sync(apps, schema_editor):
     from crm.roles import sync_roles
 
-    sync_roles(apps)
+    sync_roles(apps, missing_ok=True)  # the reports permission arrives with reports/0002_roles
 
 
 class Migration(migrations.Migration):

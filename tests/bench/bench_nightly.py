@@ -2,25 +2,35 @@
 measured in the same run.
 
     python tests/bench/bench_nightly.py --clients 200000 [--transactions 10000000] [--keep]
+    python tests/bench/bench_nightly.py --reuse postgres://…/crm_bench_nightly   # a kept database
 
 On a scratch PostgreSQL database next to DATABASE_URL's (``<name>_bench_nightly``):
 
 1. ``seed_demo`` builds the book with ``COPY`` (in a subprocess, so its memory is not counted
    below); older history is added set-based until the transactions table holds
-   ``--transactions`` rows (the seed makes ~21 per client).
+   ``--transactions`` rows (the seed makes ~21 per client). The seeded state a night changes
+   (clients' derived fields, alerts) is saved once; ``--reuse`` restores it and drops what earlier
+   measurements wrote (runs, facts, churn features, segment history, import batches), so a kept
+   database is measured again in minutes instead of reseeding for ten.
 2. The as-of day's trading rows are exported as an extract folder (``COPY … TO``) and deleted,
    as if they had not arrived yet.
 3. **Import**: ``import_folder`` of that folder (validation, staging ``COPY``, set-based merge),
-   timed per file, next to the floor: a raw ``COPY`` of the same files into unindexed tables.
-4. **Pipeline**: the nightly chain in-process (snapshots, segmentation in chunks, churn,
-   alerts), timed per step, next to the floor: the same aggregates as one plain SQL statement
-   per table (``SELECT count(*) FROM (aggregate) q``, so only the server's work is timed).
-5. Peak memory (max RSS) of this process, which did steps 2–4.
+   next to two floors: a raw ``COPY`` of the same files into unindexed text tables, and a
+   ``COPY`` of the resolved rows into empty tables like the targets.
+4. **First night** of the book (the previous trading day): every client's first segmentation
+   and the churn history computed from scratch; then the churn inputs (and the labels known
+   by then) of the measured night's reference days, which a running installation kept night by
+   night.
+5. **The night** of the as-of day, step by step as the chain runs them on one worker, next to
+   the floor: the same aggregates as one plain SQL statement per table (``SELECT count(*) FROM
+   (aggregate) q``, so only the server's work is timed); then a **rerun** of the same date.
+6. Peak memory (max RSS) of this process, which did steps 2–5.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import os
 import resource
@@ -225,80 +235,180 @@ def sql_floor(day) -> dict[str, float]:
     return seconds
 
 
+SAVED = {
+    # The state a night changes, as the seed left it, so ``--reuse`` starts every measurement
+    # from the same book.
+    "bench_saved_clients": "SELECT id, tier, lifecycle_stage, behavior_segment, sleeping, segmented_on, "
+    "total_assets, assets_as_of, churn_score, updated_at FROM clients_client",
+    "bench_saved_alerts": "SELECT id, status, closed_at, close_note, snoozed_until FROM advisors_alert",
+}
+
+
+def save_or_restore_book() -> str:
+    """Save the seeded book's nightly state once; on later runs put it back and drop what
+    earlier measurements wrote (runs, facts, churn features, segment history, alerts)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_saved_clients') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            cursor.execute("SELECT count(*) FROM nightly_nightlyrun")
+            if cursor.fetchone()[0]:
+                sys.exit("--reuse needs a database kept by this bench (its seeded state was not saved)")
+            for table, query in SAVED.items():
+                cursor.execute(f"CREATE TABLE {table} AS {query}")
+            return "saved"
+        cursor.execute(
+            "UPDATE clients_client c SET tier = s.tier, lifecycle_stage = s.lifecycle_stage, "
+            "behavior_segment = s.behavior_segment, sleeping = s.sleeping, segmented_on = s.segmented_on, "
+            "total_assets = s.total_assets, assets_as_of = s.assets_as_of, churn_score = s.churn_score, "
+            "updated_at = s.updated_at FROM bench_saved_clients s WHERE s.id = c.id"
+        )
+        cursor.execute(
+            "DELETE FROM advisors_alert a WHERE NOT EXISTS (SELECT 1 FROM bench_saved_alerts s WHERE s.id = a.id)"
+        )
+        cursor.execute(
+            "UPDATE advisors_alert a SET status = s.status, closed_at = s.closed_at, close_note = s.close_note, "
+            "snoozed_until = s.snoozed_until FROM bench_saved_alerts s WHERE s.id = a.id AND a.status <> s.status"
+        )
+        for table in ("clients_segmentchange", "nightly_clientfacts", "nightly_churnfeatures", "nightly_nightlychunk"):
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("DELETE FROM nightly_nightlyrun")
+        cursor.execute("DELETE FROM crm_importbatch WHERE source = 'import'")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE clients_client")
+        cursor.execute("VACUUM ANALYZE advisors_alert")
+    return "restored"
+
+
+def previous_trading_day(day):
+    from clients.segmentation import trading_days
+
+    return trading_days(day, 2)[0]
+
+
+MEASURED = ("import", "snapshots", "plan", "segmentation", "churn", "alerts")
+
+
+def night(day, results: dict, label: str):
+    """One nightly run in-process, step by step as the Celery chain runs them (one worker), and
+    its wall time. Steps other changes add to the chain (e.g. reports) are left out: the floor
+    below has nothing of theirs, and they have their own benchmark."""
+    from nightly import pipeline
+    from nightly.models import NightlyRun
+
+    run_id = pipeline.claim(day)
+    started = time.perf_counter()
+    pipeline.import_step(run_id)
+    pipeline.snapshots_step(run_id)
+    for index in pipeline.plan_step(run_id):
+        pipeline.chunk_step(run_id, index)
+    pipeline.join_step(run_id)
+    pipeline.churn_step(run_id)
+    pipeline.alerts_step(run_id)
+    results[label] = time.perf_counter() - started
+    pipeline.publish_step(run_id)
+    run = NightlyRun.objects.get(pk=run_id)
+    assert run.status == NightlyRun.Status.PUBLISHED, (run.status, run.error)
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200_000)
     parser.add_argument("--transactions", type=int, default=int(os.environ.get("BENCH_TRANSACTIONS", 10_000_000)))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE_URL",
+        help="measure again on a database kept by an earlier --keep run (no seeding; its seeded state is restored)",
+    )
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
-    if url.startswith("sqlite"):
-        sys.exit("bench_nightly needs PostgreSQL (set DATABASE_URL)")
-    url, drop = scratch_database(url)
+    if args.reuse:
+        url, drop = args.reuse, None
+    else:
+        url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
+        if url.startswith("sqlite"):
+            sys.exit("bench_nightly needs PostgreSQL (set DATABASE_URL)")
+        url, drop = scratch_database(url)
     env = {**os.environ, "DATABASE_URL": url}
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     figures: dict[str, float] = {}
     try:
-        print(f"scratch database: {url}", flush=True)
-        started = time.perf_counter()
+        print(f"{'reused' if args.reuse else 'scratch'} database: {url}", flush=True)
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "seed_demo",
-                "--clients",
-                str(args.clients),
-                "--seed",
-                str(args.seed),
-                "--no-progress",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        figures["seed"] = time.perf_counter() - started
+        if not args.reuse:
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "seed_demo",
+                    "--clients",
+                    str(args.clients),
+                    "--seed",
+                    str(args.seed),
+                    "--no-progress",
+                ],  # fmt: skip
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            figures["seed"] = time.perf_counter() - started
         import django
 
         django.setup()
         from django.db import connection
 
+        from clients import churn
         from crm.demo.context import SeedOptions
         from crm.extract import import_folder
         from nightly import pipeline
-        from nightly.models import NightlyRun
-        from nightly.tasks import workflow
 
         day = SeedOptions(clients=1).as_of
-        transactions = timed("grow transactions", figures, grow_transactions, args.transactions)
+        if args.reuse:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM clients_transaction")
+                transactions = cursor.fetchone()[0]
+                cursor.execute("SELECT count(*) FROM clients_client")
+                args.clients = cursor.fetchone()[0]
+        else:
+            transactions = timed("grow transactions", figures, grow_transactions, args.transactions)
         folder = Path(tempfile.mkdtemp(prefix="bench_nightly_")) / day.isoformat()
         folder.mkdir()
         exported = export_day(day, folder)
+        print(f"book {save_or_restore_book()}; the day's rows exported and deleted", flush=True)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         floor_copy = copy_floor(folder)
         result = timed("import", figures, import_folder, folder)
         assert result.status == "succeeded", [str(e) for e in result.errors[:5]]
         floor_table = table_copy_floor(day)
-        run_id = pipeline.claim(day)
+        print(f"import {figures['import']:.1f} s", flush=True)
+        # The first night of a new book: every client's first segmentation, and the churn
+        # features of the past reference days computed (a running book kept them night by night).
+        first = night(previous_trading_day(day), figures, "first night")
+        print(f"first night {figures['first night']:.1f} s", flush=True)
         started = time.perf_counter()
-        workflow(run_id).apply()
-        figures["pipeline"] = time.perf_counter() - started
-        run = NightlyRun.objects.get(pk=run_id)
+        references = [day - datetime.timedelta(days=churn.HORIZON + 30 * step) for step in range(6)]
+        for reference in references:
+            churn.store_features(reference)
+            if reference < references[0]:  # the night 90 days after it labelled it; tonight labels the newest
+                churn.label_day(reference)
+        figures["past features"] = time.perf_counter() - started
+        run = night(day, figures, "pipeline")
+        print(f"night {figures['pipeline']:.1f} s", flush=True)
         floor_sql = sql_floor(day)
-        rerun_id = pipeline.claim(day)
-        started = time.perf_counter()
-        workflow(rerun_id).apply()
-        figures["pipeline rerun"] = time.perf_counter() - started
+        night(day, figures, "pipeline rerun")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         connection.close()
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept {url}")
         else:
             from django.db import connections
@@ -310,7 +420,8 @@ def main() -> None:
     copy_total = sum(floor_copy.values())
     print()
     print(f"nightly bench: {args.clients:,} clients, {transactions:,} transactions, day {day}")
-    print(f"seed (subprocess) {figures['seed']:.1f} s; history grown in {figures['grow transactions']:.1f} s")
+    if "seed" in figures:
+        print(f"seed (subprocess) {figures['seed']:.1f} s; history grown in {figures['grow transactions']:.1f} s")
     print("import of the day's trading files:")
     for name in EXPORTS:
         report = result.file(name)
@@ -323,13 +434,19 @@ def main() -> None:
           f"({rows / table_total:,.0f} rows/s)")  # fmt: skip
     print(f"  import speed / raw COPY speed: {copy_total / figures['import']:.2f}; "
           f"/ COPY-into-target-like speed: {table_total / figures['import']:.2f}")  # fmt: skip
-    print(f"pipeline ({run.status}, {run.chunks_expected} chunks):")
+    print(f"first night of the book ({first.date}: every client's first segmentation, churn history computed): "
+          f"{figures['first night']:.1f} s; the past nights' churn features for {day}: "
+          f"{figures['past features']:.1f} s")  # fmt: skip
+    print(f"pipeline for {day} ({run.status}, {run.chunks_expected} chunks):")
     for name in pipeline.STEPS:
         if name in run.steps and name != "import":
             entry = run.steps[name]
             extra = ""
             if name == "segmentation":
-                extra = f" (chunks: {entry['rows'].get('chunk_seconds_total', 0):.1f} s in total)"
+                extra = (
+                    f" (chunks: {entry['rows'].get('chunk_seconds_total', 0):.1f} s in total, "
+                    f"longest {entry['rows'].get('chunk_seconds_max', 0):.2f} s)"
+                )
             if name == "churn":
                 rows_ = entry["rows"]
                 extra = (
@@ -341,7 +458,7 @@ def main() -> None:
         print(f"  floor {label:<20} {seconds:7.2f} s")
     floor_total = sum(floor_sql.values())
     print(f"  plain-SQL floor total {floor_total:7.2f} s; pipeline / floor: {figures['pipeline'] / floor_total:.2f}")
-    print(f"peak memory (max RSS of import + pipeline): {peak:,.0f} MiB")
+    print(f"peak memory (max RSS of import + three nights): {peak:,.0f} MiB")
 
 
 if __name__ == "__main__":

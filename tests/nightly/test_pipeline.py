@@ -61,7 +61,7 @@ def test_a_night_publishes_with_every_step_recorded(book):
     run = run_night()
 
     assert run.status == NightlyRun.Status.PUBLISHED
-    assert set(run.steps) == {"import", "snapshots", "plan", "segmentation", "churn", "alerts"}
+    assert set(run.steps) == {"import", "snapshots", "plan", "segmentation", "churn", "alerts", "reports"}
     assert all(step["status"] == "done" for step in run.steps.values())
     assert run.chunks_expected == 4 and NightlyChunk.objects.filter(run=run, done=True).count() == 4
     assert run.steps["segmentation"]["rows"]["clients"] == 15

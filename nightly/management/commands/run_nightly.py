@@ -16,7 +16,7 @@ from nightly.models import NightlyRun
 
 
 class Command(BaseCommand):
-    help = _("Run the nightly pipeline for one date: import, snapshots, segmentation, churn, alerts, publish.")
+    help = _("Run the nightly pipeline for one date: import, snapshots, segmentation, churn, alerts, reports, publish.")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help=_("business date, YYYY-MM-DD (default: today)"))

@@ -1,0 +1,15 @@
+"""Advisors, team leads, branch managers and compliance may view reports (crm/roles.py)."""
+
+from django.db import migrations
+
+
+def sync(apps, schema_editor):
+    from crm.roles import sync_roles
+
+    sync_roles(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reports", "0001_initial"), ("crm", "0007_share_cleanup_schedule")]
+
+    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]

@@ -1,0 +1,189 @@
+"""A report table as data — columns, rows, a totals row — rendered by the page and written to CSV
+and XLSX from the same object, so an export always carries the page's numbers.
+
+Values are what the page shows: integers, money as ``Decimal`` with 2 places, shares as a
+percentage ``Decimal`` with 1 place (``85.2`` for 85.2%), dates, text. Text cells that a
+spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@`` …) are escaped with
+``crm.exports.csv_safe`` in both formats; numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import formats
+
+from crm.exports import csv_safe
+
+TEXT, INTEGER, MONEY, PERCENT, NUMBER, DATE = "text", "int", "money", "percent", "number", "date"
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+
+def money(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def share(part, whole) -> Decimal | None:
+    """``part / whole`` as a percentage with one decimal; None when there is nothing to share."""
+    if not whole:
+        return None
+    return (Decimal(part or 0) * 100 / Decimal(whole)).quantize(TENTH)
+
+
+def change(now, before) -> Decimal | None:
+    """Relative change in percent (one decimal); None from zero."""
+    if not before:
+        return None
+    return ((Decimal(now or 0) - Decimal(before)) * 100 / abs(Decimal(before))).quantize(TENTH)
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str = INTEGER
+    sortable: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in (INTEGER, MONEY, PERCENT, NUMBER)
+
+
+@dataclass
+class Table:
+    """``rows`` are dicts keyed by column key; a row may carry ``_link`` (its first cell links
+    there) and ``_muted`` (shown in grey, e.g. "no advisor")."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict] = field(default_factory=list)
+    total: dict | None = None
+    note: str = ""
+    limit: int | None = None  # the page shows this many rows (the export all of them)
+
+    def body(self, limit: int | None = None):
+        """``[({link, muted}, [(text, css), …]), …]``: the rows formatted for the page (in Python:
+        a ranking of a thousand advisors renders in a tenth of the time template filters take)."""
+        rows = self.rows[:limit] if limit else self.rows
+        return [
+            (
+                {"link": row.get("_link"), "muted": row.get("_muted", False)},
+                [_formatted(column, row.get(column.key)) for column in self.columns],
+            )
+            for row in rows
+        ]
+
+    @property
+    def shown_rows(self):
+        return self.body(self.limit)
+
+    @property
+    def cut(self) -> bool:
+        return bool(self.limit) and len(self.rows) > self.limit
+
+    def total_cells(self):
+        if self.total is None:
+            return []
+        return [_formatted(column, self.total.get(column.key)) for column in self.columns]
+
+    def header(self) -> list[str]:
+        return [str(column.label) for column in self.columns]
+
+    def records(self) -> list[list[Any]]:
+        """The rows as the exports write them, the totals row last."""
+        rows = [[row.get(column.key) for column in self.columns] for row in self.rows]
+        if self.total is not None:
+            rows.append([self.total.get(column.key) for column in self.columns])
+        return rows
+
+
+def format_cell(value, kind: str) -> str:
+    """A value as the page shows it, in the active language: money with grouping and 2 decimals,
+    shares as ``85.2%``, averages with 1 decimal, counts with grouping, dates short; empty
+    figures as a dash."""
+    if value is None or value == "":
+        return "" if kind == TEXT else "—"
+    if kind == MONEY:
+        return formats.number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)
+    if kind == PERCENT:
+        return formats.number_format(Decimal(value), decimal_pos=1, use_l10n=True) + "%"
+    if kind == NUMBER:
+        return formats.number_format(Decimal(value), decimal_pos=1, use_l10n=True)
+    if kind == INTEGER:
+        return formats.number_format(int(value), use_l10n=True, force_grouping=True)
+    if kind == DATE and isinstance(value, datetime.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+def _formatted(column: Column, value) -> tuple[str, str]:
+    """(text, CSS classes) of a cell."""
+    if not column.numeric:
+        return format_cell(value, column.kind), ""
+    negative = value is not None and value < 0
+    return format_cell(value, column.kind), "num text-danger" if negative else "num"
+
+
+def _cell(value):
+    """A value for a spreadsheet: numbers stay numbers, dates ISO, text escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, Decimal, float)):
+        return value
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return csv_safe(str(value))
+
+
+def csv_export(table: Table, filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel opens UTF-8 Chinese text correctly with a BOM
+    writer = csv.writer(buffer)
+    writer.writerow([csv_safe(label) for label in table.header()])
+    for record in table.records():
+        writer.writerow([_cell(value) for value in record])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_export(table: Table, filename: str) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.name[:31]
+    sheet.append([csv_safe(label) for label in table.header()])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for record in table.records():
+        sheet.append([_cell(value) for value in record])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+    for index, column in enumerate(table.columns, start=1):
+        if column.kind == MONEY:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = "#,##0.00"
+    if table.total is not None:
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
