@@ -49,7 +49,6 @@ LIST_ROWS = 10
 # Counts on the dashboard stop at this many ("1,000+"): past it the number is not a to-do list,
 # and counting a whole firm's overdue clients would cost a scan of the book on every page view.
 COUNT_CAP = 1000
-MONTHS = 12
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 # Most severe first (the stored values sort alphabetically, which is not an order of urgency).

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def scratch_database(url: str | None) -> tuple[str, callable]:
-    """A fresh database URL on the same server, and a function that drops it."""
+def scratch_database(url: str | None, suffix: str = "_bench_seed") -> tuple[str, callable]:
+    """A fresh database URL on the same server (``<name><suffix>``), and a function that drops it."""
     if not url or url.startswith("sqlite"):
         handle, path = tempfile.mkstemp(prefix="bench_seed_", suffix=".sqlite3")
         os.close(handle)
@@ -34,11 +34,11 @@ def scratch_database(url: str | None) -> tuple[str, callable]:
     from psycopg2 import sql
 
     parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench_seed"
+    name = parts.path.lstrip("/") + suffix
     admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
     def drop():
