@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -207,3 +208,17 @@ def dashboard(request):
         "label": _("Assets of the book"),
     }
     return render(request, "home.html", context)
+
+
+@login_required
+def dashboard_section(request, name: str):
+    """One list of the dashboard: the fragment the page fetches once shown (htmx), or, without
+    JavaScript, a page of its own."""
+    from advisors.dashboard import dashboard_section as section_figures
+
+    context = section_figures(request.user, name, advisor_code=request.GET.get("advisor") or None)
+    if context is None:
+        raise Http404
+    context["fragment"] = f"advisors/dashboard/_{name.replace('-', '_')}.html"
+    template = context["fragment"] if request.headers.get("HX-Request") else "advisors/dashboard/section.html"
+    return render(request, template, context)

@@ -31,4 +31,5 @@ urlpatterns = [
     path("alerts/<int:pk>/dismiss/", advisor_views.alert_dismiss, name="alert-dismiss"),
     path("alerts/<int:pk>/snooze/", advisor_views.alert_snooze, name="alert-snooze"),
     path("", advisor_views.dashboard, name="home"),
+    path("dashboard/<slug:name>/", advisor_views.dashboard_section, name="dashboard-section"),
 ]

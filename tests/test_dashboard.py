@@ -76,7 +76,15 @@ def book(tree):
     # The book's figures come from the nightly aggregates: build the days that hold facts.
     for day in (SEP_END, OCT_END - datetime.timedelta(days=1), OCT_END, *FLOW_DAYS, TODAY):
         refresh_day(day)
-    return {"advisor": advisor, "other": other, "manager": manager, "rich": rich, "small": small, "soon": soon}
+    return {
+        "advisor": advisor,
+        "other": other,
+        "manager": manager,
+        "rich": rich,
+        "small": small,
+        "soon": soon,
+        "theirs": theirs,
+    }
 
 
 def _user(advisor):
@@ -84,7 +92,10 @@ def _user(advisor):
 
 
 def test_an_advisors_dashboard_has_the_known_answers(book):
-    figures = dashboard.dashboard(_user(book["advisor"]), today=TODAY)
+    user = _user(book["advisor"])
+    figures = dashboard.dashboard(user, today=TODAY)
+    for section in dashboard.SECTIONS:  # the lists the page fetches once shown
+        figures.update(dashboard.dashboard_section(user, section.name, today=TODAY))
 
     assert {group["kind"]: group["count"] for group in figures["alert_groups"]} == {"churn_risk": 1, "birthday": 1}
     assert figures["alert_count"] == 2
@@ -92,6 +103,8 @@ def test_an_advisors_dashboard_has_the_known_answers(book):
     assert figures["overdue_count"] == 1 and [c.pk for c in figures["overdue"]] == [book["rich"].pk]
     assert [p.product_id for p in figures["maturities"]] == [book["soon"].pk]
     assert figures["expiring_count"] == 1 and [c.pk for c in figures["expiring"]] == [book["rich"].pk]
+    assert figures["open_ticket_count"] == 0
+    assert dashboard.dashboard_section(user, "no-such-list", today=TODAY) is None
 
     summary = figures["book"]
     assert summary["clients"] == 2
@@ -109,9 +122,32 @@ def test_a_manager_sees_the_branch_and_can_narrow_to_one_advisor(book):
     user = _user(book["manager"])
     everyone = dashboard.dashboard(user, today=TODAY)
     assert everyone["book"]["clients"] == 3 and everyone["alert_count"] == 3
-    assert {a.code for a in everyone["scope"].advisors} >= {"DING", "MA"}
+    assert {code for code, _name in everyone["scope"].advisors} >= {"DING", "MA"}
     narrowed = dashboard.dashboard(user, advisor_code="MA", today=TODAY)
     assert narrowed["scope"].advisor.code == "MA"
     assert narrowed["book"]["clients"] == 1 and narrowed["alert_count"] == 1
+    narrowed_overdue = dashboard.dashboard_section(user, "overdue", advisor_code="MA", today=TODAY)
+    assert [c.pk for c in narrowed_overdue["overdue"]] == [book["theirs"].pk]  # never contacted: MA's only
     # An advisor outside the manager's units is ignored, not an error.
     assert dashboard.dashboard(user, advisor_code="NOBODY", today=TODAY)["scope"].advisor is None
+
+
+def test_the_page_fetches_each_list_and_each_list_is_a_fragment_or_a_page(book, client):
+    client.force_login(_user(book["manager"]))
+    page = client.get("/?advisor=DING").content.decode()
+    for section in dashboard.SECTIONS:
+        assert f'hx-get="/dashboard/{section.name}/?advisor=DING"' in page
+    assert '<option value="DING" selected>' in page and '<option value="MA">' in page
+    fragment = client.get("/dashboard/overdue/?advisor=DING", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    assert body.lstrip().startswith('<div class="card-body" id="dash-overdue">') and "<html" not in body
+    assert book["rich"].name in body
+    whole = client.get("/dashboard/overdue/?advisor=DING").content.decode()  # without JavaScript
+    assert "<html" in whole and book["rich"].name in whole
+    assert client.get("/dashboard/nothing/").status_code == 404
+
+
+def test_the_lists_need_a_signed_in_user(client):
+    response = client.get("/dashboard/overdue/")
+    assert response.status_code == 302 and "/login" in response["Location"]

@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from advisors.dashboard import SECTIONS
 from advisors.models import Alert
 from clients.models import Interaction
 from tests import factories, personas
@@ -38,6 +39,8 @@ def _pages(clients) -> dict[str, str]:
         # The advisor's report: their own for the advisor, a view into the subtree for the others
         # (every report page: tests/reports/test_queries.py).
         "reports_advisor": reverse("reports:advisor", args=["SH01T1", "ADVISOR"]),
+        # The dashboard's lists, each fetched by the page once shown (as htmx asks for them).
+        **{f"dashboard_{s.name}": reverse("dashboard-section", args=[s.name]) for s in SECTIONS},
     }
 
 
@@ -49,9 +52,10 @@ def _measure(http, cast, clients) -> dict[str, int]:
     for role in ROLES:
         http.force_login(get_user_model().objects.get(pk=getattr(cast, role).user_id))
         for name, url in _pages(clients).items():
-            http.get(url)  # session and caches warm
+            headers = {"HX-Request": "true"} if name.startswith("dashboard_") else {}
+            http.get(url, headers=headers)  # session and caches warm
             with CaptureQueriesContext(connection) as queries:
-                response = http.get(url)
+                response = http.get(url, headers=headers)
             assert response.status_code == 200, (role, name)
             counts[f"{role}:{name}"] = len(queries)
     return counts

@@ -27,7 +27,7 @@ function lineChart(canvasId, dataId) {
     options: {
       animation: false,
       plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => fmt.format(ctx.parsed.y) } } },
-      scales: { y: { ticks: { callback: (value) => fmt.format(value) } } },
+      scales: { y: { ticks: { precision: 0, callback: (value) => fmt.format(value) } } },
     },
   });
 }

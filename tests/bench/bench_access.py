@@ -3,7 +3,8 @@
     python tests/bench/bench_access.py --clients 200000 [--seed 1] [--keep]
 
 For each size it builds a scratch database next to DATABASE_URL's (as ``bench_seed`` does),
-seeds the demo book, and requests the dashboard ``/``, ``/alerts/``, ``/clients/``, a client's
+seeds the demo book, and requests the dashboard ``/`` (and, as "lists", the five lists the page
+fetches once shown: the slowest one's time, all of their queries), ``/alerts/``, ``/clients/``, a client's
 page and ``/api/v1/clients/`` as the demo advisor, team lead, branch manager and compliance
 officer: the number of SQL queries (it must not grow with the data) and the median server-side
 time of five requests. The floor, measured in the same run, is
@@ -46,6 +47,7 @@ def measure(clients: int, seed: int, *, seeded: bool = False) -> list[dict]:
     from django.test import Client as HttpClient
     from django.test.utils import CaptureQueriesContext
 
+    from advisors.dashboard import SECTIONS
     from clients.models import Client
     from crm.demo import SeedOptions, seed_demo
 
@@ -75,6 +77,17 @@ def measure(clients: int, seed: int, *, seeded: bool = False) -> list[dict]:
                 assert http.get(path).status_code == 200
             out[f"{name}_queries"] = len(queries)
             out[f"{name}_ms"] = _median_ms(lambda path=path, http=http: http.get(path))
+        # The dashboard's lists, each fetched by the page once it is shown (htmx): the slowest
+        # one's time and all of their queries.
+        out["lists_ms"], out["lists_queries"] = 0.0, 0
+        for section in SECTIONS:
+            path, hx = f"/dashboard/{section.name}/", {"HX-Request": "true"}
+            http.get(path, headers=hx)
+            with CaptureQueriesContext(connection) as queries:
+                assert http.get(path, headers=hx).status_code == 200
+            out["lists_queries"] += len(queries)
+            timing = _median_ms(lambda path=path, http=http, hx=hx: http.get(path, headers=hx))
+            out["lists_ms"] = max(out["lists_ms"], timing)
         rows.append(out)
 
     def floor():
@@ -92,7 +105,7 @@ def measure(clients: int, seed: int, *, seeded: bool = False) -> list[dict]:
 
 def report(results: list[dict]) -> None:
     print()
-    names = ("dashboard", "alerts", "page", "client", "api")
+    names = ("dashboard", "lists", "alerts", "page", "client", "api")
     header = " ".join(f"{name + ' q':>12} {name + ' ms':>12}" for name in names)
     print(f"{'clients':>8} {'role':<15} {'in scope':>9} {header} {'floor ms':>9}")
     for r in results:

@@ -36,6 +36,7 @@ def test_dashboard_alerts_clients_and_client_page_pass_axe(page, morning, langua
     found = {}
     for path in ("/", "/alerts/", "/clients/", f"/clients/{client.pk}/", "/accounts/login/"):
         page.goto(page.base_url + path)
+        page.wait_for_load_state("networkidle")  # the dashboard's lists arrive after the page
         problems = violations(page)
         if problems:
             found[path] = problems

@@ -57,6 +57,10 @@ def test_an_advisor_works_an_alert_from_the_client_page_and_the_dashboard_count_
     count = page.locator("#alert-count")
     expect(count).to_have_text("2")
     expect(page.get_by_text("net outflow 62% in 30 days; no trade for 45 days")).to_be_visible()
+    # The lists beside the alerts arrive once the page is shown, each in place of its placeholder.
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)
+    expect(page.locator("#dash-overdue")).to_contain_text("Overdue for contact")
+    expect(page.locator("#dash-overdue .spinner-border")).to_have_count(0)
     screenshot(page, "dashboard")
 
     page.locator(f"#alert-{alert.pk}").get_by_role("link", name="Li Ming").click()
@@ -93,5 +97,7 @@ def test_switching_to_chinese_shows_chinese(page, morning):
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="工作台")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)
+    expect(page.locator("#dash-follow-ups")).to_contain_text("待跟进")
     screenshot(page, "dashboard-zh")
     assert page.js_errors == []
