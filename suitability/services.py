@@ -60,6 +60,7 @@ from suitability.scoring import (
 from suitability.validity import Policy, assessment_limit_reasons, parse_assessment_limits, valid_until
 
 AVERAGE_ASSETS_DAYS = 20
+CENT = Decimal("0.01")
 
 
 class SuitabilityError(Exception):
@@ -134,7 +135,10 @@ def current_assessment(client: Client) -> RiskAssessment | None:
     return RiskAssessment.objects.filter(client=client).order_by("-assessed_at", "-pk").first()
 
 
-def _type_in_force(record: InvestorClassification | None, fallback: str, today: datetime.date) -> str:
+def _type_in_force(record: Any, fallback: str, today: datetime.date) -> str:
+    """``record``: the latest decided classification — a model instance, or its values (the
+    nightly drift reads them as tuples) with ``status``, ``treat_as_ordinary``,
+    ``valid_until`` and ``investor_type``; None without one."""
     if record is None:
         return fallback or classes.ORDINARY
     if record.status != InvestorClassification.Status.APPROVED or record.treat_as_ordinary:
@@ -594,7 +598,8 @@ def _holdings(client_ids: Sequence[int] | None, product_ids: Sequence[int] | Non
         if product_ids is not None:
             rows = rows.filter(product_id__in=product_ids)
         holdings.extend(
-            Holding(client_id, product_id, value or Decimal(0))
+            # In cents as PostgreSQL sums NUMERIC(18, 2) (SQLite sums floats: 67525.7000000000).
+            Holding(client_id, product_id, value.quantize(CENT) if value else Decimal(0))
             for client_id, product_id, value in rows.order_by("client_id", "product_id")
             .values("client_id", "product_id")
             .annotate(value=Sum("market_value"))
@@ -641,6 +646,74 @@ def find_drift(
     return _find_drift(client_ids, product_ids, today)[0]
 
 
+# What a drift alert names of its product: its rating (the key) and its code (the title).
+DRIFT_PRODUCT_FIELDS = ("pk", "code", "risk_level", "horizon", "variety", "professional_only")
+
+
+def drift_rating(product: Mapping[str, Any]) -> str:
+    """The part of a drift alert's key that names the product's rating: a re-rating is a new condition."""
+    return f"{product['risk_level']}-{product['horizon']}-{product['variety']}-{int(product['professional_only'])}"
+
+
+def drift_key(client_id: int, product: Mapping[str, Any], assessment_id: int | None) -> str:
+    """A drift alert's dedupe key: client, product, the assessment in force, the product's rating."""
+    assessment = "-" if assessment_id is None else assessment_id
+    return f"suitability_drift:{client_id}:{product['pk']}:{assessment}:{drift_rating(product)}"
+
+
+@dataclass(frozen=True)
+class DriftWording:
+    """What a drift alert says about one decision (a product for a profile), in the run's
+    language. Built once per decision and shared by every holding it covers (the nightly run
+    has ~10⁵ of them)."""
+
+    title: str
+    reason: str
+    mismatched: list[str]
+    reasons: list[dict[str, Any]]
+
+
+def drift_wording(product_code: str, mismatched: Sequence[str], reasons: Sequence[Reason]) -> DriftWording:
+    return DriftWording(
+        title=_("Review %(product)s: it no longer suits the client") % {"product": product_code},
+        reason="\n".join(reason.message(_language()) for reason in reasons),
+        mismatched=list(mismatched),
+        reasons=_reason_records(reasons),
+    )
+
+
+def drift_alert(
+    *,
+    client_id: int,
+    advisor_id: int,
+    product: Mapping[str, Any],
+    key: str,
+    market_value: Decimal,
+    wording: DriftWording,
+    today: datetime.date,
+) -> Alert:
+    """The ``suitability_drift`` alert for one holding (not saved); ``product`` holds
+    ``DRIFT_PRODUCT_FIELDS``, ``wording`` what is said about its decision."""
+    return Alert(
+        advisor_id=advisor_id,
+        client_id=client_id,
+        kind=Alert.Kind.SUITABILITY_DRIFT,
+        severity=Alert.Severity.WARNING,
+        title=wording.title,
+        reason=wording.reason,
+        due_on=today,
+        payload={
+            "product": product["pk"],
+            "product_code": product["code"],
+            "product_level": product["risk_level"],
+            "market_value": str(market_value),
+            "mismatched": wording.mismatched,
+            "reasons": wording.reasons,
+        },
+        dedupe_key=key,
+    )
+
+
 def raise_drift_alerts(
     *, client_ids: Sequence[int] | None = None, product_ids: Sequence[int] | None = None, today: datetime.date
 ) -> int:
@@ -648,41 +721,32 @@ def raise_drift_alerts(
     longer matches. The dedupe key names the condition — client, product, the assessment in
     force and the product's rating — so neither a rerun on the same day nor the nightly run
     after an on-change run raises it twice; a new assessment or re-rating is a new condition.
-    Returns the number of alerts created."""
+    Returns the number of alerts created. The on-change path (one client or product); the
+    nightly run reads the whole book at once (``suitability.nightly_drift``)."""
     drifts, assessment_ids = _find_drift(client_ids, product_ids, today)
     if not drifts:
         return 0
-    clients = {
-        c.pk: c
-        for c in Client.objects.filter(pk__in={d.holding.client_id for d in drifts}).only("pk", "primary_advisor_id")
+    advisors = dict(
+        Client.objects.filter(pk__in={d.holding.client_id for d in drifts}).values_list("pk", "primary_advisor_id")
+    )
+    products = {
+        p["pk"]: p
+        for p in Product.objects.filter(pk__in={d.holding.product_id for d in drifts}).values(*DRIFT_PRODUCT_FIELDS)
     }
-    products = {p.pk: p for p in Product.objects.filter(pk__in={d.holding.product_id for d in drifts})}
     alerts = []
     for drift in drifts:
-        client = clients[drift.holding.client_id]
-        product = products[drift.holding.product_id]
-        if client.primary_advisor_id is None:
+        client_id, product = drift.holding.client_id, products[drift.holding.product_id]
+        if advisors[client_id] is None:
             continue
-        rating = f"{product.risk_level}-{product.horizon}-{product.variety}-{int(product.professional_only)}"
-        key = f"suitability_drift:{client.pk}:{product.pk}:{assessment_ids.get(client.pk, '-')}:{rating}"
         alerts.append(
-            Alert(
-                advisor_id=client.primary_advisor_id,
-                client_id=client.pk,
-                kind=Alert.Kind.SUITABILITY_DRIFT,
-                severity=Alert.Severity.WARNING,
-                title=_("Review %(product)s: it no longer suits the client") % {"product": product.code},
-                reason="\n".join(reason.message(_language()) for reason in drift.reasons),
-                due_on=today,
-                payload={
-                    "product": product.pk,
-                    "product_code": product.code,
-                    "product_level": product.risk_level,
-                    "market_value": str(drift.holding.market_value),
-                    "mismatched": list(drift.mismatched),
-                    "reasons": _reason_records(drift.reasons),
-                },
-                dedupe_key=key,
+            drift_alert(
+                client_id=client_id,
+                advisor_id=advisors[client_id],
+                product=product,
+                key=drift_key(client_id, product, assessment_ids.get(client_id)),
+                market_value=drift.holding.market_value,
+                wording=drift_wording(product["code"], drift.mismatched, drift.reasons),
+                today=today,
             )
         )
     existing = set(
@@ -694,18 +758,13 @@ def raise_drift_alerts(
 
 
 def nightly_drift(day: datetime.date, chunk_size: int = 2000) -> int:
-    """The nightly run's drift step: every holder, in chunks of client ids (a few queries per
-    chunk). Idempotent — the dedupe keys name the condition. Returns alerts created."""
-    holders = list(
-        Position.objects.filter(as_of__lte=day, quantity__gt=0)
-        .order_by("client_id")
-        .values_list("client_id", flat=True)
-        .distinct()
-    )
-    return sum(
-        raise_drift_alerts(client_ids=holders[start : start + chunk_size], today=day)
-        for start in range(0, len(holders), chunk_size)
-    )
+    """The nightly run's drift step over the whole book, set-based (``suitability.nightly_drift``):
+    a few queries in all, one decision per distinct (profile, product). ``chunk_size`` is the
+    batch of dedupe keys looked up and of alerts inserted at a time. Idempotent — the dedupe
+    keys name the condition. Returns alerts created."""
+    from suitability.nightly_drift import raise_book_drift  # it builds on this module
+
+    return raise_book_drift(day, batch_size=chunk_size)
 
 
 def product_rerated(product: Product, today: datetime.date | None = None) -> int:
