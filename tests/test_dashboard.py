@@ -151,3 +151,16 @@ def test_the_page_fetches_each_list_and_each_list_is_a_fragment_or_a_page(book, 
 def test_the_lists_need_a_signed_in_user(client):
     response = client.get("/dashboard/overdue/")
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_the_advisor_filter_escapes_what_it_writes():
+    from types import SimpleNamespace
+
+    from advisors.templatetags.advisor_tags import advisor_options
+
+    scope = SimpleNamespace(advisor=SimpleNamespace(code='A"1'), advisors=[('A"1', "<b>Wang</b>"), ("B2", "Li & Co")])
+    html = advisor_options(scope)
+    assert html == (
+        '<option value="A&quot;1" selected>&lt;b&gt;Wang&lt;/b&gt; (A&quot;1)</option>'
+        '<option value="B2">Li &amp; Co (B2)</option>'
+    )
