@@ -101,3 +101,16 @@ def test_switching_to_chinese_shows_chinese(page, morning):
     expect(page.locator("#dash-follow-ups")).to_contain_text("待跟进")
     screenshot(page, "dashboard-zh")
     assert page.js_errors == []
+
+
+def test_a_list_that_cannot_be_loaded_says_so_and_links_to_its_page(page, morning):
+    sign_in(page, "wang.fang")
+    page.route("**/dashboard/maturities/**", lambda route: route.fulfill(status=500, body="boom"))
+    page.goto(page.base_url + "/?lang=en")
+    page.select_option("#language", "en")
+    page.wait_for_load_state("networkidle")
+    failed = page.locator("#dash-maturities")
+    expect(failed.get_by_role("alert")).to_contain_text("could not be loaded")
+    expect(failed.get_by_role("link")).to_have_attribute("href", "/dashboard/maturities/")
+    expect(page.locator("#dash-overdue")).to_contain_text("Overdue for contact")  # the others still arrive
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)
