@@ -21,7 +21,8 @@ On a scratch PostgreSQL database next to DATABASE_URL's (``<name>_bench_nightly`
    and the churn history computed from scratch; then the churn inputs (and the labels known
    by then) of the measured night's reference days, which a running installation kept night by
    night.
-5. **The night** of the as-of day, step by step as the chain runs them on one worker, next to
+5. **The night** of the as-of day, step by step as the chain runs them (the segmentation chunks on
+   ``--workers`` processes, default 2 like the compose file's worker), next to
    the floor: the same aggregates as one plain SQL statement per table (``SELECT count(*) FROM
    (aggregate) q``, so only the server's work is timed); then a **rerun** of the same date.
 6. Peak memory (max RSS) of this process, which did steps 2–5.
@@ -275,10 +276,30 @@ def previous_trading_day(day):
 MEASURED = ("import", "snapshots", "plan", "segmentation", "churn", "alerts")
 
 
-def night(day, results: dict, label: str):
-    """One nightly run in-process, step by step as the Celery chain runs them (one worker), and
-    its wall time. Steps other changes add to the chain (e.g. reports) are left out: the floor
-    below has nothing of theirs, and they have their own benchmark."""
+def _chunk_worker_setup() -> None:
+    """A chunk process: Django on the same (scratch) database as the parent."""
+    import django
+
+    django.setup()
+
+
+def _run_chunk(run_id: int, index: int) -> None:
+    from nightly import pipeline
+
+    pipeline.chunk_step(run_id, index)
+
+
+def night(day, results: dict, label: str, workers: int = 1):
+    """One nightly run, step by step as the Celery chain runs them, and its wall time. The
+    segmentation chunks (a Celery group) run on ``workers`` processes, as on a worker started
+    with ``--concurrency N`` (docker-compose.yml: 2); the other steps are single tasks. Steps
+    other changes add to the chain (e.g. reports) are left out: the floor below has nothing of
+    theirs, and they have their own benchmark."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from django.db import connections
+
     from nightly import pipeline
     from nightly.models import NightlyRun
 
@@ -286,8 +307,17 @@ def night(day, results: dict, label: str):
     started = time.perf_counter()
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
-    for index in pipeline.plan_step(run_id):
-        pipeline.chunk_step(run_id, index)
+    chunks = pipeline.plan_step(run_id)
+    group_started = time.perf_counter()
+    if workers > 1:
+        connections.close_all()  # the chunk processes open their own
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_chunk_worker_setup) as pool:
+            for done in [pool.submit(_run_chunk, run_id, index) for index in chunks]:
+                done.result()
+    else:
+        for index in chunks:
+            pipeline.chunk_step(run_id, index)
+    results[f"{label} segmentation wall"] = time.perf_counter() - group_started
     pipeline.join_step(run_id)
     pipeline.churn_step(run_id)
     pipeline.alerts_step(run_id)
@@ -304,6 +334,9 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=int(os.environ.get("BENCH_TRANSACTIONS", 10_000_000)))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes for the segmentation chunks (the compose worker's 2)"
+    )
     parser.add_argument(
         "--reuse",
         metavar="DATABASE_URL",
@@ -377,7 +410,7 @@ def main() -> None:
         print(f"import {figures['import']:.1f} s", flush=True)
         # The first night of a new book: every client's first segmentation, and the churn
         # features of the past reference days computed (a running book kept them night by night).
-        first = night(previous_trading_day(day), figures, "first night")
+        first = night(previous_trading_day(day), figures, "first night", args.workers)
         print(f"first night {figures['first night']:.1f} s", flush=True)
         started = time.perf_counter()
         references = [day - datetime.timedelta(days=churn.HORIZON + 30 * step) for step in range(6)]
@@ -386,10 +419,10 @@ def main() -> None:
             if reference < references[0]:  # the night 90 days after it labelled it; tonight labels the newest
                 churn.label_day(reference)
         figures["past features"] = time.perf_counter() - started
-        run = night(day, figures, "pipeline")
+        run = night(day, figures, "pipeline", args.workers)
         print(f"night {figures['pipeline']:.1f} s", flush=True)
         floor_sql = sql_floor(day)
-        night(day, figures, "pipeline rerun")
+        night(day, figures, "pipeline rerun", args.workers)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         connection.close()
     finally:
@@ -422,15 +455,15 @@ def main() -> None:
     print(f"first night of the book ({first.date}: every client's first segmentation, churn history computed): "
           f"{figures['first night']:.1f} s; the past nights' churn features for {day}: "
           f"{figures['past features']:.1f} s")  # fmt: skip
-    print(f"pipeline for {day} ({run.status}, {run.chunks_expected} chunks):")
+    print(f"pipeline for {day} ({run.status}, {run.chunks_expected} chunks on {args.workers} worker processes):")
     for name in pipeline.STEPS:
         if name in run.steps and name != "import":
             entry = run.steps[name]
             extra = ""
             if name == "segmentation":
                 extra = (
-                    f" (chunks: {entry['rows'].get('chunk_seconds_total', 0):.1f} s in total, "
-                    f"longest {entry['rows'].get('chunk_seconds_max', 0):.2f} s)"
+                    f" of work (longest chunk {entry['rows'].get('chunk_seconds_max', 0):.2f} s); "
+                    f"{figures['pipeline segmentation wall']:.2f} s wall on {args.workers} worker processes"
                 )
             if name == "churn":
                 rows_ = entry["rows"]
