@@ -183,7 +183,8 @@ def overdue_for_contact(clients, today: datetime.date) -> tuple[int, list]:
     # filter over the book rather than a lookup of every client's latest interaction.
     rows = clients.filter(status=Client.Status.ACTIVE).filter(overdue)
     count = capped_count(rows)
-    listed = list(rows.without_pii().order_by("-total_assets", "client_no")[:LIST_ROWS])
+    # Largest first: the band (indexed) then the assets, the same order as the assets alone.
+    listed = list(rows.without_pii().order_by("-assets_band", "-total_assets", "client_no")[:LIST_ROWS])
     for client in listed:
         client.contact_every_days = policies.get(client.tier)
     return count, listed

@@ -17,6 +17,7 @@ import re
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,17 @@ class RelationshipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("related_client")
 
 
+# Sorting by assets walks the indexed band first (the assets column itself is rewritten every
+# night and carries no index — see Client.assets_band); the order is the same.
+BANDED_ORDERING = {"total_assets": ("assets_band", "total_assets"), "-total_assets": ("-assets_band", "-total_assets")}
+
+
+class ClientChangeList(ChangeList):
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        return [key for part in ordering for key in BANDED_ORDERING.get(part, (part,))]
+
+
 @admin.register(Client)
 class ClientAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     list_display = (
@@ -95,6 +107,10 @@ class ClientAdmin(ClientScopedAdminMixin, LargeTableAdmin):
     sortable_by = ("client_no", "name", "total_assets")
     ordering = ("client_no",)
     inlines = (AccountInline, RelationshipInline)
+
+    def get_changelist(self, request, **kwargs):
+        return ClientChangeList
+
     derived_fields = (
         "primary_advisor",
         "tier",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import django_filters
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -52,7 +54,9 @@ class ClientFilter(django_filters.FilterSet):
 
     def filter_churn_band(self, queryset, name, value):
         low, high = CHURN_BANDS[value]
-        return queryset.filter(churn_score__gte=low, churn_score__lt=high)
+        # The deciles select the band through their index; the score keeps the bounds exact.
+        deciles = {"churn_decile__gte": round(low * 10), "churn_decile__lt": math.ceil(high * 10)}
+        return queryset.filter(churn_score__gte=low, churn_score__lt=high, **deciles)
 
     def filter_assessment_expired(self, queryset, name, value):
         # The latest assessment's validity is kept on the client row (clients.recency).
@@ -70,10 +74,12 @@ ORDERINGS = {
     "-client_no": ("-client_no",),
     "name": ("name", "client_no"),
     "-name": ("-name", "client_no"),
-    "assets": ("total_assets", "client_no"),
-    "-assets": ("-total_assets", "client_no"),
-    "churn": ("churn_score", "client_no"),
-    "-churn": (F("churn_score").desc(nulls_last=True), "client_no"),
+    # Assets and churn sort by their coarse band first (indexed, see Client.assets_band), which
+    # gives the same order: the nightly columns themselves carry no index.
+    "assets": ("assets_band", "total_assets", "client_no"),
+    "-assets": ("-assets_band", "-total_assets", "client_no"),
+    "churn": (F("churn_score").asc(nulls_last=True), "client_no"),
+    "-churn": ("-churn_decile", F("churn_score").desc(nulls_last=True), "client_no"),
 }
 
 

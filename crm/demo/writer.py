@@ -62,6 +62,8 @@ class Writer:
         given = dict(columns)
         names, cols = [], []
         for field in model._meta.local_concrete_fields:
+            if field.generated:  # computed by the database (e.g. Client.assets_band)
+                continue
             column = given.pop(field.attname, None)
             if column is None:
                 column = given.pop(field.name, None)

@@ -1,0 +1,103 @@
+"""The columns the nightly run rewrites for every client (assets, churn score) carry no index,
+so PostgreSQL updates the rows in place (HOT); the sorts by assets and churn walk the coarse
+generated keys instead and give the same order as the values themselves."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from clients.filters import order_clients
+from clients.models import Client
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ASSETS = ["0", "9.99", "10", "999999.99", "1000000", "5000000", "12000000", "950000000", "1000000000", "3"]
+SCORES = [None, 0.0, 0.09, 0.1, 0.3, 0.29, 0.6, 0.95, 1.0, None]
+
+
+@pytest.fixture
+def book(tree):
+    return [
+        factories.ClientFactory(branch=tree["b1"], total_assets=Decimal(assets), churn_score=score)
+        for assets, score in zip(ASSETS, SCORES, strict=True)
+    ]
+
+
+def test_the_bands_follow_the_values(book):
+    bands = dict(Client.objects.values_list("total_assets", "assets_band"))
+    assert bands[Decimal("9.99")] == 0 and bands[Decimal("10")] == 1 and bands[Decimal("999999.99")] == 5
+    assert bands[Decimal("1000000")] == 6 and bands[Decimal("1000000000")] == 9
+    deciles = dict(Client.objects.values_list("churn_score", "churn_decile"))
+    assert deciles == {None: -1, 0.0: 0, 0.09: 0, 0.1: 1, 0.29: 2, 0.3: 3, 0.6: 6, 0.95: 9, 1.0: 9}
+
+
+def test_sorting_by_the_bands_is_sorting_by_the_values(book):
+    by_assets = [c.total_assets for c in order_clients(Client.objects.all(), "-assets")]
+    assert by_assets == sorted((Decimal(a) for a in ASSETS), reverse=True)
+    assert [c.total_assets for c in order_clients(Client.objects.all(), "assets")] == by_assets[::-1]
+    by_churn = [c.churn_score for c in order_clients(Client.objects.all(), "-churn")]
+    scored = sorted((s for s in SCORES if s is not None), reverse=True)
+    assert by_churn == [*scored, None, None]  # the unscored last
+
+
+def test_the_churn_band_filter_keeps_its_bounds(book, client):
+    from clients.filters import ClientFilter
+
+    def band(name):
+        return sorted(c.churn_score for c in ClientFilter({"churn_band": name}, queryset=Client.objects.all()).qs)
+
+    assert band("low") == [0.0, 0.09, 0.1, 0.29]
+    assert band("medium") == [0.3]
+    assert band("high") == [0.6, 0.95, 1.0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_rewrite_of_assets_and_score_is_done_in_place(tree):
+    from django.db import transaction
+
+    from nightly.pipeline import reclaim_client_rows
+
+    book = [
+        factories.ClientFactory(branch=tree["b1"], total_assets=Decimal(assets), churn_score=score)
+        for assets, score in zip(ASSETS, SCORES, strict=True)
+    ]
+    # What the night does before rewriting: free the versions earlier writes left (the
+    # factories' own saves filled the pages).
+    reclaim_client_rows()
+
+    def hot_updates() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated('clients_client'::regclass)")
+            return cursor.fetchone()[0]
+
+    rich = book[6]  # 12,000,000 and 0.6: moves within their bands, as on most nights
+    with transaction.atomic():
+        Client.objects.filter(pk=rich.pk).update(
+            total_assets=F("total_assets") + 12345,
+            churn_score=0.65,
+            assets_as_of="2026-11-20",
+            segmented_on="2026-11-20",
+        )
+        assert hot_updates() == 1
+        # Crossing a band changes an indexed key: an ordinary update (still correct, not HOT).
+        Client.objects.filter(pk=rich.pk).update(total_assets=Decimal("200000000"))
+        assert hot_updates() == 1
+    assert Client.objects.get(pk=rich.pk).assets_band == 8
+
+
+def test_the_admin_sorts_by_assets_through_the_band(book, admin_client):
+    url = "/admin/clients/client/"
+    columns = admin_client.get(url).context["cl"].list_display
+    position = columns.index("total_assets")
+    with CaptureQueriesContext(connection) as queries:
+        listed = admin_client.get(url, {"o": f"-{position}"}).context["cl"].result_list
+    assert [c.total_assets for c in listed] == sorted((Decimal(a) for a in ASSETS), reverse=True)
+    banded = 'ORDER BY "clients_client"."assets_band" DESC, "clients_client"."total_assets" DESC'
+    assert any(banded in q["sql"] for q in queries.captured_queries)
