@@ -301,7 +301,24 @@ def label_day(day: datetime.date) -> int:
         return max(cursor.rowcount, 0)
 
 
-def training_set(day: datetime.date, max_references: int = 6) -> pd.DataFrame:
+REFERENCE_DAYS = 6  # reference days a night trains on: 90, 120, … 240 days back
+
+
+def oldest_reference(day: datetime.date) -> datetime.date:
+    """The oldest day whose kept inputs tonight's training (or any later night's) still reads."""
+    return day - datetime.timedelta(days=HORIZON + 30 * (REFERENCE_DAYS - 1))
+
+
+def prune_features(day: datetime.date) -> int:
+    """Drop the kept inputs of days no night will read again (before ``oldest_reference``):
+    every night keeps a row per client, ≈ 190,000 at 200,000 clients, so without this the table
+    would grow by 70 million rows a year. Returns the rows dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {ChurnFeatures._meta.db_table} WHERE day < %s", [oldest_reference(day)])
+        return max(cursor.rowcount, 0)
+
+
+def training_set(day: datetime.date, max_references: int = REFERENCE_DAYS) -> pd.DataFrame:
     """Feature rows at reference days 90, 120, 150 … days before ``day`` (clients holding assets
     then), with their label and the reference day. A reference day's features were kept by the
     night of that day; only a day no night kept (the first nights of a new book) is computed."""
@@ -389,6 +406,7 @@ def score_book(day: datetime.date, run_id: int | None = None) -> dict:
     """Score every client, store ``churn_score``, raise and close ``churn_risk`` alerts."""
     current = features(day, run_id)
     model, info = train(training_set(day))
+    info["features_pruned"] = prune_features(day)
     if model is not None:
         from threadpoolctl import threadpool_limits
 

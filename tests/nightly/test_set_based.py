@@ -150,3 +150,17 @@ def test_a_client_who_closed_after_a_kept_day_is_labelled_a_churner(settings):
     assert sorted(kept.values_list("label", flat=True)) == [0, 1]  # labelled once, kept for later nights
     assert labels[reference] == 1
     assert labels[oldest] == 0  # closed long after that day's horizon
+
+
+@pytest.mark.usefixtures("planted_book")
+def test_the_night_drops_kept_inputs_no_night_will_read_again(settings):
+    settings.LANGUAGE_CODE = "en"
+    oldest = churn.oldest_reference(CHURN_DAY)
+    assert oldest == CHURN_DAY - datetime.timedelta(days=240)
+    for day in (oldest - datetime.timedelta(days=1), oldest, oldest + datetime.timedelta(days=30)):
+        churn.store_features(day)
+    dropped = churn.score_book(CHURN_DAY)["features_pruned"]
+    kept = set(ChurnFeatures.objects.values_list("day", flat=True).distinct())
+    assert dropped > 0 and oldest - datetime.timedelta(days=1) not in kept
+    assert {oldest, oldest + datetime.timedelta(days=30)} <= kept  # still read by tonight's training
+    assert churn.prune_features(CHURN_DAY) == 0  # nothing more to drop
