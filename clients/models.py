@@ -174,10 +174,16 @@ class Client(TimeStampedModel):
     # rewrite that touches every index. The sorts by assets and by churn walk these coarse
     # keys instead, which change only when a client crosses a band.
     assets_band = models.GeneratedField(
-        expression=_assets_band(), output_field=models.SmallIntegerField(), db_persist=True, editable=False
+        expression=_assets_band(),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("assets band (power of ten)"),
     )
     churn_decile = models.GeneratedField(
-        expression=_churn_decile(), output_field=models.SmallIntegerField(), db_persist=True, editable=False
+        expression=_churn_decile(),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("churn score decile"),
     )
     # Kept in step by clients.recency so the workbench filters on them with an index.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)

@@ -572,11 +572,11 @@ def treat_as_ordinary(
 
 def _holdings(client_ids: Sequence[int] | None, product_ids: Sequence[int] | None) -> list[Holding]:
     """Each client's positions on their latest position day (quantity above zero), summed over
-    accounts per product. For a list of clients: their latest days first (one index-only pass),
-    then the positions of those days, one query per distinct day (clients grouped by their
-    latest day: today, or a month end for those who hold nothing since), so only the latest
-    day's rows are read; a client's whole history is never filtered row by row (that took ~8 s
-    per 2,000 clients of the nightly drift step at 200,000 clients; this takes 0.2–1 s)."""
+    accounts per product — for the on-change paths (one client's new assessment, one product
+    re-rated; the nightly run reads the whole book in ``suitability.nightly_drift``). For a list
+    of clients: their latest days first (one index-only pass), then the positions of those days,
+    one query per distinct day (clients grouped by their latest day: today, or a month end for
+    those who hold nothing since), so a client's whole history is never filtered row by row."""
     if client_ids is None:
         latest = Position.objects.filter(client_id=OuterRef("client_id")).order_by("-as_of").values("as_of")[:1]
         parts = [Position.objects.filter(as_of=Subquery(latest))]
