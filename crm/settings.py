@@ -404,6 +404,9 @@ NIGHTLY_CHURN_COOLDOWN_DAYS = env_int("NIGHTLY_CHURN_COOLDOWN_DAYS", 30)
 # Churn: train the model only with at least this many training rows and positive labels. Defaults 1000, 30.
 NIGHTLY_CHURN_MIN_ROWS = env_int("NIGHTLY_CHURN_MIN_ROWS", 1000)
 NIGHTLY_CHURN_MIN_POSITIVES = env_int("NIGHTLY_CHURN_MIN_POSITIVES", 30)
+# Churn: a trained model scores the nights that follow for this many days before the next night
+# trains again (0: every night). Default 7.
+NIGHTLY_CHURN_RETRAIN_DAYS = env_int("NIGHTLY_CHURN_RETRAIN_DAYS", 7)
 # Maturity reminders: days before maturity, comma-separated. Default 30,7,1.
 NIGHTLY_MATURITY_REMINDER_DAYS = sorted({int(d) for d in env_list("NIGHTLY_MATURITY_REMINDER_DAYS", "30,7,1")})
 # Risk profile: "expiring" this many days ahead. Default: SUITABILITY_EXPIRING_WITHIN_DAYS (30).

@@ -140,3 +140,30 @@ class ChurnFeatures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}/{self.client_id}"
+
+
+class ChurnModel(models.Model):
+    """The churn model a night trained, kept so that the nights after it score the book with it
+    instead of training again (``NIGHTLY_CHURN_RETRAIN_DAYS``; ``clients.churn.model_for``).
+    Training is the churn step's largest part, while the reference days it learns from move by
+    one day a night. Kept only when it was tested on a held-out period: the row records which
+    score won (the model, or the rule when the model did not beat it) and both AUCs.
+
+    The fitted estimator is pickled, as scikit-learn models are: whoever can write this table
+    can run code in the worker, so it is written by the nightly run only and not editable in the
+    admin (operations may delete a row, and the next night trains again)."""
+
+    trained_on = models.DateField(_("trained on"), unique=True)
+    score = models.CharField(_("score used"), max_length=20)  # "gradient_boosting" or "rule"
+    estimator = models.BinaryField(_("fitted model"), null=True, editable=False)
+    library_version = models.CharField(_("scikit-learn version"), max_length=20)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("churn model")
+        verbose_name_plural = _("churn models")
+        ordering = ["-trained_on"]
+
+    def __str__(self) -> str:
+        return f"{self.trained_on} {self.score}"

@@ -7,9 +7,11 @@ import datetime
 import numpy as np
 import pandas as pd
 import pytest
+from django.urls import reverse
 
 from clients.churn import rule_score, score_book
 from clients.models import Account, AssetSnapshot, CashFlow, Client
+from nightly.models import ChurnModel
 from tests import factories
 
 DAY = datetime.date(2026, 11, 20)
@@ -122,3 +124,73 @@ def test_without_enough_history_the_rule_scores(db, settings):
     factories.ClientFactory(branch=factories.org_tree()["b1"])
     figures = score_book(DAY)
     assert figures["model"] == "rule" and figures["scored"] == 1
+
+
+def test_a_night_keeps_its_model_and_the_next_nights_score_with_it(planted_book, settings):
+    settings.LANGUAGE_CODE = "en"
+    settings.NIGHTLY_CHURN_RETRAIN_DAYS = 7
+    first = score_book(DAY)
+    assert first["retrained"] is True and first["model"] == "gradient_boosting"
+    kept = ChurnModel.objects.get()
+    assert kept.trained_on == DAY and kept.score == "gradient_boosting" and kept.estimator is not None
+    assert kept.figures["model_auc"] == first["model_auc"]
+
+    scores = dict(Client.objects.values_list("pk", "churn_score"))
+    again = score_book(DAY)  # a rerun scores with the kept model: nothing moves
+    assert again["retrained"] is False and again["trained_on"] == DAY.isoformat()
+    assert dict(Client.objects.values_list("pk", "churn_score")) == scores
+
+    later = score_book(DAY + datetime.timedelta(days=6))
+    assert later["retrained"] is False and later["model_auc"] == first["model_auc"]
+    assert ChurnModel.objects.count() == 1
+
+    week_on = score_book(DAY + datetime.timedelta(days=7))
+    assert week_on["retrained"] is True and week_on["trained_on"] == (DAY + datetime.timedelta(days=7)).isoformat()
+    assert ChurnModel.objects.count() == 2
+
+
+def test_every_night_trains_when_retraining_is_nightly(planted_book, settings):
+    settings.LANGUAGE_CODE = "en"
+    settings.NIGHTLY_CHURN_RETRAIN_DAYS = 0
+    assert score_book(DAY)["retrained"] is True
+    assert score_book(DAY)["retrained"] is True
+    assert ChurnModel.objects.count() == 1  # the date's model replaced, not doubled
+
+
+def test_a_model_pickled_by_another_library_version_is_not_read(planted_book, settings):
+    settings.LANGUAGE_CODE = "en"
+    score_book(DAY)
+    ChurnModel.objects.update(library_version="0.0", estimator=b"not a pickle")
+    figures = score_book(DAY + datetime.timedelta(days=1))
+    assert figures["retrained"] is True and figures["model"] == "gradient_boosting"
+
+
+def test_a_backfilled_night_does_not_score_with_a_model_trained_after_it(planted_book, settings):
+    settings.LANGUAGE_CODE = "en"
+    score_book(DAY)
+    earlier = score_book(DAY - datetime.timedelta(days=1))
+    assert earlier["retrained"] is True and earlier["trained_on"] == (DAY - datetime.timedelta(days=1)).isoformat()
+
+
+def test_without_enough_history_nothing_is_kept(db, settings):
+    factories.ClientFactory(branch=factories.org_tree()["b1"])
+    assert score_book(DAY)["retrained"] is True
+    assert not ChurnModel.objects.exists()  # a young book tries again the next night
+
+
+def test_the_kept_models_are_shown_to_superusers_only(planted_book, settings, ops_user, client, admin_client):
+    settings.LANGUAGE_CODE = "en"
+    score_book(DAY)
+    row = ChurnModel.objects.get()
+    listing = reverse("admin:nightly_churnmodel_changelist")
+    delete = reverse("admin:nightly_churnmodel_delete", args=[row.pk])
+
+    client.force_login(ops_user)
+    assert client.get(listing).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ChurnModel.objects.filter(pk=row.pk).exists()
+
+    page = admin_client.get(listing)
+    assert page.status_code == 200 and str(row.figures["model_auc"]) in page.content.decode()
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 302
+    assert not ChurnModel.objects.exists()  # the next night trains again
