@@ -125,3 +125,18 @@ def test_pii_is_encrypted_at_rest_and_hashed_for_search(client_record):
     assert client_record.phone not in stored_phone
     assert stored_hash == pii_hash(normalize_phone(client_record.phone))
     assert type(client_record).objects.get(phone_hash=stored_hash).phone == client_record.phone
+
+
+def test_deleting_a_client_deletes_the_rows_the_nightly_run_wrote_without_constraints(client_record):
+    """Snapshots and the loaded facts carry no database foreign key (the nightly run writes them
+    set-based); Django's cascade still removes them with their client."""
+    from clients.models import AssetSnapshot, CashBalance
+    from clients.snapshots import take_snapshots
+
+    account = factories.AccountFactory(client=client_record)
+    day = datetime.date(2026, 1, 5)
+    CashBalance.objects.create(account=account, client=client_record, as_of=day, cash=100)
+    assert take_snapshots(day)["written"] == 1
+    account.delete()  # a client with an account cannot be deleted (PROTECT)
+    client_record.delete()
+    assert not AssetSnapshot.objects.exists() and not CashBalance.objects.exists()

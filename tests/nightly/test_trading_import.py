@@ -117,6 +117,21 @@ def test_a_days_positions_file_replaces_that_day_and_only_that_day(masters, tmp_
     assert Position.objects.get(as_of="2026-11-20", account__account_no="AC001").market_value == Decimal("10600")
 
 
+def test_a_new_day_is_inserted_and_a_corrected_balance_of_a_held_day_merged(masters, tmp_path):
+    """A day the tables do not hold yet is a plain insert (the nightly case); a file for a day
+    they hold is merged: new rows created, changed rows updated, the same left."""
+    first = import_folder(write_folder(tmp_path, {"balances.csv": BALANCES, "positions.csv": POSITIONS}, name="d20"))
+    assert (first.file("balances.csv").created, first.file("positions.csv").created) == (3, 3)
+    assert first.file("positions.csv").details["deleted"] == 0
+
+    corrected = BALANCES.replace("2026-11-20,AC001,2000.50", "2026-11-20,AC001,2100.50")
+    again = import_folder(write_folder(tmp_path, {"balances.csv": corrected}, name="fix"))
+    report = again.file("balances.csv")
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+    assert CashBalance.objects.get(as_of="2026-11-20", account__account_no="AC001").cash == Decimal("2100.50")
+    assert CashBalance.objects.count() == 3
+
+
 def test_a_corrected_trade_is_updated_in_place(masters, tmp_path):
     import_folder(write_folder(tmp_path, TRADING))
     fixed = TRANSACTIONS.replace(
