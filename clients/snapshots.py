@@ -29,6 +29,16 @@ def take_snapshots(day: datetime.date) -> dict:
     snapshot = AssetSnapshot._meta.db_table
     columns = ("total_assets", "cash", "securities", "net_inflow")
     changed = " OR ".join(distinct(f"{snapshot}.{name}", f"EXCLUDED.{name}") for name in columns)
+    # The usual night writes a day the table does not hold yet: a plain insert then, without the
+    # speculative insertion ON CONFLICT makes for every row. A rerun merges what changed.
+    merge = f"""
+        ON CONFLICT (client_id, as_of) DO UPDATE SET
+            total_assets = EXCLUDED.total_assets, cash = EXCLUDED.cash,
+            securities = EXCLUDED.securities, net_inflow = EXCLUDED.net_inflow
+        WHERE {changed}
+    """
+    if not scalar(f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {snapshot} WHERE as_of = %s)", [day]):
+        merge = ""
     sql = f"""
         INSERT INTO {snapshot} (client_id, as_of, total_assets, cash, securities, net_inflow)
         SELECT c.id, %s,
@@ -42,10 +52,8 @@ def take_snapshots(day: datetime.date) -> dict:
         LEFT JOIN (SELECT client_id, SUM(CASE WHEN direction = 'in' THEN amount ELSE -amount END) AS net
                    FROM {CashFlow._meta.db_table} WHERE flow_date = %s GROUP BY client_id) f ON f.client_id = c.id
         WHERE EXISTS (SELECT 1 FROM {Account._meta.db_table} a WHERE a.client_id = c.id)
-        ON CONFLICT (client_id, as_of) DO UPDATE SET
-            total_assets = EXCLUDED.total_assets, cash = EXCLUDED.cash,
-            securities = EXCLUDED.securities, net_inflow = EXCLUDED.net_inflow
-        WHERE {changed}
+        ORDER BY c.id
+        {merge}
     """
     aggregate_memory()
     with connection.cursor() as cursor:

@@ -140,3 +140,19 @@ def test_deleting_a_client_deletes_the_rows_the_nightly_run_wrote_without_constr
     account.delete()  # a client with an account cannot be deleted (PROTECT)
     client_record.delete()
     assert not AssetSnapshot.objects.exists() and not CashBalance.objects.exists()
+
+
+def test_a_days_snapshots_are_inserted_once_and_merged_on_a_rerun(client_record):
+    from decimal import Decimal
+
+    from clients.models import AssetSnapshot, CashBalance
+    from clients.snapshots import take_snapshots
+
+    account = factories.AccountFactory(client=client_record)
+    day = datetime.date(2026, 1, 5)
+    balance = CashBalance.objects.create(account=account, client=client_record, as_of=day, cash=100)
+    assert take_snapshots(day)["written"] == 1  # a new day: a plain insert
+    assert take_snapshots(day)["written"] == 0  # a rerun: nothing changed, nothing written
+    CashBalance.objects.filter(pk=balance.pk).update(cash=250)
+    assert take_snapshots(day)["written"] == 1  # a corrected balance: the day's row merged
+    assert AssetSnapshot.objects.get().total_assets == Decimal("250")
