@@ -92,6 +92,48 @@ def test_the_nightly_rewrite_of_assets_and_score_is_done_in_place(tree):
     assert Client.objects.get(pk=rich.pk).assets_band == 8
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_nights_rewrites_stay_in_place_with_no_vacuum_between_them(tree):
+    """Segmentation rewrites the assets, churn the score, the next night both again: each finds
+    room on the row's page, pruned of the version the rewrite before left (no VACUUM between
+    the steps)."""
+    from django.db import transaction
+
+    from nightly.pipeline import reclaim_client_rows
+
+    # Enough clients to fill several half-filled pages (fillfactor 50): a page then has room for
+    # about one more version of each of its rows, so every rewrite after the first needs the
+    # versions the one before left to be pruned.
+    book = [
+        factories.ClientFactory(branch=tree["b1"], total_assets=Decimal("12000000"), churn_score=0.6) for _ in range(60)
+    ]
+    reclaim_client_rows()  # the factories' own saves filled the pages; a night starts from a vacuumed table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT (ctid::text::point)[0]) FROM clients_client")
+        assert cursor.fetchone()[0] >= 3  # several pages, not one with room to spare
+
+    def rewrite(**values) -> tuple[int, int]:
+        """(updates, of which HOT) by one committed rewrite (counters read inside its transaction)."""
+        counters = (
+            "SELECT pg_stat_get_xact_tuples_updated('clients_client'::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated('clients_client'::regclass)"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(counters)
+            before = cursor.fetchone()
+            Client.objects.filter(pk__in=[c.pk for c in book]).update(**values)
+            cursor.execute(counters)
+            after = cursor.fetchone()
+        return after[0] - before[0], after[1] - before[1]
+
+    nights = []
+    for night in range(3):
+        nights.append(rewrite(total_assets=F("total_assets") + 1000, assets_as_of=f"2026-11-2{night}"))
+        nights.append(rewrite(churn_score=0.61 + night / 100))
+    assert nights == [(60, 60)] * 6
+
+
 def test_the_admin_sorts_by_assets_through_the_band(book, admin_client):
     url = "/admin/clients/client/"
     columns = admin_client.get(url).context["cl"].list_display

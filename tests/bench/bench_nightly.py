@@ -238,8 +238,10 @@ def sql_floor(day) -> dict[str, float]:
     with connection.cursor() as cursor:
         cursor.execute("SET work_mem = '256MB'")  # as the night's own aggregates (nightly.sql.aggregate_memory)
         for number, (label, query) in enumerate(statements.items()):
+            cursor.execute(f"SELECT * FROM ({query}) q LIMIT 0", params)
+            names = ", ".join(f"c{position}" for position in range(len(cursor.description)))
             started = time.perf_counter()
-            cursor.execute(f"CREATE TEMP TABLE floor_{number} AS {query}", params)
+            cursor.execute(f"CREATE TEMP TABLE floor_{number} ({names}) AS {query}", params)
             seconds[label] = time.perf_counter() - started
             cursor.execute(f"DROP TABLE floor_{number}")
         cursor.execute("RESET work_mem")
