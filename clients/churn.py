@@ -24,6 +24,7 @@ most recent one; the run records both held-out AUCs and uses the model only if i
 from __future__ import annotations
 
 import datetime
+import logging
 import pickle
 
 import numpy as np
@@ -40,6 +41,8 @@ from clients.segmentation import tier_edges
 from nightly.models import ChurnFeatures, ChurnModel, ClientFacts
 from nightly.sql import aggregate_memory, as_date, cents, date_of, read_frame, scalar, update_rows
 from tickets.models import Ticket, TicketKind
+
+log = logging.getLogger("nightly")
 
 FEATURES = [
     "days_since_trade",
@@ -423,8 +426,12 @@ def kept_model(day: datetime.date) -> tuple[object | None, dict] | None:
     row = ChurnModel.objects.filter(trained_on__lte=day, trained_on__gt=since).order_by("-trained_on").first()
     if row is None or row.library_version != _library_version():
         return None
-    # The table is written by the nightly run alone (see ``ChurnModel``).
-    estimator = pickle.loads(bytes(row.estimator)) if row.estimator is not None else None  # noqa: S301
+    try:
+        # The table is written by the nightly run alone (see ``ChurnModel``).
+        estimator = pickle.loads(bytes(row.estimator)) if row.estimator is not None else None  # noqa: S301
+    except Exception:  # a damaged row: train again tonight rather than fail the night
+        log.warning("the churn model kept on %s cannot be read; training a new one", row.trained_on, exc_info=True)
+        return None
     return estimator, {**row.figures, "trained_on": row.trained_on.isoformat(), "retrained": False}
 
 

@@ -165,6 +165,15 @@ def test_a_model_pickled_by_another_library_version_is_not_read(planted_book, se
     assert figures["retrained"] is True and figures["model"] == "gradient_boosting"
 
 
+def test_a_damaged_kept_model_is_replaced_not_fatal(planted_book, settings):
+    settings.LANGUAGE_CODE = "en"
+    score_book(DAY)
+    ChurnModel.objects.update(estimator=b"not a pickle")
+    figures = score_book(DAY + datetime.timedelta(days=1))
+    assert figures["retrained"] is True and figures["model"] == "gradient_boosting"
+    assert ChurnModel.objects.count() == 2
+
+
 def test_a_backfilled_night_does_not_score_with_a_model_trained_after_it(planted_book, settings):
     settings.LANGUAGE_CODE = "en"
     score_book(DAY)
