@@ -162,11 +162,19 @@ def store_features(day: datetime.date, run_id: int | None = None) -> int:
         return max(cursor.rowcount, 0)
 
 
-def read_features(days: list[datetime.date], *, holding: bool = False, clients: bool = False) -> pd.DataFrame:
+SAMPLE_BUCKETS = 1000
+
+
+def read_features(
+    days: list[datetime.date], *, holding: bool = False, clients: bool = False, buckets: int = SAMPLE_BUCKETS
+) -> pd.DataFrame:
     """The stored rows of ``days`` with ``FEATURES`` derived (``holding``: only clients with assets
-    that day; ``clients``: with the client's advisor and status of now, for scoring and alerts)."""
+    that day; ``clients``: with the client's advisor and status of now, for scoring and alerts;
+    ``buckets``: only the clients whose id falls in the first ``buckets`` of ``SAMPLE_BUCKETS``
+    hash buckets — a sample taken by the database, the same clients on every day)."""
     if not days:
         return pd.DataFrame()
+    sample = f" AND (f.client_id * 7919) %% {SAMPLE_BUCKETS} < {int(buckets)}" if buckets < SAMPLE_BUCKETS else ""
     table = ChurnFeatures._meta.db_table
     joined = (
         f", c.primary_advisor_id AS advisor_id, c.status FROM {table} f JOIN {Client._meta.db_table} c "
@@ -177,7 +185,7 @@ def read_features(days: list[datetime.date], *, holding: bool = False, clients: 
     label = ", f.label" if holding else ""
     frame = read_frame(
         f"SELECT f.day, f.client_id, {', '.join(f'f.{name}' for name in RAW)}{label}{joined} "
-        f"WHERE f.day IN ({', '.join(['%s'] * len(days))}){' AND f.assets > 0' if holding else ''} "
+        f"WHERE f.day IN ({', '.join(['%s'] * len(days))}){' AND f.assets > 0' if holding else ''}{sample} "
         "ORDER BY f.day, f.client_id",  # a stable order: the training sample depends on it
         list(days),
         {
@@ -350,7 +358,15 @@ def training_set(day: datetime.date, max_references: int = REFERENCE_DAYS) -> pd
     }
     for reference in sorted(unlabelled):
         label_day(reference)
-    history = read_features(references, holding=True)
+    # A large book has far more rows than training needs (``MAX_TRAINING_ROWS``): the database
+    # samples whole clients first, so a million-client book does not travel as 6M rows into
+    # pandas (≈ 3 GB) only to be sampled there.
+    available = ChurnFeatures.objects.filter(day__in=references, assets__gt=0).count()
+    buckets = SAMPLE_BUCKETS
+    if available > MAX_TRAINING_ROWS:
+        buckets = min(SAMPLE_BUCKETS, -(-SAMPLE_BUCKETS * MAX_TRAINING_ROWS * 5 // (available * 4)))  # ≈ 25 % spare
+    history = read_features(references, holding=True, buckets=buckets)
+    history.attrs["available"] = available
     if history.empty:
         return history
     history["reference"] = history["day"].dt.date
@@ -368,7 +384,7 @@ def train(history: pd.DataFrame) -> tuple[object | None, dict]:
     from sklearn.metrics import roc_auc_score
     from threadpoolctl import threadpool_limits
 
-    info: dict = {"training_rows": len(history)}
+    info: dict = {"training_rows": len(history), "rows_kept": history.attrs.get("available", len(history))}
     if history.empty:
         return None, {**info, "model": "rule", "why": "no history"}
     positives = int(history["label"].sum())
@@ -382,6 +398,7 @@ def train(history: pd.DataFrame) -> tuple[object | None, dict]:
         return None, {**info, "model": "rule", "why": "not enough history"}
     if len(history) > MAX_TRAINING_ROWS:  # plenty to learn from; keeps a large book's night short
         history = history.sample(n=MAX_TRAINING_ROWS, random_state=0)
+        info["training_rows"] = len(history)
     latest = history["reference"] == references[-1]
     train_rows, test_rows = history[~latest], history[latest]
     if train_rows["label"].nunique() < 2 or test_rows["label"].nunique() < 2:

@@ -164,3 +164,20 @@ def test_the_night_drops_kept_inputs_no_night_will_read_again(settings):
     assert dropped > 0 and oldest - datetime.timedelta(days=1) not in kept
     assert {oldest, oldest + datetime.timedelta(days=30)} <= kept  # still read by tonight's training
     assert churn.prune_features(CHURN_DAY) == 0  # nothing more to drop
+
+
+@pytest.mark.usefixtures("planted_book")
+def test_a_large_book_is_sampled_by_the_database_whole_clients_at_a_time(settings, monkeypatch):
+    settings.LANGUAGE_CODE = "en"
+    everything = churn.training_set(CHURN_DAY)
+    monkeypatch.setattr(churn, "MAX_TRAINING_ROWS", len(everything) // 4)
+    sampled = churn.training_set(CHURN_DAY)
+
+    assert sampled.attrs["available"] == len(everything)
+    assert len(everything) // 4 <= len(sampled) < len(everything) // 2  # the cap and some spare, not all
+    # Whole clients: a sampled client brings every reference day it held assets on.
+    full_days = everything.groupby("client_id")["reference"].nunique()
+    sampled_days = sampled.groupby("client_id")["reference"].nunique()
+    assert (sampled_days == full_days[sampled_days.index]).all()
+    model, figures = churn.train(sampled)
+    assert figures["training_rows"] == churn.MAX_TRAINING_ROWS and figures["rows_kept"] == len(everything)
