@@ -487,8 +487,8 @@ def score_book(day: datetime.date, run_id: int | None = None) -> dict:
             score = model.predict_proba(current[FEATURES].to_numpy(dtype=float))[:, 1]
     else:
         score = rule_score(current)
-    # Stored to the percent: a score that moved less than that is not rewritten (the column is
-    # indexed, so every rewrite costs an index update on a large book).
+    # Stored to the percent: a score that moved less than that is not rewritten (each rewrite is
+    # a new row version, in place but still written and logged).
     current["score"] = np.round(score, 2)
     stored = read_frame(
         f"SELECT id AS client_id, churn_score AS stored FROM {Client._meta.db_table}",

@@ -31,14 +31,17 @@ def take_snapshots(day: datetime.date) -> dict:
     changed = " OR ".join(distinct(f"{snapshot}.{name}", f"EXCLUDED.{name}") for name in columns)
     # The usual night writes a day the table does not hold yet: a plain insert then, without the
     # speculative insertion ON CONFLICT makes for every row. A rerun merges what changed.
-    merge = f"""
+    held = scalar(f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {snapshot} WHERE as_of = %s)", [day])
+    merge = (
+        f"""
         ON CONFLICT (client_id, as_of) DO UPDATE SET
             total_assets = EXCLUDED.total_assets, cash = EXCLUDED.cash,
             securities = EXCLUDED.securities, net_inflow = EXCLUDED.net_inflow
         WHERE {changed}
     """
-    if not scalar(f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {snapshot} WHERE as_of = %s)", [day]):
-        merge = ""
+        if held
+        else ""
+    )
     sql = f"""
         INSERT INTO {snapshot} (client_id, as_of, total_assets, cash, securities, net_inflow)
         SELECT c.id, %s,

@@ -148,8 +148,8 @@ def reclaim_client_rows() -> None:
     so the morning's counts and lists over the book read the indexes alone. The rewrites
     themselves need no VACUUM to stay in place (HOT, no index touched — see
     ``Client.assets_band``): a page whose room the last rewrite used is pruned of the dead
-    versions when the next one reads it (measured: four whole-book rewrites in a row, every row
-    HOT, with no VACUUM between). Autovacuum would get there too, but not reliably before the
+    versions when the next one reads it (measured: four rewrites of 40,000 clients in a row,
+    every row HOT, with no VACUUM between). Autovacuum would get there too, but not reliably before the
     morning."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
