@@ -161,6 +161,7 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
         spec = known[raw.name]
         try:
             text, report.encoding = decode(raw.content)
+            raw.content = b""  # the checksum is taken; a million-client positions file is 243 MB
             if isinstance(spec, trading.TradingSpec):
                 ctx.files[spec.name] = trading.parse(spec, text, report)
             else:

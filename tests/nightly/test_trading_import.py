@@ -6,9 +6,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection  # noqa: F401 (the skipif condition)
 
 from clients.models import CashBalance, CashFlow, Position, Transaction
-from crm.extract import Outcome, import_folder
+from crm.extract import Outcome, import_folder, trading
 from crm.models import ImportBatch
 from tests.test_import_extract import ALL_FILES, SHANGHAI, replace_line, write_folder
 
@@ -41,6 +42,15 @@ TRADING = {
     "transactions.csv": TRANSACTIONS,
     "cashflows.csv": CASHFLOWS,
 }
+
+
+@pytest.fixture(autouse=True, params=["whole", "in pieces"])
+def piece_size(request, monkeypatch):
+    """Every test twice: files parsed whole, and (on PostgreSQL, where large files are) parsed in
+    pieces of a line or two — the same rows, problems and line numbers either way."""
+    if request.param == "in pieces":
+        monkeypatch.setattr(trading, "PIECE_CHARS", 40)
+    return request.param
 
 
 @pytest.fixture(autouse=True)
@@ -193,3 +203,56 @@ def test_gb18030_and_bom_files_load_and_a_referenced_account_may_come_in_the_sam
     assert result.file("balances.csv").encoding == "GB18030"
     assert CashBalance.objects.get(account__account_no="AC900").cash == Decimal("88.00")
     assert CashFlow.objects.count() == 2
+
+
+MESSY_POSITIONS = """as_of,account_no,product_code,quantity,market_value,cost
+2026-11-20,AC001,P001,1000,10500.25,10000.00
+
+2026-11-20,AC002,P002,12.3456,99999999.99,80000000,,
+2026-11-20,AC003,P001,5,52.5
+2026-11-20,AC003,P001,x,52.5,50
+2026-11-21,AC009,P009,1,1.001,1
+2026-11-20,AC001,P001,1000,10500.25,10000.00
+2026-11-20,AC002,P001, 7 ,70,70
+"""
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="large files are parsed in pieces on PostgreSQL")
+def test_a_file_parsed_in_pieces_reports_exactly_what_it_does_parsed_whole(masters, monkeypatch):
+    """Blank lines, trailing commas, short rows, bad values and a duplicate key in another piece:
+    the same problems on the same lines, and the same rows counted."""
+    monkeypatch.setattr(trading, "PIECE_CHARS", 10**9)
+    whole = trading.parse(trading.POSITIONS, MESSY_POSITIONS, Report())
+    monkeypatch.setattr(trading, "PIECE_CHARS", 64)
+    pieces = trading.parse(trading.POSITIONS, MESSY_POSITIONS, Report())
+    assert (whole.frame["account_no"].dtype, pieces.frame["account_no"].dtype) == ("object", "category")
+
+    assert [str(error) for error in pieces.errors] == [str(error) for error in whole.errors]
+    assert (pieces.report.rows, list(pieces.lines), list(pieces.bad)) == (
+        whole.report.rows,
+        list(whole.lines),
+        list(whole.bad),
+    )
+    assert "positions.csv:8: as_of+account_no+product_code: duplicate key 2026-11-20 AC001 P001 (also on line 2)" in [
+        str(error) for error in whole.errors
+    ]
+    assert [str(error) for error in whole.errors if error.line == 7] == [
+        "positions.csv:7: as_of: 2026-11-21 is in the future",
+        "positions.csv:7: market_value: more than 2 decimal places: '1.001'",
+    ]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="large files are parsed in pieces on PostgreSQL")
+def test_a_large_file_with_blank_lines_and_trailing_commas_loads_from_its_pieces(masters, tmp_path, monkeypatch):
+    text = POSITIONS.replace("\n2026-11-20,AC002", "\n\n2026-11-20,AC002").replace("80000000\n", "80000000,,\n")
+    monkeypatch.setattr(trading, "PIECE_CHARS", 40)
+    result = import_folder(write_folder(tmp_path, {"positions.csv": text}))
+
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert result.file("positions.csv").rows == 3
+    assert Position.objects.get(account__account_no="AC002").market_value == Decimal("99999999.99")
+    assert Position.objects.count() == 3
+
+
+class Report:
+    rows = 0
