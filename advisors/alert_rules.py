@@ -182,7 +182,7 @@ def maturity(day: datetime.date, clients: pd.DataFrame) -> dict:
     for row in held.itertuples(index=False):
         days_left = (row.maturity_date.date() - day).days
         band = next(r for r in reminders if days_left <= r)
-        suggestions = _suggest(shelf, row, day)
+        suggestions = shelf.suggest(row.risk_level, row.variety, row.assets)
         rows.append(
             {
                 "client_id": row.client_id,
@@ -209,8 +209,8 @@ def maturity(day: datetime.date, clients: pd.DataFrame) -> dict:
     return reconcile(Alert.Kind.MATURITY, day, pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows())
 
 
-def _renewal_shelf(day: datetime.date) -> list[dict]:
-    return list(
+def _renewal_shelf(day: datetime.date) -> RenewalShelf:
+    return RenewalShelf(
         Product.objects.filter(status=Product.Status.ON_SALE, professional_only=False)
         .exclude(maturity_date__lte=day + datetime.timedelta(days=90))
         .values("code", "name", "risk_level", "variety", "access_min_assets")
@@ -218,22 +218,36 @@ def _renewal_shelf(day: datetime.date) -> list[dict]:
     )
 
 
-def _suggest(shelf: list[dict], row, day: datetime.date) -> list[str]:
-    """Products on sale, for ordinary investors, not maturing within 90 days, whose risk level does
-    not exceed the client's tolerance (R_n ≤ C_n) and whose asset threshold the client meets; the
-    same variety first. A pre-filter: the sale itself still goes through the suitability check."""
-    level = row.risk_level if isinstance(row.risk_level, str) else ""
-    if not level:
-        return []
-    tolerance = int(level[1])
-    fitting = [
-        product
-        for product in shelf
-        if int(product["risk_level"][1]) <= tolerance
-        and (product["access_min_assets"] is None or product["access_min_assets"] * 100 <= row.assets)
-    ]
-    fitting.sort(key=lambda product: product["variety"] != row.variety)
-    return [f"{product['name']} ({product['code']})" for product in fitting[:3]]
+class RenewalShelf:
+    """Products on sale, for ordinary investors, not maturing within 90 days (``_renewal_shelf``),
+    in the order suggestions are made to a client of each risk tolerance and product variety —
+    computed once per (tolerance, variety), not once per maturing holding (a million-client night
+    has tens of thousands; filtering and sorting the shelf for each took 3 s at 200,000 clients)."""
+
+    def __init__(self, products):
+        self.products = [(int(product["risk_level"][1]), product) for product in products]
+        self.orders: dict[tuple[int, str], list[dict]] = {}
+
+    def suggest(self, risk_level, variety: str, assets_cents: int) -> list[str]:
+        """Up to three products whose risk level does not exceed the client's tolerance (R_n ≤ C_n)
+        and whose asset threshold the client meets, the same variety first. A pre-filter: the sale
+        itself still goes through the suitability check."""
+        level = risk_level if isinstance(risk_level, str) else ""
+        if not level:
+            return []
+        key = (int(level[1]), variety)
+        order = self.orders.get(key)
+        if order is None:
+            order = [product for risk, product in self.products if risk <= key[0]]
+            order.sort(key=lambda product: product["variety"] != variety)  # stable: the shelf's order kept
+            self.orders[key] = order
+        chosen = []
+        for product in order:
+            if product["access_min_assets"] is None or product["access_min_assets"] * 100 <= assets_cents:
+                chosen.append(f"{product['name']} ({product['code']})")
+                if len(chosen) == 3:
+                    break
+        return chosen
 
 
 def risk_profile(day: datetime.date, clients: pd.DataFrame) -> dict:
