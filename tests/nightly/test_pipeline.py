@@ -130,6 +130,9 @@ def test_large_outflow_by_share_or_by_one_withdrawal(book):
     assert set(raised) == {"OUTFLOW", "BIGWD", "CHURNER"}
     assert "net outflow 35% of assets in 30 days" in raised["OUTFLOW"].reason
     assert "one withdrawal of ¥500,000" in raised["BIGWD"].reason
+    # The assets at the window's start, read for the clients the rule may raise only.
+    assert raised["OUTFLOW"].payload["assets_at_start"] == 1_000_000
+    assert raised["BIGWD"].payload["assets_at_start"] == 20_000_000
 
 
 def test_birthdays_within_a_week(book):
