@@ -509,6 +509,8 @@ def main() -> None:
                 extra = (
                     f" (model {rows_.get('model')}, AUC model {rows_.get('model_auc')} rule {rows_.get('rule_auc')})"
                 )
+            if name == "alerts" and "seconds" in entry["rows"]:
+                extra = " (" + ", ".join(f"{rule} {s:.1f} s" for rule, s in entry["rows"]["seconds"].items()) + ")"
             print(f"  {name:<13} {entry['seconds']:7.2f} s{extra}")
     print(f"  pipeline total {figures['pipeline']:7.2f} s; rerun (nothing to change) {figures['pipeline rerun']:.2f} s")
     print(f"  a night that retrains the churn model (weekly by default) adds {figures['churn training']:.2f} s")
