@@ -213,12 +213,12 @@ def _parse_in_pieces(parsed: BulkParsed, text: str, header: list[str]) -> BulkPa
     wanted = [column.name for column in spec.columns]
     kept = list(dict.fromkeys([*spec.key, *(ref.column for ref in spec.references)]))
     columns: dict[str, list[pd.Categorical]] = {name: [] for name in kept}
-    lines, bad, bodies = [], [], []
+    lines, bad, bodies = [], [], []  # bodies: a piece's kept rows, or its place in ``text`` when clean
     failed: list[dict[str, np.ndarray]] = []
     clean, first_line = True, 2
-    for piece in _pieces(text, text.find("\n") + 1):
+    for start, end in _pieces(text, text.find("\n") + 1):
         part = BulkParsed(spec=spec, report=None)
-        raw_lines = _split_lines(piece)
+        raw_lines = _split_lines(text[start:end])
         frame, part.lines, piece_clean, body = _rows(spec.name, raw_lines, header, wanted, part, first_line)
         first_line += len(raw_lines)
         part.bad = np.zeros(len(part.lines), dtype=bool)
@@ -230,18 +230,16 @@ def _parse_in_pieces(parsed: BulkParsed, text: str, header: list[str]) -> BulkPa
         failed.append(part.failed)
         parsed.errors.extend(part.errors)
         clean = clean and piece_clean
-        bodies.append(body)
+        bodies.append((start, end) if piece_clean else body)  # a clean piece's body is its text again
     parsed.header = header
     parsed.lines = np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64)
     parsed.bad = np.concatenate(bad) if bad else np.zeros(0, dtype=bool)
-    kept_parts = columns.items()
     for name in {name for part in failed for name in part}:
         parsed.failed[name] = np.concatenate(
             [part.get(name, np.zeros(len(piece), dtype=bool)) for part, piece in zip(failed, lines, strict=True)]
         )
-    parsed.frame = pd.DataFrame(
-        {name: pd.Series(union_categoricals(parts) if parts else [], dtype="category") for name, parts in kept_parts}
-    )
+    joined = {name: union_categoricals(parts) if parts else [] for name, parts in columns.items()}
+    parsed.frame = pd.DataFrame({name: pd.Series(values, dtype="category") for name, values in joined.items()})
     parsed.report.rows = len(parsed.lines)
     _check_key(parsed)
     parsed.errors.sort(key=lambda error: error.line or 0)
@@ -249,16 +247,19 @@ def _parse_in_pieces(parsed: BulkParsed, text: str, header: list[str]) -> BulkPa
         if clean:
             parsed.text = text
         else:  # blank lines or trailing commas: the rows as they are COPY-ed, without the header
-            parsed.bodies = bodies
+            parsed.bodies = [
+                "\n".join(_split_lines(text[body[0] : body[1]])) if isinstance(body, tuple) else body for body in bodies
+            ]
     return parsed
 
 
 def _pieces(text: str, start: int):
-    """``text[start:]`` in pieces of about ``PIECE_CHARS`` characters, each ending with a line."""
+    """``(start, end)`` of ``text[start:]``'s pieces of about ``PIECE_CHARS`` characters, each
+    ending with a line."""
     while start < len(text):
         end = text.find("\n", start + PIECE_CHARS)
         end = len(text) if end < 0 else end + 1
-        yield text[start:end]
+        yield start, end
         start = end
 
 
