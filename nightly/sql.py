@@ -85,6 +85,16 @@ def aggregate_memory(megabytes: int = 256) -> None:
             cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
 
 
+def analyze(table: str) -> None:
+    """Refresh the planner's statistics of ``table`` after a bulk write, on PostgreSQL (a sample
+    of 30,000 rows: about a second whatever the table's size). A table just filled with a day
+    the statistics have never seen is otherwise planned as if that day held a handful of rows:
+    a million-row ``UPDATE … FROM`` of such a day ran for minutes as nested loops."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 def scalar(sql: str, params: Sequence = ()):
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
