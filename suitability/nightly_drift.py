@@ -27,7 +27,7 @@ from django.db import connection
 from advisors.models import Alert
 from clients.models import Client, Position
 from crm.extract.db import chunks
-from nightly.sql import cents, read_frame
+from nightly.sql import as_date, cents, read_frame, scalar
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment
 from suitability.rules import InvestorProfile, ProductProfile, drift_reasons
@@ -56,17 +56,65 @@ class Decided(NamedTuple):
     investor_type: str
 
 
-def latest_holdings(day: datetime.date) -> pd.DataFrame:
-    """Every client's holdings on their latest position day up to ``day`` — the night's day for
-    most, an older month end for those who hold nothing since — with quantity above zero,
-    summed over accounts per product: ``client_id, product_id, value`` (whole cents).
+HOLDING_DTYPES = {"client_id": "int64", "product_id": "int64", "value": "int64"}
 
-    One statement. Each client's latest day is one probe of the (client, as_of) index (a
-    correlated MAX, answered from the index's end), then that day's rows through the same
-    index. Measured at 200,000 clients / 15M position rows (PostgreSQL, not yet vacuumed):
-    the probes 1.5–1.8 s against 1.9–2.6 s for ``GROUP BY client_id`` (a parallel scan of
-    every row, spilling to disk); the whole statement ~3 s for 835,000 holdings; reading
-    ``as_of = day`` alone is a 2.7 s scan. ``nightly_clientfacts`` has no position day."""
+
+def latest_holdings(day: datetime.date) -> pd.DataFrame:
+    """Every client's holdings on their latest position day up to ``day`` — the book's latest
+    position day (the night's, for most) or an older month end for those who hold nothing since
+    — with quantity above zero, summed over accounts per product: ``client_id, product_id,
+    value`` (whole cents).
+
+    On PostgreSQL, in two reads, because a statement over every client's latest day (a
+    correlated MAX per client joined back to the positions) is planned as a scan of every
+    position ever kept: 62–109 s at 1,000,000 clients and 75M position rows.
+
+    1. The book's latest position day: its rows, through the (day, account, product) key —
+       contiguous pages, as the night's import inserts a day — summed in pandas (4M (client,
+       product) groups overflow a SQL hash aggregate's memory).
+    2. The clients absent that day: each one's latest earlier day (a probe of the (client,
+       day) index) and that day's rows (probes of the same index), only for those clients.
+
+    Measured at 1,000,000 clients (802,227 present on the day, 86,332 of the absent with an
+    earlier day): ≈ 5 s + ≈ 5 s, against 62 s for the single statement on the same book."""
+    position = Position._meta.db_table
+    if connection.vendor != "postgresql":
+        return _latest_holdings_in_one_statement(day)
+    book_day = as_date(scalar(f"SELECT MAX(as_of) FROM {position} WHERE as_of <= %s", [day]))
+    if book_day is None:
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in HOLDING_DTYPES.items()})
+    rows = read_frame(
+        f"SELECT client_id, product_id, {cents('market_value')} AS value FROM {position} "
+        "WHERE as_of = %s AND quantity > 0",
+        [book_day],
+        dtypes=HOLDING_DTYPES,
+    )
+    on_the_day = rows.groupby(["client_id", "product_id"], as_index=False, sort=False)["value"].sum()
+    # OFFSET 0 keeps each lateral subquery a per-client probe: flattened, the planner joins the
+    # absent clients to a scan of every position again.
+    earlier = read_frame(
+        f"""
+        SELECT c.id AS client_id, p.product_id, {cents("SUM(p.market_value)")} AS value
+        FROM {Client._meta.db_table} c
+        CROSS JOIN LATERAL (
+            SELECT MAX(l.as_of) AS day FROM {position} l WHERE l.client_id = c.id AND l.as_of < %s
+        ) latest
+        CROSS JOIN LATERAL (
+            SELECT h.product_id, h.market_value FROM {position} h
+            WHERE h.client_id = c.id AND h.as_of = latest.day AND h.quantity > 0 OFFSET 0
+        ) p
+        WHERE NOT EXISTS (SELECT 1 FROM {position} t WHERE t.client_id = c.id AND t.as_of = %s)
+        GROUP BY c.id, p.product_id
+        """,
+        [book_day, book_day],
+        dtypes=HOLDING_DTYPES,
+    )
+    return pd.concat([on_the_day, earlier], ignore_index=True)
+
+
+def _latest_holdings_in_one_statement(day: datetime.date) -> pd.DataFrame:
+    """``latest_holdings`` where there is no ``LATERAL`` (SQLite): a correlated MAX per client
+    (one probe of the (client, day) index each), then that day's rows."""
     position, client = Position._meta.db_table, Client._meta.db_table
     sql = f"""
         SELECT p.client_id, p.product_id, {cents("SUM(p.market_value)")} AS value
@@ -79,7 +127,7 @@ def latest_holdings(day: datetime.date) -> pd.DataFrame:
         WHERE p.quantity > 0
         GROUP BY p.client_id, p.product_id
     """
-    return read_frame(sql, [day], dtypes={"client_id": "int64", "product_id": "int64", "value": "int64"})
+    return read_frame(sql, [day], dtypes=HOLDING_DTYPES)
 
 
 def _latest_per_client(table: str, columns: str, order: str) -> str:

@@ -217,11 +217,14 @@ def test_the_nightly_drifts_query_count_does_not_grow_with_the_book(branch_advis
     book(8, *branch_advisor, seed=6)
     with CaptureQueriesContext(connection) as large:
         assert services.nightly_drift(TODAY) > 0
-    # holdings, assessments, classifications, products, advisors; existing keys, insert
-    assert len(large) == len(small) == 7
+    # holdings (on PostgreSQL: the book's day, its rows, the absent clients' earlier days;
+    # elsewhere one statement), assessments, classifications, products, advisors; existing
+    # keys, insert
+    holdings = 3 if connection.vendor == "postgresql" else 1
+    assert len(large) == len(small) == holdings + 6
     with CaptureQueriesContext(connection) as rerun:
         assert services.nightly_drift(TODAY) == 0
-    assert len(rerun) == 6  # every key exists: nothing to insert
+    assert len(rerun) == holdings + 5  # every key exists: nothing to insert
 
 
 @pytest.mark.django_db
