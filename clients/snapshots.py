@@ -14,6 +14,7 @@ import datetime
 from django.db import connection
 
 from clients.models import Account, AssetSnapshot, CashBalance, CashFlow, Client, Position
+from clients.partitions import ensure_months
 from nightly.sql import aggregate_memory, distinct, scalar
 
 
@@ -27,6 +28,7 @@ def take_snapshots(day: datetime.date) -> dict:
     if not has_data:
         return {"skipped": f"no positions or balances for {day}"}
     snapshot = AssetSnapshot._meta.db_table
+    ensure_months([day], [snapshot])  # normally made before the import (``nightly.pipeline``)
     columns = ("total_assets", "cash", "securities", "net_inflow")
     changed = " OR ".join(distinct(f"{snapshot}.{name}", f"EXCLUDED.{name}") for name in columns)
     # The usual night writes a day the table does not hold yet: a plain insert then, without the

@@ -120,17 +120,22 @@ def fail(run_id: int, error: str, status: str = NightlyRun.Status.FAILED) -> Non
 
 def import_step(run_id: int) -> dict:
     def work(run: NightlyRun) -> dict:
+        from clients.partitions import ensure_months, next_month
         from crm.extract import Outcome, import_folder
 
+        # This month's and next month's partitions of the daily tables, each in a short
+        # transaction of its own, so the first night of a month does not create one inside
+        # the import's long transaction.
+        made = {"partitions created": created} if (created := ensure_months([run.date, next_month(run.date)])) else {}
         path = run.extract_path or (
             str(Path(settings.NIGHTLY_EXTRACT_ROOT) / run.date.isoformat()) if settings.NIGHTLY_EXTRACT_ROOT else ""
         )
         if not path or not Path(path).is_dir():
-            return {"skipped": "no extract folder"}
+            return {"skipped": "no extract folder", **made}
         result = import_folder(path)
         if result.status == Outcome.REJECTED:
             raise ExtractRejected("; ".join(str(error) for error in result.errors[:20]))
-        return {"status": str(result.status), "batch": result.batch_id, "rows": result.rows}
+        return {"status": str(result.status), "batch": result.batch_id, "rows": result.rows, **made}
 
     # The import has its own transaction, and keeps its batch record even when it rejects.
     return run_step(run_id, "import", work, atomic=False)

@@ -27,7 +27,7 @@ from django.db import connection
 from advisors.models import Alert
 from clients.models import Client, Position
 from crm.extract.db import chunks
-from nightly.sql import as_date, cents, read_frame, scalar
+from nightly.sql import as_date, cents, read_frame
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment
 from suitability.rules import InvestorProfile, ProductProfile, drift_reasons
@@ -81,7 +81,9 @@ def latest_holdings(day: datetime.date) -> pd.DataFrame:
     position = Position._meta.db_table
     if connection.vendor != "postgresql":
         return _latest_holdings_in_one_statement(day)
-    book_day = as_date(scalar(f"SELECT MAX(as_of) FROM {position} WHERE as_of <= %s", [day]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(as_of), MAX(as_of) FROM {position} WHERE as_of <= %s", [day])
+        first_day, book_day = (as_date(value) for value in cursor.fetchone())
     if book_day is None:
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in HOLDING_DTYPES.items()})
     rows = read_frame(
@@ -92,13 +94,18 @@ def latest_holdings(day: datetime.date) -> pd.DataFrame:
     )
     on_the_day = rows.groupby(["client_id", "product_id"], as_index=False, sort=False)["value"].sum()
     # OFFSET 0 keeps each lateral subquery a per-client probe: flattened, the planner joins the
-    # absent clients to a scan of every position again.
+    # absent clients to a scan of every position again. The lower bound, the book's first
+    # position day, excludes nothing; it tells PostgreSQL that no row lies in the default
+    # partition's range (``clients.partitions``), so the months are probed newest first and a
+    # client's probe stops at the first month with a row of theirs instead of descending every
+    # month's index.
     earlier = read_frame(
         f"""
         SELECT c.id AS client_id, p.product_id, {cents("SUM(p.market_value)")} AS value
         FROM {Client._meta.db_table} c
         CROSS JOIN LATERAL (
-            SELECT MAX(l.as_of) AS day FROM {position} l WHERE l.client_id = c.id AND l.as_of < %s
+            SELECT MAX(l.as_of) AS day FROM {position} l
+            WHERE l.client_id = c.id AND l.as_of < %s AND l.as_of >= %s
         ) latest
         CROSS JOIN LATERAL (
             SELECT h.product_id, h.market_value FROM {position} h
@@ -107,7 +114,7 @@ def latest_holdings(day: datetime.date) -> pd.DataFrame:
         WHERE NOT EXISTS (SELECT 1 FROM {position} t WHERE t.client_id = c.id AND t.as_of = %s)
         GROUP BY c.id, p.product_id
         """,
-        [book_day, book_day],
+        [book_day, first_day, book_day],
         dtypes=HOLDING_DTYPES,
     )
     return pd.concat([on_the_day, earlier], ignore_index=True)

@@ -396,3 +396,27 @@ def test_the_client_rows_carry_their_latest_contact_and_assessment_dates(demo):
     assert rows and all(stored == computed for stored, computed, _, _ in rows)
     assert all(stored == computed for _, _, stored, computed in rows)
     assert any(contact for contact, *_ in rows) and any(valid for *_, valid in rows)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+@pytest.mark.django_db
+def test_the_daily_tables_are_seeded_into_month_partitions_with_every_index_rebuilt(demo):
+    from clients.partitions import TABLES, default_partition
+
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"SELECT count(*), count(DISTINCT tableoid) FROM {table}")
+            rows, months = cursor.fetchone()
+            cursor.execute(f"SELECT count(*) FROM {default_partition(table)}")
+            assert rows > 0 and cursor.fetchone()[0] == 0, table
+            cursor.execute(f"SELECT count(DISTINCT date_trunc('month', as_of)) FROM {table}")
+            assert months == cursor.fetchone()[0], table  # one partition per month
+            # Every index of the table and of each partition was built (none left ON ONLY the table).
+            cursor.execute(
+                "SELECT count(*) FILTER (WHERE NOT i.indisvalid), count(*) FROM pg_index i "
+                "WHERE i.indrelid = %s::regclass OR i.indrelid IN "
+                "(SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)",
+                [table, table],
+            )
+            invalid, indexes = cursor.fetchone()
+            assert invalid == 0 and indexes > 0, table

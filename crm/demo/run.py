@@ -34,6 +34,7 @@ from clients.models import (
     TierPolicy,
     Transaction,
 )
+from clients.partitions import ensure_months, months_between
 from clients.recency import refresh_last_contact, refresh_risk_valid_until
 from crm.choices import Tier
 from crm.dates import add_months
@@ -173,6 +174,9 @@ def seed_demo(options: SeedOptions, *, progress_file: IO[str] | None = None, usi
             if options.flush:
                 with stage("flush"):
                     flush_demo_data(using)
+            # Every month of the window its own partition of the daily tables (positions,
+            # balances, snapshots), as the nightly run keeps them.
+            ensure_months(months_between(calendar.start, calendar.as_of))
             with writer.bulk_load(BULK_MODELS, progress=lambda total: ctx.bar("indexes", total=total, unit="index")):
                 with stage("org"):
                     org = build_org(ctx)

@@ -236,7 +236,11 @@ class Writer:
                 """,
                 [tables],
             )
-            indexes = cursor.fetchall()
+            # A partitioned table's index is defined ``ON ONLY`` the table, its partitions'
+            # indexes attached one by one; rebuilt on the whole table, it builds them all.
+            indexes = [
+                (table, name, definition.replace(" ON ONLY ", " ON ")) for table, name, definition in cursor.fetchall()
+            ]
             qn = self.connection.ops.quote_name
             for table, name, _definition, kind in constraints:
                 if kind == "f":

@@ -35,6 +35,7 @@ from django.db import connection
 from pandas.api.types import union_categoricals
 
 from clients.models import Account, CashBalance, CashFlow, Position, Transaction
+from clients.partitions import ensure_months, holding, is_partitioned
 from crm.extract.columns import EMPTY_REQUIRED, Choice, Code, Column, Date, Money, Number, Parser
 from crm.extract.db import WRITE_BATCH, chunks, existing_values, key_map
 from crm.extract.errors import ExtractError, FileProblem, Invalid
@@ -591,6 +592,7 @@ def _merge_postgresql(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Wr
             # on (as_of, …) instead of scanning every position of every day (43 s at 15M rows).
             cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table} WHERE as_of = ANY(%s))", [days])
             new_days = cursor.fetchone()[0]
+            ensure_months(days, [table])  # normally there already (``nightly.pipeline``)
         if spec.replaces_day and not new_days:
             match = " AND ".join(f"r.{name} = t.{name}" for name in spec.conflict)
             cursor.execute(
@@ -612,30 +614,43 @@ def _merge_postgresql(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Wr
             cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) {ordered}")
             created, updated = cursor.rowcount, 0
         else:
-            created, updated = _upsert(cursor, spec, table, names, changing, ordered)
+            created, updated = _upsert(cursor, spec, table, resolved, names, changing, ordered)
         cursor.execute(f"DROP TABLE {resolved}")
         if spec.replaces_day or "as_of" in spec.conflict:
             # A new day is outside the planner's statistics, which would then expect no row of
             # it: the nightly steps that read the day (snapshots, drift) would pick plans for a
-            # handful of rows. A sample of the table (30,000 rows) takes about a second.
-            cursor.execute(f"ANALYZE {table}")
+            # handful of rows. A sample of the table (30,000 rows) takes about a second. Only the
+            # month that holds the day, where the table is partitioned (``clients.partitions``).
+            for name in holding(table, days) if "as_of" in spec.conflict else [table]:
+                cursor.execute(f"ANALYZE {name}")
     ctx.advance(parsed, len(parsed) - len(parsed) // 2)
     details = {"deleted": deleted} if spec.replaces_day else {}
     return Written(created=created, updated=updated, unchanged=len(parsed) - created - updated, details=details)
 
 
-def _upsert(cursor, spec: TradingSpec, table: str, names: list[str], changing: list[str], ordered: str):
+def _upsert(cursor, spec: TradingSpec, table: str, resolved: str, names: list[str], changing: list[str], ordered: str):
     """Merge the resolved rows into a table that may hold some of them: insert the new, update
     the changed, leave the same; ``(created, updated)``."""
-    cursor.execute(
-        f"WITH written AS (INSERT INTO {table} ({', '.join(names)}) {ordered} "
+    merge = (
+        f"INSERT INTO {table} ({', '.join(names)}) {ordered} "
         f"ON CONFLICT ({', '.join(spec.conflict)}) DO UPDATE SET "
         + ", ".join(f"{name} = EXCLUDED.{name}" for name in changing)
         + f" WHERE ({', '.join(f'{table}.{n}' for n in changing)}) IS DISTINCT FROM "
-        f"({', '.join(f'EXCLUDED.{n}' for n in changing)}) RETURNING (xmax = 0) AS created) "
-        "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written"
+        f"({', '.join(f'EXCLUDED.{n}' for n in changing)})"
     )
-    return cursor.fetchone()
+    if not is_partitioned(table):
+        # A row's xmax is 0 when the statement inserted it, its locker's id when it updated it.
+        cursor.execute(
+            f"WITH written AS ({merge} RETURNING (xmax = 0) AS created) "
+            "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written"
+        )
+        return cursor.fetchone()
+    # A partitioned table does not return system columns such as xmax: count the new rows first.
+    match = " AND ".join(f"t.{name} = r.{name}" for name in spec.conflict)
+    cursor.execute(f"SELECT count(*) FROM {resolved} r WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})")
+    created = cursor.fetchone()[0]
+    cursor.execute(merge)
+    return created, cursor.rowcount - created
 
 
 def _hold_references(cursor, products: bool) -> None:

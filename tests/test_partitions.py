@@ -1,0 +1,157 @@
+"""The daily fact tables (positions, cash balances, asset snapshots) are partitioned by month on
+PostgreSQL, and the nightly run and the import make the months they write (``clients.partitions``)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from clients.models import AssetSnapshot, CashBalance, Position
+from clients.partitions import (
+    TABLES,
+    default_partition,
+    ensure_months,
+    holding,
+    months_between,
+    next_month,
+    partitions,
+)
+from crm.extract import Outcome, import_folder
+from nightly import pipeline
+from tests.factories import AccountFactory, ClientFactory, ProductFactory, org_tree
+from tests.nightly.test_trading_import import TRADING, frozen_today, masters  # noqa: F401 (fixtures)
+from tests.test_import_extract import write_folder
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+
+
+def held_in(model, pk) -> str:
+    """The partition that holds a row."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {model._meta.db_table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def an_account_and_a_product():
+    return AccountFactory(client=ClientFactory(branch=org_tree()["b1"])), ProductFactory()
+
+
+def position(account, product, day: datetime.date) -> Position:
+    return Position.objects.create(
+        account=account, client=account.client, product=product, as_of=day, quantity=1, market_value=2, cost=1
+    )
+
+
+def test_months_run_from_the_first_day_to_the_first_of_the_next():
+    assert next_month(datetime.date(2026, 12, 31)) == datetime.date(2027, 1, 1)
+    assert next_month(datetime.date(2027, 2, 1)) == datetime.date(2027, 3, 1)
+    assert months_between(datetime.date(2026, 11, 30), datetime.date(2027, 2, 1)) == [
+        datetime.date(2026, 11, 1),
+        datetime.date(2026, 12, 1),
+        datetime.date(2027, 1, 1),
+        datetime.date(2027, 2, 1),
+    ]
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_each_daily_table_is_partitioned_by_month_with_a_default_partition():
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(
+                "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
+                "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+                "WHERE p.partrelid = %s::regclass",
+                [table],
+            )
+            assert cursor.fetchone() == ("r", "as_of"), table
+            assert default_partition(table) in partitions(table)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_row_of_a_month_without_a_partition_waits_in_the_default_and_moves_when_the_month_is_made():
+    account, product = an_account_and_a_product()
+    early = position(account, product, datetime.date(2031, 5, 6))
+    assert held_in(Position, early.pk) == "clients_position_default"
+
+    created = ensure_months([datetime.date(2031, 5, 17)])
+
+    assert created == [f"{table}_p2031_05" for table in TABLES]
+    assert held_in(Position, early.pk) == "clients_position_p2031_05"
+    assert Position.objects.get(pk=early.pk).as_of == datetime.date(2031, 5, 6)
+    later = position(account, product, datetime.date(2031, 5, 7))
+    assert held_in(Position, later.pk) == "clients_position_p2031_05"
+    assert later.pk > early.pk  # one sequence feeds every partition
+    assert ensure_months([datetime.date(2031, 5, 31)]) == []  # made once
+    assert holding("clients_position", [datetime.date(2031, 5, 1), datetime.date(2031, 7, 1)]) == [
+        "clients_position_p2031_05",
+        "clients_position_default",
+    ]
+
+
+@pytest.mark.django_db
+def test_elsewhere_there_is_nothing_to_make():
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite's behaviour")
+    assert ensure_months([datetime.date(2031, 5, 6)]) == []
+    assert holding("clients_position", [datetime.date(2031, 5, 6)]) == ["clients_position"]
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_nightly_import_step_makes_this_month_and_the_next_before_anything_is_written():
+    run_id = pipeline.claim(datetime.date(2032, 12, 10))
+
+    rows = pipeline.import_step(run_id)
+
+    assert rows["skipped"] == "no extract folder"
+    assert rows["partitions created"] == [f"{table}_p{month}" for table in TABLES for month in ("2032_12", "2033_01")]
+    assert pipeline.import_step(run_id).get("partitions created") is None  # the second night of the month
+
+
+@postgresql_only
+def test_an_imported_day_lands_in_its_month_not_the_default(masters, tmp_path):  # noqa: F811 (the fixture)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM clients_position_default")
+        assert cursor.fetchone()[0] == 0
+
+    result = import_folder(write_folder(tmp_path, TRADING))
+
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert {held_in(Position, pk) for pk in Position.objects.values_list("pk", flat=True)} == {
+        "clients_position_p2026_11"
+    }
+    assert {held_in(CashBalance, pk) for pk in CashBalance.objects.values_list("pk", flat=True)} == {
+        "clients_cashbalance_p2026_11"
+    }
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_migration_keeps_every_row_and_id_both_ways():
+    account, product = an_account_and_a_product()
+    days = [datetime.date(2025, 12, 31), datetime.date(2026, 1, 2), datetime.date(2026, 2, 27)]
+    rows = {position(account, product, day).pk: day for day in days}
+    AssetSnapshot.objects.create(
+        client=account.client, as_of=days[0], total_assets=Decimal("10.50"), cash=Decimal("10.50"), securities=0
+    )
+
+    call_command("migrate", "clients", "0012", verbosity=0)
+    assert "clients_position_p2026_01" not in partitions("clients_position")
+    assert dict(Position.objects.values_list("pk", "as_of")) == rows
+    unpartitioned = position(account, product, datetime.date(2026, 3, 2))
+    rows[unpartitioned.pk] = unpartitioned.as_of
+
+    call_command("migrate", "clients", verbosity=0)
+
+    assert dict(Position.objects.values_list("pk", "as_of")) == rows
+    for pk, day in rows.items():
+        assert held_in(Position, pk) == f"clients_position_p{day:%Y_%m}"
+    assert AssetSnapshot.objects.get().total_assets == Decimal("10.50")
+    assert held_in(AssetSnapshot, AssetSnapshot.objects.get().pk) == "clients_assetsnapshot_p2025_12"
+    assert position(account, product, datetime.date(2026, 3, 3)).pk > max(rows)
