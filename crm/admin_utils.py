@@ -33,7 +33,9 @@ def planner_row_estimate(queryset: QuerySet) -> int | None:
 
     This is the estimate the planner uses: ``reltuples`` as of the last VACUUM/ANALYZE, scaled
     by how the table has grown since (pages now / pages then). Reading it costs one catalogue
-    lookup, whatever the table's size. None when unknown (never analysed, not PostgreSQL).
+    lookup, whatever the table's size. A partitioned table (``clients.partitions``) holds no
+    rows itself: its partitions' estimates are summed, each kept fresh by autovacuum. None when
+    unknown (never analysed, not PostgreSQL).
     """
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
@@ -42,15 +44,19 @@ def planner_row_estimate(queryset: QuerySet) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT CASE
+            SELECT SUM(CASE
                 WHEN c.reltuples < 0 THEN NULL
                 WHEN c.relpages = 0 THEN c.reltuples
                 ELSE c.reltuples / c.relpages
                      * (pg_relation_size(c.oid) / current_setting('block_size')::int)
-            END::bigint
-            FROM pg_class c WHERE c.oid = to_regclass(%s)
+            END)::bigint
+            FROM pg_class c
+            WHERE c.relkind <> 'p' AND (
+                c.oid = to_regclass(%s)
+                OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(%s))
+            )
             """,
-            [table],
+            [table, table],
         )
         row = cursor.fetchone()
     return None if row is None or row[0] is None else int(row[0])

@@ -155,3 +155,19 @@ def test_the_migration_keeps_every_row_and_id_both_ways():
     assert AssetSnapshot.objects.get().total_assets == Decimal("10.50")
     assert held_in(AssetSnapshot, AssetSnapshot.objects.get().pk) == "clients_assetsnapshot_p2025_12"
     assert position(account, product, datetime.date(2026, 3, 3)).pk > max(rows)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_admins_estimate_of_a_partitioned_table_sums_its_months():
+    from crm.admin_utils import planner_row_estimate
+
+    account, product = an_account_and_a_product()
+    ensure_months([datetime.date(2031, 5, 1), datetime.date(2031, 6, 1)])
+    for day in (datetime.date(2031, 5, 6), datetime.date(2031, 5, 7), datetime.date(2031, 6, 2)):
+        position(account, product, day)
+    with connection.cursor() as cursor:
+        for name in partitions("clients_position"):
+            cursor.execute(f"ANALYZE {name}")
+
+    assert planner_row_estimate(Position.objects.all()) == Position.objects.count() >= 3
