@@ -95,10 +95,10 @@ def latest_holdings(day: datetime.date) -> pd.DataFrame:
     on_the_day = rows.groupby(["client_id", "product_id"], as_index=False, sort=False)["value"].sum()
     # OFFSET 0 keeps each lateral subquery a per-client probe: flattened, the planner joins the
     # absent clients to a scan of every position again. The lower bound, the book's first
-    # position day, excludes nothing; it tells PostgreSQL that no row lies in the default
-    # partition's range (``clients.partitions``), so the months are probed newest first and a
-    # client's probe stops at the first month with a row of theirs instead of descending every
-    # month's index.
+    # position day, excludes nothing, but when every month from it on has its partition (as the
+    # nightly run keeps them, ``clients.partitions``) PostgreSQL leaves the default partition
+    # out: the months are then probed newest first, and a client's probe stops at the first
+    # month with a row of theirs instead of descending every month's index.
     earlier = read_frame(
         f"""
         SELECT c.id AS client_id, p.product_id, {cents("SUM(p.market_value)")} AS value

@@ -135,7 +135,12 @@ def test_an_imported_day_lands_in_its_month_not_the_default(masters, tmp_path): 
 @pytest.mark.django_db
 def test_the_migration_keeps_every_row_and_id_both_ways():
     account, product = an_account_and_a_product()
-    days = [datetime.date(2025, 12, 31), datetime.date(2026, 1, 2), datetime.date(2026, 2, 27)]
+    days = [
+        datetime.date(2025, 12, 31),
+        datetime.date(2026, 1, 2),
+        datetime.date(2026, 2, 27),
+        datetime.date(2026, 5, 4),
+    ]
     rows = {position(account, product, day).pk: day for day in days}
     AssetSnapshot.objects.create(
         client=account.client, as_of=days[0], total_assets=Decimal("10.50"), cash=Decimal("10.50"), securities=0
@@ -152,6 +157,7 @@ def test_the_migration_keeps_every_row_and_id_both_ways():
     assert dict(Position.objects.values_list("pk", "as_of")) == rows
     for pk, day in rows.items():
         assert held_in(Position, pk) == f"clients_position_p{day:%Y_%m}"
+    assert "clients_position_p2026_04" in partitions("clients_position")  # no gap: a month without rows too
     assert AssetSnapshot.objects.get().total_assets == Decimal("10.50")
     assert held_in(AssetSnapshot, AssetSnapshot.objects.get().pk) == "clients_assetsnapshot_p2025_12"
     assert position(account, product, datetime.date(2026, 3, 3)).pk > max(rows)

@@ -14,7 +14,7 @@ locked; run it in a maintenance window.
 
 from django.db import migrations
 
-from clients.partitions import TABLES, default_partition, next_month, partition_name
+from clients.partitions import TABLES, default_partition, months_between, next_month, partition_name
 
 KEY = "as_of"
 
@@ -85,8 +85,11 @@ def partition(apps, schema_editor):
             cursor.execute(f"CREATE SEQUENCE {table}_id_seq OWNED BY {table}.id")
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq'::regclass)")
             cursor.execute(f"CREATE TABLE {default_partition(table)} PARTITION OF {table} DEFAULT")
-            cursor.execute(f"SELECT DISTINCT date_trunc('month', {KEY})::date FROM {aside} ORDER BY 1")
-            for (month,) in cursor.fetchall():
+            cursor.execute(f"SELECT MIN({KEY}), MAX({KEY}) FROM {aside}")
+            first, last = cursor.fetchone()
+            # Every month from the first to the last, those without rows too: with no gap, a
+            # query from a day on leaves the default partition out of its plan.
+            for month in months_between(first, last) if first else []:
                 cursor.execute(
                     f"CREATE TABLE {partition_name(table, month)} PARTITION OF {table} FOR VALUES FROM (%s) TO (%s)",
                     [month, next_month(month)],
