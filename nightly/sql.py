@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from crm.extract.db import chunks
 
@@ -117,6 +117,8 @@ def update_rows(table: str, rows: pd.DataFrame, columns: dict[str, str], key: st
         return 0
     names = [key, *columns]
     postgres = connection.vendor == "postgresql"
+    if postgres and not _has_empty_text(rows[list(columns)]):
+        return _update_rows_through_copy(table, rows[names], columns, key)
     settings = ", ".join(
         f"{name} = CAST(v.column{position + 2} AS {kind})" if postgres else f"{name} = v.column{position + 2}"
         for position, (name, kind) in enumerate(columns.items())
@@ -133,6 +135,33 @@ def update_rows(table: str, rows: pd.DataFrame, columns: dict[str, str], key: st
                 [value for record in part for value in record],
             )
     return len(values)
+
+
+def _has_empty_text(frame: pd.DataFrame) -> bool:
+    """Whether a text column holds an empty string, which ``COPY``'s CSV would read as NULL."""
+    return any(bool((frame[name] == "").any()) for name in frame.columns if frame[name].dtype == object)
+
+
+def _update_rows_through_copy(table: str, rows: pd.DataFrame, columns: dict[str, str], key: str) -> int:
+    """``update_rows`` on PostgreSQL: the rows ``COPY``-ed into a temporary table, written as
+    CSV by pandas, then one ``UPDATE … FROM`` it. The ``VALUES`` statements spent more time
+    outside the update than in it: each value converted in Python, 40,000 parameters bound into
+    one statement text, parsed and planned per 5,000 rows (≈ 0.2 s of a 0.54 s segmentation chunk
+    of 5,000 clients, against 0.1 s for the update itself)."""
+    stage = f"update_{table}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        cursor.execute(f"CREATE TEMP TABLE {stage} ({key} bigint, {typed}) ON COMMIT DROP")
+        buffer = io.StringIO()
+        # NULL (NaN, NaT, None) is an unquoted empty field; booleans True/False; dates as days.
+        rows.to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d")
+        buffer.seek(0)
+        cursor.copy_expert(f"COPY {stage} FROM STDIN WITH (FORMAT csv)", buffer)
+        settings = ", ".join(f"{name} = s.{name}" for name in columns)
+        cursor.execute(f"UPDATE {table} SET {settings} FROM {stage} s WHERE {table}.{key} = s.{key}")
+        cursor.execute(f"DROP TABLE {stage}")
+    return len(rows)
 
 
 def insert_rows(table: str, rows: pd.DataFrame, conflict: Sequence[str], update: Sequence[str]) -> int:
