@@ -87,13 +87,16 @@ def partitions(table: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def ensure_months(days: Iterable[datetime.date], tables: Iterable[str] = TABLES) -> list[str]:
+def ensure_months(days: Iterable[datetime.date], tables: Iterable[str] = TABLES, analyze: bool = True) -> list[str]:
     """Create the month partitions the days need that do not exist yet; the names created.
 
     Inside a transaction the partitions are created with it (and go if it rolls back). Attaching
     takes a ``SHARE UPDATE EXCLUSIVE`` lock on the table, which readers and writers do not wait
     for, and an exclusive lock on the default partition, normally empty; so the nightly run
-    creates its months in a short transaction of their own before the import."""
+    creates its months in a short transaction of their own before the import.
+
+    ``analyze``: refresh the statistics of a table that got a month (``refresh_statistics``).
+    The nightly run passes False and refreshes them once the night is published."""
     wanted = months(days)
     created: list[str] = []
     if connection.vendor != "postgresql" or not wanted:
@@ -107,12 +110,23 @@ def ensure_months(days: Iterable[datetime.date], tables: Iterable[str] = TABLES)
             if name not in existing:
                 _attach_month(table, name, first)
                 created.append(name)
-        if any(name.startswith(table) for name in created):
-            # The table-wide statistics (what the planner knows of the whole table in joins) are
-            # only gathered on request for a partitioned table; a new month is a good time.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {table}")
+    if analyze:
+        refresh_statistics(created)
     return created
+
+
+def refresh_statistics(created: Iterable[str]) -> list[str]:
+    """``ANALYZE`` each partitioned table one of the ``created`` partitions belongs to; the
+    tables. PostgreSQL gathers a partitioned table's table-wide statistics (what the planner
+    knows of it in a query over several months) only on request, and autovacuum never asks;
+    a new month is the time. It samples every month again: 31.6 s for the three tables at a
+    million clients and 26 months, so the nightly run does it after publishing."""
+    tables = [table for table in TABLES if any(name.startswith(f"{table}_p") for name in created)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
+    return tables
 
 
 def _attach_month(table: str, name: str, first: datetime.date) -> None:

@@ -115,6 +115,26 @@ def test_the_nightly_import_step_makes_this_month_and_the_next_before_anything_i
 
 
 @postgresql_only
+@pytest.mark.django_db
+def test_a_night_that_made_a_month_refreshes_the_tables_statistics_once_published():
+    def estimated() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'clients_position'")
+            return cursor.fetchone()[0]
+
+    run_id = pipeline.claim(datetime.date(2032, 12, 10))
+    pipeline.import_step(run_id)  # makes December and January
+    account, product = an_account_and_a_product()
+    for day in (datetime.date(2032, 12, 1), datetime.date(2032, 12, 2), datetime.date(2033, 1, 3)):
+        position(account, product, day)
+    assert estimated() != Position.objects.count()  # not while the night runs
+
+    pipeline.publish_step(run_id)
+
+    assert estimated() == Position.objects.count()
+
+
+@postgresql_only
 def test_an_imported_day_lands_in_its_month_not_the_default(masters, tmp_path):  # noqa: F811 (the fixture)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM clients_position_default")
