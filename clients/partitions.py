@@ -107,8 +107,7 @@ def ensure_months(days: Iterable[datetime.date], tables: Iterable[str] = TABLES,
         existing = set(partitions(table))
         for first in wanted:
             name = partition_name(table, first)
-            if name not in existing:
-                _attach_month(table, name, first)
+            if name not in existing and _attach_month(table, name, first):
                 created.append(name)
     if analyze:
         refresh_statistics(created)
@@ -129,10 +128,20 @@ def refresh_statistics(created: Iterable[str]) -> list[str]:
     return tables
 
 
-def _attach_month(table: str, name: str, first: datetime.date) -> None:
+# Held while a month is made, so two sessions making the same month (two nights of one month
+# run at once, a manual import beside the nightly run) take turns; the second finds it made.
+_MAKING_A_MONTH = 0x70617274  # "part"
+
+
+def _attach_month(table: str, name: str, first: datetime.date) -> bool:
+    """Make one month's partition; False if another session made it meanwhile."""
     end = next_month(first)
     default = default_partition(table)
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAKING_A_MONTH])
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if cursor.fetchone()[0]:
+            return False
         cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS)")
         # Rows of this month that came before it had a partition wait in the default one.
         cursor.execute(
@@ -142,6 +151,7 @@ def _attach_month(table: str, name: str, first: datetime.date) -> None:
         )
         # Attaching builds the table's indexes and keys on the new partition.
         cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [first, end])
+    return True
 
 
 def holding(table: str, days: Iterable[datetime.date]) -> list[str]:

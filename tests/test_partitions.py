@@ -197,3 +197,32 @@ def test_the_admins_estimate_of_a_partitioned_table_sums_its_months():
             cursor.execute(f"ANALYZE {name}")
 
     assert planner_row_estimate(Position.objects.all()) == Position.objects.count() >= 3
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_sessions_making_the_same_month_take_turns():
+    import threading
+
+    from django.db import connections, transaction
+
+    made = {}
+
+    def other_session():
+        try:
+            made["second"] = ensure_months([datetime.date(2033, 3, 9)], ["clients_position"], analyze=False)
+        finally:
+            connections.close_all()
+
+    try:
+        with transaction.atomic():
+            made["first"] = ensure_months([datetime.date(2033, 3, 3)], ["clients_position"], analyze=False)
+            second = threading.Thread(target=other_session)
+            second.start()
+            second.join(timeout=1)
+            assert second.is_alive()  # waiting for the first session's month
+        second.join(timeout=30)
+        assert made == {"first": ["clients_position_p2033_03"], "second": []}
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS clients_position_p2033_03")
