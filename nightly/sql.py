@@ -4,7 +4,8 @@
 STDOUT`` into ``pandas.read_csv`` with explicit dtypes — exact, about four times faster than
 ``pd.read_sql`` and a third of its memory; money is read as integer cents (``cents(expr)``), so
 nothing is ever a float that should be a ``Decimal``. ``update_rows`` writes many rows' changed
-columns with one ``UPDATE … FROM (VALUES …)`` per batch.
+columns: on PostgreSQL ``COPY`` into a temporary table and one ``UPDATE … FROM`` it, elsewhere
+one ``UPDATE … FROM (VALUES …)`` per batch.
 """
 
 from __future__ import annotations
