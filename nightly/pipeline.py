@@ -18,7 +18,7 @@ from contextlib import nullcontext as _nothing
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -276,7 +276,11 @@ def _refresh_partition_statistics(run_id: int) -> None:
     created = ((run.steps.get("import") or {}).get("rows") or {}).get("partitions created") or []
     if created:
         started = time.perf_counter()
-        tables = refresh_statistics(created)
+        try:
+            tables = refresh_statistics(created)
+        except DatabaseError as exc:  # the night is published; a retry would find it so and fail
+            log.warning("nightly run %s: statistics not refreshed: %s", run_id, exc)
+            return
         log.info(
             "nightly run %s: statistics of %s refreshed in %.1f s",
             run_id,

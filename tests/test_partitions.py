@@ -226,3 +226,22 @@ def test_two_sessions_making_the_same_month_take_turns():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS clients_position_p2033_03")
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_failed_statistics_refresh_does_not_undo_the_publication(monkeypatch):
+    from django.db import DatabaseError
+
+    import clients.partitions
+    from nightly.models import NightlyRun
+
+    def fails(created):
+        raise DatabaseError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(clients.partitions, "refresh_statistics", fails)
+    run_id = pipeline.claim(datetime.date(2034, 6, 12))
+    pipeline.import_step(run_id)
+
+    assert pipeline.publish_step(run_id) == {"published": 1}
+    assert NightlyRun.objects.get(pk=run_id).status == NightlyRun.Status.PUBLISHED

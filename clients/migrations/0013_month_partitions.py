@@ -1,9 +1,9 @@
 """Positions, cash balances and asset snapshots partitioned by month of ``as_of`` (PostgreSQL).
 
 Why: ``clients.partitions``. Each table is rebuilt: renamed aside, created again as a partitioned
-table with the same columns, a default partition and one partition per month it holds, its rows
-copied over, then its keys and indexes built on the partitions (faster than maintaining them
-row by row), and the old table dropped. The primary key becomes (id, as_of) and the id's
+table with the same columns, a default partition and one partition per month from its first
+row's to its last's; its rows copied over, then its keys and indexes built on the partitions
+(faster than maintaining them row by row), and the old table dropped. The primary key becomes (id, as_of) and the id's
 identity a sequence default (see ``clients.partitions``); Django's view of the models does not
 change. Other databases: nothing to do.
 
