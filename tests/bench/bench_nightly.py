@@ -26,6 +26,10 @@ On a scratch PostgreSQL database next to DATABASE_URL's (``<name>_bench_nightly`
    the floor: the same aggregates as one plain SQL statement per table (``SELECT count(*) FROM
    (aggregate) q``, so only the server's work is timed); then a **rerun** of the same date.
 6. Peak memory (max RSS) of this process, which did steps 2–5.
+
+Before the import, the night, the floor and the rerun, a ``CHECKPOINT`` (``settle``) lets the
+set-up's writes reach the disk first, so a step is not measured while PostgreSQL flushes what
+an earlier one wrote.
 """
 
 from __future__ import annotations
@@ -326,6 +330,25 @@ def _run_chunk(run_id: int, index: int) -> None:
     pipeline.chunk_step(run_id, index)
 
 
+def settle() -> None:
+    """Let what the set-up wrote reach the disk before a measured step (``CHECKPOINT``).
+
+    The first night and the churn history before the measured night write gigabytes of WAL.
+    Without this, PostgreSQL's checkpoints for that WAL (spread over minutes by
+    ``checkpoint_completion_target``) ran during the measured night and the floor, and the same
+    kept book measured 54.6 s, 57.3 s and 27.2 s for the same night in three runs (2026-11-23,
+    fifth session): the segmentation's client rewrites waited on the I/O. A real night starts
+    after a quiet day, with the day's import as the only large write before it. Needs
+    superuser or ``pg_checkpoint``; without them the step is measured as it is."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError as exc:
+        print(f"  (no CHECKPOINT before the step: {exc})", flush=True)
+
+
 def night(day, results: dict, label: str, workers: int = 1):
     """One nightly run, step by step as the Celery chain runs them, and its wall time. The
     segmentation chunks (a Celery group) run on ``workers`` processes, as on a worker started
@@ -441,6 +464,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         floor_copy = copy_floor(folder)
+        settle()
         result = timed("import", figures, import_folder, folder)
         assert result.status == "succeeded", [str(e) for e in result.errors[:5]]
         floor_table = table_copy_floor(day)
@@ -456,9 +480,12 @@ def main() -> None:
             if reference < references[0]:  # the night 90 days after it labelled it; tonight labels the newest
                 churn.label_day(reference)
         figures["past features"] = time.perf_counter() - started
+        settle()
         run = night(day, figures, "pipeline", args.workers)
         print(f"night {figures['pipeline']:.1f} s", flush=True)
+        settle()
         floor_sql = sql_floor(day)
+        settle()
         night(day, figures, "pipeline rerun", args.workers)
         # A night that trains the churn model (the first after NIGHTLY_CHURN_RETRAIN_DAYS; the
         # nights above scored with the model the first night kept): what training adds.
