@@ -27,7 +27,7 @@ On a scratch PostgreSQL database next to DATABASE_URL's (``<name>_bench_nightly`
    (aggregate) q``, so only the server's work is timed); then a **rerun** of the same date.
 6. Peak memory (max RSS) of this process, which did steps 2–5.
 
-Before the import, the night, the floor and the rerun, a ``CHECKPOINT`` (``settle``) lets the
+Before the import, its target-like floor, the night, the floor and the rerun, a ``CHECKPOINT`` (``settle``) lets the
 set-up's writes reach the disk first, so a step is not measured while PostgreSQL flushes what
 an earlier one wrote.
 """
@@ -335,9 +335,9 @@ def settle() -> None:
 
     The first night and the churn history before the measured night write gigabytes of WAL.
     Without this, PostgreSQL's checkpoints for that WAL (spread over minutes by
-    ``checkpoint_completion_target``) ran during the measured night and the floor, and the same
-    kept book measured 54.6 s, 57.3 s and 27.2 s for the same night in three runs (2026-11-23,
-    fifth session): the segmentation's client rewrites waited on the I/O. A real night starts
+    ``checkpoint_completion_target``) ran during the measured night and the floor, and one book
+    (freshly seeded, then kept) measured 54.6 s, 57.3 s and 27.2 s for the same night in three
+    runs (2026-11-23, fifth session): the segmentation's client rewrites waited on the I/O. A real night starts
     after a quiet day, with the day's import as the only large write before it. Needs
     superuser or ``pg_checkpoint``; without them the step is measured as it is."""
     from django.db import DatabaseError, connection
@@ -467,6 +467,7 @@ def main() -> None:
         settle()
         result = timed("import", figures, import_folder, folder)
         assert result.status == "succeeded", [str(e) for e in result.errors[:5]]
+        settle()  # the import's own writes are not the floor's to flush
         floor_table = table_copy_floor(day)
         print(f"import {figures['import']:.1f} s", flush=True)
         # The first night of a new book: every client's first segmentation, and the churn
