@@ -65,10 +65,13 @@ def default_partition(table: str) -> str:
     return f"{table}_default"
 
 
-def is_partitioned(table: str) -> bool:
-    if connection.vendor != "postgresql":
+def is_partitioned(table: str, using=None) -> bool:
+    """Whether ``table`` is a partitioned table, on ``using`` (a connection; default the
+    default one — the migration passes its schema editor's)."""
+    using = using or connection
+    if using.vendor != "postgresql":
         return False
-    with connection.cursor() as cursor:
+    with using.cursor() as cursor:
         cursor.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)", [table])
         row = cursor.fetchone()
     return bool(row and row[0])

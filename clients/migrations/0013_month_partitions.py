@@ -16,7 +16,7 @@ import time
 
 from django.db import migrations
 
-from clients.partitions import TABLES, default_partition, months_between, next_month, partition_name
+from clients.partitions import TABLES, default_partition, is_partitioned, months_between, next_month, partition_name
 
 KEY = "as_of"
 
@@ -72,11 +72,6 @@ def _move_rows(cursor, table, aside):
     return top
 
 
-def _is_partitioned(cursor, table) -> bool:
-    cursor.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = %s::regclass", [table])
-    return cursor.fetchone()[0]
-
-
 def _say(message: str) -> None:
     """A line per table on a book with rows: the rewrite takes minutes at a million clients."""
     print(f"  {message}", flush=True)
@@ -87,7 +82,7 @@ def partition(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         for table in TABLES:
-            if _is_partitioned(cursor, table):
+            if is_partitioned(table, schema_editor.connection):
                 continue
             aside = f"{table}__unpartitioned"
             uniques, indexes = _set_aside(cursor, table, aside)
@@ -122,7 +117,7 @@ def unpartition(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         for table in TABLES:
-            if not _is_partitioned(cursor, table):
+            if not is_partitioned(table, schema_editor.connection):
                 continue
             aside = f"{table}__partitioned"
             uniques, indexes = _set_aside(cursor, table, aside)
