@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from nightly.models import NightlyChunk, NightlyRun
+from nightly.sql import without_jit
 
 log = logging.getLogger("nightly")
 
@@ -92,6 +93,8 @@ def run_step(run_id: int, name: str, work: Callable[[NightlyRun], dict], atomic:
     started = time.perf_counter()
     try:
         with transaction.atomic() if atomic else _nothing():
+            if atomic:
+                without_jit()
             rows = work(run) or {}
     except Exception as exc:
         _record(
@@ -198,6 +201,7 @@ def chunk_step(run_id: int, index: int) -> dict:
     chunk = NightlyChunk.objects.get(run=run, index=index)
     started = time.perf_counter()
     with transaction.atomic():
+        without_jit()
         rows = segment_chunk(
             run.pk, run.date, chunk.first_client_id, chunk.last_client_id, run.steps["plan"]["rows"]["context"]
         )

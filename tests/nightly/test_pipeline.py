@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from advisors.alert_rules import next_birthday
 from advisors.models import Alert
@@ -255,3 +256,35 @@ def test_the_schedule_is_a_periodic_task_ops_can_edit(db):
     task = PeriodicTask.objects.get(name="Nightly run")
     assert task.task == "nightly.run" and task.enabled
     assert (task.crontab.hour, task.crontab.minute) == ("22", "30")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
+def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
+    """The night's statements cross PostgreSQL's JIT thresholds and pay for compiling more than
+    it saves (``nightly.sql.without_jit``): each step's and chunk's transaction turns it off
+    (``SET LOCAL``: for that transaction only; here the test's transaction holds them all)."""
+    from clients import segmentation
+
+    def jit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")  # the server's default, whatever this server's is
+    seen = {}
+    real_chunk = segmentation.segment_chunk
+
+    def segment_and_look(*args):
+        seen.setdefault("chunk", jit())
+        return real_chunk(*args)
+
+    monkeypatch.setattr(segmentation, "segment_chunk", segment_and_look)
+    run_id = pipeline.claim(DAY)
+    pipeline.run_step(run_id, "look", lambda run: {"jit": jit()})
+    pipeline.snapshots_step(run_id)
+    for index in pipeline.plan_step(run_id):
+        pipeline.chunk_step(run_id, index)
+    run = NightlyRun.objects.get(pk=run_id)
+    assert run.steps["look"]["rows"] == {"jit": "off"}
+    assert seen == {"chunk": "off"}
