@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
-from crm.extract.db import chunks
+from crm.extract.db import chunks, without_jit  # noqa: F401 (the nightly steps' import of it)
 
 
 def cents(expression: str) -> str:
@@ -84,20 +84,6 @@ def aggregate_memory(megabytes: int = 256) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
-
-
-def without_jit() -> None:
-    """For the rest of the transaction, no JIT compilation (PostgreSQL; nothing on SQLite).
-
-    The night's statements are planned with large costs (whole-book aggregates; per-client
-    probes whose row estimates multiply), so they cross ``jit_above_cost`` and the inlining and
-    optimisation thresholds, and PostgreSQL compiles hundreds of functions before running them.
-    Their work is reading pages and hashing, which compiled expressions barely speed up.
-    Measured at 200,000 clients: the drift rule's probes of the clients absent from the book's
-    latest day took 1.87 s with JIT (about 1 s of it compiling) and 0.93 s without."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
 
 
 def analyze(table: str) -> None:

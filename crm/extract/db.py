@@ -29,6 +29,21 @@ def chunks(items: Sequence[Any], size: int | None = None) -> Iterator[Sequence[A
         yield items[start : start + size]
 
 
+def without_jit() -> None:
+    """For the rest of the transaction, no JIT compilation (PostgreSQL; nothing on SQLite).
+
+    The nightly run's statements, and the import's reference checks and resolving joins, are
+    planned with large costs (whole-book aggregates; per-client probes whose row estimates
+    multiply), so they cross ``jit_above_cost`` and the inlining and optimisation thresholds,
+    and PostgreSQL compiles hundreds of functions before running them. Their work is reading
+    pages and hashing, which compiled expressions barely speed up. Measured at 200,000 clients:
+    the drift rule's probes of the clients absent from the book's latest day took 1.87 s with
+    JIT (about 1 s of it compiling) and 0.93 s without."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def existing_values(model: type[models.Model], field: str, keys: Iterable[Any], attr: str | None = None) -> dict:
     """``{key: attr value (or None)}`` for the keys present in ``model.field``."""
     keys = sorted(set(keys))

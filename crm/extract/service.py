@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from crm.audit import Source, audit_context
 from crm.extract import masterdata, trading
+from crm.extract.db import without_jit
 from crm.extract.errors import ExtractError, FileProblem
 from crm.extract.reader import RawFile, decode, read_table
 from crm.extract.spec import Context, FileSpec, ParsedFile, check_references, parse_file, run_checks
@@ -176,6 +177,7 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
 
     try:
         with transaction.atomic():
+            without_jit()
             _one_import_at_a_time()
             if previous := _succeeded_batch(result.fingerprint):
                 result.status, result.batch_id = Outcome.ALREADY_IMPORTED, previous

@@ -256,3 +256,30 @@ def test_a_large_file_with_blank_lines_and_trailing_commas_loads_from_its_pieces
 
 class Report:
     rows = 0
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="JIT is PostgreSQL's")
+def test_the_import_checks_and_loads_without_jit(masters, tmp_path, monkeypatch):
+    """The import's transaction turns PostgreSQL's JIT off (``crm.extract.db.without_jit``): its
+    reference checks and resolving joins cross the JIT thresholds and gain nothing from it."""
+    from crm.extract import service
+
+    def jit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")  # the server's default, whatever this server's is
+    seen = []
+    real_lock = service._one_import_at_a_time
+
+    def lock_and_look():
+        real_lock()
+        seen.append(jit())
+
+    monkeypatch.setattr(service, "_one_import_at_a_time", lock_and_look)
+    result = import_folder(write_folder(tmp_path, TRADING))
+
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert seen == ["off"]
