@@ -204,6 +204,12 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
     aggregate_memory()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {facts}{keep}", others)
+        if connection.vendor == "postgresql":
+            # The one statement of the night that JIT helps (the step turns it off: see
+            # ``crm.extract.db.without_jit``): a dozen CASE expressions over every transaction,
+            # snapshot and flow. Measured at 200,000 clients: 7.1 s with it, 7.5–7.8 s without.
+            # DEFAULT is the server's (or the operator's) setting, not necessarily on.
+            cursor.execute("SET LOCAL jit TO DEFAULT")
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
 

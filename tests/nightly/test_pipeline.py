@@ -279,7 +279,18 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
         seen.setdefault("chunk", jit())
         return real_chunk(*args)
 
+    real_facts = segmentation.collect_facts
+
+    def facts_and_look(*args):
+        facts = real_facts(*args)
+        seen["facts"] = jit()  # the plan's aggregates are the exception: the server's setting
+        return facts
+
     monkeypatch.setattr(segmentation, "segment_chunk", segment_and_look)
+    monkeypatch.setattr(segmentation, "collect_facts", facts_and_look)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
+        server = cursor.fetchone()[0]
     run_id = pipeline.claim(DAY)
     pipeline.run_step(run_id, "look", lambda run: {"jit": jit()})
     pipeline.snapshots_step(run_id)
@@ -287,4 +298,4 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
         pipeline.chunk_step(run_id, index)
     run = NightlyRun.objects.get(pk=run_id)
     assert run.steps["look"]["rows"] == {"jit": "off"}
-    assert seen == {"chunk": "off"}
+    assert seen == {"chunk": "off", "facts": server}
