@@ -242,10 +242,9 @@ def churn_step(run_id: int) -> dict:
 
 
 def alerts_step(run_id: int) -> dict:
+    """The alert rules; on Celery beside the churn step (``nightly.tasks``): they read nothing
+    churn writes."""
     from advisors.alert_rules import raise_alerts
-
-    # After the last rewrite of the night (churn scores): the pages marked all visible again.
-    reclaim_client_rows()
 
     return run_step(run_id, "alerts", lambda run: raise_alerts(run.date))
 
@@ -253,6 +252,10 @@ def alerts_step(run_id: int) -> dict:
 def reports_step(run_id: int) -> dict:
     """Rebuild the day's report aggregates from tonight's facts (idempotent: delete + insert)."""
     from reports.aggregates import refresh_day
+
+    # After the last rewrite of the night (churn scores, which ran beside the alerts): the
+    # pages marked all visible again.
+    reclaim_client_rows()
 
     return run_step(run_id, "reports", lambda run: refresh_day(run.date))
 

@@ -1,12 +1,16 @@
 """The nightly run on Celery: one chain, scheduled by django-celery-beat (task ``nightly.run``).
 
-    import → snapshots → plan ⇒ chord(segmentation chunks…) → join → churn → alerts → reports → publish
+    import → snapshots → plan ⇒ chord(segmentation chunks…) → join → group(churn, alerts)
+        → reports → publish
 
 ``plan`` replaces itself with the chord and the rest of the chain once it knows how many chunks
 of ~``NIGHTLY_CHUNK_CLIENTS`` client ids the book has, so the chunks run as a group on as many
-workers as exist. Tasks take only the run's id (and a chunk's index), retry transient database
-errors with backoff, and are acknowledged late: a worker killed mid-chunk leaves the chunk to
-be redelivered, and as every chunk runs in one transaction the result equals a clean run.
+workers as exist. Churn and the alert rules then run side by side: neither reads what the
+other writes (churn scores and ``churn_risk`` alerts; the other kinds of alert), and each
+reads the plan's facts, the day's tables and the segmentation the chunks wrote. Tasks take
+only the run's id (and a chunk's index), retry transient database errors with backoff, and
+are acknowledged late: a worker killed mid-chunk leaves the chunk to be redelivered, and as
+every chunk runs in one transaction the result equals a clean run.
 Without a broker (no ``REDIS_URL``) the same chain runs in-process.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from celery import chain, chord, shared_task
+from celery import chain, chord, group, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -42,7 +46,8 @@ def workflow(run_id: int, queue: str | None = None):
 
 
 def rest_of_night(run_id: int, chunk_indices: list[int], queue: str | None = None):
-    after = [_on(task.si(run_id), queue) for task in (churn_task, alerts_task, reports_task, publish_task)]
+    side_by_side = group(_on(churn_task.si(run_id), queue), _on(alerts_task.si(run_id), queue))
+    after = [side_by_side, *(_on(task.si(run_id), queue) for task in (reports_task, publish_task))]
     join = _on(join_task.si(run_id), queue)
     if not chunk_indices:
         return chain(join, *after)
