@@ -299,3 +299,24 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
     run = NightlyRun.objects.get(pk=run_id)
     assert run.steps["look"]["rows"] == {"jit": "off"}
     assert seen == {"chunk": "off", "facts": server}
+
+
+def test_churn_and_the_alerts_run_side_by_side_after_the_chunks_and_before_the_reports():
+    """Neither reads what the other writes, so the chain gives them to the workers together."""
+    from celery.canvas import _chain, _chord, group
+
+    from nightly.tasks import rest_of_night
+
+    def order(signature) -> list:
+        """The tasks in the order they run; the ones that run side by side as a sorted tuple."""
+        if isinstance(signature, _chord):  # Celery turns a group followed by a task into one
+            return [tuple(sorted(task.task for task in signature.tasks)), *order(signature.body)]
+        if isinstance(signature, group):
+            return [tuple(sorted(task.task for task in signature.tasks))]
+        if isinstance(signature, _chain):
+            return [step for task in signature.tasks for step in order(task)]
+        return [signature.task]
+
+    tail = [("nightly.alerts", "nightly.churn"), "nightly.reports", "nightly.publish"]
+    assert order(rest_of_night(1, [0, 1])) == [("nightly.chunk", "nightly.chunk"), "nightly.join", *tail]
+    assert order(rest_of_night(1, [])) == ["nightly.join", *tail]
