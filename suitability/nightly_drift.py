@@ -188,13 +188,20 @@ def decided_classifications() -> dict[int, Decided]:
     return decided
 
 
-def primary_advisors() -> dict[int, int]:
-    """``{client id: primary advisor id}`` for the clients who have one (the others are not alerted)."""
-    frame = read_frame(
-        f"SELECT id, primary_advisor_id FROM {Client._meta.db_table} WHERE primary_advisor_id IS NOT NULL",
-        dtypes={"id": "int64", "primary_advisor_id": "int64"},
-    )
-    return dict(zip(frame["id"].tolist(), frame["primary_advisor_id"].tolist(), strict=True))
+def primary_advisors(client_ids: list[int]) -> dict[int, int]:
+    """``{client id: primary advisor id}`` for those of ``client_ids`` who have one (the others
+    are not alerted). Only the drifted holders are asked for: a few thousand ids in one read,
+    not the whole book's 200,000 rows (≈ 0.3–0.5 s at 200,000 clients)."""
+    advisors: dict[int, int] = {}
+    for ids in chunks(sorted(client_ids)):
+        frame = read_frame(
+            f"SELECT id, primary_advisor_id FROM {Client._meta.db_table} "
+            f"WHERE primary_advisor_id IS NOT NULL AND id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
+            dtypes={"id": "int64", "primary_advisor_id": "int64"},
+        )
+        advisors.update(zip(frame["id"].tolist(), frame["primary_advisor_id"].tolist(), strict=True))
+    return advisors
 
 
 def holder_profiles(
@@ -276,11 +283,9 @@ def raise_book_drift(day: datetime.date, batch_size: int = 2000) -> int:
     wordings = drifted_pairs(holdings, profiles, products)
     if not wordings:
         return 0
-    advisors = primary_advisors()
-    drifted = holdings[
-        pd.MultiIndex.from_frame(holdings[["profile", "product_id"]]).isin(list(wordings))
-        & holdings["client_id"].isin(list(advisors))
-    ]
+    drifted = holdings[pd.MultiIndex.from_frame(holdings[["profile", "product_id"]]).isin(list(wordings))]
+    advisors = primary_advisors(drifted["client_id"].drop_duplicates().tolist())
+    drifted = drifted[drifted["client_id"].isin(list(advisors))]
     # {dedupe key: (client, product, profile, value)} in plain Python values.
     candidates = {}
     for client_id, product_id, value, profile, assessment_id in zip(
