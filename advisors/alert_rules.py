@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import time
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.utils import timezone, translation
@@ -373,6 +374,22 @@ def next_birthday(birth: datetime.date, day: datetime.date) -> datetime.date:
     raise AssertionError("unreachable")
 
 
+# Days before the first of each month in a leap year (29 February included).
+_LEAP_YEAR_MONTH_STARTS = np.array([0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
+
+
+def birthday_candidates(births: pd.Series, day: datetime.date, ahead: int) -> np.ndarray:
+    """A mask over ``births`` (``datetime64``, no NaT) keeping every one whose next birthday
+    (``next_birthday``) is within ``ahead`` days of ``day``, and few others: the distance is
+    counted in days of the year on a leap calendar, which differs from the real one by at most
+    a day (29 February, present or not), and two days of margin cover that. ``next_birthday``
+    then decides exactly, for a few thousand clients instead of the whole book's individuals
+    (a Python loop over 190,000 of them took ≈ 1.5 s at 200,000 clients)."""
+    born = _LEAP_YEAR_MONTH_STARTS[births.dt.month.to_numpy() - 1] + births.dt.day.to_numpy()
+    today = _LEAP_YEAR_MONTH_STARTS[day.month - 1] + day.day
+    return (born - today) % 366 <= ahead + 2
+
+
 def _assets_on(day: datetime.date | None, client_ids: list[int]) -> list[tuple[int, int]]:
     """``(client id, total assets in cents)`` on ``day`` for the clients given. One probe of the
     (client, day) key each — a book loaded client by client has a day's snapshots scattered over
@@ -396,6 +413,7 @@ def birthday(day: datetime.date, clients: pd.DataFrame) -> dict:
     included); the alert closes the day after."""
     ahead = settings.NIGHTLY_BIRTHDAY_DAYS_AHEAD
     people = clients[(clients["client_type"] == Client.ClientType.INDIVIDUAL) & clients["birth_date"].notna()]
+    people = people[birthday_candidates(people["birth_date"], day, ahead)]
     rows = []
     for row in people.itertuples(index=False):
         when = next_birthday(row.birth_date.date(), day)

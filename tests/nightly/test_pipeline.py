@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from advisors.alert_rules import next_birthday
+from advisors.alert_rules import birthday_candidates, next_birthday
 from advisors.models import Alert
 from clients.models import AssetSnapshot, Client, SegmentChange, TierPolicy
 from clients.segmentation import trading_days
@@ -320,3 +324,25 @@ def test_churn_and_the_alerts_run_side_by_side_after_the_chunks_and_before_the_r
     tail = [("nightly.alerts", "nightly.churn"), "nightly.reports", "nightly.publish"]
     assert order(rest_of_night(1, [0, 1])) == [("nightly.chunk", "nightly.chunk"), "nightly.join", *tail]
     assert order(rest_of_night(1, [])) == ["nightly.join", *tail]
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(
+    births=st.lists(st.dates(datetime.date(1900, 1, 1), datetime.date(2024, 12, 31)), min_size=1, max_size=50),
+    day=st.dates(datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)),
+    ahead=st.integers(0, 400),
+)
+def test_the_birthday_prefilter_keeps_every_birthday_the_rule_keeps(births, day, ahead):
+    kept = birthday_candidates(pd.Series(pd.to_datetime(births)), day, ahead)
+    for birth, candidate in zip(births, kept, strict=True):
+        if (next_birthday(birth, day) - day).days <= ahead:
+            assert candidate, (birth, day, ahead)
+
+
+def test_the_birthday_prefilter_leaves_out_the_far_ones():
+    births = pd.Series(pd.to_datetime([datetime.date(1980, month, 15) for month in range(1, 13)]))
+    kept = birthday_candidates(births, datetime.date(2026, 6, 10), 7)
+    assert kept.tolist() == [month == 6 for month in range(1, 13)]
+    # Across the year's end, and 29 February's birthday on 28 February of a common year.
+    assert birthday_candidates(pd.Series(pd.to_datetime(["1990-01-02"])), datetime.date(2026, 12, 30), 3).all()
+    assert birthday_candidates(pd.Series(pd.to_datetime(["2000-02-29"])), datetime.date(2027, 2, 25), 3).all()
