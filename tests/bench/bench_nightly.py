@@ -318,10 +318,15 @@ MEASURED = ("import", "snapshots", "plan", "segmentation", "churn", "alerts")
 
 
 def _chunk_worker_setup() -> None:
-    """A chunk process: Django on the same (scratch) database as the parent."""
+    """A worker process: Django on the same (scratch) database as the parent, and what a Celery
+    worker process loads when it starts (``nightly.worker``: scikit-learn, 2–2.5 s, which a
+    long-lived worker imports once, not every night)."""
     import django
 
     django.setup()
+    from nightly.worker import load_the_nights_libraries
+
+    load_the_nights_libraries()
 
 
 def _run_chunk(run_id: int, index: int) -> None:
