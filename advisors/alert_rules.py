@@ -388,8 +388,8 @@ def birthday_candidates(births: pd.Series, day: datetime.date, ahead: int) -> np
     (``next_birthday``) is within ``ahead`` days of ``day``, and few others: the distance is
     counted in days of the year on a leap calendar, which differs from the real one by at most
     a day (29 February, present or not), and two days of margin cover that. ``next_birthday``
-    then decides exactly, for a few thousand clients instead of the whole book's individuals
-    (a Python loop over 190,000 of them took ≈ 1.5 s at 200,000 clients)."""
+    then decides exactly, for about 5,000 clients instead of the whole book's 190,000 individuals
+    (a Python loop over all of them took ≈ 1.5 s at 200,000 clients)."""
     born = _LEAP_YEAR_MONTH_STARTS[births.dt.month.to_numpy() - 1] + births.dt.day.to_numpy()
     today = _LEAP_YEAR_MONTH_STARTS[day.month - 1] + day.day
     return (born - today) % 366 <= ahead + 2
