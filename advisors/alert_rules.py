@@ -103,14 +103,21 @@ def reconcile(
             )
         )
     Alert.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
+    closed = close_alerts(to_close, day)
+    return {"raised": len(fresh), "closed": closed, "kept": len(alive) - len(to_close), "unassigned": unassigned}
+
+
+def close_alerts(alert_ids: list[int], day: datetime.date) -> int:
+    """Close (status *done*, with a note) those of ``alert_ids`` still open or snoozed: their
+    condition no longer holds on ``day``. Returns how many were closed."""
     closed = 0
-    if to_close:
+    if alert_ids:
         note = _("Closed by the nightly run of %(day)s: the condition no longer holds.") % {"day": day.isoformat()}
-        for start in range(0, len(to_close), 5000):
-            closed += Alert.objects.filter(pk__in=to_close[start : start + 5000], status__in=ALIVE).update(
+        for ids in chunks(alert_ids, 5000):
+            closed += Alert.objects.filter(pk__in=ids, status__in=ALIVE).update(
                 status=Alert.Status.DONE, closed_at=timezone.now(), close_note=note, snoozed_until=None
             )
-    return {"raised": len(fresh), "closed": closed, "kept": len(alive) - len(to_close), "unassigned": unassigned}
+    return closed
 
 
 def empty_rows() -> pd.DataFrame:
@@ -161,7 +168,7 @@ def raise_alerts(day: datetime.date) -> dict:
         return {**counts, "seconds": seconds}
 
 
-def _suitability_drift(day: datetime.date) -> int:
+def _suitability_drift(day: datetime.date) -> dict[str, int]:
     from suitability.services import nightly_drift
 
     return nightly_drift(day)

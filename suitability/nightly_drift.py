@@ -1,9 +1,10 @@
 """The nightly drift step over the whole book, set-based (``services.nightly_drift`` calls it).
 
 A fixed number of reads for the whole book, as values (pandas and tuples, never model
-instances): every client's holdings on their latest position day up to the night's (quantity
-above zero, summed over accounts per product), each holder's assessment in force, the latest
-decided classifications, the primary advisors and the products. Drift is then decided once per
+instances): the book's holdings on its latest position day up to the night's (quantity above
+zero, summed over accounts per product), each holder's assessment in force, the latest decided
+classifications, the open drift alerts, the products, and the primary advisors of the holders
+newly drifted. Drift is then decided once per
 distinct (investor profile, product) pair, not once per holding: ``rules.drift_reasons`` reads
 only the investor type in force, the risk level, the lowest category, the horizon and the
 varieties — not the birth date, the assessment's validity or the assets — so holders share few
@@ -11,7 +12,8 @@ profiles (in the seeded 200,000-client book: 19 profiles, ~4,600 decisions for ~
 holdings). The rules stay the one place that decides; this module only groups their inputs.
 
 The alerts are the on-change path's (``services.drift_alert``: same dedupe key, title, reason
-and payload); existing keys are looked up, and new alerts inserted, in batches.
+and payload); new keys are looked up, and new alerts inserted, in batches; open alerts whose
+holding no longer drifts are closed.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from typing import Any, NamedTuple
 import pandas as pd
 from django.db import connection
 
+from advisors.alert_rules import ALIVE, close_alerts
 from advisors.models import Alert
 from clients.models import Client, Position
 from crm.extract.db import chunks, existing_values
-from nightly.sql import as_date, cents, read_frame
+from nightly.sql import cents, read_frame
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment
 from suitability.rules import InvestorProfile, ProductProfile, drift_reasons
@@ -35,6 +38,7 @@ from suitability.services import (
     DRIFT_PRODUCT_FIELDS,
     DriftWording,
     _type_in_force,
+    book_position_day,
     drift_alert,
     drift_key,
     drift_wording,
@@ -59,83 +63,26 @@ class Decided(NamedTuple):
 HOLDING_DTYPES = {"client_id": "int64", "product_id": "int64", "value": "int64"}
 
 
-def latest_holdings(day: datetime.date) -> pd.DataFrame:
-    """Every client's holdings on their latest position day up to ``day`` — the book's latest
-    position day (the night's, for most) or an older month end for those who hold nothing since
-    — with quantity above zero, summed over accounts per product: ``client_id, product_id,
-    value`` (whole cents).
+def book_holdings(day: datetime.date) -> pd.DataFrame:
+    """What the book holds on its latest position day up to ``day`` (``services.book_position_day``),
+    quantity above zero, summed over accounts per product: ``client_id, product_id, value``
+    (whole cents). A client without a row that day holds nothing: a day's positions file
+    replaces the day whole (DESIGN.md), so what was held on an earlier day and is absent now has
+    been sold — the maturity rule reads the same day.
 
-    On PostgreSQL, in two reads, because a statement over every client's latest day (a
-    correlated MAX per client joined back to the positions) is planned as a scan of every
-    position ever kept: 62–109 s at 1,000,000 clients and 75M position rows.
-
-    1. The book's latest position day: its rows, through the (day, account, product) key —
-       contiguous pages, as the night's import inserts a day — summed in pandas (4M (client,
-       product) groups overflow a SQL hash aggregate's memory).
-    2. The clients absent that day: each one's latest earlier day (a probe of the (client,
-       day) index) and that day's rows (probes of the same index), only for those clients.
-
-    Measured at 1,000,000 clients (802,227 present on the day, 86,332 of the absent with an
-    earlier day): ≈ 11 s for the day's 4M rows read and summed, ≈ 4.5 s for the absent clients,
-    17.2 s in all against 70.3 s for the single statement on the same book."""
-    position = Position._meta.db_table
-    if connection.vendor != "postgresql":
-        return _latest_holdings_in_one_statement(day)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(as_of), MAX(as_of) FROM {position} WHERE as_of <= %s", [day])
-        first_day, book_day = (as_date(value) for value in cursor.fetchone())
+    The day's rows are read through the (day, account, product) key — contiguous pages, as the
+    night's import inserts a day — and summed in pandas (4M (client, product) groups at a million
+    clients overflow a SQL hash aggregate's memory)."""
+    book_day = book_position_day(day)
     if book_day is None:
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in HOLDING_DTYPES.items()})
     rows = read_frame(
-        f"SELECT client_id, product_id, {cents('market_value')} AS value FROM {position} "
+        f"SELECT client_id, product_id, {cents('market_value')} AS value FROM {Position._meta.db_table} "
         "WHERE as_of = %s AND quantity > 0",
         [book_day],
         dtypes=HOLDING_DTYPES,
     )
-    on_the_day = rows.groupby(["client_id", "product_id"], as_index=False, sort=False)["value"].sum()
-    # OFFSET 0 keeps each lateral subquery a per-client probe: flattened, the planner joins the
-    # absent clients to a scan of every position again. The lower bound, the book's first
-    # position day, excludes nothing, but when every month from it on has its partition (as the
-    # nightly run keeps them, ``clients.partitions``) PostgreSQL leaves the default partition
-    # out: the months are then probed newest first, and a client's probe stops at the first
-    # month with a row of theirs instead of descending every month's index.
-    earlier = read_frame(
-        f"""
-        SELECT c.id AS client_id, p.product_id, {cents("SUM(p.market_value)")} AS value
-        FROM {Client._meta.db_table} c
-        CROSS JOIN LATERAL (
-            SELECT MAX(l.as_of) AS day FROM {position} l
-            WHERE l.client_id = c.id AND l.as_of < %s AND l.as_of >= %s
-        ) latest
-        CROSS JOIN LATERAL (
-            SELECT h.product_id, h.market_value FROM {position} h
-            WHERE h.client_id = c.id AND h.as_of = latest.day AND h.quantity > 0 OFFSET 0
-        ) p
-        WHERE NOT EXISTS (SELECT 1 FROM {position} t WHERE t.client_id = c.id AND t.as_of = %s)
-        GROUP BY c.id, p.product_id
-        """,
-        [book_day, first_day, book_day],
-        dtypes=HOLDING_DTYPES,
-    )
-    return pd.concat([on_the_day, earlier], ignore_index=True)
-
-
-def _latest_holdings_in_one_statement(day: datetime.date) -> pd.DataFrame:
-    """``latest_holdings`` where there is no ``LATERAL`` (SQLite): a correlated MAX per client
-    (one probe of the (client, day) index each), then that day's rows."""
-    position, client = Position._meta.db_table, Client._meta.db_table
-    sql = f"""
-        SELECT p.client_id, p.product_id, {cents("SUM(p.market_value)")} AS value
-        FROM (
-            SELECT c.id AS client_id,
-                   (SELECT MAX(l.as_of) FROM {position} l WHERE l.client_id = c.id AND l.as_of <= %s) AS day
-            FROM {client} c
-        ) latest
-        JOIN {position} p ON p.client_id = latest.client_id AND p.as_of = latest.day
-        WHERE p.quantity > 0
-        GROUP BY p.client_id, p.product_id
-    """
-    return read_frame(sql, [day], dtypes=HOLDING_DTYPES)
+    return rows.groupby(["client_id", "product_id"], as_index=False, sort=False)["value"].sum()
 
 
 def _latest_per_client(table: str, columns: str, order: str) -> str:
@@ -260,13 +207,21 @@ def drifted_pairs(
     return wordings
 
 
-def raise_book_drift(day: datetime.date, batch_size: int = 2000) -> int:
-    """Raise the drift alerts of the whole book on ``day`` (for clients with a primary
-    advisor); returns the number created. Existing keys are looked up, and new alerts
-    inserted, ``batch_size`` at a time; a rerun builds no alert at all."""
-    holdings = latest_holdings(day)
+class BookDrift(NamedTuple):
+    """The book's drifted holdings on a day, with what their alerts say."""
+
+    # {dedupe key: (client id, product id, profile number, value in cents)}, every drifted
+    # holding (with a primary advisor or not), in plain Python values.
+    holdings: dict[str, tuple[int, int, int, int]]
+    wordings: dict[tuple[int, int], DriftWording]  # {(profile, product id): wording}
+    products: dict[int, dict[str, Any]]
+
+
+def book_drift(day: datetime.date) -> BookDrift:
+    """Every holding of the book on ``day`` (``book_holdings``) that no longer suits its holder."""
+    holdings = book_holdings(day)
     if holdings.empty:
-        return 0
+        return BookDrift({}, {}, {})
     holders, profiles = holder_profiles(
         holdings["client_id"].drop_duplicates(), assessments_in_force(), decided_classifications(), day
     )
@@ -274,37 +229,62 @@ def raise_book_drift(day: datetime.date, batch_size: int = 2000) -> int:
     products = products_as_values()
     wordings = drifted_pairs(holdings, profiles, products)
     if not wordings:
-        return 0
+        return BookDrift({}, wordings, products)
     drifted = holdings[pd.MultiIndex.from_frame(holdings[["profile", "product_id"]]).isin(list(wordings))]
-    advisors = primary_advisors(drifted["client_id"].drop_duplicates().tolist())
-    drifted = drifted[drifted["client_id"].isin(list(advisors))]
-    # {dedupe key: (client, product, profile, value)} in plain Python values.
-    candidates = {}
+    keyed = {}
     for client_id, product_id, value, profile, assessment_id in zip(
         *(drifted[column].tolist() for column in ("client_id", "product_id", "value", "profile", "assessment_id")),
         strict=True,
     ):
         assessment = None if pd.isna(assessment_id) else int(assessment_id)
-        candidates[drift_key(client_id, products[product_id], assessment)] = (client_id, product_id, profile, value)
-    created = 0
-    for keys in chunks(sorted(candidates), batch_size):
+        keyed[drift_key(client_id, products[product_id], assessment)] = (client_id, product_id, profile, value)
+    return BookDrift(keyed, wordings, products)
+
+
+def alive_drift_alerts() -> dict[str, int]:
+    """``{dedupe key: alert id}`` of the drift alerts still open or snoozed."""
+    alive = Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT, status__in=ALIVE)
+    return dict(alive.values_list("dedupe_key", "pk"))
+
+
+def raise_book_drift(day: datetime.date, batch_size: int = 2000) -> dict[str, int]:
+    """Raise, keep and close the drift alerts of the whole book on ``day``.
+
+    - An open (or snoozed) alert whose holding still drifts is kept; one whose holding does not
+      (sold, re-assessed to fit, re-rated back) is closed with a note — whether the on-change
+      path or an earlier night raised it.
+    - A drifted holding without an alert by its key gets one, for the client's primary advisor
+      (a client without one is counted as unassigned). A key that exists closed or dismissed is
+      not raised again: the key names the condition, and the advisor has dealt with it.
+
+    New keys are looked up, and new alerts inserted, ``batch_size`` at a time; a rerun looks up
+    no key and builds no alert."""
+    alive = alive_drift_alerts()
+    drift = book_drift(day)
+    closed = close_alerts([pk for key, pk in alive.items() if key not in drift.holdings], day)
+    fresh = sorted(key for key in drift.holdings if key not in alive)
+    advisors = primary_advisors([drift.holdings[key][0] for key in fresh])
+    assigned = [key for key in fresh if drift.holdings[key][0] in advisors]
+    raised = 0
+    for keys in chunks(assigned, batch_size):
         existing = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
         new = []
         for key in keys:
             if key in existing:
                 continue
-            client_id, product_id, profile, value = candidates[key]
+            client_id, product_id, profile, value = drift.holdings[key]
             new.append(
                 drift_alert(
                     client_id=client_id,
                     advisor_id=advisors[client_id],
-                    product=products[product_id],
+                    product=drift.products[product_id],
                     key=key,
                     market_value=_money(value),
-                    wording=wordings[(profile, product_id)],
+                    wording=drift.wordings[(profile, product_id)],
                     today=day,
                 )
             )
         Alert.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent run's row wins quietly
-        created += len(new)
-    return created
+        raised += len(new)
+    kept = len(drift.holdings) - len(fresh)
+    return {"raised": raised, "closed": closed, "kept": kept, "unassigned": len(fresh) - len(assigned)}

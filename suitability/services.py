@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Max, OuterRef, Subquery, Sum
+from django.db.models import Avg, Max, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -570,41 +570,37 @@ def treat_as_ordinary(
 # --- Drift ----------------------------------------------------------------------------------
 
 
-def _holdings(client_ids: Sequence[int] | None, product_ids: Sequence[int] | None) -> list[Holding]:
-    """Each client's positions on their latest position day (quantity above zero), summed over
-    accounts per product — for the on-change paths (one client's new assessment, one product
-    re-rated; the nightly run reads the whole book in ``suitability.nightly_drift``). For a list
-    of clients: their latest days first (one index-only pass), then the positions of those days,
-    one query per distinct day (clients grouped by their latest day: today, or a month end for
-    those who hold nothing since), so a client's whole history is never filtered row by row."""
-    if client_ids is None:
-        latest = Position.objects.filter(client_id=OuterRef("client_id")).order_by("-as_of").values("as_of")[:1]
-        parts = [Position.objects.filter(as_of=Subquery(latest))]
-    else:
-        by_day: dict[datetime.date, list[int]] = {}
-        days = (
-            Position.objects.filter(client_id__in=client_ids)
-            .order_by()
-            .values("client_id")
-            .annotate(day=Max("as_of"))
-            .values_list("client_id", "day")
-        )
-        for client_id, day in days:
-            by_day.setdefault(day, []).append(client_id)
-        parts = [Position.objects.filter(as_of=day, client_id__in=ids) for day, ids in sorted(by_day.items())]
-    holdings = []
-    for rows in parts:
-        rows = rows.filter(quantity__gt=0)
-        if product_ids is not None:
-            rows = rows.filter(product_id__in=product_ids)
-        holdings.extend(
-            # In cents as PostgreSQL sums NUMERIC(18, 2) (SQLite sums floats: 67525.7000000000).
-            Holding(client_id, product_id, value.quantize(CENT) if value else Decimal(0))
-            for client_id, product_id, value in rows.order_by("client_id", "product_id")
-            .values("client_id", "product_id")
-            .annotate(value=Sum("market_value"))
-            .values_list("client_id", "product_id", "value")
-        )
+def book_position_day(day: datetime.date | None = None) -> datetime.date | None:
+    """The book's latest position day (up to ``day``): the trading system's last word on what is
+    held. A day's positions file replaces that day whole, so a client without a row on it holds
+    nothing, whatever they held before."""
+    rows = Position.objects.all() if day is None else Position.objects.filter(as_of__lte=day)
+    return rows.aggregate(day=Max("as_of"))["day"]
+
+
+def _holdings(
+    client_ids: Sequence[int] | None, product_ids: Sequence[int] | None, day: datetime.date | None = None
+) -> list[Holding]:
+    """The positions of the book's latest position day up to ``day`` (``book_position_day``),
+    quantity above zero, summed over accounts per product — for the on-change paths (one
+    client's new assessment, one product re-rated; the nightly run reads the whole book in
+    ``suitability.nightly_drift``, from the same day)."""
+    book_day = book_position_day(day)
+    if book_day is None:
+        return []
+    rows = Position.objects.filter(as_of=book_day, quantity__gt=0)
+    if client_ids is not None:
+        rows = rows.filter(client_id__in=client_ids)
+    if product_ids is not None:
+        rows = rows.filter(product_id__in=product_ids)
+    holdings = [
+        # In cents as PostgreSQL sums NUMERIC(18, 2) (SQLite sums floats: 67525.7000000000).
+        Holding(client_id, product_id, value.quantize(CENT) if value else Decimal(0))
+        for client_id, product_id, value in rows.order_by("client_id", "product_id")
+        .values("client_id", "product_id")
+        .annotate(value=Sum("market_value"))
+        .values_list("client_id", "product_id", "value")
+    ]
     return sorted(holdings, key=lambda holding: (holding.client_id, holding.product_id))
 
 
@@ -630,7 +626,7 @@ def _profiles(client_ids: Sequence[int], today: datetime.date) -> tuple[dict[int
 def _find_drift(
     client_ids: Sequence[int] | None, product_ids: Sequence[int] | None, today: datetime.date
 ) -> tuple[list[Drift], dict[int, int]]:
-    holdings = _holdings(client_ids, product_ids)
+    holdings = _holdings(client_ids, product_ids, today)
     if not holdings:
         return [], {}
     holders = sorted({h.client_id for h in holdings})
@@ -757,11 +753,12 @@ def raise_drift_alerts(
     return len(new)
 
 
-def nightly_drift(day: datetime.date, chunk_size: int = 2000) -> int:
+def nightly_drift(day: datetime.date, chunk_size: int = 2000) -> dict[str, int]:
     """The nightly run's drift step over the whole book, set-based (``suitability.nightly_drift``):
     a few queries in all, one decision per distinct (profile, product). ``chunk_size`` is the
     batch of dedupe keys looked up and of alerts inserted at a time. Idempotent — the dedupe
-    keys name the condition. Returns alerts created."""
+    keys name the condition. Returns the alerts raised, closed (the holding no longer drifts),
+    kept, and the drifted holdings of clients without a primary advisor (unassigned)."""
     from suitability.nightly_drift import raise_book_drift  # it builds on this module
 
     return raise_book_drift(day, batch_size=chunk_size)

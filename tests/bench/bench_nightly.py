@@ -231,7 +231,7 @@ def sql_floor(day) -> dict[str, float]:
         "interactions": "SELECT client_id, MAX(occurred_at) FROM clients_interaction GROUP BY client_id",
         "tickets": "SELECT t.client_id, COUNT(*) FROM tickets_ticket t JOIN tickets_ticketkind k ON k.id = t.kind_id "
         "WHERE k.is_complaint AND t.created_at >= %(half_year)s GROUP BY t.client_id",
-        # suitability drift: each client's assessment in force and latest holdings
+        # suitability drift: each client's assessment in force and the book's holdings on the day
         "assessments": "SELECT DISTINCT ON (client_id) client_id, id, risk_level FROM suitability_riskassessment "
         "ORDER BY client_id, assessed_at DESC, id DESC",
         "positions (holdings)": "SELECT client_id, product_id, SUM(market_value) FROM clients_position "

@@ -1,6 +1,7 @@
 """The nightly drift step, set-based (``suitability.nightly_drift``): on a generated book with a
 mix of profiles it raises exactly the alerts the per-client on-change path raises, a rerun
-raises none, and its query count does not grow with the book. Plus the premise of grouping
+raises none, an alert whose holding no longer drifts is closed, and its query count does not
+grow with the book. Plus the premise of grouping
 holders by profile: ``drift_reasons`` reads nothing the grouping leaves out."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tests.suitability.conftest import product
 from tests.suitability.test_properties import investors, products
 
 TODAY = factories.TODAY
-MONTH_END = datetime.date(2026, 10, 30)  # the latest day of clients who hold nothing since
+MONTH_END = datetime.date(2026, 10, 30)  # an earlier position day: what was held then and not today was sold
 VARIETIES = ["cash", "fixed_income", "equity", "mixed", "derivatives", "complex"]
 KINDS = (
     "assessed",
@@ -155,7 +156,7 @@ def book(size: int, branch, advisor, seed: int = 5) -> list[Client]:
         if kind == "sold_out":  # held at the month end, sold since: only what is held today counts
             position(other, products_held[5], MONTH_END)
             position(other, products_held[5], TODAY, quantity=0, value="0")
-        elif kind != "month_end_only":  # an older day is never read
+        elif kind != "month_end_only":  # an older day is never read (month_end_only: sold everything since)
             position(other, products_held[5], MONTH_END)
         clients.append(client)
     Product.objects.filter(pk=products_held[2].pk).update(risk_level="R5")
@@ -174,21 +175,27 @@ def test_the_set_based_nightly_drift_raises_exactly_the_per_client_paths_alerts(
     clients = book(2 * len(KINDS), *branch_advisor)
     created = services.nightly_drift(TODAY)
     nightly = drift_alerts()
-    assert created == len(nightly) > 10
-    assert services.nightly_drift(TODAY) == 0  # a rerun raises nothing
+    assert created["raised"] == len(nightly) > 10
+    assert created["closed"] == created["kept"] == 0
+    unassigned = sum(kind == "no_advisor" for kind in KINDS * 2)
+    assert created["unassigned"] > 0 and created["unassigned"] <= 4 * unassigned
+    rerun = services.nightly_drift(TODAY)  # a rerun raises nothing and keeps everything
+    assert rerun == {"raised": 0, "closed": 0, "kept": len(nightly), "unassigned": created["unassigned"]}
 
     Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT).delete()
     per_client = sum(services.raise_drift_alerts(client_ids=[c.pk], today=TODAY) for c in clients)
-    assert per_client == created
+    assert per_client == created["raised"]
     assert drift_alerts() == nightly
     # The book does exercise what it is meant to: keys without an assessment, re-rated
-    # products, professional-only drift, a month-end holder; nobody without an advisor.
+    # products, professional-only drift; nobody who sold everything since an earlier position
+    # day, nobody without an advisor.
     keys = {key for key, *_ in nightly}
     assert any(":-:" in key for key in keys)
     assert any(key.endswith(":R5-medium-mixed-0") for key in keys)
     assert any("professional_only" in payload for *_, payload in nightly)
     month_end = {c.pk for c, kind in zip(clients, KINDS * 2, strict=True) if kind == "month_end_only"}
-    assert month_end & {client_id for _, _, client_id, *_ in nightly}
+    assert Position.objects.filter(client_id__in=month_end, as_of=MONTH_END, product__risk_level="R5").exists()
+    assert not month_end & {client_id for _, _, client_id, *_ in nightly}
     unserved = {c.pk for c in clients if c.primary_advisor_id is None}
     assert not unserved & {client_id for _, _, client_id, *_ in nightly}
 
@@ -212,26 +219,60 @@ def test_the_nightly_drifts_query_count_does_not_grow_with_the_book(branch_advis
     # Small enough that SQLite inserts every alert in one statement (999 parameters at most).
     book(4, *branch_advisor)
     with CaptureQueriesContext(connection) as small:
-        assert services.nightly_drift(TODAY) > 0
+        assert services.nightly_drift(TODAY)["raised"] > 0
     Alert.objects.all().delete()
     book(8, *branch_advisor, seed=6)
     with CaptureQueriesContext(connection) as large:
-        assert services.nightly_drift(TODAY) > 0
-    # holdings (on PostgreSQL: the book's day, its rows, the absent clients' earlier days;
-    # elsewhere one statement), assessments, classifications, products, advisors; existing
-    # keys, insert
-    holdings = 3 if connection.vendor == "postgresql" else 1
-    assert len(large) == len(small) == holdings + 6
+        assert services.nightly_drift(TODAY)["raised"] > 0
+    # open alerts; the book's day and its rows; assessments, classifications, products;
+    # advisors, new keys, insert
+    assert len(large) == len(small) == 9
     with CaptureQueriesContext(connection) as rerun:
-        assert services.nightly_drift(TODAY) == 0
-    assert len(rerun) == holdings + 5  # every key exists: nothing to insert
+        assert services.nightly_drift(TODAY)["raised"] == 0
+    assert len(rerun) == 6  # every key is open: no advisor or key looked up, nothing inserted
+
+
+def test_an_alert_whose_holding_no_longer_drifts_is_closed_and_not_raised_again(branch_advisor):
+    book(len(KINDS), *branch_advisor)
+    first = services.nightly_drift(TODAY)
+    assert first["raised"] > 3
+    alerts = list(Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT).order_by("pk"))
+    sold, snoozed, kept = alerts[0], alerts[1], alerts[2:]
+    Alert.objects.filter(pk=snoozed.pk).update(
+        status=Alert.Status.SNOOZED, snoozed_until=TODAY + datetime.timedelta(days=7)
+    )
+    # The next day's positions file: everything as today, except the two alerts' holdings.
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    gone = {(sold.client_id, sold.payload["product"]), (snoozed.client_id, snoozed.payload["product"])}
+    for row in Position.objects.filter(as_of=TODAY).select_related("account", "client", "product"):
+        if (row.client_id, row.product_id) not in gone:
+            Position.objects.create(
+                account=row.account,
+                client=row.client,
+                product=row.product,
+                as_of=tomorrow,
+                quantity=row.quantity,
+                market_value=row.market_value,
+                cost=row.cost,
+            )
+    second = services.nightly_drift(tomorrow)
+    assert second == {"raised": 0, "closed": 2, "kept": len(kept), "unassigned": first["unassigned"]}
+    for alert in (sold, snoozed):
+        alert.refresh_from_db()
+        assert alert.status == Alert.Status.DONE and alert.closed_at is not None
+        assert tomorrow.isoformat() in alert.close_note
+    assert set(Alert.objects.filter(pk__in=[a.pk for a in kept]).values_list("status", flat=True)) == {"open"}
+    # Bought back under the same assessment and rating: the key exists, the advisor dealt with
+    # it once, and it is not raised again; a rerun changes nothing.
+    assert services.nightly_drift(TODAY) == {**first, "raised": 0, "kept": len(kept)}
+    assert Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT).count() == len(alerts)
 
 
 @pytest.mark.django_db
-def test_an_empty_book_raises_nothing_in_one_query():
+def test_an_empty_book_raises_nothing_in_two_queries():
     with CaptureQueriesContext(connection) as queries:
-        assert services.nightly_drift(TODAY) == 0
-    assert len(queries) == 1
+        assert services.nightly_drift(TODAY) == {"raised": 0, "closed": 0, "kept": 0, "unassigned": 0}
+    assert len(queries) == 2  # open alerts; the book's position day
 
 
 @given(investors(), products())

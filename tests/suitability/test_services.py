@@ -460,8 +460,8 @@ def test_the_nightly_drift_step_covers_every_holder_in_chunks_and_is_idempotent(
     held = product(risk_level="R3", horizon="long", variety="mixed")
     for client in clients:
         holding(client, held)
-    assert services.nightly_drift(TODAY, chunk_size=2) == 2  # the two C1 clients
-    assert services.nightly_drift(TODAY, chunk_size=2) == 0
+    assert services.nightly_drift(TODAY, chunk_size=2)["raised"] == 2  # the two C1 clients
+    assert services.nightly_drift(TODAY, chunk_size=2)["raised"] == 0
     drifted = set(Alert.objects.filter(kind="suitability_drift").values_list("client_id", flat=True))
     assert drifted == {clients[1].pk, clients[3].pk}
 
@@ -492,6 +492,6 @@ def test_the_nightly_alerts_step_raises_drift_for_a_product_rerated_outside_the_
     holding(client_record, held)
     type(held).objects.filter(pk=held.pk).update(risk_level="R5")  # as a bulk import writes it
     first = raise_alerts(TODAY)
-    assert first["suitability_drift"] == 1
-    assert raise_alerts(TODAY)["suitability_drift"] == 0  # a rerun adds nothing
+    assert first["suitability_drift"]["raised"] == 1
+    assert raise_alerts(TODAY)["suitability_drift"] == {"raised": 0, "closed": 0, "kept": 1, "unassigned": 0}
     assert Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT, client=client_record).count() == 1
