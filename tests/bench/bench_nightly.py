@@ -22,7 +22,8 @@ On a scratch PostgreSQL database next to DATABASE_URL's (``<name>_bench_nightly`
    by then) of the measured night's reference days, which a running installation kept night by
    night.
 5. **The night** of the as-of day, step by step as the chain runs them (the segmentation chunks on
-   ``--workers`` processes, default 2 like the compose file's worker), next to
+   ``--workers`` processes, default 2 like the compose file's worker, started before the first
+   night as a Celery worker's pool is started before the beat fires), next to
    the floor: the same aggregates as one plain SQL statement per table (``SELECT count(*) FROM
    (aggregate) q``, so only the server's work is timed); then a **rerun** of the same date.
 6. Peak memory (max RSS) of this process, which did steps 2–5.
@@ -35,6 +36,7 @@ an earlier one wrote.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import io
 import os
@@ -329,16 +331,55 @@ def _chunk_worker_setup() -> None:
     load_the_nights_libraries()
 
 
-def _run_chunk(run_id: int, index: int) -> None:
+def _ready() -> int:
+    time.sleep(0.5)  # long enough that every process of the pool is started to take one
+    return os.getpid()
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int):
+    """The processes the nights' groups run on, started and set up before the first night — as
+    a Celery worker's pool processes are up, with the night's libraries imported
+    (``nightly.worker``), before the beat fires. Until 2026-11-24 each group started its own
+    processes inside the night's time: 1.85 s per group (spawning, ``django.setup``,
+    scikit-learn), twice a night, that no Celery night pays. ``None`` for one worker: every step
+    runs in this process."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    if workers <= 1:
+        yield None
+        return
+    size = max(2, workers)  # churn and the alerts run side by side whatever --workers says
+    with ProcessPoolExecutor(size, mp_context=get_context("spawn"), initializer=_chunk_worker_setup) as pool:
+        started = {done.result() for done in [pool.submit(_ready) for _ in range(size)]}
+        assert len(started) == size, started
+        yield pool
+
+
+def _task(function, *args) -> float:
+    """One task on a pool process; its database connection closed afterwards, as Celery's
+    Django fix-up closes it after each task (``CONN_MAX_AGE`` 0). Returns the process's peak
+    memory so far (MiB)."""
+    from django.db import connections
+
+    try:
+        function(*args)
+    finally:
+        connections.close_all()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _run_chunk(run_id: int, index: int) -> float:
     from nightly import pipeline
 
-    pipeline.chunk_step(run_id, index)
+    return _task(pipeline.chunk_step, run_id, index)
 
 
-def _run_step(name: str, run_id: int) -> None:
+def _run_step(name: str, run_id: int) -> float:
     from nightly import pipeline
 
-    getattr(pipeline, name)(run_id)
+    return _task(getattr(pipeline, name), run_id)
 
 
 def settle() -> None:
@@ -360,16 +401,13 @@ def settle() -> None:
         print(f"  (no CHECKPOINT before the step: {exc})", flush=True)
 
 
-def night(day, results: dict, label: str, workers: int = 1):
+def night(day, results: dict, label: str, pool=None):
     """One nightly run, step by step as the Celery chain runs them, and its wall time. The
-    segmentation chunks (a Celery group) run on ``workers`` processes, as on a worker started
-    with ``--concurrency N`` (docker-compose.yml: 2), and so do churn and the alerts (a group
-    of two); the other steps are single tasks. Steps
-    other changes add to the chain (e.g. reports) are left out: the floor below has nothing of
-    theirs, and they have their own benchmark."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
+    segmentation chunks (a Celery group) run on the ``pool``'s processes (``worker_pool``), as on
+    a worker started with ``--concurrency N`` (docker-compose.yml: 2), and so do churn and the
+    alerts (a group of two); the other steps are single tasks. Steps other changes add to the
+    chain (e.g. reports) are left out: the floor below has nothing of theirs, and they have
+    their own benchmark. Without a pool, every step runs in this process, one after the other."""
     from django.db import connections
 
     from nightly import pipeline
@@ -381,22 +419,20 @@ def night(day, results: dict, label: str, workers: int = 1):
     pipeline.snapshots_step(run_id)
     chunks = pipeline.plan_step(run_id)
     group_started = time.perf_counter()
-    if workers > 1:
-        connections.close_all()  # the chunk processes open their own
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_chunk_worker_setup) as pool:
-            for done in [pool.submit(_run_chunk, run_id, index) for index in chunks]:
-                done.result()
+    if pool is not None:
+        connections.close_all()  # as the chain's tasks, each step opens its own
+        for done in [pool.submit(_run_chunk, run_id, index) for index in chunks]:
+            results["worker peak"] = max(results.get("worker peak", 0), done.result())
     else:
         for index in chunks:
             pipeline.chunk_step(run_id, index)
     results[f"{label} segmentation wall"] = time.perf_counter() - group_started
     pipeline.join_step(run_id)
     side_started = time.perf_counter()
-    if workers > 1:  # churn beside the alerts, as the chain's group runs them
+    if pool is not None:  # churn beside the alerts, as the chain's group runs them
         connections.close_all()
-        with ProcessPoolExecutor(2, mp_context=get_context("spawn"), initializer=_chunk_worker_setup) as pool:
-            for done in [pool.submit(_run_step, name, run_id) for name in ("churn_step", "alerts_step")]:
-                done.result()
+        for done in [pool.submit(_run_step, name, run_id) for name in ("churn_step", "alerts_step")]:
+            results["worker peak"] = max(results.get("worker peak", 0), done.result())
     else:
         pipeline.churn_step(run_id)
         pipeline.alerts_step(run_id)
@@ -491,24 +527,25 @@ def main() -> None:
         settle()  # the import's own writes are not the floor's to flush
         floor_table = table_copy_floor(day)
         print(f"import {figures['import']:.1f} s", flush=True)
-        # The first night of a new book: every client's first segmentation, and the churn
-        # features of the past reference days computed (a running book kept them night by night).
-        first = night(previous_trading_day(day), figures, "first night", args.workers)
-        print(f"first night {figures['first night']:.1f} s", flush=True)
-        started = time.perf_counter()
-        references = [day - datetime.timedelta(days=churn.HORIZON + 30 * step) for step in range(6)]
-        for reference in references:
-            churn.store_features(reference)
-            if reference < references[0]:  # the night 90 days after it labelled it; tonight labels the newest
-                churn.label_day(reference)
-        figures["past features"] = time.perf_counter() - started
-        settle()
-        run = night(day, figures, "pipeline", args.workers)
-        print(f"night {figures['pipeline']:.1f} s", flush=True)
-        settle()
-        floor_sql = sql_floor(day)
-        settle()
-        night(day, figures, "pipeline rerun", args.workers)
+        with worker_pool(args.workers) as pool:
+            # The first night of a new book: every client's first segmentation, and the churn
+            # features of the past reference days computed (a running book kept them night by night).
+            first = night(previous_trading_day(day), figures, "first night", pool)
+            print(f"first night {figures['first night']:.1f} s", flush=True)
+            started = time.perf_counter()
+            references = [day - datetime.timedelta(days=churn.HORIZON + 30 * step) for step in range(6)]
+            for reference in references:
+                churn.store_features(reference)
+                if reference < references[0]:  # the night 90 days after it labelled it; tonight labels the newest
+                    churn.label_day(reference)
+            figures["past features"] = time.perf_counter() - started
+            settle()
+            run = night(day, figures, "pipeline", pool)
+            print(f"night {figures['pipeline']:.1f} s", flush=True)
+            settle()
+            floor_sql = sql_floor(day)
+            settle()
+            night(day, figures, "pipeline rerun", pool)
         # A night that trains the churn model (the first after NIGHTLY_CHURN_RETRAIN_DAYS; the
         # nights above scored with the model the first night kept): what training adds.
         from django.conf import settings
@@ -572,7 +609,10 @@ def main() -> None:
         print(f"  floor {label:<20} {seconds:7.2f} s")
     floor_total = sum(floor_sql.values())
     print(f"  plain-SQL floor total {floor_total:7.2f} s; pipeline / floor: {figures['pipeline'] / floor_total:.2f}")
-    print(f"peak memory (max RSS of import + three nights): {peak:,.0f} MiB")
+    print(f"peak memory (max RSS of import + three nights): {peak:,.0f} MiB", end="")
+    if "worker peak" in figures:
+        print(f"; of a worker process: {figures['worker peak']:,.0f} MiB", end="")
+    print()
 
 
 if __name__ == "__main__":
