@@ -1,8 +1,9 @@
 """Segmentation: each client's tier, lifecycle stage, behaviour segment and sleeping flag.
 
 ``decide`` is the whole decision, a pure function over one frame of per-client facts (testable
-without a database); ``collect_facts`` computes those facts for the whole book in one
-set-based statement (the plan step: one scan per table into ``ClientFacts``), and
+without a database); ``collect_facts`` and ``collect_trade_facts`` compute those facts for the
+whole book in two set-based statements run at once on two workers (the plan and trade-facts
+steps: one scan per table into ``ClientFacts`` and ``TradeFacts``), and
 ``segment_chunk`` reads a range of client ids' facts with one indexed query, calls ``decide``,
 and writes what changed: the client rows, one ``SegmentChange`` per changed dimension
 (multi-row ``INSERT … ON CONFLICT``), and the ``tier_change`` and ``dormant`` alerts.
@@ -50,7 +51,7 @@ from advisors.models import Alert
 from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
 from crm.choices import Tier
 from crm.models import TradingHoliday
-from nightly.models import ClientFacts, NightlyRun
+from nightly.models import ClientFacts, NightlyRun, TradeFacts
 from nightly.sql import aggregate_memory, as_date, cents, insert_rows, read_frame, scalar, update_rows
 
 Stage = Client.LifecycleStage
@@ -121,21 +122,32 @@ def segmentation_context(day: datetime.date) -> dict:
 
 FACT_COLUMNS = (
     "has_account", "window_sum", "window_days", "assets", "securities", "cash", "base_assets", "assets_30",
-    "last_trade", "first_trade", "trades", "bought", "sold", "last_flow", "first_flow",
-    "out_30", "in_30", "out_90", "in_90",
+    "last_flow", "first_flow", "out_30", "in_30", "out_90", "in_90",
 )  # fmt: skip
+TRADE_FACT_COLUMNS = ("last_trade", "first_trade", "trades", "bought", "sold")
 TRADING_SIDES = "side IN ('buy', 'sell', 'subscribe', 'redeem')"
 
 
+def _replace_facts(table: str, run_id: int) -> str:
+    """SQL deleting the facts ``table`` holds for ``run_id`` and for runs that ended: a run for
+    another date that is still running keeps its own."""
+    others = list(
+        NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).exclude(pk=run_id).values_list("pk", flat=True)
+    )
+    return f"DELETE FROM {table}" + (
+        f" WHERE run_id NOT IN ({', '.join(str(int(pk)) for pk in others)})" if others else ""
+    )
+
+
 def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
-    """The whole book's segmentation facts for one run (``ClientFacts``), in one set-based
-    statement: one aggregate per table (snapshots, transactions, cash flows) over every client,
+    """The whole book's asset and cash-flow facts for one run (``ClientFacts``), in one
+    set-based statement: one aggregate per table (snapshots, cash flows) over every client,
     hash-joined to the clients. Scanning each table once is many times cheaper than aggregating
-    it by client-id range per chunk (index lookups that touch a heap page per row). Returns the
-    number of clients."""
+    it by client-id range per chunk (index lookups that touch a heap page per row). The trades'
+    facts are ``collect_trade_facts``'s, at the same time on another worker. Returns the number
+    of clients."""
     window_start = datetime.date.fromisoformat(ctx["window_start"])
     base = datetime.date.fromisoformat(ctx["base_date"]) if ctx["base_date"] else FAR_PAST
-    year_ago = day - datetime.timedelta(days=365)
     facts = ClientFacts._meta.db_table
     month_ago = day - datetime.timedelta(days=30)
     # For the churn features of the same night (``clients.churn.store_features``): the snapshot
@@ -154,8 +166,7 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
                CASE WHEN EXISTS (SELECT 1 FROM {Account._meta.db_table} a WHERE a.client_id = c.id)
                     THEN {_true()} ELSE {_false()} END,
                COALESCE(s.window_sum, 0), COALESCE(s.window_days, 0), s.assets, s.securities, s.cash,
-               s.base_assets, s.assets_30, t.last_trade, t.first_trade, COALESCE(t.trades, 0),
-               COALESCE(t.bought, 0), COALESCE(t.sold, 0), f.last_flow, f.first_flow,
+               s.base_assets, s.assets_30, f.last_flow, f.first_flow,
                COALESCE(f.out_30, 0), COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0)
         FROM {Client._meta.db_table} c
         LEFT JOIN (
@@ -172,17 +183,6 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
             GROUP BY client_id
         ) s ON s.client_id = c.id
         LEFT JOIN (
-            SELECT client_id, MAX(trade_date) AS last_trade, MIN(trade_date) AS first_trade,
-                   SUM(CASE WHEN trade_date > %s THEN 1 ELSE 0 END) AS trades,
-                   {cents("SUM(CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END)")}
-                       AS bought,
-                   {cents("SUM(CASE WHEN trade_date > %s AND side IN ('sell', 'redeem') THEN amount ELSE 0 END)")}
-                       AS sold
-            FROM {Transaction._meta.db_table}
-            WHERE trade_date <= %s AND {TRADING_SIDES}
-            GROUP BY client_id
-        ) t ON t.client_id = c.id
-        LEFT JOIN (
             SELECT client_id, MAX(flow_date) AS last_flow, MIN(flow_date) AS first_flow,
                    {cents(flow.format("out"))} AS out_30, {cents(flow.format("in"))} AS in_30,
                    {cents(flow.format("out"))} AS out_90, {cents(flow.format("in"))} AS in_90
@@ -192,23 +192,43 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
     params = [
         run_id,
         window_start, window_start, day, day, day, base, base_30, window_start, day, base, base_30,
-        year_ago, year_ago, year_ago, day,
         month_ago, month_ago, ninety_ago, ninety_ago, day,
     ]  # fmt: skip
-    # This run's earlier facts are replaced; those of runs that ended are dropped; a run for
-    # another date that is still running keeps its own.
-    others = list(
-        NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING).exclude(pk=run_id).values_list("pk", flat=True)
-    )
-    keep = f" WHERE run_id NOT IN ({', '.join(['%s'] * len(others))})" if others else ""
+    return _aggregate_into(facts, run_id, sql, params)
+
+
+def collect_trade_facts(run_id: int, day: datetime.date) -> int:
+    """The whole book's trade facts for one run (``TradeFacts``): one aggregate of the
+    transactions up to ``day``, a row per client who ever traded. It reads nothing the
+    snapshots step writes, so the chain runs it beside the snapshots and the plan. Returns the
+    number of clients with a trade."""
+    year_ago = day - datetime.timedelta(days=365)
+    facts = TradeFacts._meta.db_table
+    sql = f"""
+        INSERT INTO {facts} (run_id, client_id, {", ".join(TRADE_FACT_COLUMNS)})
+        SELECT %s, client_id, MAX(trade_date), MIN(trade_date),
+               SUM(CASE WHEN trade_date > %s THEN 1 ELSE 0 END),
+               {cents("SUM(CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END)")},
+               {cents("SUM(CASE WHEN trade_date > %s AND side IN ('sell', 'redeem') THEN amount ELSE 0 END)")}
+        FROM {Transaction._meta.db_table}
+        WHERE trade_date <= %s AND {TRADING_SIDES}
+        GROUP BY client_id
+    """
+    return _aggregate_into(facts, run_id, sql, [run_id, year_ago, year_ago, year_ago, day])
+
+
+def _aggregate_into(table: str, run_id: int, sql: str, params: list) -> int:
+    """Replace ``table``'s facts of ``run_id`` (and of runs that ended) with what ``sql``
+    inserts; returns the number of rows."""
     aggregate_memory()
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {facts}{keep}", others)
+        cursor.execute(_replace_facts(table, run_id))
         if connection.vendor == "postgresql":
-            # The one statement of the night that JIT helps (the step turns it off: see
+            # The statements of the night that JIT helps (the steps turn it off: see
             # ``crm.extract.db.without_jit``): a dozen CASE expressions over every transaction,
-            # snapshot and flow. Measured at 200,000 clients: 7.1 s with it, 7.5–7.8 s without.
-            # DEFAULT is the server's (or the operator's) setting, not necessarily on.
+            # snapshot and flow. Measured at 200,000 clients, the single statement both of
+            # these were until 2026-11-24: 7.1 s with it, 7.5–7.8 s without. DEFAULT is the
+            # server's (or the operator's) setting, not necessarily on.
             cursor.execute("SET LOCAL jit TO DEFAULT")
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
@@ -229,10 +249,13 @@ def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:
     facts = read_frame(
         f"SELECT c.id AS client_id, c.status, c.opened_on, c.tier, c.lifecycle_stage, c.behavior_segment, "
         f"c.sleeping, c.segmented_on, c.primary_advisor_id AS advisor_id, {cents('c.total_assets')} AS stored_assets, "
-        f"c.assets_as_of, {columns} FROM {Client._meta.db_table} c "
+        f"c.assets_as_of, {columns}, t.last_trade, t.first_trade, COALESCE(t.trades, 0) AS trades, "
+        f"COALESCE(t.bought, 0) AS bought, COALESCE(t.sold, 0) AS sold FROM {Client._meta.db_table} c "
         f"JOIN {ClientFacts._meta.db_table} f ON f.client_id = c.id AND f.run_id = %s "
+        f"LEFT JOIN {TradeFacts._meta.db_table} t ON t.client_id = c.id AND t.run_id = %s "
+        f"AND t.client_id BETWEEN %s AND %s "
         f"WHERE c.id BETWEEN %s AND %s AND f.client_id BETWEEN %s AND %s ORDER BY c.id",
-        [run_id, lo, hi, lo, hi],
+        [run_id, run_id, lo, hi, lo, hi, lo, hi],
         {
             "client_id": "int64",
             "status": "str",

@@ -28,7 +28,7 @@ from nightly.sql import without_jit
 
 log = logging.getLogger("nightly")
 
-STEPS = ("import", "snapshots", "plan", "segmentation", "churn", "alerts", "reports")
+STEPS = ("import", "snapshots", "plan", "trade_facts", "segmentation", "churn", "alerts", "reports")
 
 
 class AlreadyRunning(Exception):
@@ -167,7 +167,8 @@ def reclaim_client_rows() -> None:
 
 def plan_step(run_id: int) -> list[int]:
     """Split the book into chunks of client ids, record the segmentation context, and collect
-    the whole book's segmentation facts set-based (the chunks only read their share)."""
+    the whole book's asset and cash-flow facts set-based (the chunks only read their share;
+    the trades' facts are ``trade_facts_step``'s, beside this one and the snapshots)."""
     from clients.segmentation import collect_facts, segmentation_context
 
     chunk_ids: list[int] = []
@@ -193,11 +194,28 @@ def plan_step(run_id: int) -> list[int]:
     return chunk_ids
 
 
+def trade_facts_step(run_id: int) -> dict:
+    """The whole book's trade facts set-based (``clients.segmentation.collect_trade_facts``). It
+    needs only the import: on Celery it runs beside the snapshots and the plan, so the two
+    whole-book aggregates (transactions here; snapshots and cash flows there) use two workers."""
+    from clients.segmentation import collect_trade_facts
+
+    return run_step(run_id, "trade_facts", lambda run: {"clients": collect_trade_facts(run.pk, run.date)})
+
+
+def chunk_indices(run_id: int) -> list[int]:
+    """The indices of the chunks the plan made for the run."""
+    return list(NightlyChunk.objects.filter(run_id=run_id).order_by("index").values_list("index", flat=True))
+
+
 def chunk_step(run_id: int, index: int) -> dict:
     """Segment one chunk in one transaction; a redelivered chunk redoes the same work."""
     from clients.segmentation import segment_chunk
 
     run = _running(run_id)
+    for step in ("plan", "trade_facts"):  # the chain runs them first; a chunk never decides on half the facts
+        if (run.steps.get(step) or {}).get("status") != "done":
+            raise RunIncomplete(f"segmentation chunk {index}: the {step} step has not run")
     chunk = NightlyChunk.objects.get(run=run, index=index)
     started = time.perf_counter()
     with transaction.atomic():

@@ -1,10 +1,12 @@
 """The nightly run on Celery: one chain, scheduled by django-celery-beat (task ``nightly.run``).
 
-    import → snapshots → plan ⇒ chord(segmentation chunks…) → join → group(churn, alerts)
-        → reports → publish
+    import → group(snapshots → plan, trade facts) → segment ⇒ chord(segmentation chunks…)
+        → join → group(churn, alerts) → reports → publish
 
-``plan`` replaces itself with the chord and the rest of the chain once it knows how many chunks
-of ~``NIGHTLY_CHUNK_CLIENTS`` client ids the book has, so the chunks run as a group on as many
+The two whole-book aggregates run side by side: the plan's (snapshots and cash flows, after
+the snapshots step wrote tonight's) and the trades' (which needs only the import). ``segment``
+replaces itself with the chord and the rest of the chain once both are done, with the chunks of
+~``NIGHTLY_CHUNK_CLIENTS`` client ids the plan made, so the chunks run as a group on as many
 workers as exist. Churn and the alert rules then run side by side: neither reads what the
 other writes (churn scores and ``churn_risk`` alerts; the other kinds of alert), and each
 reads the plan's facts, the day's tables and the segmentation the chunks wrote. Tasks take
@@ -38,11 +40,11 @@ def _on(signature, queue: str | None):
 def workflow(run_id: int, queue: str | None = None):
     """The chain for a claimed run (``pipeline.claim``); ``queue``: send every task there
     (default: the default queue)."""
-    return chain(
-        _on(import_task.si(run_id), queue),
-        _on(snapshots_task.si(run_id), queue),
-        _on(plan_task.si(run_id, queue=queue), queue),
+    facts = group(
+        chain(_on(snapshots_task.si(run_id), queue), _on(plan_task.si(run_id), queue)),
+        _on(trade_facts_task.si(run_id), queue),
     )
+    return chain(_on(import_task.si(run_id), queue), facts, _on(segment_task.si(run_id, queue=queue), queue))
 
 
 def rest_of_night(run_id: int, chunk_indices: list[int], queue: str | None = None):
@@ -79,10 +81,20 @@ def snapshots_task(run_id: int) -> dict:
     return pipeline.snapshots_step(run_id)
 
 
-@shared_task(name="nightly.plan", bind=True, **RETRY)
-def plan_task(self, run_id: int, queue: str | None = None):
-    indices = pipeline.plan_step(run_id)
-    return self.replace(rest_of_night(run_id, indices, queue))
+@shared_task(name="nightly.plan", **RETRY)
+def plan_task(run_id: int) -> list[int]:
+    return pipeline.plan_step(run_id)
+
+
+@shared_task(name="nightly.trade_facts", **RETRY)
+def trade_facts_task(run_id: int) -> dict:
+    return pipeline.trade_facts_step(run_id)
+
+
+@shared_task(name="nightly.segment", bind=True, **RETRY)
+def segment_task(self, run_id: int, queue: str | None = None):
+    """The facts are in: the chunks the plan made, as a chord, and the rest of the night."""
+    return self.replace(rest_of_night(run_id, pipeline.chunk_indices(run_id), queue))
 
 
 @shared_task(name="nightly.chunk", bind=True, **RETRY)

@@ -66,7 +66,16 @@ def test_a_night_publishes_with_every_step_recorded(book):
     run = run_night()
 
     assert run.status == NightlyRun.Status.PUBLISHED
-    assert set(run.steps) == {"import", "snapshots", "plan", "segmentation", "churn", "alerts", "reports"}
+    assert set(run.steps) == {
+        "import",
+        "snapshots",
+        "plan",
+        "trade_facts",
+        "segmentation",
+        "churn",
+        "alerts",
+        "reports",
+    }
     assert all(step["status"] == "done" for step in run.steps.values())
     assert run.chunks_expected == 4 and NightlyChunk.objects.filter(run=run, done=True).count() == 4
     assert run.steps["segmentation"]["rows"]["clients"] == 15
@@ -223,6 +232,7 @@ def test_a_missing_chunk_marks_the_run_incomplete_and_nothing_is_published(book)
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
     indices = pipeline.plan_step(run_id)
+    pipeline.trade_facts_step(run_id)
     for index in indices[:-1]:
         pipeline.chunk_step(run_id, index)
     with pytest.raises(pipeline.RunIncomplete):
@@ -283,26 +293,30 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
         seen.setdefault("chunk", jit())
         return real_chunk(*args)
 
-    real_facts = segmentation.collect_facts
+    def looking(name: str, real):
+        def facts_and_look(*args):
+            facts = real(*args)
+            seen[name] = jit()  # the whole-book aggregates are the exception: the server's setting
+            return facts
 
-    def facts_and_look(*args):
-        facts = real_facts(*args)
-        seen["facts"] = jit()  # the plan's aggregates are the exception: the server's setting
-        return facts
+        return facts_and_look
 
     monkeypatch.setattr(segmentation, "segment_chunk", segment_and_look)
-    monkeypatch.setattr(segmentation, "collect_facts", facts_and_look)
+    monkeypatch.setattr(segmentation, "collect_facts", looking("facts", segmentation.collect_facts))
+    monkeypatch.setattr(segmentation, "collect_trade_facts", looking("trades", segmentation.collect_trade_facts))
     with connection.cursor() as cursor:
         cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
         server = cursor.fetchone()[0]
     run_id = pipeline.claim(DAY)
     pipeline.run_step(run_id, "look", lambda run: {"jit": jit()})
     pipeline.snapshots_step(run_id)
-    for index in pipeline.plan_step(run_id):
+    indices = pipeline.plan_step(run_id)
+    pipeline.trade_facts_step(run_id)
+    for index in indices:
         pipeline.chunk_step(run_id, index)
     run = NightlyRun.objects.get(pk=run_id)
     assert run.steps["look"]["rows"] == {"jit": "off"}
-    assert seen == {"chunk": "off", "facts": server}
+    assert seen == {"chunk": "off", "facts": server, "trades": server}
 
 
 def test_churn_and_the_alerts_run_side_by_side_after_the_chunks_and_before_the_reports():
@@ -324,6 +338,35 @@ def test_churn_and_the_alerts_run_side_by_side_after_the_chunks_and_before_the_r
     tail = [("nightly.alerts", "nightly.churn"), "nightly.reports", "nightly.publish"]
     assert order(rest_of_night(1, [0, 1])) == [("nightly.chunk", "nightly.chunk"), "nightly.join", *tail]
     assert order(rest_of_night(1, [])) == ["nightly.join", *tail]
+
+
+def test_the_trade_facts_run_beside_the_snapshots_and_the_plan():
+    """The two whole-book aggregates on two workers: the trades' needs only the import; the
+    plan's needs tonight's snapshots. The chunks wait for both."""
+    from celery.canvas import _chain, _chord
+
+    from nightly.tasks import workflow
+
+    night = workflow(1)
+    assert isinstance(night, _chain)
+    first, facts = night.tasks
+    assert first.task == "nightly.import"
+    assert isinstance(facts, _chord)  # Celery turns a group followed by a task into one
+    assert facts.body.task == "nightly.segment"
+    branches = sorted(
+        [task.task for task in branch.tasks] if isinstance(branch, _chain) else [branch.task] for branch in facts.tasks
+    )
+    assert branches == [["nightly.snapshots", "nightly.plan"], ["nightly.trade_facts"]]
+
+
+def test_a_chunk_refuses_to_run_before_the_trade_facts(book):
+    run_id = pipeline.claim(DAY)
+    pipeline.import_step(run_id)
+    pipeline.snapshots_step(run_id)
+    indices = pipeline.plan_step(run_id)
+    with pytest.raises(pipeline.RunIncomplete, match="the trade_facts step has not run"):
+        pipeline.chunk_step(run_id, indices[0])
+    assert not NightlyChunk.objects.filter(run_id=run_id, done=True).exists()
 
 
 @hypothesis_settings(max_examples=400, deadline=None)

@@ -1,5 +1,5 @@
-"""The set-based paths that make the nightly run scale: the plan's whole-book segmentation facts,
-and the churn features kept from night to night. Each is checked against the same figures
+"""The set-based paths that make the nightly run scale: the whole-book segmentation facts (the
+plan's and the trades'), and the churn features kept from night to night. Each is checked against the same figures
 computed the plain way (the ORM, client by client), and a rerun must write nothing."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from clients import churn
 from clients.models import AssetSnapshot, CashFlow, Client, Transaction
 from clients.segmentation import segmentation_context
 from nightly import pipeline
-from nightly.models import ChurnFeatures, ClientFacts, NightlyRun
+from nightly.models import ChurnFeatures, ClientFacts, NightlyRun, TradeFacts
 from tests.nightly.book import DAY
 from tests.nightly.test_churn import DAY as CHURN_DAY
 from tests.nightly.test_churn import planted_book  # noqa: F401 (a fixture)
@@ -69,13 +69,20 @@ def test_the_plan_collects_every_clients_facts_as_the_orm_counts_them():
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
     pipeline.plan_step(run_id)
+    pipeline.trade_facts_step(run_id)
 
     ctx = segmentation_context(DAY)
     stored = {row["client_id"]: row for row in ClientFacts.objects.filter(run_id=run_id).values()}
+    traded = {row["client_id"]: row for row in TradeFacts.objects.filter(run_id=run_id).values()}
     assert set(stored) == set(Client.objects.values_list("pk", flat=True))
-    assert NightlyRun.objects.get(pk=run_id).steps["plan"]["rows"]["facts"] == len(stored)
+    assert set(traded) == set(Transaction.objects.values_list("client_id", flat=True))
+    steps = NightlyRun.objects.get(pk=run_id).steps
+    assert steps["plan"]["rows"]["facts"] == len(stored)
+    assert steps["trade_facts"]["rows"]["clients"] == len(traded) > 3
+    no_trade = {"last_trade": None, "first_trade": None, "trades": 0, "bought": 0, "sold": 0}
     for client in Client.objects.all():
-        facts = {name: stored[client.pk][name] for name in plain_facts(client, ctx)}
+        row = {**stored[client.pk], **traded.get(client.pk, no_trade)}
+        facts = {name: row[name] for name in plain_facts(client, ctx)}
         assert facts == plain_facts(client, ctx), client.client_no
     assert stored[Client.objects.get(client_no="SPIKE").pk]["window_days"] == 20
 
@@ -84,8 +91,10 @@ def test_the_plan_collects_every_clients_facts_as_the_orm_counts_them():
 def test_a_later_run_drops_the_facts_of_runs_that_ended():
     first = run_night()
     assert ClientFacts.objects.filter(run_id=first.pk).exists()
+    assert TradeFacts.objects.filter(run_id=first.pk).exists()
     later = run_night(day=DAY + datetime.timedelta(days=3))
     assert set(ClientFacts.objects.values_list("run_id", flat=True).distinct()) == {later.pk}
+    assert set(TradeFacts.objects.values_list("run_id", flat=True).distinct()) == {later.pk}
 
 
 @pytest.mark.usefixtures("book")
@@ -111,6 +120,7 @@ def test_the_night_reads_last_trades_from_its_facts_as_a_scan_would_find_them():
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
     pipeline.plan_step(run_id)
+    pipeline.trade_facts_step(run_id)
     churn.store_features(DAY, run_id)
     from_facts = list(ChurnFeatures.objects.filter(day=DAY).order_by("client_id").values())
     churn.store_features(DAY)  # the last trades from the transactions themselves
