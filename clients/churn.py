@@ -38,7 +38,7 @@ from advisors.alert_rules import RAISE_COLUMNS, empty_rows, reconcile
 from advisors.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Transaction
 from clients.segmentation import tier_edges
-from nightly.models import ChurnFeatures, ChurnModel, ClientFacts, TradeFacts
+from nightly.models import ActivityFacts, ChurnFeatures, ChurnModel, ClientFacts
 from nightly.sql import aggregate_memory, analyze, as_date, cents, date_of, read_frame, scalar, update_rows
 from tickets.models import Ticket, TicketKind
 
@@ -86,7 +86,7 @@ def store_features(day: datetime.date, run_id: int | None = None) -> int:
     """Compute every client's churn inputs as of ``day`` (not closed then, opened by then) in one
     set-based statement — one aggregate per table, joined to the clients — and keep them as
     ``ChurnFeatures`` rows (the day's earlier rows are replaced). ``run_id``: the nightly run
-    whose segmentation facts (``ClientFacts``, ``TradeFacts``) already hold each client's
+    whose segmentation facts (``ClientFacts``, ``ActivityFacts``) already hold each client's
     snapshots, flows and last trade as of ``day`` (saves scanning the snapshots, flows and
     transactions again). Returns the number of rows."""
     table = ChurnFeatures._meta.db_table
@@ -113,10 +113,11 @@ def store_features(day: datetime.date, run_id: int | None = None) -> int:
         sql = f"""
             INSERT INTO {table} (day, client_id, {", ".join(RAW)})
             SELECT %s, c.id, c.opened_on, c.closed_on, COALESCE(x.assets, 0), x.assets_30, x.base_assets,
-                   x.out_30, x.in_30, x.out_90, x.in_90, t.last_trade, k.last_contact, COALESCE(q.complaints, 0)
+                   COALESCE(t.out_30, 0), COALESCE(t.in_30, 0), COALESCE(t.out_90, 0), COALESCE(t.in_90, 0),
+                   t.last_trade, k.last_contact, COALESCE(q.complaints, 0)
             FROM {Client._meta.db_table} c
             JOIN {ClientFacts._meta.db_table} x ON x.client_id = c.id AND x.run_id = %s
-            LEFT JOIN {TradeFacts._meta.db_table} t ON t.client_id = c.id AND t.run_id = %s
+            LEFT JOIN {ActivityFacts._meta.db_table} t ON t.client_id = c.id AND t.run_id = %s
             {contacts_and_complaints}
         """
         params = [day, run_id, run_id, *tail]

@@ -1,9 +1,9 @@
 """Segmentation: each client's tier, lifecycle stage, behaviour segment and sleeping flag.
 
 ``decide`` is the whole decision, a pure function over one frame of per-client facts (testable
-without a database); ``collect_facts`` and ``collect_trade_facts`` compute those facts for the
-whole book in two set-based statements run at once on two workers (the plan and trade-facts
-steps: one scan per table into ``ClientFacts`` and ``TradeFacts``), and
+without a database); ``collect_facts`` and ``collect_activity_facts`` compute those facts for
+the whole book in two set-based statements run at once on two workers (the plan and
+activity-facts steps: one scan per table into ``ClientFacts`` and ``ActivityFacts``), and
 ``segment_chunk`` reads a range of client ids' facts with one indexed query, calls ``decide``,
 and writes what changed: the client rows, one ``SegmentChange`` per changed dimension
 (multi-row ``INSERT … ON CONFLICT``), and the ``tier_change`` and ``dormant`` alerts.
@@ -51,7 +51,7 @@ from advisors.models import Alert
 from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
 from crm.choices import Tier
 from crm.models import TradingHoliday
-from nightly.models import ClientFacts, NightlyRun, TradeFacts
+from nightly.models import ActivityFacts, ClientFacts, NightlyRun
 from nightly.sql import aggregate_memory, as_date, cents, insert_rows, read_frame, scalar, update_rows
 
 Stage = Client.LifecycleStage
@@ -120,11 +120,13 @@ def segmentation_context(day: datetime.date) -> dict:
 
 # --- Reading ---------------------------------------------------------------------------------
 
-FACT_COLUMNS = (
-    "has_account", "window_sum", "window_days", "assets", "securities", "cash", "base_assets", "assets_30",
-    "last_flow", "first_flow", "out_30", "in_30", "out_90", "in_90",
+FACT_COLUMNS = ("has_account", "window_sum", "window_days", "assets", "securities", "cash", "base_assets", "assets_30")
+ACTIVITY_FACT_COLUMNS = (
+    "last_trade", "first_trade", "trades", "bought", "sold", "last_flow", "first_flow", "out_30", "in_30", "out_90",
+    "in_90",
 )  # fmt: skip
-TRADE_FACT_COLUMNS = ("last_trade", "first_trade", "trades", "bought", "sold")
+# What a client with no row in ``ActivityFacts`` (never traded, never moved cash) reads as.
+NO_ACTIVITY = {"trades": 0, "bought": 0, "sold": 0, "out_30": 0, "in_30": 0, "out_90": 0, "in_90": 0}
 TRADING_SIDES = "side IN ('buy', 'sell', 'subscribe', 'redeem')"
 
 
@@ -140,34 +142,31 @@ def _replace_facts(table: str, run_id: int) -> str:
 
 
 def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
-    """The whole book's asset and cash-flow facts for one run (``ClientFacts``), in one
-    set-based statement: one aggregate per table (snapshots, cash flows) over every client,
-    hash-joined to the clients. Scanning each table once is many times cheaper than aggregating
-    it by client-id range per chunk (index lookups that touch a heap page per row). The trades'
-    facts are ``collect_trade_facts``'s, at the same time on another worker. Returns the number
-    of clients."""
+    """The whole book's asset facts for one run (``ClientFacts``), in one set-based statement:
+    one aggregate of the snapshots over every client, hash-joined to the clients. Scanning the
+    table once is many times cheaper than aggregating it by client-id range per chunk (index
+    lookups that touch a heap page per row). The trades' and cash flows' facts are
+    ``collect_activity_facts``'s, at the same time on another worker. Returns the number of
+    clients."""
     window_start = datetime.date.fromisoformat(ctx["window_start"])
     base = datetime.date.fromisoformat(ctx["base_date"]) if ctx["base_date"] else FAR_PAST
     facts = ClientFacts._meta.db_table
-    month_ago = day - datetime.timedelta(days=30)
     # For the churn features of the same night (``clients.churn.store_features``): the snapshot
-    # of ~30 days ago and the last 30 and 90 days' cash flows.
+    # of ~30 days ago.
+    month_ago = day - datetime.timedelta(days=30)
     base_30 = (
         as_date(scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [month_ago]))
         or FAR_PAST
     )
-    ninety_ago = day - datetime.timedelta(days=90)
     # Sums of NUMERIC(…, 2) are exact: summing first and converting to cents once per client
     # gives the same integers as converting every row, for a fraction of the work.
-    flow = "SUM(CASE WHEN flow_date > %s AND direction = '{0}' THEN amount ELSE 0 END)"
     sql = f"""
         INSERT INTO {facts} (run_id, client_id, {", ".join(FACT_COLUMNS)})
         SELECT %s, c.id,
                CASE WHEN EXISTS (SELECT 1 FROM {Account._meta.db_table} a WHERE a.client_id = c.id)
                     THEN {_true()} ELSE {_false()} END,
                COALESCE(s.window_sum, 0), COALESCE(s.window_days, 0), s.assets, s.securities, s.cash,
-               s.base_assets, s.assets_30, f.last_flow, f.first_flow,
-               COALESCE(f.out_30, 0), COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0)
+               s.base_assets, s.assets_30
         FROM {Client._meta.db_table} c
         LEFT JOIN (
             SELECT client_id,
@@ -182,39 +181,45 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
             WHERE (as_of >= %s AND as_of <= %s) OR as_of = %s OR as_of = %s
             GROUP BY client_id
         ) s ON s.client_id = c.id
-        LEFT JOIN (
+    """
+    params = [run_id, window_start, window_start, day, day, day, base, base_30, window_start, day, base, base_30]
+    return _aggregate_into(facts, run_id, sql, params)
+
+
+def collect_activity_facts(run_id: int, day: datetime.date) -> int:
+    """The whole book's activity facts for one run (``ActivityFacts``): one aggregate of the
+    transactions and one of the cash flows up to ``day``, full-joined, a row per client who
+    ever traded or moved cash. It reads nothing the snapshots step writes, so the chain runs it
+    beside the snapshots and the plan. Returns the number of clients with a row."""
+    year_ago = day - datetime.timedelta(days=365)
+    month_ago, ninety_ago = day - datetime.timedelta(days=30), day - datetime.timedelta(days=90)
+    facts = ActivityFacts._meta.db_table
+    flow = "SUM(CASE WHEN flow_date > %s AND direction = '{0}' THEN amount ELSE 0 END)"
+    sql = f"""
+        INSERT INTO {facts} (run_id, client_id, {", ".join(ACTIVITY_FACT_COLUMNS)})
+        SELECT %s, COALESCE(t.client_id, f.client_id), t.last_trade, t.first_trade, COALESCE(t.trades, 0),
+               COALESCE(t.bought, 0), COALESCE(t.sold, 0), f.last_flow, f.first_flow, COALESCE(f.out_30, 0),
+               COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0)
+        FROM (
+            SELECT client_id, MAX(trade_date) AS last_trade, MIN(trade_date) AS first_trade,
+                   SUM(CASE WHEN trade_date > %s THEN 1 ELSE 0 END) AS trades,
+                   {cents("SUM(CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END)")}
+                       AS bought,
+                   {cents("SUM(CASE WHEN trade_date > %s AND side IN ('sell', 'redeem') THEN amount ELSE 0 END)")}
+                       AS sold
+            FROM {Transaction._meta.db_table}
+            WHERE trade_date <= %s AND {TRADING_SIDES}
+            GROUP BY client_id
+        ) t
+        FULL JOIN (
             SELECT client_id, MAX(flow_date) AS last_flow, MIN(flow_date) AS first_flow,
                    {cents(flow.format("out"))} AS out_30, {cents(flow.format("in"))} AS in_30,
                    {cents(flow.format("out"))} AS out_90, {cents(flow.format("in"))} AS in_90
             FROM {CashFlow._meta.db_table} WHERE flow_date <= %s GROUP BY client_id
-        ) f ON f.client_id = c.id
+        ) f ON f.client_id = t.client_id
     """
-    params = [
-        run_id,
-        window_start, window_start, day, day, day, base, base_30, window_start, day, base, base_30,
-        month_ago, month_ago, ninety_ago, ninety_ago, day,
-    ]  # fmt: skip
+    params = [run_id, year_ago, year_ago, year_ago, day, month_ago, month_ago, ninety_ago, ninety_ago, day]
     return _aggregate_into(facts, run_id, sql, params)
-
-
-def collect_trade_facts(run_id: int, day: datetime.date) -> int:
-    """The whole book's trade facts for one run (``TradeFacts``): one aggregate of the
-    transactions up to ``day``, a row per client who ever traded. It reads nothing the
-    snapshots step writes, so the chain runs it beside the snapshots and the plan. Returns the
-    number of clients with a trade."""
-    year_ago = day - datetime.timedelta(days=365)
-    facts = TradeFacts._meta.db_table
-    sql = f"""
-        INSERT INTO {facts} (run_id, client_id, {", ".join(TRADE_FACT_COLUMNS)})
-        SELECT %s, client_id, MAX(trade_date), MIN(trade_date),
-               SUM(CASE WHEN trade_date > %s THEN 1 ELSE 0 END),
-               {cents("SUM(CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END)")},
-               {cents("SUM(CASE WHEN trade_date > %s AND side IN ('sell', 'redeem') THEN amount ELSE 0 END)")}
-        FROM {Transaction._meta.db_table}
-        WHERE trade_date <= %s AND {TRADING_SIDES}
-        GROUP BY client_id
-    """
-    return _aggregate_into(facts, run_id, sql, [run_id, year_ago, year_ago, year_ago, day])
 
 
 def _aggregate_into(table: str, run_id: int, sql: str, params: list) -> int:
@@ -226,7 +231,7 @@ def _aggregate_into(table: str, run_id: int, sql: str, params: list) -> int:
         if connection.vendor == "postgresql":
             # The statements of the night that JIT helps (the steps turn it off: see
             # ``crm.extract.db.without_jit``): a dozen CASE expressions over every transaction,
-            # snapshot and flow. Measured at 200,000 clients, the single statement both of
+            # snapshot and flow. Measured at 200,000 clients on the single statement both of
             # these were until 2026-11-24: 7.1 s with it, 7.5–7.8 s without. DEFAULT is the
             # server's (or the operator's) setting, not necessarily on.
             cursor.execute("SET LOCAL jit TO DEFAULT")
@@ -246,13 +251,16 @@ def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:
     """One frame, one row per client of ``[lo, hi]`` that the run planned: the client's stored
     segmentation (read now, so a redelivered chunk compares with what is stored) and its facts."""
     columns = ", ".join(f"f.{name}" for name in FACT_COLUMNS)
+    activity = ", ".join(
+        f"COALESCE(t.{name}, {NO_ACTIVITY[name]}) AS {name}" if name in NO_ACTIVITY else f"t.{name}"
+        for name in ACTIVITY_FACT_COLUMNS
+    )
     facts = read_frame(
         f"SELECT c.id AS client_id, c.status, c.opened_on, c.tier, c.lifecycle_stage, c.behavior_segment, "
         f"c.sleeping, c.segmented_on, c.primary_advisor_id AS advisor_id, {cents('c.total_assets')} AS stored_assets, "
-        f"c.assets_as_of, {columns}, t.last_trade, t.first_trade, COALESCE(t.trades, 0) AS trades, "
-        f"COALESCE(t.bought, 0) AS bought, COALESCE(t.sold, 0) AS sold FROM {Client._meta.db_table} c "
+        f"c.assets_as_of, {columns}, {activity} FROM {Client._meta.db_table} c "
         f"JOIN {ClientFacts._meta.db_table} f ON f.client_id = c.id AND f.run_id = %s "
-        f"LEFT JOIN {TradeFacts._meta.db_table} t ON t.client_id = c.id AND t.run_id = %s "
+        f"LEFT JOIN {ActivityFacts._meta.db_table} t ON t.client_id = c.id AND t.run_id = %s "
         f"AND t.client_id BETWEEN %s AND %s "
         f"WHERE c.id BETWEEN %s AND %s AND f.client_id BETWEEN %s AND %s ORDER BY c.id",
         [run_id, run_id, lo, hi, lo, hi, lo, hi],

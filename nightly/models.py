@@ -73,13 +73,13 @@ class NightlyChunk(models.Model):
 
 
 class ClientFacts(models.Model):
-    """Per run and client, the asset and cash-flow aggregates segmentation decides on, computed
-    for the whole book in one set-based statement by the plan step
-    (``clients.segmentation.collect_facts``), so each segmentation chunk reads its clients'
-    facts with one indexed query instead of aggregating the large tables by client-id range.
-    The trades' aggregates are ``TradeFacts``, computed at the same time by another task. Money
-    in whole cents. Scratch data: a run's rows are replaced when the date is run again and
-    deleted once a later run plans."""
+    """Per run and client, the asset aggregates segmentation decides on, computed for the whole
+    book in one set-based statement by the plan step (``clients.segmentation.collect_facts``),
+    so each segmentation chunk reads its clients' facts with one indexed query instead of
+    aggregating the large tables by client-id range. The trades' and cash flows' aggregates are
+    ``ActivityFacts``, computed at the same time by another task. Money in whole cents. Scratch
+    data: a run's rows are replaced when the date is run again and deleted once a later run
+    plans."""
 
     run_id = models.BigIntegerField(_("run"))
     client_id = models.BigIntegerField(_("client"))
@@ -91,12 +91,6 @@ class ClientFacts(models.Model):
     cash = models.BigIntegerField(null=True)
     base_assets = models.BigIntegerField(null=True)  # the snapshot of ~90 days ago
     assets_30 = models.BigIntegerField(null=True)  # the snapshot of ~30 days ago (for churn)
-    last_flow = models.DateField(null=True)
-    first_flow = models.DateField(null=True)
-    out_30 = models.BigIntegerField(default=0)  # cash out and in over the last 30 and 90 days (for churn)
-    in_30 = models.BigIntegerField(default=0)
-    out_90 = models.BigIntegerField(default=0)
-    in_90 = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("client facts")
@@ -107,12 +101,12 @@ class ClientFacts(models.Model):
         return f"{self.run_id}/{self.client_id}"
 
 
-class TradeFacts(models.Model):
-    """Per run and client with a trade, the trades' aggregates segmentation and churn read
-    (``clients.segmentation.collect_trade_facts``): their own table, filled by their own task
-    beside the snapshots and the plan (the transactions are the largest table, and its
-    aggregate needs nothing the snapshots step writes), so the two whole-book aggregates run on
-    two workers at once. Money in whole cents; scratch data, kept like ``ClientFacts``."""
+class ActivityFacts(models.Model):
+    """Per run and client who ever traded or moved cash, the trades' and cash flows'
+    aggregates segmentation and churn read (``clients.segmentation.collect_activity_facts``):
+    their own table, filled by their own task beside the snapshots and the plan (they need
+    nothing the snapshots step writes), so the whole-book aggregates run on two workers at once.
+    Money in whole cents; scratch data, kept like ``ClientFacts``."""
 
     run_id = models.BigIntegerField(_("run"))
     client_id = models.BigIntegerField(_("client"))
@@ -121,11 +115,17 @@ class TradeFacts(models.Model):
     trades = models.IntegerField(default=0)  # in the last 365 days
     bought = models.BigIntegerField(default=0)
     sold = models.BigIntegerField(default=0)
+    last_flow = models.DateField(null=True)
+    first_flow = models.DateField(null=True)
+    out_30 = models.BigIntegerField(default=0)  # cash out and in over the last 30 and 90 days (for churn)
+    in_30 = models.BigIntegerField(default=0)
+    out_90 = models.BigIntegerField(default=0)
+    in_90 = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("trade facts")
-        verbose_name_plural = _("trade facts")
-        constraints = [models.UniqueConstraint(fields=["run_id", "client_id"], name="trade_facts_unique_run_client")]
+        verbose_name = _("activity facts")
+        verbose_name_plural = _("activity facts")
+        constraints = [models.UniqueConstraint(fields=["run_id", "client_id"], name="activity_facts_unique_run_client")]
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.client_id}"

@@ -28,7 +28,7 @@ from nightly.sql import without_jit
 
 log = logging.getLogger("nightly")
 
-STEPS = ("import", "snapshots", "plan", "trade_facts", "segmentation", "churn", "alerts", "reports")
+STEPS = ("import", "snapshots", "plan", "activity_facts", "segmentation", "churn", "alerts", "reports")
 
 
 class AlreadyRunning(Exception):
@@ -167,8 +167,8 @@ def reclaim_client_rows() -> None:
 
 def plan_step(run_id: int) -> list[int]:
     """Split the book into chunks of client ids, record the segmentation context, and collect
-    the whole book's asset and cash-flow facts set-based (the chunks only read their share;
-    the trades' facts are ``trade_facts_step``'s, beside this one and the snapshots)."""
+    the whole book's asset facts set-based (the chunks only read their share; the trades' and
+    cash flows' facts are ``activity_facts_step``'s, beside this one and the snapshots)."""
     from clients.segmentation import collect_facts, segmentation_context
 
     chunk_ids: list[int] = []
@@ -194,13 +194,14 @@ def plan_step(run_id: int) -> list[int]:
     return chunk_ids
 
 
-def trade_facts_step(run_id: int) -> dict:
-    """The whole book's trade facts set-based (``clients.segmentation.collect_trade_facts``). It
-    needs only the import: on Celery it runs beside the snapshots and the plan, so the two
-    whole-book aggregates (transactions here; snapshots and cash flows there) use two workers."""
-    from clients.segmentation import collect_trade_facts
+def activity_facts_step(run_id: int) -> dict:
+    """The whole book's trade and cash-flow facts set-based
+    (``clients.segmentation.collect_activity_facts``). It needs only the import: on Celery it
+    runs beside the snapshots and the plan, so the whole-book aggregates (transactions and cash
+    flows here; snapshots there) use two workers."""
+    from clients.segmentation import collect_activity_facts
 
-    return run_step(run_id, "trade_facts", lambda run: {"clients": collect_trade_facts(run.pk, run.date)})
+    return run_step(run_id, "activity_facts", lambda run: {"clients": collect_activity_facts(run.pk, run.date)})
 
 
 def chunk_indices(run_id: int) -> list[int]:
@@ -213,7 +214,7 @@ def chunk_step(run_id: int, index: int) -> dict:
     from clients.segmentation import segment_chunk
 
     run = _running(run_id)
-    for step in ("plan", "trade_facts"):  # the chain runs them first; a chunk never decides on half the facts
+    for step in ("plan", "activity_facts"):  # the chain runs them first; a chunk never decides on half the facts
         if (run.steps.get(step) or {}).get("status") != "done":
             raise RunIncomplete(f"segmentation chunk {index}: the {step} step has not run")
     chunk = NightlyChunk.objects.get(run=run, index=index)

@@ -1,10 +1,11 @@
 """The nightly run on Celery: one chain, scheduled by django-celery-beat (task ``nightly.run``).
 
-    import → group(snapshots → plan, trade facts) → segment ⇒ chord(segmentation chunks…)
+    import → group(snapshots → plan, activity facts) → segment ⇒ chord(segmentation chunks…)
         → join → group(churn, alerts) → reports → publish
 
-The two whole-book aggregates run side by side: the plan's (snapshots and cash flows, after
-the snapshots step wrote tonight's) and the trades' (which needs only the import). ``segment``
+The whole-book aggregates run on two workers: the plan's (the snapshots, after the snapshots
+step wrote tonight's) beside the activity facts' (transactions and cash flows, which need only
+the import). ``segment``
 replaces itself with the chord and the rest of the chain once both are done, with the chunks of
 ~``NIGHTLY_CHUNK_CLIENTS`` client ids the plan made, so the chunks run as a group on as many
 workers as exist. Churn and the alert rules then run side by side: neither reads what the
@@ -42,7 +43,7 @@ def workflow(run_id: int, queue: str | None = None):
     (default: the default queue)."""
     facts = group(
         chain(_on(snapshots_task.si(run_id), queue), _on(plan_task.si(run_id), queue)),
-        _on(trade_facts_task.si(run_id), queue),
+        _on(activity_facts_task.si(run_id), queue),
     )
     return chain(_on(import_task.si(run_id), queue), facts, _on(segment_task.si(run_id, queue=queue), queue))
 
@@ -86,9 +87,9 @@ def plan_task(run_id: int) -> list[int]:
     return pipeline.plan_step(run_id)
 
 
-@shared_task(name="nightly.trade_facts", **RETRY)
-def trade_facts_task(run_id: int) -> dict:
-    return pipeline.trade_facts_step(run_id)
+@shared_task(name="nightly.activity_facts", **RETRY)
+def activity_facts_task(run_id: int) -> dict:
+    return pipeline.activity_facts_step(run_id)
 
 
 @shared_task(name="nightly.segment", bind=True, **RETRY)

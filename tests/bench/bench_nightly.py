@@ -316,7 +316,7 @@ def previous_trading_day(day):
     return trading_days(day, 2)[0]
 
 
-MEASURED = ("import", "snapshots", "plan", "trade_facts", "segmentation", "churn", "alerts")
+MEASURED = ("import", "snapshots", "plan", "activity_facts", "segmentation", "churn", "alerts")
 
 
 def _chunk_worker_setup() -> None:
@@ -424,15 +424,15 @@ def night(day, results: dict, label: str, pool=None):
     started = time.perf_counter()
     pipeline.import_step(run_id)
     facts_started = time.perf_counter()
-    if pool is not None:  # the snapshots and the plan beside the trades' facts
+    if pool is not None:  # the snapshots and the plan beside the activity facts
         connections.close_all()  # as the chain's tasks, each step opens its own
-        branches = [(("snapshots_step", "plan_step"), run_id), (("trade_facts_step",), run_id)]
+        branches = [(("snapshots_step", "plan_step"), run_id), (("activity_facts_step",), run_id)]
         for done in [pool.submit(_run_steps, *branch) for branch in branches]:
             results["worker peak"] = max(results.get("worker peak", 0), done.result())
     else:
         pipeline.snapshots_step(run_id)
         pipeline.plan_step(run_id)
-        pipeline.trade_facts_step(run_id)
+        pipeline.activity_facts_step(run_id)
     results[f"{label} facts wall"] = time.perf_counter() - facts_started
     chunks = pipeline.chunk_indices(run_id)
     group_started = time.perf_counter()
@@ -619,7 +619,7 @@ def main() -> None:
             if name == "alerts" and "seconds" in entry["rows"]:
                 extra = " (" + ", ".join(f"{rule} {s:.1f} s" for rule, s in entry["rows"]["seconds"].items()) + ")"
             print(f"  {name:<13} {entry['seconds']:7.2f} s{extra}")
-    print(f"  snapshots and plan beside the trade facts: {figures['pipeline facts wall']:.2f} s wall")
+    print(f"  snapshots and plan beside the activity facts: {figures['pipeline facts wall']:.2f} s wall")
     print(f"  churn and alerts side by side: {figures['pipeline churn and alerts wall']:.2f} s wall")
     print(f"  pipeline total {figures['pipeline']:7.2f} s; rerun (nothing to change) {figures['pipeline rerun']:.2f} s")
     print(f"  a night that retrains the churn model (weekly by default) adds {figures['churn training']:.2f} s")

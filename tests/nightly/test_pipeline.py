@@ -70,7 +70,7 @@ def test_a_night_publishes_with_every_step_recorded(book):
         "import",
         "snapshots",
         "plan",
-        "trade_facts",
+        "activity_facts",
         "segmentation",
         "churn",
         "alerts",
@@ -232,7 +232,7 @@ def test_a_missing_chunk_marks_the_run_incomplete_and_nothing_is_published(book)
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
     indices = pipeline.plan_step(run_id)
-    pipeline.trade_facts_step(run_id)
+    pipeline.activity_facts_step(run_id)
     for index in indices[:-1]:
         pipeline.chunk_step(run_id, index)
     with pytest.raises(pipeline.RunIncomplete):
@@ -303,7 +303,7 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
 
     monkeypatch.setattr(segmentation, "segment_chunk", segment_and_look)
     monkeypatch.setattr(segmentation, "collect_facts", looking("facts", segmentation.collect_facts))
-    monkeypatch.setattr(segmentation, "collect_trade_facts", looking("trades", segmentation.collect_trade_facts))
+    monkeypatch.setattr(segmentation, "collect_activity_facts", looking("trades", segmentation.collect_activity_facts))
     with connection.cursor() as cursor:
         cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
         server = cursor.fetchone()[0]
@@ -311,7 +311,7 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
     pipeline.run_step(run_id, "look", lambda run: {"jit": jit()})
     pipeline.snapshots_step(run_id)
     indices = pipeline.plan_step(run_id)
-    pipeline.trade_facts_step(run_id)
+    pipeline.activity_facts_step(run_id)
     for index in indices:
         pipeline.chunk_step(run_id, index)
     run = NightlyRun.objects.get(pk=run_id)
@@ -340,7 +340,7 @@ def test_churn_and_the_alerts_run_side_by_side_after_the_chunks_and_before_the_r
     assert order(rest_of_night(1, [])) == ["nightly.join", *tail]
 
 
-def test_the_trade_facts_run_beside_the_snapshots_and_the_plan():
+def test_the_activity_facts_run_beside_the_snapshots_and_the_plan():
     """The two whole-book aggregates on two workers: the trades' needs only the import; the
     plan's needs tonight's snapshots. The chunks wait for both."""
     from celery.canvas import _chain, _chord
@@ -356,15 +356,15 @@ def test_the_trade_facts_run_beside_the_snapshots_and_the_plan():
     branches = sorted(
         [task.task for task in branch.tasks] if isinstance(branch, _chain) else [branch.task] for branch in facts.tasks
     )
-    assert branches == [["nightly.snapshots", "nightly.plan"], ["nightly.trade_facts"]]
+    assert branches == [["nightly.activity_facts"], ["nightly.snapshots", "nightly.plan"]]
 
 
-def test_a_chunk_refuses_to_run_before_the_trade_facts(book):
+def test_a_chunk_refuses_to_run_before_the_activity_facts(book):
     run_id = pipeline.claim(DAY)
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
     indices = pipeline.plan_step(run_id)
-    with pytest.raises(pipeline.RunIncomplete, match="the trade_facts step has not run"):
+    with pytest.raises(pipeline.RunIncomplete, match="the activity_facts step has not run"):
         pipeline.chunk_step(run_id, indices[0])
     assert not NightlyChunk.objects.filter(run_id=run_id, done=True).exists()
 

@@ -5,15 +5,16 @@ computed the plain way (the ORM, client by client), and a rerun must write nothi
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Max, Min, Q, Sum
 
 from clients import churn
 from clients.models import AssetSnapshot, CashFlow, Client, Transaction
-from clients.segmentation import segmentation_context
+from clients.segmentation import NO_ACTIVITY, segmentation_context
 from nightly import pipeline
-from nightly.models import ChurnFeatures, ClientFacts, NightlyRun, TradeFacts
+from nightly.models import ActivityFacts, ChurnFeatures, ClientFacts, NightlyRun
 from tests.nightly.book import DAY
 from tests.nightly.test_churn import DAY as CHURN_DAY
 from tests.nightly.test_churn import planted_book  # noqa: F401 (a fixture)
@@ -65,23 +66,36 @@ def plain_facts(client: Client, ctx: dict) -> dict:
 
 @pytest.mark.usefixtures("book")
 def test_the_plan_collects_every_clients_facts_as_the_orm_counts_them():
+    # A client who moved cash and never traded: the activity facts' other side of the join.
+    saver = Client.objects.get(client_no="BELOW")
+    saver.transactions.all().delete()
+    CashFlow.objects.create(
+        flow_id="SAVER1",
+        account=saver.accounts.first(),
+        client=saver,
+        flow_date=DAY - datetime.timedelta(days=40),
+        direction="in",
+        amount=Decimal("1000.00"),
+    )
     run_id = pipeline.claim(DAY)
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
     pipeline.plan_step(run_id)
-    pipeline.trade_facts_step(run_id)
+    pipeline.activity_facts_step(run_id)
 
     ctx = segmentation_context(DAY)
     stored = {row["client_id"]: row for row in ClientFacts.objects.filter(run_id=run_id).values()}
-    traded = {row["client_id"]: row for row in TradeFacts.objects.filter(run_id=run_id).values()}
+    active = {row["client_id"]: row for row in ActivityFacts.objects.filter(run_id=run_id).values()}
     assert set(stored) == set(Client.objects.values_list("pk", flat=True))
-    assert set(traded) == set(Transaction.objects.values_list("client_id", flat=True))
+    traders = set(Transaction.objects.values_list("client_id", flat=True))
+    movers = set(CashFlow.objects.values_list("client_id", flat=True))
+    assert set(active) == traders | movers and traders - movers and movers - traders  # both sides of the join
     steps = NightlyRun.objects.get(pk=run_id).steps
     assert steps["plan"]["rows"]["facts"] == len(stored)
-    assert steps["trade_facts"]["rows"]["clients"] == len(traded) > 3
-    no_trade = {"last_trade": None, "first_trade": None, "trades": 0, "bought": 0, "sold": 0}
+    assert steps["activity_facts"]["rows"]["clients"] == len(active)
+    none = {"last_trade": None, "first_trade": None, "last_flow": None, "first_flow": None, **NO_ACTIVITY}
     for client in Client.objects.all():
-        row = {**stored[client.pk], **traded.get(client.pk, no_trade)}
+        row = {**stored[client.pk], **active.get(client.pk, none)}
         facts = {name: row[name] for name in plain_facts(client, ctx)}
         assert facts == plain_facts(client, ctx), client.client_no
     assert stored[Client.objects.get(client_no="SPIKE").pk]["window_days"] == 20
@@ -91,10 +105,10 @@ def test_the_plan_collects_every_clients_facts_as_the_orm_counts_them():
 def test_a_later_run_drops_the_facts_of_runs_that_ended():
     first = run_night()
     assert ClientFacts.objects.filter(run_id=first.pk).exists()
-    assert TradeFacts.objects.filter(run_id=first.pk).exists()
+    assert ActivityFacts.objects.filter(run_id=first.pk).exists()
     later = run_night(day=DAY + datetime.timedelta(days=3))
     assert set(ClientFacts.objects.values_list("run_id", flat=True).distinct()) == {later.pk}
-    assert set(TradeFacts.objects.values_list("run_id", flat=True).distinct()) == {later.pk}
+    assert set(ActivityFacts.objects.values_list("run_id", flat=True).distinct()) == {later.pk}
 
 
 @pytest.mark.usefixtures("book")
@@ -120,7 +134,7 @@ def test_the_night_reads_last_trades_from_its_facts_as_a_scan_would_find_them():
     pipeline.import_step(run_id)
     pipeline.snapshots_step(run_id)
     pipeline.plan_step(run_id)
-    pipeline.trade_facts_step(run_id)
+    pipeline.activity_facts_step(run_id)
     churn.store_features(DAY, run_id)
     from_facts = list(ChurnFeatures.objects.filter(day=DAY).order_by("client_id").values())
     churn.store_features(DAY)  # the last trades from the transactions themselves
