@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,14 +51,20 @@ def reconcile(
     day: datetime.date,
     raise_rows: pd.DataFrame,
     *,
+    describe: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     holds: set[tuple[int, str]] | None = None,
     cooldown_days: int = ONCE,
     client_range: tuple[int, int] | None = None,
 ) -> dict[str, int]:
     """Raise, keep and close the nightly alerts of ``kind`` (see the module docstring).
 
-    ``raise_rows`` has ``RAISE_COLUMNS``; ``holds`` is every (client, condition) that holds today
-    (default: those of ``raise_rows``); ``client_range`` limits the reconciliation to a chunk.
+    ``raise_rows`` has ``RAISE_COLUMNS``, or only ``client_id``, ``advisor_id`` and
+    ``condition`` when ``describe`` is given: it is then called once with the rows to raise (a
+    slice of ``raise_rows``, its index kept) and returns their ``severity``, ``title``,
+    ``reason`` and ``payload`` on the same index — so the texts are written for the few alerts
+    a night raises, not for the tens of thousands it keeps. ``holds`` is every (client,
+    condition) that holds today (default: those of ``raise_rows``); ``client_range`` limits the
+    reconciliation to a chunk.
     """
     scope, params = "", [kind, f"{PREFIX}:{kind}:%", day - datetime.timedelta(days=cooldown_days)]
     if client_range is not None:
@@ -78,17 +86,21 @@ def reconcile(
             alive[identity] = int(alert_id)
         if due_on >= since:
             recent.add(identity)
-    wanted = {(int(c), str(k)) for c, k in zip(raise_rows["client_id"], raise_rows["condition"], strict=True)}
+    identities = list(
+        zip(raise_rows["client_id"].astype(int).tolist(), raise_rows["condition"].astype(str).tolist(), strict=True)
+    )
+    wanted = set(identities)
     holds = wanted if holds is None else holds | wanted
     to_close = [alert_id for identity, alert_id in alive.items() if identity not in holds]
-    fresh, unassigned = [], 0
-    for row in raise_rows[RAISE_COLUMNS].itertuples(index=False):
-        identity = (int(row.client_id), str(row.condition))
-        if identity in alive or identity in recent:
-            continue
-        if pd.isna(row.advisor_id):
-            unassigned += 1
-            continue
+    new_rows = raise_rows.loc[
+        np.array([identity not in alive and identity not in recent for identity in identities], dtype=bool)
+    ]
+    unassigned = int(new_rows["advisor_id"].isna().sum())
+    new_rows = new_rows[new_rows["advisor_id"].notna()]
+    if describe is not None and not new_rows.empty:
+        new_rows = new_rows[["client_id", "advisor_id", "condition"]].join(describe(new_rows))
+    fresh = []
+    for row in new_rows.reindex(columns=RAISE_COLUMNS).itertuples(index=False):
         fresh.append(
             Alert(
                 advisor_id=int(row.advisor_id),
@@ -194,37 +206,51 @@ def maturity(day: datetime.date, clients: pd.DataFrame) -> dict:
         dates=["maturity_date"],
     )
     held = held.merge(clients, on="client_id")
-    shelf = _renewal_shelf(day)
-    # Each text translated once, not once per row (gettext costs ≈ 16 µs a call: 1.8 s for the
-    # 110,000 calls of a 200,000-client night's rules).
-    title = _("%(product)s matures in %(days)d days")
-    reason = _("%(value)s in %(product)s (%(code)s) matures on %(date)s.")
-    renewal = _("Renewal ideas that fit the client: %(list)s.")
-    rows = []
-    for row in held.itertuples(index=False):
-        days_left = (row.maturity_date.date() - day).days
-        band = next(r for r in reminders if days_left <= r)
-        suggestions = shelf.suggest(row.risk_level, row.variety, row.assets)
-        rows.append(
-            {
-                "client_id": row.client_id,
-                "advisor_id": row.advisor_id,
-                "condition": f"{row.code}|{row.maturity_date.date().isoformat()}|{band}",
-                "severity": Alert.Severity.WARNING if band <= 7 else Alert.Severity.INFO,
-                "title": title % {"product": row.name, "days": days_left},
-                "reason": reason
-                % {"value": yuan(row.value), "product": row.name, "code": row.code, "date": row.maturity_date.date()}
-                + (" " + renewal % {"list": ", ".join(suggestions)} if suggestions else ""),
-                "payload": {
-                    "product": row.code,
-                    "maturity_date": row.maturity_date.date().isoformat(),
-                    "days_before": band,
-                    "value": row.value / 100,
-                    "suggestions": suggestions,
-                },  # fmt: skip
-            }
-        )
-    return reconcile(Alert.Kind.MATURITY, day, pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows())
+    days_left = (held["maturity_date"] - pd.Timestamp(day)).dt.days.to_numpy()
+    bands = np.asarray(reminders)[np.searchsorted(reminders, days_left)]  # the nearest reminder not passed
+    rows = pd.DataFrame(
+        {
+            "client_id": held["client_id"],
+            "advisor_id": held["advisor_id"],
+            "condition": held["code"] + "|" + held["maturity_date"].dt.strftime("%Y-%m-%d") + "|" + bands.astype(str),
+        }
+    )
+
+    def describe(fresh: pd.DataFrame) -> pd.DataFrame:
+        shelf = _renewal_shelf(day)
+        # Each text translated once, not once per row (gettext costs ≈ 16 µs a call: 1.8 s for
+        # the 110,000 calls of a 200,000-client night's rules).
+        title = _("%(product)s matures in %(days)d days")
+        reason = _("%(value)s in %(product)s (%(code)s) matures on %(date)s.")
+        renewal = _("Renewal ideas that fit the client: %(list)s.")
+        described = []
+        for row, left, band in zip(
+            held.loc[fresh.index].itertuples(index=False),
+            days_left[held.index.get_indexer(fresh.index)],
+            bands[held.index.get_indexer(fresh.index)],
+            strict=True,
+        ):
+            suggestions = shelf.suggest(row.risk_level, row.variety, row.assets)
+            matures = row.maturity_date.date()
+            described.append(
+                {
+                    "severity": Alert.Severity.WARNING if band <= 7 else Alert.Severity.INFO,
+                    "title": title % {"product": row.name, "days": int(left)},
+                    "reason": reason
+                    % {"value": yuan(row.value), "product": row.name, "code": row.code, "date": matures}
+                    + (" " + renewal % {"list": ", ".join(suggestions)} if suggestions else ""),
+                    "payload": {
+                        "product": row.code,
+                        "maturity_date": matures.isoformat(),
+                        "days_before": int(band),
+                        "value": row.value / 100,
+                        "suggestions": suggestions,
+                    },  # fmt: skip
+                }
+            )
+        return pd.DataFrame(described, index=fresh.index)
+
+    return reconcile(Alert.Kind.MATURITY, day, rows, describe=describe)
 
 
 def _renewal_shelf(day: datetime.date) -> RenewalShelf:
@@ -280,30 +306,38 @@ def risk_profile(day: datetime.date, clients: pd.DataFrame) -> dict:
         dates=["valid_until"],
     ).merge(clients, on="client_id")
     horizon = pd.Timestamp(day + datetime.timedelta(days=settings.NIGHTLY_RISK_PROFILE_EXPIRING_DAYS))
-    today = pd.Timestamp(day)
-    titles = {True: _("Risk profile expired on %(date)s"), False: _("Risk profile expires on %(date)s")}
-    reasons = {
-        True: _("Reassess the client's risk tolerance; without a valid assessment they cannot buy."),
-        False: _("Reassess the client's risk tolerance before it lapses."),
-    }
-    rows = []
-    for row in latest[latest["valid_until"] <= horizon].itertuples(index=False):
-        until = row.valid_until.date()
-        expired = row.valid_until < today
-        rows.append(
-            {
-                "client_id": row.client_id,
-                "advisor_id": row.advisor_id,
-                "condition": f"{'expired' if expired else 'expiring'}|{until.isoformat()}",
-                "severity": Alert.Severity.CRITICAL if expired else Alert.Severity.WARNING,
-                "title": titles[bool(expired)] % {"date": until},
-                "reason": reasons[bool(expired)],
-                "payload": {"valid_until": until.isoformat(), "expired": bool(expired)},
-            }
-        )
-    return reconcile(
-        Alert.Kind.RISK_PROFILE_EXPIRING, day, pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows()
+    due = latest[latest["valid_until"] <= horizon]
+    expired = (due["valid_until"] < pd.Timestamp(day)).to_numpy()
+    rows = pd.DataFrame(
+        {
+            "client_id": due["client_id"],
+            "advisor_id": due["advisor_id"],
+            "condition": np.where(expired, "expired|", "expiring|") + due["valid_until"].dt.strftime("%Y-%m-%d"),
+        }
     )
+
+    def describe(fresh: pd.DataFrame) -> pd.DataFrame:
+        titles = {True: _("Risk profile expired on %(date)s"), False: _("Risk profile expires on %(date)s")}
+        reasons = {
+            True: _("Reassess the client's risk tolerance; without a valid assessment they cannot buy."),
+            False: _("Reassess the client's risk tolerance before it lapses."),
+        }
+        described = []
+        for until, lapsed in zip(
+            due.loc[fresh.index, "valid_until"].dt.date, expired[due.index.get_indexer(fresh.index)], strict=True
+        ):
+            lapsed = bool(lapsed)
+            described.append(
+                {
+                    "severity": Alert.Severity.CRITICAL if lapsed else Alert.Severity.WARNING,
+                    "title": titles[lapsed] % {"date": until},
+                    "reason": reasons[lapsed],
+                    "payload": {"valid_until": until.isoformat(), "expired": lapsed},
+                }
+            )
+        return pd.DataFrame(described, index=fresh.index)
+
+    return reconcile(Alert.Kind.RISK_PROFILE_EXPIRING, day, rows, describe=describe)
 
 
 def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
@@ -324,10 +358,7 @@ def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
     # The assets at the window's start matter only to a client the rule may raise (the
     # alert's reason and payload name them): a net outflow, or one large withdrawal.
     may_hit = (flows["outflow"] >= flows["inflow"]) | (flows["largest"] >= settings.NIGHTLY_LARGE_OUTFLOW_AMOUNT * 100)
-    base = pd.DataFrame(
-        _assets_on(base_day, flows.loc[may_hit, "client_id"].tolist()),
-        columns=["client_id", "base"],
-    ).astype("int64")
+    base = _assets_on(base_day, flows.loc[may_hit, "client_id"].tolist())
     frame = flows.merge(base, on="client_id", how="left").merge(clients, on="client_id")
     frame["base"] = frame["base"].fillna(0).astype("int64")
     net = frame["outflow"] - frame["inflow"]
@@ -402,13 +433,22 @@ def birthday_candidates(births: pd.Series, day: datetime.date, ahead: int) -> np
     return (born - today) % 366 <= ahead + 2
 
 
-def _assets_on(day: datetime.date | None, client_ids: list[int]) -> list[tuple[int, int]]:
-    """``(client id, total assets in cents)`` on ``day`` for the clients given. One probe of the
-    (client, day) key each — a book loaded client by client has a day's snapshots scattered over
-    the whole table, and reading all of them took 4.3 s at 200,000 clients, against 0.3 s for the
-    11,500 clients with a net outflow."""
-    if day is None:
-        return []
+def _assets_on(day: datetime.date | None, client_ids: list[int]) -> pd.DataFrame:
+    """``client_id, base``: total assets in cents on ``day`` of the clients given. One probe of
+    the (client, day) key each — a book loaded client by client has a day's snapshots scattered
+    over the whole table, and reading all of them took 4.3 s at 200,000 clients, against 0.3 s
+    for the 11,500 clients with a net outflow through the ORM, and 0.05 s as one query with the
+    ids as an array (PostgreSQL)."""
+    columns = {"client_id": "int64", "base": "int64"}
+    if day is None or not client_ids:
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
+    table = AssetSnapshot._meta.db_table
+    if connection.vendor == "postgresql":
+        return read_frame(
+            f"SELECT client_id, {cents('total_assets')} AS base FROM {table} WHERE as_of = %s AND client_id = ANY(%s)",
+            [day, list(client_ids)],
+            columns,
+        )
     found = []
     for part in chunks(client_ids):
         found.extend(
@@ -417,7 +457,7 @@ def _assets_on(day: datetime.date | None, client_ids: list[int]) -> list[tuple[i
                 "client_id", "total_assets"
             )
         )
-    return found
+    return pd.DataFrame(found, columns=list(columns)).astype(columns)
 
 
 def birthday(day: datetime.date, clients: pd.DataFrame) -> dict:

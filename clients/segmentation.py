@@ -52,7 +52,7 @@ from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChan
 from crm.choices import Tier
 from crm.models import TradingHoliday
 from nightly.models import ActivityFacts, ClientFacts, NightlyRun
-from nightly.sql import aggregate_memory, as_date, cents, insert_rows, read_frame, scalar, update_rows
+from nightly.sql import aggregate_memory, analyze, as_date, cents, insert_rows, read_frame, scalar, update_rows
 
 Stage = Client.LifecycleStage
 Behavior = Client.BehaviorSegment
@@ -236,7 +236,12 @@ def _aggregate_into(table: str, run_id: int, sql: str, params: list) -> int:
             # server's (or the operator's) setting, not necessarily on.
             cursor.execute("SET LOCAL jit TO DEFAULT")
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        written = max(cursor.rowcount, 0)
+    # The statistics must know tonight's run id before anything joins to its rows: planned as
+    # if the run had a few thousand rows, churn's features joined the facts to the clients by
+    # 600,000 index probes (1.3 s of its 1.9 s at 200,000 clients).
+    analyze(table)
+    return written
 
 
 def _true() -> str:
