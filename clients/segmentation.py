@@ -188,19 +188,17 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
 
 def collect_activity_facts(run_id: int, day: datetime.date) -> int:
     """The whole book's activity facts for one run (``ActivityFacts``): one aggregate of the
-    transactions and one of the cash flows up to ``day``, full-joined, a row per client who
+    transactions and one of the cash flows up to ``day``, a row per client who
     ever traded or moved cash. It reads nothing the snapshots step writes, so the chain runs it
     beside the snapshots and the plan. Returns the number of clients with a row."""
     year_ago = day - datetime.timedelta(days=365)
     month_ago, ninety_ago = day - datetime.timedelta(days=30), day - datetime.timedelta(days=90)
     facts = ActivityFacts._meta.db_table
     flow = "SUM(CASE WHEN flow_date > %s AND direction = '{0}' THEN amount ELSE 0 END)"
+    # Every client with either, then both aggregates joined to them (not a FULL JOIN, which
+    # SQLite has only since 3.39).
     sql = f"""
-        INSERT INTO {facts} (run_id, client_id, {", ".join(ACTIVITY_FACT_COLUMNS)})
-        SELECT %s, COALESCE(t.client_id, f.client_id), t.last_trade, t.first_trade, COALESCE(t.trades, 0),
-               COALESCE(t.bought, 0), COALESCE(t.sold, 0), f.last_flow, f.first_flow, COALESCE(f.out_30, 0),
-               COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0)
-        FROM (
+        WITH t AS (
             SELECT client_id, MAX(trade_date) AS last_trade, MIN(trade_date) AS first_trade,
                    SUM(CASE WHEN trade_date > %s THEN 1 ELSE 0 END) AS trades,
                    {cents("SUM(CASE WHEN trade_date > %s AND side IN ('buy', 'subscribe') THEN amount ELSE 0 END)")}
@@ -210,15 +208,21 @@ def collect_activity_facts(run_id: int, day: datetime.date) -> int:
             FROM {Transaction._meta.db_table}
             WHERE trade_date <= %s AND {TRADING_SIDES}
             GROUP BY client_id
-        ) t
-        FULL JOIN (
+        ), f AS (
             SELECT client_id, MAX(flow_date) AS last_flow, MIN(flow_date) AS first_flow,
                    {cents(flow.format("out"))} AS out_30, {cents(flow.format("in"))} AS in_30,
                    {cents(flow.format("out"))} AS out_90, {cents(flow.format("in"))} AS in_90
             FROM {CashFlow._meta.db_table} WHERE flow_date <= %s GROUP BY client_id
-        ) f ON f.client_id = t.client_id
+        )
+        INSERT INTO {facts} (run_id, client_id, {", ".join(ACTIVITY_FACT_COLUMNS)})
+        SELECT %s, k.client_id, t.last_trade, t.first_trade, COALESCE(t.trades, 0),
+               COALESCE(t.bought, 0), COALESCE(t.sold, 0), f.last_flow, f.first_flow, COALESCE(f.out_30, 0),
+               COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0)
+        FROM (SELECT client_id FROM t UNION SELECT client_id FROM f) k
+        LEFT JOIN t ON t.client_id = k.client_id
+        LEFT JOIN f ON f.client_id = k.client_id
     """
-    params = [run_id, year_ago, year_ago, year_ago, day, month_ago, month_ago, ninety_ago, ninety_ago, day]
+    params = [year_ago, year_ago, year_ago, day, month_ago, month_ago, ninety_ago, ninety_ago, day, run_id]
     return _aggregate_into(facts, run_id, sql, params)
 
 
