@@ -196,8 +196,10 @@ def collect_activity_facts(run_id: int, day: datetime.date) -> int:
     facts = ActivityFacts._meta.db_table
     flow = "SUM(CASE WHEN flow_date > %s AND direction = '{0}' THEN amount ELSE 0 END)"
     # Every client with either, then both aggregates joined to them (not a FULL JOIN, which
-    # SQLite has only since 3.39).
+    # SQLite has only since 3.39). The statement starts with INSERT, not WITH: Python's sqlite3
+    # counts the rows of a statement it recognises as an insert only.
     sql = f"""
+        INSERT INTO {facts} (run_id, client_id, {", ".join(ACTIVITY_FACT_COLUMNS)})
         WITH t AS (
             SELECT client_id, MAX(trade_date) AS last_trade, MIN(trade_date) AS first_trade,
                    SUM(CASE WHEN trade_date > %s THEN 1 ELSE 0 END) AS trades,
@@ -214,7 +216,6 @@ def collect_activity_facts(run_id: int, day: datetime.date) -> int:
                    {cents(flow.format("out"))} AS out_90, {cents(flow.format("in"))} AS in_90
             FROM {CashFlow._meta.db_table} WHERE flow_date <= %s GROUP BY client_id
         )
-        INSERT INTO {facts} (run_id, client_id, {", ".join(ACTIVITY_FACT_COLUMNS)})
         SELECT %s, k.client_id, t.last_trade, t.first_trade, COALESCE(t.trades, 0),
                COALESCE(t.bought, 0), COALESCE(t.sold, 0), f.last_flow, f.first_flow, COALESCE(f.out_30, 0),
                COALESCE(f.in_30, 0), COALESCE(f.out_90, 0), COALESCE(f.in_90, 0)
