@@ -5,15 +5,14 @@
 
 The whole-book aggregates run on two workers: the plan's (the snapshots, after the snapshots
 step wrote tonight's) beside the activity facts' (transactions and cash flows, which need only
-the import). ``segment``
-replaces itself with the chord and the rest of the chain once both are done, with the chunks of
-~``NIGHTLY_CHUNK_CLIENTS`` client ids the plan made, so the chunks run as a group on as many
-workers as exist. Churn and the alert rules then run side by side: neither reads what the
-other writes (churn scores and ``churn_risk`` alerts; the other kinds of alert), and each
-reads the plan's facts, the day's tables and the segmentation the chunks wrote. Tasks take
-only the run's id (and a chunk's index), retry transient database errors with backoff, and
-are acknowledged late: a worker killed mid-chunk leaves the chunk to be redelivered, and as
-every chunk runs in one transaction the result equals a clean run.
+the import). ``segment`` replaces itself with the chord and the rest of the chain once both
+are done, with the chunks of ~``NIGHTLY_CHUNK_CLIENTS`` client ids the plan made, so the
+chunks run as a group on as many workers as exist. Churn and the alert rules then run side
+by side: neither reads what the other writes (churn scores and ``churn_risk`` alerts; the
+other kinds of alert), and each reads the facts, the day's tables and the segmentation the
+chunks wrote. Tasks take only the run's id (and a chunk's index), retry transient database
+errors with backoff, and are acknowledged late: a worker killed mid-chunk leaves the chunk to
+be redelivered, and as every chunk runs in one transaction the result equals a clean run.
 Without a broker (no ``REDIS_URL``) the same chain runs in-process.
 """
 

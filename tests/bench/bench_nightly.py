@@ -26,7 +26,7 @@ On a scratch PostgreSQL database next to DATABASE_URL's (``<name>_bench_nightly`
    night as a Celery worker's pool is started before the beat fires), next to
    the floor: the same aggregates as one plain SQL statement per table (``SELECT count(*) FROM
    (aggregate) q``, so only the server's work is timed); then a **rerun** of the same date.
-6. Peak memory (max RSS) of this process, which did steps 2–5.
+6. Peak memory (max RSS) of this process, which did steps 2–5, and of the worker processes.
 
 Before the import, its target-like floor, the night, the floor and the rerun, a ``CHECKPOINT`` (``settle``) lets the
 set-up's writes reach the disk first, so a step is not measured while PostgreSQL flushes what
@@ -340,7 +340,7 @@ def _ready() -> int:
 def worker_pool(workers: int):
     """The processes the nights' groups run on, started and set up before the first night — as
     a Celery worker's pool processes are up, with the night's libraries imported
-    (``nightly.worker``), before the beat fires. Until 2026-11-24 each group started its own
+    (``nightly.worker``), before the beat fires. Until the eighth session each group started its own
     processes inside the night's time: 1.85 s per group (spawning, ``django.setup``,
     scikit-learn), twice a night, that no Celery night pays. ``None`` for one worker: every step
     runs in this process."""
