@@ -72,7 +72,21 @@ class NightlyChunk(models.Model):
         return f"{self.run_id} #{self.index} [{self.first_client_id}–{self.last_client_id}]"
 
 
-class ClientFacts(models.Model):
+class RunFacts(models.Model):
+    """What a run's per-client facts tables share: the run and the client, as plain ids
+    (scratch data, no foreign keys)."""
+
+    run_id = models.BigIntegerField(_("run"))
+    client_id = models.BigIntegerField(_("client"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.client_id}"
+
+
+class ClientFacts(RunFacts):
     """Per run and client, the asset aggregates segmentation decides on, computed for the whole
     book in one set-based statement by the plan step (``clients.segmentation.collect_facts``),
     so each segmentation chunk reads its clients' facts with one indexed query instead of
@@ -81,8 +95,6 @@ class ClientFacts(models.Model):
     data: a run's rows are replaced when the date is run again and deleted once a later run
     plans."""
 
-    run_id = models.BigIntegerField(_("run"))
-    client_id = models.BigIntegerField(_("client"))
     has_account = models.BooleanField(default=False)
     window_sum = models.BigIntegerField(default=0)  # total assets summed over the tier window
     window_days = models.IntegerField(default=0)
@@ -97,19 +109,14 @@ class ClientFacts(models.Model):
         verbose_name_plural = _("client facts")
         constraints = [models.UniqueConstraint(fields=["run_id", "client_id"], name="client_facts_unique_run_client")]
 
-    def __str__(self) -> str:
-        return f"{self.run_id}/{self.client_id}"
 
-
-class ActivityFacts(models.Model):
+class ActivityFacts(RunFacts):
     """Per run and client who ever traded or moved cash, the trades' and cash flows'
     aggregates segmentation and churn read (``clients.segmentation.collect_activity_facts``):
     their own table, filled by their own task beside the snapshots and the plan (they need
     nothing the snapshots step writes), so the whole-book aggregates run on two workers at once.
     Money in whole cents; scratch data, kept like ``ClientFacts``."""
 
-    run_id = models.BigIntegerField(_("run"))
-    client_id = models.BigIntegerField(_("client"))
     last_trade = models.DateField(null=True)
     first_trade = models.DateField(null=True)
     trades = models.IntegerField(default=0)  # in the last 365 days
@@ -126,9 +133,6 @@ class ActivityFacts(models.Model):
         verbose_name = _("activity facts")
         verbose_name_plural = _("activity facts")
         constraints = [models.UniqueConstraint(fields=["run_id", "client_id"], name="activity_facts_unique_run_client")]
-
-    def __str__(self) -> str:
-        return f"{self.run_id}/{self.client_id}"
 
 
 class ChurnFeatures(models.Model):

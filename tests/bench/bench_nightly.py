@@ -316,9 +316,6 @@ def previous_trading_day(day):
     return trading_days(day, 2)[0]
 
 
-MEASURED = ("import", "snapshots", "plan", "activity_facts", "segmentation", "churn", "alerts")
-
-
 def _chunk_worker_setup() -> None:
     """A worker process: Django on the same (scratch) database as the parent, and what a Celery
     worker process loads when it starts (``nightly.worker``: scikit-learn, 2–2.5 s, which a
@@ -374,12 +371,6 @@ def _run_chunk(run_id: int, index: int) -> float:
     from nightly import pipeline
 
     return _task(pipeline.chunk_step, run_id, index)
-
-
-def _run_step(name: str, run_id: int) -> float:
-    from nightly import pipeline
-
-    return _task(getattr(pipeline, name), run_id)
 
 
 def _run_steps(names: tuple[str, ...], run_id: int) -> float:
@@ -448,7 +439,7 @@ def night(day, results: dict, label: str, pool=None):
     side_started = time.perf_counter()
     if pool is not None:  # churn beside the alerts, as the chain's group runs them
         connections.close_all()
-        for done in [pool.submit(_run_step, name, run_id) for name in ("churn_step", "alerts_step")]:
+        for done in [pool.submit(_run_steps, (name,), run_id) for name in ("churn_step", "alerts_step")]:
             results["worker peak"] = max(results.get("worker peak", 0), done.result())
     else:
         pipeline.churn_step(run_id)
