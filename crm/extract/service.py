@@ -26,6 +26,7 @@ from django.utils import timezone
 from crm.audit import Source, audit_context
 from crm.extract import masterdata, trading
 from crm.extract.db import without_jit
+from crm.extract.early_staging import Stager
 from crm.extract.errors import ExtractError, FileProblem
 from crm.extract.reader import RawFile, decode, read_table
 from crm.extract.spec import Context, FileSpec, ParsedFile, check_references, parse_file, run_checks
@@ -158,23 +159,6 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
 
     ctx = Context(today=timezone.localdate(), actor=actor, progress=progress)
     errors: list[ExtractError] = []
-    for raw, report in zip(raw_files, result.files, strict=True):
-        spec = known[raw.name]
-        try:
-            text, report.encoding = decode(raw.content)
-            raw.content = b""  # the checksum is taken; a million-client positions file is 243 MB
-            if isinstance(spec, trading.TradingSpec):
-                ctx.files[spec.name] = trading.parse(spec, text, report)
-            else:
-                table = read_table(spec.name, text, [column.name for column in spec.columns], report.encoding)
-                report.rows = len(table)
-                ctx.files[spec.name] = parse_file(spec, table, report)
-        except FileProblem as problem:
-            errors.append(ExtractError(spec.name, problem.line, None, problem.reason))
-            ctx.unreadable.add(spec.name)
-            continue
-        progress.file_read(report)
-
     try:
         with transaction.atomic():
             without_jit()
@@ -182,6 +166,13 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
             if previous := _succeeded_batch(result.fingerprint):
                 result.status, result.batch_id = Outcome.ALREADY_IMPORTED, previous
                 return result
+            trading_files = any(isinstance(known[raw.name], trading.TradingSpec) for raw in raw_files)
+            with Stager(enabled=trading_files) as stager:
+                errors += _parse_files(raw_files, result.files, known, ctx, stager)
+                for name, prepared in stager.finish().items():
+                    parsed = ctx.files.get(name)
+                    if prepared is not None and isinstance(parsed, trading.BulkParsed) and parsed.text is not None:
+                        parsed.prepared = prepared
             for parsed in ctx.files.values():
                 if isinstance(parsed, trading.BulkParsed):
                     parsed.check(ctx)
@@ -208,6 +199,30 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
         _record(result, actor, status=ImportBatch.Status.FAILED)
         raise
     return result
+
+
+def _parse_files(raw_files, reports, known, ctx: Context, stager: Stager) -> list[ExtractError]:
+    """Decode and parse every file into ``ctx.files`` (a trading file's staging starts first, in
+    the background); the problems that make a file unreadable."""
+    errors = []
+    for raw, report in zip(raw_files, reports, strict=True):
+        spec = known[raw.name]
+        try:
+            text, report.encoding = decode(raw.content)
+            raw.content = b""  # the checksum is taken; a million-client positions file is 243 MB
+            if isinstance(spec, trading.TradingSpec):
+                stager.submit(spec, text)
+                ctx.files[spec.name] = trading.parse(spec, text, report)
+            else:
+                table = read_table(spec.name, text, [column.name for column in spec.columns], report.encoding)
+                report.rows = len(table)
+                ctx.files[spec.name] = parse_file(spec, table, report)
+        except FileProblem as problem:
+            errors.append(ExtractError(spec.name, problem.line, None, problem.reason))
+            ctx.unreadable.add(spec.name)
+            continue
+        ctx.progress.file_read(report)
+    return errors
 
 
 def _load(parsed: ParsedFile, ctx: Context, progress: Progress) -> None:

@@ -283,3 +283,84 @@ def test_the_import_checks_and_loads_without_jit(masters, tmp_path, monkeypatch)
 
     assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
     assert seen == ["off"]
+
+
+def test_an_unknown_account_or_product_in_an_otherwise_clean_file_is_named_on_its_line(masters, tmp_path):
+    """A clean file is checked against the numbers its resolving join did not find
+    (``crm.extract.early_staging``): the same reasons on the same lines, nothing written."""
+    text = POSITIONS + "2026-11-20,AC009,P001,1,1,1\n2026-11-20,AC001,P009,1,1,1\n"
+    result = import_folder(write_folder(tmp_path, {**TRADING, "positions.csv": text}))
+
+    assert result.status == Outcome.REJECTED
+    assert [str(error) for error in result.errors] == [
+        "positions.csv:5: account_no: account AC009 not found in accounts.csv or the database",
+        "positions.csv:6: product_code: product P009 not found in products.csv or the database",
+    ]
+    assert fact_counts() == {"positions": 0, "balances": 0, "transactions": 0, "cashflows": 0}
+
+
+def test_an_account_that_changes_hands_in_the_same_folder_takes_its_days_rows_along(masters, tmp_path):
+    """The trading files are resolved while the folder is parsed, before its master files are
+    written: an account the folder's ``accounts.csv`` moves to another client is written with
+    that client, and one it opens is found."""
+    accounts = "account_no,client_no,account_type,opened_on,status\nAC001,C002,cash,2024-01-02,active\n"
+    accounts += "AC900,C003,cash,2026-11-20,active\n"
+    positions = POSITIONS + "2026-11-20,AC900,P001,1,10,10\n"
+    result = import_folder(write_folder(tmp_path, {**TRADING, "accounts.csv": accounts, "positions.csv": positions}))
+
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert result.file("accounts.csv").updated == 1
+    assert Position.objects.get(account__account_no="AC001").client.client_no == "C002"
+    assert CashBalance.objects.get(account__account_no="AC001").client.client_no == "C002"
+    assert Transaction.objects.get(trade_id="T1").client.client_no == "C002"
+    assert Position.objects.get(account__account_no="AC900").client.client_no == "C003"
+    assert Position.objects.get(account__account_no="AC002").client.client_no == "C001"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the early staging is PostgreSQL's")
+def test_clean_trading_files_are_staged_in_the_background_while_they_are_parsed(masters, tmp_path, monkeypatch):
+    import threading
+
+    staged, filled = [], []
+    real_stage, real_fill_in = trading.stage_text, trading.fill_in
+
+    def stage_text(spec, text, cursor):
+        staged.append((spec.name, threading.current_thread().name.split("_")[0]))
+        return real_stage(spec, text, cursor)
+
+    def fill_in(spec, prepared, ctx, cursor):
+        filled.append(spec.name)
+        return real_fill_in(spec, prepared, ctx, cursor)
+
+    monkeypatch.setattr(trading, "stage_text", stage_text)
+    monkeypatch.setattr(trading, "fill_in", fill_in)
+    messy = BALANCES.replace("\n2026-11-20,AC002", "\n\n2026-11-20,AC002")  # valid, not COPY-able as it is
+    result = import_folder(write_folder(tmp_path, {**TRADING, "balances.csv": messy}))
+
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert sorted(staged) == sorted((name, "extract-staging") for name in TRADING)
+    assert sorted(filled) == ["cashflows.csv", "positions.csv", "transactions.csv"]  # the prepared ones
+    assert fact_counts() == {"positions": 3, "balances": 3, "transactions": 3, "cashflows": 2}
+    assert CashBalance.objects.get(account__account_no="AC002").cash == Decimal("-150.00")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a,b\nc,d\n", 2),
+        ("a,b\nc,d", 2),  # no newline at the end
+        ("é,ü\n中,文\n", 2),  # commas and newlines are single bytes in UTF-8 whatever surrounds them
+        ("", 0),
+        ("a,b\n\nc,d\n", None),  # a blank line
+        ("a,b\n,\nc,d\n", None),  # a line of commas only is blank too
+        ("a,b\nc,d,\n", None),  # a trailing comma
+        ("a,b\nc\n", None),  # a short row
+        ("a,b\r\nc,d\r\n", None),  # CRLF: the lines are stripped one by one
+        ("a, b\n", None),  # padding to strip
+        ('"a",b\n', None),
+    ],
+)
+def test_a_clean_piece_is_recognised_without_splitting_it_into_lines(text, expected):
+    """``_clean_line_count`` says when a piece can be read as it is; anything else goes line by
+    line through ``_rows``, which names the line."""
+    assert trading._clean_line_count(text, commas=1) == expected
