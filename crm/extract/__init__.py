@@ -11,7 +11,9 @@ The machinery is shared by every kind of file:
   other files, checks, loader) and the validation that applies it;
 - ``db``      — set-based writes: fetch what exists in one query per chunk, diff, upsert;
 - ``service`` — ``import_folder()``: validate every file, then load them all in one transaction,
-  and record an ``ImportBatch``.
+  and record an ``ImportBatch``;
+- ``early_staging`` — on PostgreSQL, the trading files' staging and resolving join run in a
+  background thread while they are parsed.
 
 A kind of file is one ``FileSpec`` in a module such as ``masterdata``, listed in
 ``service.FILE_KINDS``. The large daily trading files (positions, balances, transactions, cash

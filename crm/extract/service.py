@@ -2,11 +2,14 @@
 
 1. Read every known file of the folder; their checksums make the folder's fingerprint. A
    folder whose fingerprint matches a succeeded batch is reported as already imported.
-2. Decode and parse each file, check keys, rows, references and database rules — every
-   problem in every file is collected, nothing is written yet.
-3. Any problem: the folder is rejected whole; a rejected ``ImportBatch`` lists the problems.
-4. Otherwise the loaders run in ``FILE_KINDS`` order in one transaction, which also records the
-   succeeded ``ImportBatch``. An unexpected error rolls everything back, is recorded as a
+2. In one transaction (imports take turns): decode and parse each file — on PostgreSQL a
+   trading file is staged and resolved meanwhile, in the background (``early_staging``) —
+   then check keys, rows, references and database rules. Every problem in every file is
+   collected; nothing is written to the tables yet.
+3. Any problem: the folder is rejected whole (the transaction rolls back); a rejected
+   ``ImportBatch`` lists the problems.
+4. Otherwise the loaders run in ``FILE_KINDS`` order in the same transaction, which also records
+   the succeeded ``ImportBatch``. An unexpected error rolls everything back, is recorded as a
    failed batch and raised.
 
 Plain Python, no printing: the management command and a Celery task call it alike and follow

@@ -10,9 +10,11 @@ night), so they take a path of their own beside the master files' row-by-row mac
   only valid values match, then the master files' exact parser on the few values that do not
   (for the reason, in the same words as the master files), and low-cardinality columns (dates,
   choices) parsed once per distinct value. Keys must be unique in the file; accounts and
-  products must be in the folder's master files or in the database (on PostgreSQL one set
-  difference per column against the values sent as an array). Nothing is converted to
-  float: amounts stay the validated strings until PostgreSQL (or ``Decimal``) reads them.
+  products must be in the folder's master files or in the database (on PostgreSQL, the numbers
+  the resolving join of a file staged while it was parsed did not find — ``early_staging`` —
+  or else one set difference per column against the values sent as an array). Nothing is
+  converted to float: amounts stay the validated strings until PostgreSQL (or ``Decimal``)
+  reads them.
 - **Loading**: on PostgreSQL the file's bytes are ``COPY``-ed into a temporary staging table and
   merged with one set-based statement per table (``INSERT … SELECT … ON CONFLICT DO UPDATE …
   WHERE … IS DISTINCT FROM``, in client order), so unchanged rows are not written; a day's
