@@ -26,6 +26,7 @@ import psycopg2
 from django.db import connection
 
 from crm.extract import trading
+from crm.extract.errors import FileProblem
 
 _SAVEPOINT = "extract_early_staging"
 
@@ -82,7 +83,7 @@ def _stage(raw_connection, spec: trading.TradingSpec, text: str) -> trading.Prep
                 return None
             resolved = trading.resolve(spec, staged, cursor, keep_unresolved=True)
             unresolved = trading.unresolved_values(spec, resolved, cursor)
-        except psycopg2.Error:  # a malformed row or value: the parse reports it
+        except (psycopg2.Error, FileProblem):  # a malformed header, row or value: the parse reports it
             cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
             cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
             return None

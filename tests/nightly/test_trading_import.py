@@ -364,3 +364,23 @@ def test_a_clean_piece_is_recognised_without_splitting_it_into_lines(text, expec
     """``_clean_line_count`` says when a piece can be read as it is; anything else goes line by
     line through ``_rows``, which names the line."""
     assert trading._clean_line_count(text, commas=1) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "as_of,account_no,as_of\n2026-11-20,AC001,2026-11-20\n",
+            "balances.csv:1: column 'as_of' appears twice in the header",
+        ),
+        ("", "balances.csv: the file is empty (expected a header row)"),
+    ],
+)
+def test_an_unreadable_trading_file_is_rejected_with_its_reason(masters, tmp_path, text, reason):
+    """The file's staging, started before it is parsed, meets the same problem and leaves it to
+    the parse to report."""
+    result = import_folder(write_folder(tmp_path, {**TRADING, "balances.csv": text}))
+
+    assert result.status == Outcome.REJECTED
+    assert [str(error) for error in result.errors] == [reason]
+    assert fact_counts() == {"positions": 0, "balances": 0, "transactions": 0, "cashflows": 0}
