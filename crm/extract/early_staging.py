@@ -79,7 +79,7 @@ def _stage(raw_connection, spec: trading.TradingSpec, text: str) -> trading.Prep
     with raw_connection.cursor() as cursor:
         cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
-            staged = trading.stage_text(spec, text, _Cursor(cursor))
+            staged = trading.stage_text(spec, text, cursor)
             if staged is None:
                 cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
                 return None
@@ -91,17 +91,3 @@ def _stage(raw_connection, spec: trading.TradingSpec, text: str) -> trading.Prep
             return None
         cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
     return trading.Prepared(resolved=resolved, unresolved=unresolved)
-
-
-class _Cursor:
-    """A psycopg2 cursor whose ``copy_expert`` reads in large blocks: the main thread holds the
-    GIL while it parses, and each read of psycopg2's default 8 kB would wait for it."""
-
-    def __init__(self, cursor):
-        self.cursor = cursor
-
-    def execute(self, *args):
-        return self.cursor.execute(*args)
-
-    def copy_expert(self, sql: str, file) -> None:
-        self.cursor.copy_expert(sql, file, size=4 << 20)

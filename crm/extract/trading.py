@@ -550,8 +550,12 @@ def _copy_stage(spec: TradingSpec, width: int, where: dict[str, str], payload: l
     cursor.execute(f"DROP TABLE IF EXISTS {stage}")
     columns = ", ".join(f"c{position} text" for position in range(width))
     cursor.execute(f"CREATE TEMP TABLE {stage} ({columns}) ON COMMIT DROP")
+    # Read in large blocks: run in ``early_staging``'s thread while the main thread parses and
+    # holds the GIL, each of psycopg2's default 8 kB reads would wait for it.
     cursor.copy_expert(
-        f"COPY {stage} FROM STDIN WITH (FORMAT csv, HEADER {'true' if header else 'false'})", _Utf8Reader(payload)
+        f"COPY {stage} FROM STDIN WITH (FORMAT csv, HEADER {'true' if header else 'false'})",
+        _Utf8Reader(payload),
+        size=4 << 20,
     )
     staged = {column.name: _sql_value(column, f"s.{where[column.name]}") for column in spec.columns}
     staged["__from__"] = f"{stage} s"
@@ -627,10 +631,6 @@ class Prepared:
     unresolved: dict[str, set[str]] = field(default_factory=dict)  # reference column → values
 
 
-def resolved_table(spec: TradingSpec) -> str:
-    return f"resolved_{spec.model._meta.db_table}"
-
-
 def resolve(spec: TradingSpec, staged: dict[str, str], cursor, keep_unresolved: bool = False) -> str:
     """The staged rows as the target's columns, account and product numbers resolved to ids, in
     a temporary table (returned). ``keep_unresolved``: a number the database does not have gives
@@ -647,7 +647,7 @@ def resolve(spec: TradingSpec, staged: dict[str, str], cursor, keep_unresolved: 
             f"CASE WHEN {aliases[ref.column]}.id IS NULL THEN {staged[ref.column]} END AS {ref.column}_unresolved"
             for ref in spec.references
         ]
-    resolved = resolved_table(spec)
+    resolved = f"resolved_{spec.model._meta.db_table}"
     order = " ORDER BY a.client_id, a.id" if keep_unresolved else ""  # see ``_merge_postgresql``
     cursor.execute(f"DROP TABLE IF EXISTS {resolved}")
     cursor.execute(
