@@ -141,6 +141,15 @@ class AccessLog(AppendOnlyModel):
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
         ordering = ["-created_at"]
+        # Segregation of duties (crm/roles.py): the one permission that may hand out access to
+        # personal data or oversight roles. It lives here, beside the log of that access, because
+        # Django permissions hang on a model and it guards no model of its own.
+        permissions = [
+            (
+                "administer_security",
+                _("Can grant privileged roles, reset privileged users' passwords and revoke API tokens"),
+            )
+        ]
         indexes = [
             models.Index(fields=["client", "-created_at"], name="accesslog_client_when"),
             models.Index(fields=["user", "-created_at"], name="accesslog_user_when"),

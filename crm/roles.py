@@ -16,6 +16,14 @@ BRANCH_MANAGER = "branch_manager"
 COMPLIANCE = "compliance"
 OPS = "ops"
 ROLE_NAMES = (ADVISOR, TEAM_LEAD, BRANCH_MANAGER, COMPLIANCE, OPS)
+# Security administration: grants the privileged roles below, resets privileged users'
+# passwords, revokes other people's API tokens. Not a role of the org tree (the extract's
+# ``advisors.csv`` never names it, and setting a user's role leaves it alone); given in the admin.
+SECURITY_ADMIN = "security_admin"
+SECURITY_PERMISSION = "crm.administer_security"
+# A group whose permissions include one of these is privileged: only a security admin may add a
+# user to it or take one out, or reset the password of a user who belongs to one.
+PRIVILEGED_PERMISSIONS = ("clients.view_pii", SECURITY_PERMISSION)
 # Roles whose users work in the Django admin (``is_staff``): operations edit, compliance reads.
 ADMIN_ROLES = (COMPLIANCE, OPS)
 
@@ -155,17 +163,28 @@ _OPS_PERMS = [
     "axes.delete_accessattempt",
 ]
 
+_SECURITY_ADMIN_PERMS = [
+    SECURITY_PERMISSION,
+    *_crud("auth.user", "view change"),
+    "auth.view_group",
+    "crm.view_accesslog",
+    "auditlog.view_logentry",
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     ADVISOR: _ADVISOR_PERMS,
     TEAM_LEAD: _TEAM_LEAD_PERMS,
     BRANCH_MANAGER: _BRANCH_MANAGER_PERMS,
     COMPLIANCE: _COMPLIANCE_PERMS,
     OPS: _OPS_PERMS,
+    SECURITY_ADMIN: _SECURITY_ADMIN_PERMS,
 }
 
 
 def sync_roles(apps=None, *, missing_ok: bool = False) -> None:
-    """Create the five groups and set each one's permissions to exactly ROLE_PERMISSIONS.
+    """Create the role groups (the five roles and security_admin) and set each one's permissions to exactly ROLE_PERMISSIONS.
 
     ``apps`` is the migration's app registry (or None for the live one). A migration written
     before some model existed passes ``missing_ok=True``: the table here is today's, and the
