@@ -184,7 +184,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def sync_roles(apps=None, *, missing_ok: bool = False) -> None:
-    """Create the role groups (the five roles and security_admin) and set each one's permissions to exactly ROLE_PERMISSIONS.
+    """Create the role groups (the five roles, security_admin) with exactly ROLE_PERMISSIONS each.
 
     ``apps`` is the migration's app registry (or None for the live one). A migration written
     before some model existed passes ``missing_ok=True``: the table here is today's, and the

@@ -10,7 +10,11 @@ def sync(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0007_share_cleanup_schedule"), ("reports", "0002_roles"), ("axes", "0010_accessattemptexpiration")]
+    dependencies = [
+        ("crm", "0007_share_cleanup_schedule"),
+        ("reports", "0002_roles"),
+        ("axes", "0010_accessattemptexpiration"),
+    ]
 
     operations = [
         migrations.AlterModelOptions(
