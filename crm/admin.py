@@ -12,10 +12,13 @@ import json
 
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm import segregation
 from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 from crm.audit import log_access
 from crm.exports import csv_response
@@ -62,7 +65,12 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class CrmUserAdmin(UserAdmin):
-    """Django's user admin, safe in the hands of staff who are not superusers."""
+    """Django's user admin, safe in the hands of staff who are not superusers.
+
+    Segregation of duties (``crm.segregation``): nobody changes their own groups; adding a user
+    to a privileged group (branch manager, compliance, security admin) or taking one out, and
+    resetting a privileged user's password, need ``crm.administer_security``.
+    """
 
     show_full_result_count = False
     list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
@@ -73,7 +81,40 @@ class CrmUserAdmin(UserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             readonly += [f for f in self._superuser_only_fields if f not in readonly]
+            if obj is not None and obj.pk == request.user.pk:
+                readonly += ["groups", "is_staff", "is_active"]  # one's own access is someone else's call
         return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "groups" not in form.base_fields:
+            return form
+        actor = request.user
+
+        class GuardedGroupsForm(form):
+            def clean_groups(self):
+                groups = self.cleaned_data["groups"]
+                before = list(self.instance.groups.all()) if self.instance.pk else []
+                refusal = segregation.group_change_refusal(actor, self.instance, before, groups)
+                if refusal == "own_groups":
+                    raise ValidationError(_("You cannot change your own groups."), code=refusal)
+                if refusal == "privileged_group":
+                    raise ValidationError(
+                        _(
+                            "Only a security administrator may give or take away the branch manager, "
+                            "compliance or security administrator role."
+                        ),
+                        code=refusal,
+                    )
+                return groups
+
+        return GuardedGroupsForm
+
+    def user_change_password(self, request, id, form_url=""):
+        target = self.get_object(request, unquote(id))
+        if target is not None and not segregation.may_reset_password(request.user, target):
+            raise PermissionDenied(_("Only a security administrator may reset this user's password."))
+        return super().user_change_password(request, id, form_url)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
