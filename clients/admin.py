@@ -17,13 +17,13 @@ import re
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Alert, Assignment
 from campaigns.models import CampaignTarget
+from clients.admin_search import PrivateSearchAdminMixin, PrivateSearchChangeList, searches_personal_data
 from clients.models import (
     Account,
     AssetSnapshot,
@@ -79,14 +79,14 @@ class RelationshipInline(admin.TabularInline):
 BANDED_ORDERING = {"total_assets": ("assets_band", "total_assets"), "-total_assets": ("-assets_band", "-total_assets")}
 
 
-class ClientChangeList(ChangeList):
+class ClientChangeList(PrivateSearchChangeList):
     def get_ordering(self, request, queryset):
         ordering = super().get_ordering(request, queryset)
         return [key for part in ordering for key in BANDED_ORDERING.get(part, (part,))]
 
 
 @admin.register(Client)
-class ClientAdmin(ClientScopedAdminMixin, LargeTableAdmin):
+class ClientAdmin(PrivateSearchAdminMixin, ClientScopedAdminMixin, LargeTableAdmin):
     list_display = (
         "client_no",
         "name",
@@ -200,8 +200,11 @@ class ClientAdmin(ClientScopedAdminMixin, LargeTableAdmin):
         return super().search_words(search_term)
 
     def search_term_conditions(self, request, search_fields, term: str) -> list[Q]:
-        # Personal data is encrypted; exact matches go through the keyed hash columns.
+        # Personal data is encrypted; exact matches go through the keyed hash columns, and only
+        # for a term sent in the search form's body, never one in a URL (clients.admin_search).
         conditions = super().search_term_conditions(request, search_fields, term)
+        if not searches_personal_data(request):
+            return conditions
         phone = normalize_phone(term)
         if len(phone) >= 7:
             conditions.append(Q(phone_hash=pii_hash(phone)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import django_filters
+from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,8 @@ class ClientFilter(django_filters.FilterSet):
         label=_("Search"),
         method="filter_search",
         help_text=_("Name (start), client number, account number, exact phone, ID number or email."),
+        # Nor in the browser's saved form entries.
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     tier = django_filters.ChoiceFilter(label=_("tier"), choices=Tier.choices)
     lifecycle_stage = django_filters.ChoiceFilter(label=_("lifecycle stage"), choices=Client.LifecycleStage.choices)
@@ -49,8 +52,14 @@ class ClientFilter(django_filters.FilterSet):
         model = Client
         fields: list[str] = []
 
+    def __init__(self, *args, search_personal_data: bool = False, **kwargs):
+        # Only a term sent in a request body (the page's search id, the API's POST search) may
+        # match phone, ID number or email: one in a URL would be in the access log.
+        super().__init__(*args, **kwargs)
+        self.search_personal_data = search_personal_data
+
     def filter_search(self, queryset, name, value):
-        return search_clients(queryset, value)
+        return search_clients(queryset, value, personal_data=self.search_personal_data)
 
     def filter_churn_band(self, queryset, name, value):
         low, high = CHURN_BANDS[value]

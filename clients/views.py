@@ -11,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +25,7 @@ from clients.interactions import log_interaction
 from clients.models import Client, ClientShare
 from clients.profile import client_profile
 from clients.reveal import reveal_pii
+from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, remember_search
 from crm.access import get_visible_or_404
 from crm.audit import log_access
 from crm.models import AccessLog
@@ -32,17 +35,59 @@ PAGE_SIZE = 50
 
 @login_required
 def client_list(request):
+    """The list. Its search form POSTs (a phone or ID number must not be in a URL, where the
+    access log and the browser's history keep it); the term is kept on the server and the
+    list is shown at ``?search=<id>`` with the other filters — pages, sorting and the export
+    keep the id, never the term."""
+    if request.method == "POST":
+        return _search_redirect(request)
+    data = request.GET.copy()
+    search_notice = None
+    search_personal_data = False
+    search_id = data.pop(SEARCH_ID_PARAM, [None])[-1]
+    if search_id is not None:
+        term = recall_search(request.user, search_id)
+        if term is None:
+            search_notice = _("This search has expired. Please search again.")
+        else:
+            data["q"], search_personal_data = term, True
+    elif personal_data_kind(data.get("q", "")):
+        search_notice = _("Search by phone, ID number or email with the search box: they are not accepted in a link.")
+        del data["q"]
     visible = Client.objects.visible_to(request.user).select_related("branch", "primary_advisor")
-    filters = ClientFilter(request.GET or None, queryset=visible)
+    filters = ClientFilter(data or None, queryset=visible, search_personal_data=search_personal_data)
     clients = order_clients(filters.qs if filters.is_bound else visible, request.GET.get("sort"))
+    if search_notice:
+        clients = clients.none()  # a search that cannot run matches nothing, rather than everyone
     if request.GET.get("export") == "csv":
         return client_list_csv(request, clients)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "clients/list.html",
-        {"filters": filters, "page": page, "sort": request.GET.get("sort", "client_no")},
+        {
+            "filters": filters,
+            "page": page,
+            "sort": request.GET.get("sort", "client_no"),
+            "search_notice": search_notice,
+        },
     )
+
+
+def _search_redirect(request) -> HttpResponseRedirect:
+    """POST → 303 to the list with the filters and sort in the URL and the term behind an id."""
+    params = QueryDict(mutable=True)
+    for name in ClientFilter.base_filters:
+        values = [value for value in request.POST.getlist(name) if value]
+        if name != "q" and values:
+            params.setlist(name, values)
+    if request.POST.get("sort"):
+        params["sort"] = request.POST["sort"]
+    term = request.POST.get("q", "").strip()
+    if term:
+        params[SEARCH_ID_PARAM] = remember_search(request.user, term)
+    query = params.urlencode()
+    return HttpResponseRedirect(reverse("clients:list") + (f"?{query}" if query else ""), status=303)
 
 
 @login_required

@@ -74,6 +74,11 @@ def encrypt(value: str) -> str:
     return emf.encrypt_str(value).decode("utf-8")
 
 
+def decrypt(value: str) -> str:
+    """The plain value of ``encrypt(value)``; raises ``PIIDecryptionError`` like the fields."""
+    return _decrypt_strict(value, "value")
+
+
 # --- Keyed hashes for exact-match search ---------------------------------------------------
 
 

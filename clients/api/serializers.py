@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clients.filters import CHURN_BANDS, ORDERINGS
 from clients.models import Account, CashFlow, Client, Position, Transaction
 from clients.reveal import masked_pii
+from crm.choices import RiskTolerance, Tier
 
 CLIENT_WRITABLE = (
     "occupation",
@@ -125,3 +127,24 @@ class CashFlowSerializer(serializers.ModelSerializer):
         model = CashFlow
         fields = ("id", "flow_id", "client", "account", "account_no", "flow_date", "direction", "amount")
         read_only_fields = fields
+
+
+class ClientSearchSerializer(serializers.Serializer):
+    """The body of ``POST clients/search/`` (documentation only: ``clients.filters.ClientFilter``
+    reads it). The term travels in the body because a phone, ID number or email must not be in
+    a URL; the list's filters and sort may come with it."""
+
+    q = serializers.CharField(
+        required=False, help_text="Name (start), client number, account number, exact phone, ID number or email."
+    )
+    tier = serializers.ChoiceField(choices=Tier.choices, required=False)
+    lifecycle_stage = serializers.ChoiceField(choices=Client.LifecycleStage.choices, required=False)
+    behavior_segment = serializers.ChoiceField(choices=Client.BehaviorSegment.choices, required=False)
+    risk_level = serializers.ChoiceField(choices=RiskTolerance.choices, required=False)
+    status = serializers.ChoiceField(choices=Client.Status.choices, required=False)
+    churn_band = serializers.ChoiceField(choices=list(CHURN_BANDS), required=False)
+    branch = serializers.CharField(required=False, help_text="branch code")
+    advisor = serializers.CharField(required=False, help_text="advisor code")
+    assessment_expired = serializers.BooleanField(required=False, allow_null=True)
+    open_alert = serializers.BooleanField(required=False, allow_null=True)
+    sort = serializers.ChoiceField(choices=list(ORDERINGS), required=False)

@@ -3,11 +3,15 @@ the workbench pages are (``crm.access``), paginated with a total count, filterab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -18,6 +22,7 @@ from clients import services
 from clients.api.serializers import (
     AccountSerializer,
     CashFlowSerializer,
+    ClientSearchSerializer,
     ClientSerializer,
     PositionSerializer,
     RevealSerializer,
@@ -26,7 +31,20 @@ from clients.api.serializers import (
 from clients.filters import ClientFilter, order_clients
 from clients.models import Account, CashFlow, Client, ClientShare, Position, Transaction
 from clients.reveal import reveal_pii
+from clients.search import personal_data_kind
+from crm.api.permissions import RoleModelPermissions
 from crm.api.viewsets import ScopedReadOnlyViewSet, ScopedUpdateViewSet
+
+PERSONAL_DATA_IN_URL = gettext_lazy(
+    "A phone number, ID number or email is personal data and is not accepted in a URL. "
+    'Search with POST /api/v1/clients/search/ and {"q": ...} in the body.'
+)
+
+
+class ReadModelPermissions(RoleModelPermissions):
+    """A read sent as POST (a search whose term must stay out of the URL) needs what a GET needs."""
+
+    perms_map = {**RoleModelPermissions.perms_map, "POST": RoleModelPermissions.perms_map["GET"]}
 
 
 def django_errors_to_api(error: DjangoValidationError) -> exceptions.ValidationError:
@@ -37,8 +55,9 @@ def django_errors_to_api(error: DjangoValidationError) -> exceptions.ValidationE
 
 
 class ClientViewSet(ScopedUpdateViewSet):
-    """Clients in the user's scope. ``?q=`` searches name (start), client number, account
-    number, exact phone, ID number or email; filters: tier, lifecycle_stage, behavior_segment,
+    """Clients in the user's scope. ``?q=`` searches name (start), client number or account
+    number — exact phone, ID number or email only with ``POST clients/search/`` (a ``?q=`` that
+    looks like one is a 400); filters: tier, lifecycle_stage, behavior_segment,
     risk_level, status, churn_band, branch, advisor, assessment_expired, open_alert;
     ``?sort=`` client_no, name, assets, churn (``-`` for descending)."""
 
@@ -49,6 +68,28 @@ class ClientViewSet(ScopedUpdateViewSet):
 
     def get_queryset(self):
         return order_clients(super().get_queryset(), self.request.query_params.get("sort"))
+
+    def list(self, request, *args, **kwargs):
+        # ``?q=`` matches names and numbers only (ClientFilter); a term that looks like a phone,
+        # ID number or email is refused, so nobody comes to rely on it reaching the access log.
+        if personal_data_kind(request.query_params.get("q", "")):
+            raise exceptions.ValidationError({"q": [PERSONAL_DATA_IN_URL]})
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ClientSearchSerializer, responses={200: ClientSerializer(many=True)})
+    @action(detail=False, methods=["post"], permission_classes=[IsAuthenticated, ReadModelPermissions])
+    def search(self, request):
+        """The client list searched by a term in the body — the way to search by phone, ID
+        number or email. Takes the list's filters and ``sort`` beside ``q``; ``?page=`` and
+        ``?page_size=`` as on the list. Scoped and masked like the list."""
+        if not isinstance(request.data, Mapping):
+            raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+        filters = ClientFilter(request.data, queryset=self.get_queryset(), request=request, search_personal_data=True)
+        if not filters.is_valid():
+            raise translate_validation(filters.errors)
+        sort = request.data.get("sort")
+        page = self.paginate_queryset(order_clients(filters.qs, sort if isinstance(sort, str) else None))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=RevealSerializer, responses={200: dict})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
@@ -74,7 +115,8 @@ class ClientViewSet(ScopedUpdateViewSet):
 
     def scope_action(self) -> str:
         # Revealing reads; it needs the view scope and the PII permission, not the change scope.
-        if self.action == "reveal":
+        # A search is a read sent as POST.
+        if self.action in ("reveal", "search"):
             return "view"
         return super().scope_action()
 
