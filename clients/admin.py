@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Alert, Assignment
 from campaigns.models import CampaignTarget
+from clients.admin_pii import ClientPIIAdminMixin
 from clients.admin_search import PrivateSearchAdminMixin, PrivateSearchChangeList, searches_personal_data
 from clients.models import (
     Account,
@@ -47,6 +48,7 @@ from crm.admin_utils import (
     changelist_link,
     changelist_links,
 )
+from crm.admin_pii import MaskedPIIAdminMixin
 from crm.pii import mask_id_number, mask_phone, normalize_email, normalize_id_number, normalize_phone, pii_hash
 from suitability.models import RiskAssessment, SuitabilityCheck
 from tickets.models import Ticket
@@ -63,8 +65,9 @@ class AccountInline(ReadOnlyTabularInline):
     fields = ("account_no", "account_type", "status", "opened_on", "closed_on")
 
 
-class RelationshipInline(admin.TabularInline):
+class RelationshipInline(MaskedPIIAdminMixin, admin.TabularInline):
     model = Relationship
+    pii_masks = {"contact_phone": mask_phone}
     fk_name = "client"
     fields = ("kind", "related_client", "contact_name", "contact_phone", "note")
     autocomplete_fields = ("related_client",)
@@ -86,7 +89,7 @@ class ClientChangeList(PrivateSearchChangeList):
 
 
 @admin.register(Client)
-class ClientAdmin(PrivateSearchAdminMixin, ClientScopedAdminMixin, LargeTableAdmin):
+class ClientAdmin(ClientPIIAdminMixin, PrivateSearchAdminMixin, ClientScopedAdminMixin, LargeTableAdmin):
     list_display = (
         "client_no",
         "name",
@@ -122,7 +125,7 @@ class ClientAdmin(PrivateSearchAdminMixin, ClientScopedAdminMixin, LargeTableAdm
         "assets_as_of",
         "segmented_on",
     )
-    readonly_fields = (*derived_fields, "related_records", "created_at", "updated_at")
+    readonly_fields = (*derived_fields, "reveal_link", "related_records", "created_at", "updated_at")
     fieldsets = (
         (
             None,
@@ -136,7 +139,10 @@ class ClientAdmin(PrivateSearchAdminMixin, ClientScopedAdminMixin, LargeTableAdm
                 )
             },
         ),
-        (_("Identity and contact"), {"fields": (("id_type", "id_number"), ("phone", "email"), "address")}),
+        (
+            _("Identity and contact"),
+            {"fields": (("id_type", "id_number"), ("phone", "email"), "address", "reveal_link")},
+        ),
         (
             _("Profile"),
             {
@@ -217,7 +223,8 @@ class ClientAdmin(PrivateSearchAdminMixin, ClientScopedAdminMixin, LargeTableAdm
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(ClientScopedAdminMixin, LargeTableAdmin):
+class RelationshipAdmin(MaskedPIIAdminMixin, ClientScopedAdminMixin, LargeTableAdmin):
+    pii_masks = {"contact_phone": mask_phone}
     list_display = ("client", "kind", "related_client", "contact_name", "masked_contact_phone")
     list_filter = ("kind",)
     list_select_related = ("client", "related_client")
