@@ -39,6 +39,7 @@ from clients.models import (
     TierPolicy,
     Transaction,
 )
+from crm.admin_pii import MaskedPIIAdminMixin
 from crm.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
@@ -48,7 +49,6 @@ from crm.admin_utils import (
     changelist_link,
     changelist_links,
 )
-from crm.admin_pii import MaskedPIIAdminMixin
 from crm.pii import mask_id_number, mask_phone, normalize_email, normalize_id_number, normalize_phone, pii_hash
 from suitability.models import RiskAssessment, SuitabilityCheck
 from tickets.models import Ticket

@@ -80,7 +80,7 @@ def _post_change(browser, client_record, **changes):
     page = browser.get(_change(client_record))
     form = page.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         if name in ("id_number", "phone", "email", "address"):
             data[name] = ""
             continue
