@@ -17,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
-from crm import segregation
+from crm import segregation, tokens
 from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 from crm.audit import log_access
 from crm.exports import csv_response
@@ -217,3 +218,46 @@ class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     @admin.display(description=_("changes"))
     def changes_display(self, entry):
         return json.dumps(entry.changes_dict, ensure_ascii=False, indent=1)
+
+
+admin.site.unregister(AuthToken)  # knox's admin can create tokens and shows their digests
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(CrmModelAdmin):
+    """API tokens, for security administrators only: read, and revoke (delete). Nobody creates
+    or edits a token here; only its first characters (``token_key``) are shown."""
+
+    list_display = ("token_key", "user", "created", "expiry", "latest_expiry")
+    list_select_related = ("user",)
+    search_fields = ["user__username__exact", "token_key__startswith"]
+    search_help_text = _("A username exactly, or the start of a token.")
+    fields = ("token_key", "user", "created", "expiry", "latest_expiry")
+    readonly_fields = fields
+    ordering = ["-created"]
+
+    @admin.display(description=_("ends at the latest"))
+    def latest_expiry(self, token):
+        return tokens.latest_expiry(token)
+
+    def has_module_permission(self, request):
+        return tokens.may_manage_all_tokens(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return tokens.may_manage_all_tokens(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return tokens.may_manage_all_tokens(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        tokens.revoke_token(token=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            tokens.revoke_token(token=token, by=request.user)

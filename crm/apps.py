@@ -11,5 +11,6 @@ class CrmConfig(AppConfig):
 
         register_audited_models()
 
-        # Receivers that stamp sign-ins and revoke API tokens (crm/sessions.py).
-        from crm import sessions  # noqa: F401
+        # Receivers that stamp sign-ins and revoke API tokens (crm/sessions.py), and that count
+        # failed sign-ins and forgive typos (crm/signin_throttle.py).
+        from crm import sessions, signin_throttle  # noqa: F401

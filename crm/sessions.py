@@ -4,9 +4,9 @@
   request and ``SESSION_COOKIE_AGE`` seconds after sign-in, whatever happened in between.
 - A changed password ends the user's other sessions through Django's session auth hash (checked
   on every request); a deactivated user is refused by ``ModelBackend.get_user`` on the next
-  request and by DRF's ``TokenAuthentication``. The receivers below also delete that user's API
-  tokens, so a token issued before either change never works again, not even after
-  reactivation.
+  request and by the API's token authentication (``crm.tokens``). The receivers below also
+  delete that user's API tokens, so a token issued before either change never works again, not
+  even after reactivation.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.db.models.signals import post_init, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 SIGNED_IN_AT = "crm_signed_in_at"
 LAST_SEEN_AT = "crm_last_seen_at"
@@ -95,5 +95,5 @@ def revoke_tokens(sender, instance, created: bool, update_fields=None, **kwargs)
     password_changed = "password" in saved and was_password is not _UNKNOWN and password != was_password
     deactivated = "is_active" in saved and was_active is True and active is False
     if not created and (password_changed or deactivated):
-        Token.objects.filter(user=instance).delete()
+        AuthToken.objects.filter(user=instance).delete()
     instance._crm_loaded_credentials = (password, active)

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed, with idle and absolute expiry (crm.tokens)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "crm.audit.AuditContextMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the lockout page
+    "crm.signin_throttle.SignInThrottleMiddleware",  # after axes: axes' page wins when both apply
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -165,7 +166,10 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins before any check
+    # First: refuse throttled addresses and accounts, then locked-out username+address pairs,
+    # before any password is checked.
+    "crm.signin_throttle.SignInThrottleBackend",
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -206,9 +210,11 @@ MEDIA_URL = "media/"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token class first: DRF answers an unauthenticated request with the first class's
+    # challenge, so a missing, wrong or expired token is a 401 (WWW-Authenticate: Token).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "crm.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # Signed in *and* holding the role's model permission (reads included); rows are then
     # scoped by the access layer in each viewset (crm/api/viewsets.py).
@@ -285,6 +291,36 @@ AXES_HTTP_RESPONSE_CODE = 429
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
 AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts are still logged
+
+# Throttling across usernames and addresses (crm.signin_throttle), which axes' single limit
+# cannot express: more than SIGNIN_ADDRESS_FAILURE_LIMIT failed sign-ins from one address (any
+# usernames: password spraying), or SIGNIN_ACCOUNT_FAILURE_LIMIT for one username (any
+# addresses: a distributed guess), within a sliding SIGNIN_THROTTLE_WINDOW_MINUTES, refuse every
+# sign-in from that address or for that account until failures age out. A successful sign-in
+# forgives that username's failures from that address, so a branch behind one NAT address
+# making typos is not locked. Counted in the cache: Redis (REDIS_URL) in production, so that all
+# web processes share the counts. Same three entry points as axes; `manage.py unlock_signin`
+# lifts a throttle early.
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 30)
+SIGNIN_ACCOUNT_FAILURE_LIMIT = env_int("SIGNIN_ACCOUNT_FAILURE_LIMIT", 10)
+SIGNIN_THROTTLE_WINDOW_MINUTES = env_int("SIGNIN_THROTTLE_WINDOW_MINUTES", 15)
+if min(SIGNIN_ADDRESS_FAILURE_LIMIT, SIGNIN_ACCOUNT_FAILURE_LIMIT, SIGNIN_THROTTLE_WINDOW_MINUTES) < 1:
+    raise ImproperlyConfigured("SIGNIN_*_FAILURE_LIMIT and SIGNIN_THROTTLE_WINDOW_MINUTES must be at least 1")
+
+# API tokens (django-rest-knox, crm.tokens): stored as SHA-512 digests, several per user. A
+# token ends API_TOKEN_IDLE_DAYS after its last use (each use moves the expiry on, written at
+# most once a minute) and API_TOKEN_LIFETIME_DAYS after it was issued, however much it is used.
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
+API_TOKEN_IDLE_DAYS = env_int("API_TOKEN_IDLE_DAYS", 7)
+if min(API_TOKEN_LIFETIME_DAYS, API_TOKEN_IDLE_DAYS) < 1:
+    raise ImproperlyConfigured("API_TOKEN_LIFETIME_DAYS and API_TOKEN_IDLE_DAYS must be at least 1")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_IDLE_DAYS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=API_TOKEN_LIFETIME_DAYS),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 # Headers. Also in development, so a page that breaks under them breaks before production.
 X_FRAME_OPTIONS = "DENY"

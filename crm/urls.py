@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from advisors import views as advisor_views
 from crm import views
-from crm.security import obtain_auth_token
+from crm.api.tokens import obtain_token
 
 admin.site.site_header = settings.CRM_SITE_TITLE
 admin.site.site_title = settings.CRM_SITE_TITLE
@@ -15,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", obtain_token, name="api-token"),
     path("api/v1/", include("crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the

@@ -29,6 +29,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def fresh_signin_throttle(monkeypatch):
+    """Isolation, not speed: the sign-in throttle counts in the cache (Redis when REDIS_URL is
+    set), which outlives each test's transaction; a key prefix of its own per test keeps one
+    test's failed sign-ins from throttling the next."""
+    import uuid
+
+    from crm import signin_throttle
+
+    monkeypatch.setattr(signin_throttle, "KEY_PREFIX", f"signin-throttle-test-{uuid.uuid4().hex}")
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """A speed knob only: hashing with PBKDF2's full work factor dominates tests that log in."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

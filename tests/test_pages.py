@@ -41,7 +41,7 @@ def test_the_api_schema_needs_sign_in_and_lists_the_token_endpoint(client):
 def test_a_token_is_issued_for_good_credentials_only(client):
     factories.UserFactory(username="api.user")
     good = client.post("/api/v1/auth/token/", {"username": "api.user", "password": "correct-horse-battery"})
-    assert good.status_code == 200 and len(good.json()["token"]) == 40
+    assert good.status_code == 200 and len(good.json()["token"]) == 64
     bad = client.post("/api/v1/auth/token/", {"username": "api.user", "password": "nope"})
     assert bad.status_code == 400
 

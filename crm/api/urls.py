@@ -1,8 +1,15 @@
 """``/api/v1/``: each app's endpoints, from its own ``api/urls.py``."""
 
 from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from crm.api.tokens import TokenViewSet
+
+router = SimpleRouter()
+router.register("auth/tokens", TokenViewSet, basename="api-token")
 
 urlpatterns = [
+    *router.urls,
     path("", include("advisors.api.urls")),
     path("", include("clients.api.urls")),
     path("", include("products.api.urls")),
