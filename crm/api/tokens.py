@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -57,6 +57,18 @@ class TokenSerializer(serializers.ModelSerializer):
         return isinstance(presented, AuthToken) and presented.digest == token.digest
 
 
+class TokenErrorSerializer(serializers.Serializer):
+    """The API's error shape (``crm.api.errors``), for the schema."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField()
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(TokenErrorSerializer, description=description)
+
+
 def _refused(code: str, message: str) -> Response:
     return Response({"code": code, "message": message, "fields": {}}, status=status.HTTP_429_TOO_MANY_REQUESTS)
 
@@ -68,7 +80,14 @@ class ObtainTokenView(APIView):
     permission_classes = [AllowAny]
     serializer_class = SignInSerializer
 
-    @extend_schema(request=SignInSerializer, responses={200: IssuedTokenSerializer})
+    @extend_schema(
+        request=SignInSerializer,
+        responses={
+            200: IssuedTokenSerializer,
+            400: _error("Missing fields, or a wrong username or password."),
+            429: _error("Too many failed sign-ins: `locked_out` (this username here) or `throttled`."),
+        },
+    )
     def post(self, request):
         body = SignInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -136,14 +155,28 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
             return queryset
         return queryset.filter(user=self.request.user)
 
-    @extend_schema(parameters=[OpenApiParameter("user", str, description="a username (security administrators)")])
+    @extend_schema(
+        parameters=[OpenApiParameter("user", str, description="a username (security administrators)")],
+        responses={
+            200: TokenSerializer(many=True),
+            401: _error("Not signed in."),
+            403: _error("Another user's tokens, and you are no security administrator."),
+            404: _error("No such user."),
+        },
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={204: None, 401: _error("Not signed in."), 404: _error("No such token of yours.")})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance: AuthToken) -> None:
         tokens.revoke_token(token=instance, by=self.request.user)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None, responses={204: None, 401: _error("Not signed in."), 404: _error("No such token of yours.")}
+    )
     @action(detail=True, methods=["post"])
     def revoke(self, request, key=None):
         tokens.revoke_token(token=self.get_object(), by=request.user)
