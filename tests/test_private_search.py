@@ -240,6 +240,11 @@ def test_the_api_post_search_finds_by_phone_within_the_scope_with_filters_and_pa
     bad = client.post(url, {"q": PHONE, "tier": "nonsense"}, content_type="application/json")
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"tier"}
     assert client.post(url, ["not", "an", "object"], content_type="application/json").status_code == 400
+    for nonsense in ({"sort": "shoe_size"}, {"open_alert": "perhaps"}):
+        assert client.post(url, nonsense, content_type="application/json").status_code == 400, nonsense
+    for flag in (True, False):  # the same rows as the list's GET filter
+        posted = client.post(url, {"q": "", "open_alert": flag}, content_type="application/json").json()["count"]
+        assert posted == client.get("/api/v1/clients/", {"open_alert": str(flag).lower()}).json()["count"]
 
     _login(client, cast, "manager")
     everyone = client.post(url + "?page_size=1", {"sort": "-client_no"}, content_type="application/json").json()

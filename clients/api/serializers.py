@@ -130,12 +130,14 @@ class CashFlowSerializer(serializers.ModelSerializer):
 
 
 class ClientSearchSerializer(serializers.Serializer):
-    """The body of ``POST clients/search/`` (documentation only: ``clients.filters.ClientFilter``
-    reads it). The term travels in the body because a phone, ID number or email must not be in
-    a URL; the list's filters and sort may come with it."""
+    """The body of ``POST clients/search/``: the term travels in the body because a phone, ID
+    number or email must not be in a URL; the list's filters and sort may come with it. Checked
+    here, then applied by ``clients.filters.ClientFilter`` as on the list."""
 
     q = serializers.CharField(
-        required=False, help_text="Name (start), client number, account number, exact phone, ID number or email."
+        required=False,
+        allow_blank=True,
+        help_text="Name (start), client number, account number, exact phone, ID number or email.",
     )
     tier = serializers.ChoiceField(choices=Tier.choices, required=False)
     lifecycle_stage = serializers.ChoiceField(choices=Client.LifecycleStage.choices, required=False)

@@ -3,8 +3,6 @@ the workbench pages are (``crm.access``), paginated with a total count, filterab
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -77,18 +75,23 @@ class ClientViewSet(ScopedUpdateViewSet):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=ClientSearchSerializer, responses={200: ClientSerializer(many=True)})
-    @action(detail=False, methods=["post"], permission_classes=[IsAuthenticated, ReadModelPermissions])
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=[IsAuthenticated, ReadModelPermissions],
+        filter_backends=[],  # the filters come in the body, never in the URL
+    )
     def search(self, request):
         """The client list searched by a term in the body — the way to search by phone, ID
         number or email. Takes the list's filters and ``sort`` beside ``q``; ``?page=`` and
         ``?page_size=`` as on the list. Scoped and masked like the list."""
-        if not isinstance(request.data, Mapping):
-            raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON object.")]})
-        filters = ClientFilter(request.data, queryset=self.get_queryset(), request=request, search_personal_data=True)
+        body = ClientSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        criteria = {name: value for name, value in body.validated_data.items() if value is not None}
+        filters = ClientFilter(criteria, queryset=self.get_queryset(), request=request, search_personal_data=True)
         if not filters.is_valid():
             raise translate_validation(filters.errors)
-        sort = request.data.get("sort")
-        page = self.paginate_queryset(order_clients(filters.qs, sort if isinstance(sort, str) else None))
+        page = self.paginate_queryset(order_clients(filters.qs, criteria.get("sort")))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=RevealSerializer, responses={200: dict})
