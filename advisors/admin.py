@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
@@ -15,14 +17,23 @@ from crm.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
     EstimatedCountPaginator,
+    InitialDataMixin,
     LargeTableAdmin,
     changelist_link,
 )
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(TreeAdmin):
+class OrgUnitAdmin(InitialDataMixin, TreeAdmin):
     """The org tree: drag a unit to move it (with its subtree), or pick its new place in the form."""
+
+    def children_view(self, request, *args, **kwargs):
+        # treebeard builds a change list here without Django's guard against unknown lookups
+        # in the query string (``?page=2`` is not a field): answer as the change list does.
+        try:
+            return super().children_view(request, *args, **kwargs)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(_("Unknown filter in the address."))
 
     form = movenodeform_factory(OrgUnit)
     show_full_result_count = False

@@ -17,6 +17,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -155,9 +156,35 @@ class KeySearchMixin:
         return Q(**{f"{field.attname}__in": ids}) if ids else None
 
 
-class CrmModelAdmin(admin.ModelAdmin):
+def valid_initial_data(model, initial: dict) -> dict:
+    """The add form's initial values from the URL (``?client=42``), without those that are not
+    a value of their field: Django would render ``?client=abc`` by looking the text up as a
+    foreign key and fail with a 500."""
+    kept = {}
+    for name, value in initial.items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue  # not a field: the form ignores it
+        try:
+            if not field.many_to_many:
+                target = field.target_field if field.is_relation else field
+                target.to_python(value)
+        except (ValidationError, TypeError, ValueError):
+            continue
+        kept[name] = value
+    return kept
+
+
+class InitialDataMixin:
+    def get_changeform_initial_data(self, request):
+        return valid_initial_data(self.model, super().get_changeform_initial_data(request))
+
+
+class CrmModelAdmin(InitialDataMixin, admin.ModelAdmin):
     """Base for every admin of the project: no second, unfiltered count under the list, and a
-    paginator that stays cheap on large tables (it is exact on small ones)."""
+    paginator that stays cheap on large tables (it is exact on small ones); an add form's
+    initial values from the URL are checked first (``valid_initial_data``)."""
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator

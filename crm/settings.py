@@ -73,12 +73,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files answered here, cacheable
+    "crm.no_store.NoStoreMiddleware",  # everything below carries user data: Cache-Control no-store
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.input_guard.InputGuardMiddleware",  # NUL and control characters: 400/404 before any view
     "django.contrib.messages.middleware.MessageMiddleware",
     "crm.sessions.SessionTimeoutMiddleware",  # after auth and messages, before the audit actor
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
