@@ -2,7 +2,9 @@
 
 A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is a formula to
 Excel and WPS; a client name like ``=HYPERLINK(...)`` would run on the compliance officer's
-machine. Such cells are prefixed with a single quote, which spreadsheets show as text.
+machine. Such cells are prefixed with a single quote, which spreadsheets show as text. The
+full-width forms (``＝＋－＠``, what a Chinese input method types) count too — WPS and Excel in
+Chinese read ``＝SUM(…)`` as a formula — and so do those characters after leading spaces.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from collections.abc import Iterable, Sequence
 
 from django.http import StreamingHttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def csv_safe(value) -> str:
     """The cell's text, neutralised if a spreadsheet would read it as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if text.lstrip(" \u3000").startswith(FORMULA_PREFIXES) else text
 
 
 class _Echo:

@@ -180,6 +180,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "crm.passwords.NoUsernameInPasswordValidator"},  # "alicealice" for alice
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -180,7 +180,15 @@ def test_an_advisor_cannot_read_the_logs(client, db):
         ("+86 138", "'+86 138"),
         ("-5", "'-5"),
         ("@SUM(A1)", "'@SUM(A1)"),
+        ('\uff1dHYPERLINK("x")', '\'\uff1dHYPERLINK("x")'),  # full-width ＝, as a Chinese IME types it
+        ("\uff0b1", "'\uff0b1"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20A1", "'\uff20A1"),
+        ("  =1+1", "'  =1+1"),
+        ("\u3000=1", "'\u3000=1"),
+        ("\tx", "'\tx"),
         ("张三", "张三"),
+        ("a=b", "a=b"),
         (None, ""),
     ],
 )

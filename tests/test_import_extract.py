@@ -603,15 +603,25 @@ def test_a_file_in_neither_encoding_is_rejected(db, tmp_path):
     files = {**ALL_FILES, "org_units.csv": ORG_UNITS.encode("utf-16")}
     result = import_folder(write_folder(tmp_path, files))
     assert [str(e) for e in result.errors] == [
-        "org_units.csv: cannot read the file: it is neither UTF-8 nor GB18030 text; save it in one of these encodings"
+        "org_units.csv:1: cannot read the file: it is neither UTF-8 nor GB18030 text (byte 1 does not decode as "
+        "UTF-8); save it in one of these encodings"
     ]
+    assert not OrgUnit.objects.exists()
+
+
+def test_an_undecodable_byte_is_reported_on_its_line(db, tmp_path):
+    lines = ORG_UNITS.encode("utf-8").split(b"\n")
+    lines[2] = lines[2] + b"\xff\xfe"  # two bytes neither encoding has, at the end of line 3
+    result = import_folder(write_folder(tmp_path, {**ALL_FILES, "org_units.csv": b"\n".join(lines)}))
+    [error] = [str(e) for e in result.errors]
+    assert error.startswith("org_units.csv:3: cannot read the file: it is neither UTF-8 nor GB18030 text")
     assert not OrgUnit.objects.exists()
 
 
 def test_a_utf16_file_without_bom_is_rejected(db, tmp_path):
     result = import_folder(write_folder(tmp_path, {"accounts.csv": ACCOUNTS.encode("utf-16-le")}))
     assert [str(e) for e in result.errors] == [
-        "accounts.csv: the file contains NUL bytes (is it UTF-16?); save it as UTF-8 or GB18030"
+        "accounts.csv:1: the file contains NUL bytes (is it UTF-16?); save it as UTF-8 or GB18030"
     ]
 
 

@@ -33,19 +33,34 @@ class RawFile:
         return cls(name=path.name, content=content, sha256=hashlib.sha256(content).hexdigest())
 
 
+def _line_at(content: bytes, offset: int) -> int:
+    return content.count(b"\n", 0, offset) + 1
+
+
 def decode(content: bytes) -> tuple[str, str]:
-    """The text and a label for its encoding; ``FileProblem`` if neither encoding fits."""
+    """The text and a label for its encoding; ``FileProblem`` if neither encoding fits, on the
+    line of the first byte that does not decode in the encoding that read furthest."""
+    furthest = (-1, "")
     for encoding in ENCODINGS:
         try:
             text = content.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            furthest = max(furthest, (exc.start, "UTF-8" if encoding == "utf-8-sig" else "GB18030"))
             continue
         if "\x00" in text:
-            raise FileProblem("the file contains NUL bytes (is it UTF-16?); save it as UTF-8 or GB18030")
+            raise FileProblem(
+                "the file contains NUL bytes (is it UTF-16?); save it as UTF-8 or GB18030",
+                line=_line_at(content, content.index(b"\x00")),
+            )
         if encoding == "utf-8-sig":
             return text, "UTF-8 with BOM" if content.startswith(codecs.BOM_UTF8) else "UTF-8"
         return text, "GB18030"
-    raise FileProblem("cannot read the file: it is neither UTF-8 nor GB18030 text; save it in one of these encodings")
+    offset, encoding = furthest
+    raise FileProblem(
+        f"cannot read the file: it is neither UTF-8 nor GB18030 text (byte {offset + 1} does not decode as "
+        f"{encoding}); save it in one of these encodings",
+        line=_line_at(content, offset),
+    )
 
 
 @dataclass
