@@ -13,6 +13,7 @@ slows each night's load.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -127,7 +128,9 @@ class Client(TimeStampedModel):
     address = EncryptedTextField(_("address"), blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     income_band = models.CharField(_("annual income"), max_length=12, choices=IncomeBand.choices, blank=True)
-    financial_assets = models.DecimalField(_("declared financial assets"), null=True, blank=True, **MONEY)
+    financial_assets = models.DecimalField(
+        _("declared financial assets"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+    )
     investment_experience_years = models.PositiveSmallIntegerField(
         _("investment experience (years)"), null=True, blank=True
     )

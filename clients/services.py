@@ -26,6 +26,8 @@ _CODENAMES = {
     ClientShare.Level.CHANGE: ("view_client", "change_client"),
 }
 _ALL_CODENAMES = ("view_client", "change_client")
+# A share is a temporary arrangement: it lasts a year at most, then is granted again if still needed.
+SHARE_LONGEST = datetime.timedelta(days=365)
 
 
 def _permissions(codenames) -> list[Permission]:
@@ -54,6 +56,10 @@ def share_client(*, client: Client, with_user, level: str, until: datetime.date,
         errors["with_user"] = _("Clients can be shared only with advisors, team leads and branch managers.")
     if until < today:
         errors["until"] = _("The share must last until today or a later day.")
+    elif until > today + SHARE_LONGEST:
+        errors["until"] = _("A share can last at most a year: choose %(date)s or an earlier day.") % {
+            "date": (today + SHARE_LONGEST).isoformat()
+        }
     if not access.can_change_client_directly(by, client):
         errors["client"] = _("You can share only clients you can change.")
     if errors:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from tickets import routing, workflow
-from tickets.models import Priority, Ticket, TicketKind
+from tickets.models import DESCRIPTION_MAX_LENGTH, Priority, Ticket, TicketKind
 
 
 class KindChoiceField(forms.ModelChoiceField):
@@ -24,7 +24,12 @@ class TicketForm(forms.Form):
     kind = KindChoiceField(label=_("Kind"), queryset=TicketKind.objects.filter(is_active=True))
     channel = forms.ChoiceField(label=_("Channel"), choices=Ticket.Channel.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
     priority = forms.ChoiceField(
         label=_("Priority"),
         required=False,

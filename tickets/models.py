@@ -19,6 +19,9 @@ from crm.access import ClientScopedQuerySet
 from crm.choices import Tier
 from crm.models import AppendOnlyModel, TimeStampedModel
 
+# A ticket's description: the page, the API and the workflow allow this many characters.
+DESCRIPTION_MAX_LENGTH = 4000
+
 
 class TicketKind(models.Model):
     """A kind of ticket (complaint, inquiry, account change …), editable by operations."""
@@ -108,7 +111,7 @@ class Ticket(TimeStampedModel):
     kind = models.ForeignKey(TicketKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="tickets")
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     subject = models.CharField(_("subject"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     priority_override_reason = models.CharField(_("reason for priority override"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from tickets import routing, sla
-from tickets.models import Priority, SlaPolicy, Ticket, TicketEvent, TicketKind
+from tickets.models import DESCRIPTION_MAX_LENGTH, Priority, SlaPolicy, Ticket, TicketEvent, TicketKind
 
 S = Ticket.Status
 
@@ -143,6 +143,8 @@ def create_ticket(
         errors["channel"] = _("Choose a channel from the list.")
     if not subject.strip():
         errors["subject"] = _("A subject is required.")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = _description_too_long()
     derived, response_hours, resolution_hours = policy_for(kind, client.tier)
     if priority and priority != derived:
         if priority not in Priority.values:
@@ -288,6 +290,10 @@ def assign(ticket: Ticket, *, assignee, by, version: int, note: str = "") -> Tic
 EDITABLE = ("subject", "description", "channel", "priority", "priority_override_reason")
 
 
+def _description_too_long() -> str:
+    return _("Keep the description to %(limit)d characters or fewer.") % {"limit": DESCRIPTION_MAX_LENGTH}
+
+
 def update_details(ticket: Ticket, *, by, version: int, **fields: Any) -> Ticket:
     """Change subject, description, channel and priority. A priority other than the one the SLA
     policy gives needs ``priority_override_reason``."""
@@ -301,6 +307,8 @@ def update_details(ticket: Ticket, *, by, version: int, **fields: Any) -> Ticket
         errors["subject"] = _("A subject is required.")
     if "channel" in changes and changes["channel"] not in Ticket.Channel.values:
         errors["channel"] = _("Choose a channel from the list.")
+    if "description" in changes and len(str(changes["description"])) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = _description_too_long()
     events = []
     if "priority" in changes:
         if changes["priority"] not in Priority.values:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from clients import services
@@ -124,6 +124,14 @@ class ClientViewSet(ScopedUpdateViewSet):
         return super().scope_action()
 
 
+class MayViewClients(BasePermission):
+    """The role's ``clients.view_client``: a user without a client-facing role (or none at all)
+    is refused the share endpoints outright (403), rather than shown an empty list."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("clients.view_client"))
+
+
 class ShareSerializer(serializers.ModelSerializer):
     client_no = serializers.CharField(source="client.client_no", read_only=True)
     shared_with = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -153,7 +161,7 @@ class ClientShareViewSet(ScopedReadOnlyViewSet):
     # Who may see a share is who may see its client (the scope); who may share or revoke is
     # decided by the service (who may change the client) — not by model permissions on the share
     # table, which client-facing roles do not hold.
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, MayViewClients]
 
     def scope_action(self) -> str:
         return "view"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -43,6 +45,11 @@ def _fields(detail: Any) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Any:
+    if isinstance(exc, RequestDataTooBig):
+        # Django's limit (DATA_UPLOAD_MAX_MEMORY_SIZE) met while DRF read the body: otherwise it
+        # would reach Django's handler as an HTML 400.
+        message = _("The request body is too large.")
+        return Response({"code": "too_large", "message": message, "fields": {}}, status=413)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

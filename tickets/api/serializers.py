@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from clients.models import Client
-from tickets.models import Priority, Ticket, TicketAttachment, TicketEvent, TicketKind
+from tickets.models import DESCRIPTION_MAX_LENGTH, Priority, Ticket, TicketAttachment, TicketEvent, TicketKind
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -56,7 +56,7 @@ class TicketCreateSerializer(serializers.Serializer):
     kind = serializers.SlugRelatedField(slug_field="code", queryset=TicketKind.objects.filter(is_active=True))
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices)
     subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(
         choices=Priority.choices, required=False, help_text="Leave out for the SLA policy's priority."
     )
@@ -75,7 +75,7 @@ class VersionSerializer(serializers.Serializer):
 
 class TicketUpdateSerializer(VersionSerializer):
     subject = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     priority_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)

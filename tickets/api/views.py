@@ -61,6 +61,7 @@ def _run(call: Callable[[], Any]) -> Any:
         raise exceptions.ValidationError({"non_field_errors": error.messages}) from error
 
 
+NESTED = {"pagination_class": None, "filter_backends": []}
 CONFLICT = OpenApiResponse(description="The ticket changed since you read it (stale version): reload and retry.")
 
 
@@ -173,8 +174,10 @@ class TicketViewSet(
         )
         return Response(self._fresh(ticket))
 
+    # A ticket's timeline, comments and files are short: whole lists, without the list's filters
+    # or pages (NESTED), and the schema says so.
     @extend_schema(responses={200: TicketEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **NESTED)
     def events(self, request, pk=None):
         """The ticket's timeline, oldest first."""
         ticket = self.get_object()
@@ -185,7 +188,7 @@ class TicketViewSet(
         methods=["GET"], responses={200: TicketEventSerializer(many=True)}, description="The ticket's comments."
     )
     @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: TicketEventSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], **NESTED)
     def comments(self, request, pk=None):
         """Comments: internal (staff only) or client-visible (``internal: false``)."""
         ticket = self.get_object()
@@ -209,7 +212,7 @@ class TicketViewSet(
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: TicketAttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], **NESTED)
     def attachments(self, request, pk=None):
         """Files on the ticket; upload one as multipart ``file`` (size and type checked)."""
         ticket = self.get_object()
@@ -230,6 +233,7 @@ class TicketViewSet(
         methods=["get"],
         url_path=r"attachments/(?P<attachment_pk>[0-9]+)/download",
         url_name="attachment-download",
+        **NESTED,
     )
     def attachment_download(self, request, pk=None, attachment_pk=None):
         """The file itself, as a download."""
