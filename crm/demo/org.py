@@ -28,6 +28,7 @@ FIRM = "华鼎证券"
 MAIL_DOMAIN = "hdzq.example"
 LICENCE_FIRM = "1230"
 DEMO_USERNAMES = {role: role for role in roles.ROLE_NAMES}  # advisor, team_lead, branch_manager, …
+DEMO_USERNAMES[roles.SECURITY_ADMIN] = "security"  # outside the org tree: grants privileged roles
 TEAM_NAMES = ("财富管理一组", "财富管理二组", "投资顾问组", "高净值客户组", "财富管理三组", "机构服务组", "综合金融组")
 CATEGORY_DIGIT = {"investment_advisor": "1", "client_manager": "2", "broker": "6", "staff": "3"}
 
@@ -172,7 +173,7 @@ def build_org(ctx: Context) -> Org:
     _create_users(ctx, people, names, male)
     unit_objects = _create_units(units, people)
     org = _create_advisors(ctx, rng, people, unit_objects, branch_codes, branch_city)
-    org.demo_users = {role: DEMO_USERNAMES[role] for role in roles.ROLE_NAMES}
+    org.demo_users = {role: DEMO_USERNAMES[role] for role in (*roles.ROLE_NAMES, roles.SECURITY_ADMIN)}
     org.demo_advisor = demo_advisor.advisor_id
     return org
 
@@ -204,7 +205,19 @@ def _create_users(ctx: Context, people: list[Person], names: list[str], male: np
         groups = {g.name: g.id for g in Group.objects.filter(name__in=roles.ROLE_NAMES)}
     through = User.groups.through
     through.objects.bulk_create([through(user_id=p.user_id, group_id=groups[p.role]) for p in people], batch_size=1000)
-    ctx.writer.rows[User._meta.label] += len(users)
+    # The security administrator: staff with no place in the tree (and no draw of the generator,
+    # so the rest of the demo does not change with it).
+    security = User.objects.create(
+        username=DEMO_USERNAMES[roles.SECURITY_ADMIN],
+        first_name="安",
+        last_name="周",
+        email=f"security@{MAIL_DOMAIN}",
+        is_staff=True,
+        date_joined=joined,
+        password=demo_hash,
+    )
+    security.groups.add(Group.objects.get(name=roles.SECURITY_ADMIN))
+    ctx.writer.rows[User._meta.label] += len(users) + 1
 
 
 def _create_units(units: list, people: list[Person]) -> dict[str, OrgUnit]:

@@ -238,6 +238,9 @@ def _demo_user_places(users: dict[str, str], using: str) -> dict[str, str]:
     advisors = {a.user.username: a for a in staff.filter(user__username__in=users.values())}
     out = {}
     for role, username in users.items():
+        if username not in advisors:  # the security administrator sits outside the org tree
+            out[role] = f"{username:<15} administration only: grants privileged roles"
+            continue
         advisor = advisors[username]
         book = Client.objects.using(using).filter(primary_advisor=advisor).count()
         where = f"{advisor.org_unit.name} ({advisor.org_unit.code})"
