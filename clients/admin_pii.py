@@ -37,6 +37,18 @@ class ClientPIIAdminMixin(MaskedPIIAdminMixin):
         )
         return [reveal, *super().get_urls()]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.has_perm("clients.view_pii"):
+            return fieldsets
+
+        def without_link(entry):
+            if isinstance(entry, (list, tuple)):
+                return tuple(without_link(item) for item in entry if item != "reveal_link")
+            return entry
+
+        return [(title, {**options, "fields": without_link(options["fields"])}) for title, options in fieldsets]
+
     @admin.display(description=_("full values"))
     def reveal_link(self, obj) -> str:
         if obj is None or obj.pk is None:
