@@ -21,6 +21,7 @@ import logging
 from datetime import datetime, timedelta
 from hmac import compare_digest
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -72,9 +73,22 @@ def may_manage_tokens_of(actor, owner) -> bool:
 
 
 def revoke_token(*, token: AuthToken, by) -> None:
-    """Delete ``token``; the caller has checked ``may_manage_tokens_of(by, token.user)``."""
+    """Delete ``token``; the caller has checked ``may_manage_tokens_of(by, token.user)``.
+
+    The change log gets an entry on the owner's user record (actor, source and address from
+    the request's audit context), naming the token by its public prefix: knox's own rows are not
+    audited, since their primary key is the token's digest.
+    """
     log.info("API token %s… of %s revoked by %s", token.token_key, token.user.get_username(), by.get_username())
+    owner = token.user
     token.delete()
+    LogEntry.objects.log_create(
+        owner,
+        force_log=True,
+        action=LogEntry.Action.UPDATE,
+        changes={"api_token": [f"{token.token_key}…", "revoked"]},
+        actor=by,
+    )
 
 
 class TokenAuthentication(knox_auth.TokenAuthentication):

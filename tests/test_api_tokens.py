@@ -8,6 +8,8 @@ import datetime
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
@@ -21,6 +23,8 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 TOKEN = "/api/v1/auth/token/"
 TOKENS = "/api/v1/auth/tokens/"
 START = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
+
+User = get_user_model()
 
 
 def _issue(username: str) -> dict:
@@ -173,6 +177,13 @@ def test_a_security_admin_lists_and_revokes_anyones_tokens(security_admin):
     assert desk.post(f"{TOKENS}{first[:15]}/revoke/").status_code == 204
     assert desk.delete(f"{TOKENS}{second[:15]}/").status_code == 204
     assert not _works(first) and not _works(second)
+    # The change log says who revoked which token of whom (by its public prefix, never the digest).
+    owner = User.objects.get(username="api.user")
+    entries = LogEntry.objects.get_for_object(owner).filter(changes__has_key="api_token")
+    assert {(e.actor_id, e.changes["api_token"][0], e.additional_data["source"]) for e in entries} == {
+        (security_admin.pk, f"{first[:15]}…", "api"),
+        (security_admin.pk, f"{second[:15]}…", "api"),
+    }
 
 
 def test_signing_in_for_the_token_list_is_required():
