@@ -217,3 +217,11 @@ def test_revealing_a_client_by_a_malformed_id_is_a_404(world, client):
         "/api/v1/clients/abc/reveal/", {"fields": ["phone"], "reason": "call"}, content_type="application/json"
     )
     assert answer.status_code == 404 and is_error_shape(answer.json(), "not_found")
+
+
+@pytest.mark.parametrize("path", ["clients/0.5/", "tickets/1/attachments/abc/download/", "no-such-thing/"])
+def test_an_api_path_no_endpoint_matches_is_a_404_in_the_error_shape(world, client, path):
+    cast, _clients = world
+    answer = signed_in(client, cast, "advisor").get(f"/api/v1/{path}")
+    assert answer.status_code == 404 and answer["Content-Type"] == "application/json"
+    assert is_error_shape(answer.json(), "not_found")

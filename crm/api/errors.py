@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -24,6 +25,12 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = gettext_lazy("This record was changed by someone else. Reload it and try again.")
     default_code = "conflict"
+
+
+def unknown_path(request: HttpRequest) -> JsonResponse:
+    """Any ``/api/v1/…/`` path no endpoint matches (``clients/0.5/``, ``clients/abc.exe/``): the
+    error shape, not Django's HTML page — the last route of ``crm.api.urls``."""
+    return JsonResponse({"code": "not_found", "message": _("Not found."), "fields": {}}, status=404)
 
 
 def _flatten(detail: Any) -> list[str]:

@@ -1,8 +1,10 @@
-"""``/api/v1/``: each app's endpoints, from its own ``api/urls.py``."""
+"""``/api/v1/``: each app's endpoints, from its own ``api/urls.py``; any other path ending in a
+slash is a 404 in the API's error shape (``crm.api.errors.unknown_path``)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
+from crm.api.errors import unknown_path
 from crm.api.tokens import TokenViewSet
 
 router = SimpleRouter()
@@ -16,4 +18,5 @@ urlpatterns = [
     path("", include("suitability.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("campaigns.api.urls")),
+    re_path(r"^.*/$", unknown_path),
 ]
