@@ -27,8 +27,10 @@ from crm.security import client_ip
 
 
 class SignInSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    # The lengths of the sign-in page's form: a longer username matches no user, and the
+    # failure log (axes) keeps at most 255 characters of it.
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
 
 class IssuedTokenSerializer(serializers.Serializer):
