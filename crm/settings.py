@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "TicketEventKindEnum": "tickets.models.TicketEvent.Kind",
         "SuitabilityStepKindEnum": "suitability.models.SuitabilityStep.Kind",
         "SaleChannelEnum": "suitability.models.SuitabilityCheck.Channel",
+        "ClientStatusEnum": "clients.models.Client.Status",  # the client and the client search's filter
     },
 }
 
