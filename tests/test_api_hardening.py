@@ -10,6 +10,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone, translation
 
 from clients import services
@@ -222,6 +223,7 @@ def test_revealing_a_client_by_a_malformed_id_is_a_404(world, client):
 @pytest.mark.parametrize("path", ["clients/0.5/", "tickets/1/attachments/abc/download/", "no-such-thing/"])
 def test_an_api_path_no_endpoint_matches_is_a_404_in_the_error_shape(world, client, path):
     cast, _clients = world
-    answer = signed_in(client, cast, "advisor").get(f"/api/v1/{path}")
-    assert answer.status_code == 404 and answer["Content-Type"] == "application/json"
-    assert is_error_shape(answer.json(), "not_found")
+    http = signed_in(Client(enforce_csrf_checks=True), cast, "advisor")
+    for answer in (http.get(f"/api/v1/{path}"), http.post(f"/api/v1/{path}", {}, content_type="application/json")):
+        assert answer.status_code == 404 and answer["Content-Type"] == "application/json"
+        assert is_error_shape(answer.json(), "not_found")

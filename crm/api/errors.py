@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,6 +28,7 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+@csrf_exempt  # it changes nothing; without it a POST would get the CSRF failure's HTML 403
 def unknown_path(request: HttpRequest) -> JsonResponse:
     """Any ``/api/v1/…/`` path no endpoint matches (``clients/0.5/``, ``clients/abc.exe/``): the
     error shape, not Django's HTML page — the last route of ``crm.api.urls``."""
