@@ -43,6 +43,13 @@ EMAIL = "zhang.wei@example.com"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The messages are checked in English; without a language cookie the product speaks
+    ``LANGUAGE_CODE`` (Chinese by default)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def _login(http, cast, persona):
     user = get_user_model().objects.get(pk=getattr(cast, persona).user_id)
     http.force_login(user)

@@ -43,7 +43,7 @@ def test_compliance_sees_masked_data_and_reveals_it_with_a_reason(page, person, 
     body = page.locator("body")
     expect(body).to_contain_text("139****5678")
     assert PHONE not in page.content() and ID_NUMBER not in page.content()
-    page.get_by_role("link", name=re.compile("Reveal personal data|查看完整个人信息")).click()
+    page.get_by_role("link", name=re.compile("Reveal personal data|查看个人信息明文")).click()
 
     page.get_by_role("button", name=re.compile("Reveal|查看")).click()  # no field, no reason
     expect(page.locator(".errorlist").first).to_be_visible()
