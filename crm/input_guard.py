@@ -97,7 +97,11 @@ class InputGuardMiddleware:
     @staticmethod
     def _not_found(request: HttpRequest) -> HttpResponse:
         if _is_api(request):
-            return JsonResponse({"code": "not_found", "message": _("Not found."), "fields": {}}, status=404)
+            return JsonResponse(
+                {"code": "not_found", "message": _("Not found."), "fields": {}},
+                status=404,
+                json_dumps_params={"ensure_ascii": False},
+            )
         return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
 
     @staticmethod
@@ -109,6 +113,6 @@ class InputGuardMiddleware:
                 "message": _("Some fields are not valid."),
                 "fields": {name: [reason] for name in names},
             }
-            return JsonResponse(body, status=400)
+            return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
         page = loader.render_to_string("400.html", {"names": names, "reason": reason}, request=request)
         return HttpResponseBadRequest(page)
