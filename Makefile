@@ -6,8 +6,11 @@ DEMO_CLIENTS ?= 2000
 DEMO_SEED ?= 7
 DEMO_AS_OF ?= 2026-11-20
 DEMO_REPORT_MONTHS ?= 12
+# Runs a command with DATABASE_URL set: as given, or else an embedded PostgreSQL server (data in
+# .pgdata/) started for the command and stopped after it (scripts/embedded_pg.py).
+WITH_DB := $(PY) scripts/embedded_pg.py run --
 
-.PHONY: demo test lint format bench venv messages serve clean vendor
+.PHONY: demo demo-steps test lint format bench venv messages serve clean vendor
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +20,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-## demo: virtualenv, dependencies, SQLite database, demo data, demo users printed, server on :8000
+## demo: virtualenv, dependencies, PostgreSQL (embedded unless DATABASE_URL), demo data, demo users printed, server on :8000
 demo: venv
+	$(WITH_DB) $(MAKE) --no-print-directory demo-steps
+
+demo-steps:
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --seed $(DEMO_SEED) --if-empty
 	$(PY) manage.py run_nightly --date $(DEMO_AS_OF)
@@ -27,32 +33,31 @@ demo: venv
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 serve: venv
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(WITH_DB) $(PY) manage.py runserver 127.0.0.1:8000
 
-## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite; Redis tests when REDIS_URL is set)
+## test: the whole suite on PostgreSQL (DATABASE_URL's, else an embedded server; Redis tests when REDIS_URL is set)
 test: venv
-	$(PY) -m pytest
+	$(WITH_DB) $(PY) -m pytest
 
 ## lint: ruff, Django's system checks, migrations in step with models, translation catalogue complete
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py check --fail-level WARNING
-	$(PY) manage.py makemigrations --check --dry-run
+	$(WITH_DB) sh -c '$(PY) manage.py check --fail-level WARNING && $(PY) manage.py makemigrations --check --dry-run'
 	@if [ -x locale/check_catalogue.sh ]; then locale/check_catalogue.sh; fi
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: timings at realistic scale against a floor measured in the same run (needs DATABASE_URL for PostgreSQL)
+## bench: timings at realistic scale against a floor measured in the same run (DATABASE_URL's server, else embedded)
 bench: venv
-	$(PY) tests/bench/run.py
+	$(WITH_DB) $(PY) tests/bench/run.py
 
 ## messages: regenerate and compile the Chinese catalogue
 messages: venv
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=node_modules
-	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+	$(WITH_DB) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=node_modules --ignore=.pgdata
+	$(WITH_DB) $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 ## vendor: reinstall the front-end packages from npm (versions in static/vendor/package.json) into static/vendor/
 vendor:
@@ -65,4 +70,5 @@ vendor:
 	rm -rf .vendor-build
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	-$(PY) scripts/embedded_pg.py stop
+	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache

@@ -1,8 +1,9 @@
 """Settings for Broker CRM, read from the environment (see README.md, "Configuration").
 
-With nothing set the product runs for development: DEBUG on, SQLite in the project folder,
-Celery tasks run in-process. Production sets DEBUG=0 and must then provide SECRET_KEY and
-FIELD_ENCRYPTION_KEY; the development fallbacks below are refused outside DEBUG.
+DATABASE_URL is always required (`make demo` and `make test` point it at an embedded PostgreSQL
+server). With nothing else set the product runs for development: DEBUG on, Celery tasks run
+in-process. Production sets DEBUG=0 and must then provide SECRET_KEY and FIELD_ENCRYPTION_KEY;
+the development fallbacks below are refused outside DEBUG.
 """
 
 from datetime import timedelta
@@ -111,27 +112,33 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# DATABASE_URL, e.g. postgres://user:pass@host:5432/crm; SQLite in the project folder if unset.
+# DATABASE_URL, e.g. postgres://user:pass@host:5432/crm. PostgreSQL is the only database: the
+# nightly, the imports and the reports speak its SQL (COPY, partitions, DISTINCT ON).
 # Outside DEBUG connections persist (CONN_MAX_AGE) with health checks, so a request does not
 # pay for a new PostgreSQL connection.
+_database_url = env_str("DATABASE_URL")
+if not _database_url:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Run `make demo` or `make test`, which start an embedded "
+        "PostgreSQL server, or `python scripts/embedded_pg.py run -- python manage.py …`; "
+        "or set DATABASE_URL=postgres://user:pass@host:5432/crm."
+    )
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        _database_url,
         conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 600),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite: wait for a writer instead of failing at once (the demo server and the seed).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's default random_page_cost (4) assumes spinning disks: on SSDs it makes the
-    # planner scan all 200,000 clients instead of reading a branch's 5,000 through the index
-    # (measured: a branch manager's scope 170 ms → 29 ms at 1.1). Set PG_RANDOM_PAGE_COST=""
-    # to keep the server's own setting (e.g. when the DBA already tuned it).
-    _page_cost = env_str("PG_RANDOM_PAGE_COST", "1.1")
-    if _page_cost:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(_page_cost)}"
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(f"DATABASE_URL must point at PostgreSQL, not {DATABASES['default']['ENGINE']}")
+# PostgreSQL's default random_page_cost (4) assumes spinning disks: on SSDs it makes the
+# planner scan all 200,000 clients instead of reading a branch's 5,000 through the index
+# (measured: a branch manager's scope 170 ms → 29 ms at 1.1). Set PG_RANDOM_PAGE_COST=""
+# to keep the server's own setting (e.g. when the DBA already tuned it).
+_page_cost = env_str("PG_RANDOM_PAGE_COST", "1.1")
+if _page_cost:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(_page_cost)}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------------
