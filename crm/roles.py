@@ -154,6 +154,8 @@ _OPS_PERMS = [
     "crm.view_accesslog",
     "clients.view_clientshare",
     "auditlog.view_logentry",
+    # The nightly runs' records (each step's time, counts, errors) and the kept churn models.
+    *_view(["nightly.nightlyrun", "nightly.nightlychunk", "nightly.churnmodel"]),
     # The report aggregates the nightly run builds (read-only in the admin).
     *_view(["reports.reportday", "reports.advisorday", "reports.segmentday", "reports.segmentmoveday"]),
     *_view(["reports.ticketday", "reports.clientexit"]),

@@ -584,3 +584,30 @@ def test_ops_reroutes_a_ticket_and_its_version_rises(ops, every_model):
     ticket.refresh_from_db()
     assert (ticket.subject, ticket.priority, ticket.version) == ("Fee question (corrected)", "high", 2)
     assert ticket.status == "new"  # the status belongs to the ticket workflow
+
+
+# --- Nightly runs: operations read the records -------------------------------------------------
+
+
+def test_ops_read_the_nightly_runs_steps_and_nobody_changes_them(ops, client, tree):
+    from nightly.models import NightlyRun
+
+    run = NightlyRun.objects.create(
+        date=datetime.date(2026, 11, 20),
+        status=NightlyRun.Status.PUBLISHED,
+        steps={"segments": {"status": "done", "seconds": 4.2, "rows": 2000}},
+        error="",
+    )
+
+    listing = ops.get(_url(NightlyRun, "changelist"))
+    assert listing.status_code == 200 and list(listing.context["cl"].result_list) == [run]
+    page = ops.get(_url(NightlyRun, "change", run.pk))
+    assert page.status_code == 200 and "segments" in page.content.decode()
+    assert ops.post(_url(NightlyRun, "change", run.pk), {"status": "failed"}).status_code == 403
+    assert ops.post(_url(NightlyRun, "delete", run.pk), {"post": "yes"}).status_code == 403
+
+    advisor = factories.AdvisorFactory(org_unit=tree["t1"]).user
+    advisor.is_staff = True  # even a staff user without the permission
+    advisor.save()
+    client.force_login(advisor)
+    assert client.get(_url(NightlyRun, "changelist")).status_code == 403

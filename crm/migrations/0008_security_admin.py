@@ -6,7 +6,7 @@ from django.db import migrations
 def sync(apps, schema_editor):
     from crm.roles import sync_roles
 
-    sync_roles(apps)  # the newest sync: every permission of the table exists by now
+    sync_roles(apps, missing_ok=True)  # crm 0010 (after the nightly app) completes the groups
 
 
 class Migration(migrations.Migration):
