@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from advisors.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Position
 from crm.extract.db import chunks
-from nightly.sql import as_date, cents, read_frame, scalar
+from nightly.sql import cents, read_frame, scalar
 from products.models import Product
 from suitability.models import RiskAssessment
 
@@ -192,7 +192,7 @@ def maturity(day: datetime.date, clients: pd.DataFrame) -> dict:
     reminders = sorted(settings.NIGHTLY_MATURITY_REMINDER_DAYS)
     if not reminders:
         return {}
-    latest = as_date(scalar(f"SELECT MAX(as_of) FROM {Position._meta.db_table} WHERE as_of <= %s", [day]))
+    latest = scalar(f"SELECT MAX(as_of) FROM {Position._meta.db_table} WHERE as_of <= %s", [day])
     if latest is None:
         return reconcile(Alert.Kind.MATURITY, day, empty_rows())
     held = read_frame(
@@ -354,7 +354,7 @@ def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
         [start, day],
         {"client_id": "int64", "outflow": "int64", "inflow": "int64", "largest": "int64"},
     )
-    base_day = as_date(scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [start]))
+    base_day = scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [start])
     # The assets at the window's start matter only to a client the rule may raise (the
     # alert's reason and payload name them): a net outflow, or one large withdrawal.
     may_hit = (flows["outflow"] >= flows["inflow"]) | (flows["largest"] >= settings.NIGHTLY_LARGE_OUTFLOW_AMOUNT * 100)

@@ -39,7 +39,7 @@ from advisors.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Transaction
 from clients.segmentation import tier_edges
 from nightly.models import ActivityFacts, ChurnFeatures, ChurnModel, ClientFacts
-from nightly.sql import aggregate_memory, analyze, as_date, cents, date_of, read_frame, scalar, update_rows
+from nightly.sql import aggregate_memory, analyze, cents, date_of, read_frame, scalar, update_rows
 from tickets.models import Ticket, TicketKind
 
 log = logging.getLogger("nightly")
@@ -70,7 +70,7 @@ CAP_DAYS = 3 * 365
 
 
 def _snapshot_day(day: datetime.date) -> datetime.date | None:
-    return as_date(scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [day]))
+    return scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [day])
 
 
 TRADING = "side IN ('buy', 'sell', 'subscribe', 'redeem')"
@@ -350,19 +350,15 @@ def training_set(day: datetime.date, max_references: int = REFERENCE_DAYS) -> pd
         references.append(reference)
     if not references:
         return pd.DataFrame()
-    kept = {
-        as_date(value)
-        for value in ChurnFeatures.objects.filter(day__in=references).values_list("day", flat=True).distinct()
-    }
+    kept = set(ChurnFeatures.objects.filter(day__in=references).values_list("day", flat=True).distinct())
     for reference in references:
         if reference not in kept:
             store_features(reference)
-    unlabelled = {
-        as_date(value)
-        for value in ChurnFeatures.objects.filter(day__in=references, assets__gt=0, label__isnull=True)
+    unlabelled = set(
+        ChurnFeatures.objects.filter(day__in=references, assets__gt=0, label__isnull=True)
         .values_list("day", flat=True)
         .distinct()
-    }
+    )
     for reference in sorted(unlabelled):
         label_day(reference)
     # A large book has far more rows than training needs (``MAX_TRAINING_ROWS``): the database
@@ -381,7 +377,7 @@ def training_set(day: datetime.date, max_references: int = REFERENCE_DAYS) -> pd
 
 
 def _first_snapshot() -> datetime.date | None:
-    return as_date(scalar(f"SELECT MIN(as_of) FROM {AssetSnapshot._meta.db_table}"))
+    return scalar(f"SELECT MIN(as_of) FROM {AssetSnapshot._meta.db_table}")
 
 
 def train(history: pd.DataFrame) -> tuple[object | None, dict]:

@@ -52,7 +52,7 @@ from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChan
 from crm.choices import Tier
 from crm.models import TradingHoliday
 from nightly.models import ActivityFacts, ClientFacts, NightlyRun
-from nightly.sql import aggregate_memory, analyze, as_date, cents, insert_rows, read_frame, scalar, update_rows
+from nightly.sql import aggregate_memory, analyze, cents, insert_rows, read_frame, scalar, update_rows
 
 Stage = Client.LifecycleStage
 Behavior = Client.BehaviorSegment
@@ -93,11 +93,9 @@ def segmentation_context(day: datetime.date) -> dict:
     """What every chunk of one run shares (JSON): the averaging window, the 90-day base date
     (the latest snapshot day on or before), the tier edges and the thresholds."""
     window = trading_days(day, settings.NIGHTLY_TIER_AVERAGE_DAYS)
-    base = as_date(
-        scalar(
-            f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s",
-            [day - datetime.timedelta(days=90)],
-        )
+    base = scalar(
+        f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s",
+        [day - datetime.timedelta(days=90)],
     )
     return {
         "window_start": window[0].isoformat(),
@@ -155,8 +153,7 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
     # of ~30 days ago.
     month_ago = day - datetime.timedelta(days=30)
     base_30 = (
-        as_date(scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [month_ago]))
-        or FAR_PAST
+        scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [month_ago]) or FAR_PAST
     )
     # Sums of NUMERIC(…, 2) are exact: summing first and converting to cents once per client
     # gives the same integers as converting every row, for a fraction of the work.

@@ -152,7 +152,7 @@ def snapshots_step(run_id: int) -> dict:
 
 
 def reclaim_client_rows() -> None:
-    """``VACUUM`` the clients table (PostgreSQL, outside a transaction; ≈ 0.1–1 s at 200,000
+    """``VACUUM`` the clients table (outside a transaction; ≈ 0.1–1 s at 200,000
     clients) once the night's last rewrite of it is done: the pages are marked all-visible again,
     so the morning's counts and lists over the book read the indexes alone. The rewrites
     themselves need no VACUUM to stay in place (HOT, no index touched — see
@@ -160,7 +160,7 @@ def reclaim_client_rows() -> None:
     versions when the next one reads it (measured: four rewrites of 40,000 clients in a row,
     every row HOT, with no VACUUM between). Autovacuum would get there too, but not reliably before the
     morning."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM {Client._meta.db_table}")
 

@@ -1,16 +1,15 @@
 """Set-based reads and writes for the nightly steps.
 
-``read_frame`` runs one query into a DataFrame. On PostgreSQL it streams ``COPY (query) TO
+``read_frame`` runs one query into a DataFrame. It streams ``COPY (query) TO
 STDOUT`` into ``pandas.read_csv`` with explicit dtypes — exact, about four times faster than
 ``pd.read_sql`` and a third of its memory; money is read as integer cents (``cents(expr)``), so
 nothing is ever a float that should be a ``Decimal``. ``update_rows`` writes many rows' changed
-columns: on PostgreSQL ``COPY`` into a temporary table and one ``UPDATE … FROM`` it, elsewhere
-one ``UPDATE … FROM (VALUES …)`` per batch.
+columns: ``COPY`` into a temporary table and one ``UPDATE … FROM`` it (or, when a text column
+holds an empty string, one ``UPDATE … FROM (VALUES …)`` per batch).
 """
 
 from __future__ import annotations
 
-import datetime
 import io
 from collections.abc import Iterable, Sequence
 
@@ -28,12 +27,12 @@ def cents(expression: str) -> str:
 
 def date_of(expression: str) -> str:
     """SQL: the date part of a timestamp (in the connection's time zone, UTC)."""
-    return f"CAST({expression} AS DATE)" if connection.vendor == "postgresql" else f"DATE({expression})"
+    return f"CAST({expression} AS DATE)"
 
 
 def distinct(left: str, right: str) -> str:
     """SQL: ``left`` and ``right`` differ, NULLs compared as values."""
-    return f"{left} IS DISTINCT FROM {right}" if connection.vendor == "postgresql" else f"{left} IS NOT {right}"
+    return f"{left} IS DISTINCT FROM {right}"
 
 
 def read_frame(sql: str, params: Sequence = (), dtypes: dict[str, str] | None = None, dates: Iterable[str] = ()):
@@ -42,29 +41,13 @@ def read_frame(sql: str, params: Sequence = (), dtypes: dict[str, str] | None = 
     dtypes = dict(dtypes or {})
     dates = list(dates)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            query = cursor.mogrify(sql, list(params)).decode()
-            buffer = io.StringIO()
-            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buffer)
-            buffer.seek(0)
-            # Booleans arrive as t/f and strings as text: read both as strings, convert below.
-            text_dtypes = {name: ("string" if kind in ("str", "bool") else kind) for name, kind in dtypes.items()}
-            frame = pd.read_csv(buffer, dtype={**text_dtypes, **dict.fromkeys(dates, "string")})
-        else:
-            cursor.execute(sql, list(params))
-            names = [column[0] for column in cursor.description]
-            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
-            for name, kind in dtypes.items():
-                if kind in ("int64", "Int64"):
-                    frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
-                    if kind == "int64":
-                        frame[name] = frame[name].fillna(0).astype("int64")
-                elif kind == "float64":
-                    frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-                elif kind == "bool":
-                    frame[name] = frame[name].fillna(False).astype(bool)
-                else:
-                    frame[name] = frame[name].astype(object)
+        query = cursor.mogrify(sql, list(params)).decode()
+        buffer = io.StringIO()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buffer)
+    buffer.seek(0)
+    # Booleans arrive as t/f and strings as text: read both as strings, convert below.
+    text_dtypes = {name: ("string" if kind in ("str", "bool") else kind) for name, kind in dtypes.items()}
+    frame = pd.read_csv(buffer, dtype={**text_dtypes, **dict.fromkeys(dates, "string")})
     for name in dates:
         frame[name] = pd.to_datetime(frame[name].astype(object).where(frame[name].notna(), None), format="ISO8601")
     for name, kind in dtypes.items():
@@ -80,20 +63,18 @@ def read_frame(sql: str, params: Sequence = (), dtypes: dict[str, str] | None = 
 def aggregate_memory(megabytes: int = 256) -> None:
     """For the rest of the transaction, let PostgreSQL hash and sort whole-book aggregates in
     memory (the server default, 4 MB, makes a 200,000-group aggregate over 10M transactions
-    spill to disk). ``SET LOCAL``: the night's transaction only; nothing on SQLite."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
+    spill to disk). ``SET LOCAL``: the night's transaction only."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
 
 
 def analyze(table: str) -> None:
-    """Refresh the planner's statistics of ``table`` after a bulk write, on PostgreSQL (a sample
-    of 30,000 rows: about a second whatever the table's size). A table just filled with a day
-    the statistics have never seen is otherwise planned as if that day held a handful of rows:
-    a million-row ``UPDATE … FROM`` of such a day ran for minutes as nested loops."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    """Refresh the planner's statistics of ``table`` after a bulk write (a sample of 30,000
+    rows: about a second whatever the table's size). A table just filled with a day the
+    statistics have never seen is otherwise planned as if that day held a handful of rows: a
+    million-row ``UPDATE … FROM`` of such a day ran for minutes as nested loops."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def scalar(sql: str, params: Sequence = ()):
@@ -103,13 +84,6 @@ def scalar(sql: str, params: Sequence = ()):
     return row[0] if row else None
 
 
-def as_date(value) -> datetime.date | None:
-    """A date from what a query returned (SQLite answers aggregates of dates as text)."""
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value)[:10])
-
-
 def update_rows(table: str, rows: pd.DataFrame, columns: dict[str, str], key: str = "id") -> int:
     """``UPDATE table SET column = new value`` for each row of ``rows`` (which has ``key`` and
     ``columns``); ``columns`` maps a column to its PostgreSQL type for the cast. Returns the
@@ -117,12 +91,10 @@ def update_rows(table: str, rows: pd.DataFrame, columns: dict[str, str], key: st
     if rows.empty:
         return 0
     names = [key, *columns]
-    postgres = connection.vendor == "postgresql"
-    if postgres and not _has_empty_text(rows[list(columns)]):
+    if not _has_empty_text(rows[list(columns)]):
         return _update_rows_through_copy(table, rows[names], columns, key)
     settings = ", ".join(
-        f"{name} = CAST(v.column{position + 2} AS {kind})" if postgres else f"{name} = v.column{position + 2}"
-        for position, (name, kind) in enumerate(columns.items())
+        f"{name} = CAST(v.column{position + 2} AS {kind})" for position, (name, kind) in enumerate(columns.items())
     )
     values = [tuple(_plain(value) for value in record) for record in rows[names].itertuples(index=False, name=None)]
     limit = connection.features.max_query_params or 60000
@@ -130,7 +102,7 @@ def update_rows(table: str, rows: pd.DataFrame, columns: dict[str, str], key: st
     with connection.cursor() as cursor:
         for part in chunks(values, size):
             placeholders = ", ".join("(" + ", ".join(["%s"] * len(names)) + ")" for _ in part)
-            key_cast = f"CAST(v.column1 AS {'bigint' if postgres else 'INTEGER'})"
+            key_cast = "CAST(v.column1 AS bigint)"
             cursor.execute(
                 f"UPDATE {table} SET {settings} FROM (VALUES {placeholders}) AS v WHERE {table}.{key} = {key_cast}",
                 [value for record in part for value in record],
@@ -144,7 +116,7 @@ def _has_empty_text(frame: pd.DataFrame) -> bool:
 
 
 def _update_rows_through_copy(table: str, rows: pd.DataFrame, columns: dict[str, str], key: str) -> int:
-    """``update_rows`` on PostgreSQL: the rows ``COPY``-ed into a temporary table, written as
+    """``update_rows``' usual way: the rows ``COPY``-ed into a temporary table, written as
     CSV by pandas, then one ``UPDATE … FROM`` it. The ``VALUES`` statements spent more time
     outside the update than in it: each value converted in Python, 40,000 parameters bound into
     one statement text, parsed and planned per 5,000 rows (≈ 0.2 s of a 0.54 s segmentation chunk
