@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Client
@@ -43,85 +43,136 @@ class ExtractRejected(Exception):
     """Tonight's extract was rejected: nothing downstream runs on stale data."""
 
 
+class StaleClaim(Exception):
+    """The run was claimed again (or deleted) since this task's chain started: the task stops
+    without writing, and leaves the run to the chain that holds it now."""
+
+
 def claim(day: datetime.date, extract: str | None = None) -> int:
     """Take the date: a conditional update succeeds for one caller only, unless the holder's
     lease ran out (it died). A published or failed date may be run again (a rerun adds nothing)."""
     NightlyRun.objects.get_or_create(date=day, defaults={"status": NightlyRun.Status.FAILED})
     now = timezone.now()
     token = uuid.uuid4().hex
-    taken = NightlyRun.objects.filter(
-        Q(date=day) & (~Q(status=NightlyRun.Status.RUNNING) | Q(lease_until__lt=now) | Q(lease_until__isnull=True))
-    ).update(
-        status=NightlyRun.Status.RUNNING,
-        token=token,
-        lease_until=now + datetime.timedelta(minutes=settings.NIGHTLY_LEASE_MINUTES),
-        started_at=now,
-        finished_at=None,
-        published_at=None,
-        steps={},
-        error="",
-        chunks_expected=0,
-        extract_path=str(extract or ""),
-    )
-    if not taken:
-        raise AlreadyRunning(f"a nightly run for {day} is already running")
-    run = NightlyRun.objects.get(date=day)
-    NightlyChunk.objects.filter(run=run).delete()
-    NightlyRun.objects.filter(pk=run.pk).update(attempts=run.attempts + 1)
+    # One transaction: a task of an earlier chain that checks the token (``check_claim``) sees
+    # the old token with the old chunks, or the new token without them.
+    with transaction.atomic():
+        taken = NightlyRun.objects.filter(
+            Q(date=day) & (~Q(status=NightlyRun.Status.RUNNING) | Q(lease_until__lt=now) | Q(lease_until__isnull=True))
+        ).update(
+            status=NightlyRun.Status.RUNNING,
+            token=token,
+            lease_until=now + datetime.timedelta(minutes=settings.NIGHTLY_LEASE_MINUTES),
+            started_at=now,
+            finished_at=None,
+            published_at=None,
+            steps={},
+            error="",
+            chunks_expected=0,
+            extract_path=str(extract or ""),
+            attempts=F("attempts") + 1,
+        )
+        if not taken:
+            raise AlreadyRunning(f"a nightly run for {day} is already running")
+        run = NightlyRun.objects.get(date=day)
+        NightlyChunk.objects.filter(run=run).delete()
     return run.pk
 
 
-def _running(run_id: int) -> NightlyRun:
-    run = NightlyRun.objects.get(pk=run_id)
+def claim_token(run_id: int) -> str:
+    """The run's current claim token: the one a chain built right after ``claim`` carries."""
+    return NightlyRun.objects.values_list("token", flat=True).get(pk=run_id)
+
+
+def check_claim(run_id: int, token: str | None, *, lock: bool = False) -> NightlyRun:
+    """The run, if ``token`` is still its claim; otherwise ``StaleClaim``. ``None`` is the
+    in-process caller that has just claimed (tests, the benchmark): any claim is its own.
+
+    ``lock``: inside a transaction, hold the run row (``SELECT … FOR NO KEY UPDATE``) until
+    it commits, so no re-claim lands between this check and the commit: a claim waits for
+    the step, or the step sees the new token and rolls back. Steps take it last, just before
+    committing (the parallel tasks of a night wait for each other only for their commits),
+    and before writing any chunk row — ``claim`` locks the run row, then the chunks, and so
+    must everyone, or the two would deadlock."""
+    runs = NightlyRun.objects.filter(pk=run_id)
+    run = (runs.select_for_update(no_key=True) if lock else runs).first()
+    if run is None or (token is not None and run.token != token):
+        raise StaleClaim(
+            f"nightly run {run_id} was claimed again since this task's chain started"
+            if run
+            else f"nightly run {run_id} is gone"
+        )
+    return run
+
+
+def _running(run_id: int, token: str | None = None) -> NightlyRun:
+    run = check_claim(run_id, token)
     if run.status != NightlyRun.Status.RUNNING:
         raise RunIncomplete(f"the run for {run.date} is {run.status}; step skipped")
     return run
 
 
-def _record(run_id: int, name: str, entry: dict) -> None:
+def _record(run_id: int, name: str, entry: dict, token: str | None = None) -> None:
     log.info("nightly run %s: %s %s in %.1f s", run_id, name, entry["status"], entry["seconds"])
     with transaction.atomic():
-        run = NightlyRun.objects.select_for_update().get(pk=run_id)
+        run = check_claim(run_id, token, lock=True)
         run.steps = {**run.steps, name: entry}
         run.lease_until = timezone.now() + datetime.timedelta(minutes=settings.NIGHTLY_LEASE_MINUTES)
         run.save(update_fields=["steps", "lease_until"])
 
 
-def run_step(run_id: int, name: str, work: Callable[[NightlyRun], dict], atomic: bool = True) -> dict:
-    """Run one step in a transaction and record it; an error marks the run failed and is raised."""
-    run = _running(run_id)
+def run_step(
+    run_id: int, name: str, work: Callable[[NightlyRun], dict], atomic: bool = True, *, token: str | None = None
+) -> dict:
+    """Run one step in a transaction and record it; an error marks the run failed and is raised.
+    A step whose claim is gone (``token`` no longer the run's) raises ``StaleClaim`` and leaves
+    nothing: its transaction rolls back, and neither its record nor a failure is written."""
+    run = _running(run_id, token)
     started = time.perf_counter()
     try:
         with transaction.atomic() if atomic else _nothing():
             if atomic:
                 without_jit()
             rows = work(run) or {}
+            if atomic:
+                check_claim(run_id, token, lock=True)  # still ours, and held until the commit
+    except StaleClaim:
+        raise
     except Exception as exc:
         _record(
-            run_id, name, {"status": "failed", "seconds": round(time.perf_counter() - started, 3), "error": repr(exc)}
+            run_id,
+            name,
+            {"status": "failed", "seconds": round(time.perf_counter() - started, 3), "error": repr(exc)},
+            token,
         )
         incomplete = isinstance(exc, RunIncomplete)
         fail(
             run_id,
             str(exc) if incomplete else f"{name}: {exc!r}",
             status=NightlyRun.Status.INCOMPLETE if incomplete else NightlyRun.Status.FAILED,
+            token=token,
         )
         raise
     seconds = rows.pop("__seconds__", 0) + time.perf_counter() - started  # a step may add work done elsewhere
-    _record(run_id, name, {"status": "done", "seconds": round(seconds, 3), "rows": rows})
+    _record(run_id, name, {"status": "done", "seconds": round(seconds, 3), "rows": rows}, token)
     return rows
 
 
-def fail(run_id: int, error: str, status: str = NightlyRun.Status.FAILED) -> None:
-    NightlyRun.objects.filter(pk=run_id, status=NightlyRun.Status.RUNNING).update(
+def fail(run_id: int, error: str, status: str = NightlyRun.Status.FAILED, *, token: str | None = None) -> None:
+    """Mark the run failed (or incomplete) if it is still running under ``token``'s claim; a
+    stale task's failure is not the run's (``StaleClaim``)."""
+    runs = NightlyRun.objects.filter(pk=run_id, **({"token": token} if token is not None else {}))
+    marked = runs.filter(status=NightlyRun.Status.RUNNING).update(
         status=status, error=error[:4000], finished_at=timezone.now(), lease_until=None
     )
+    if not marked:
+        check_claim(run_id, token)
 
 
 # --- The steps -----------------------------------------------------------------------------------
 
 
-def import_step(run_id: int) -> dict:
+def import_step(run_id: int, *, token: str | None = None) -> dict:
     def work(run: NightlyRun) -> dict:
         from clients.partitions import ensure_months, next_month
         from crm.extract import Outcome, import_folder
@@ -141,14 +192,17 @@ def import_step(run_id: int) -> dict:
             raise ExtractRejected("; ".join(str(error) for error in result.errors[:20]))
         return {"status": str(result.status), "batch": result.batch_id, "rows": result.rows, **made}
 
-    # The import has its own transaction, and keeps its batch record even when it rejects.
-    return run_step(run_id, "import", work, atomic=False)
+    # The import has its own transaction, and keeps its batch record even when it rejects: the
+    # claim is checked before it starts and before the step is recorded, not inside it (what
+    # it writes is the extract's own batch, as ``import_extract`` would; a second import of the
+    # same folder is recognised and skipped).
+    return run_step(run_id, "import", work, atomic=False, token=token)
 
 
-def snapshots_step(run_id: int) -> dict:
+def snapshots_step(run_id: int, *, token: str | None = None) -> dict:
     from clients.snapshots import take_snapshots
 
-    return run_step(run_id, "snapshots", lambda run: take_snapshots(run.date))
+    return run_step(run_id, "snapshots", lambda run: take_snapshots(run.date), token=token)
 
 
 def reclaim_client_rows() -> None:
@@ -165,7 +219,7 @@ def reclaim_client_rows() -> None:
             cursor.execute(f"VACUUM {Client._meta.db_table}")
 
 
-def plan_step(run_id: int) -> list[int]:
+def plan_step(run_id: int, *, token: str | None = None) -> list[int]:
     """Split the book into chunks of client ids, record the segmentation context, and collect
     the whole book's asset facts set-based (the chunks only read their share; the trades' and
     cash flows' facts are ``activity_facts_step``'s, beside this one and the snapshots)."""
@@ -174,6 +228,7 @@ def plan_step(run_id: int) -> list[int]:
     chunk_ids: list[int] = []
 
     def work(run: NightlyRun) -> dict:
+        check_claim(run.pk, token, lock=True)  # the run row before the chunks, as ``claim`` takes them
         ids = list(Client.objects.order_by("pk").values_list("pk", flat=True))
         size = max(1, settings.NIGHTLY_CHUNK_CLIENTS)
         NightlyChunk.objects.filter(run=run).delete()
@@ -190,30 +245,33 @@ def plan_step(run_id: int) -> list[int]:
         facts = collect_facts(run.pk, run.date, context)
         return {"clients": len(ids), "chunks": len(chunk_rows), "facts": facts, "context": context}
 
-    run_step(run_id, "plan", work)
+    run_step(run_id, "plan", work, token=token)
     return chunk_ids
 
 
-def activity_facts_step(run_id: int) -> dict:
+def activity_facts_step(run_id: int, *, token: str | None = None) -> dict:
     """The whole book's trade and cash-flow facts set-based
     (``clients.segmentation.collect_activity_facts``). It needs only the import: on Celery it
     runs beside the snapshots and the plan, so the whole-book aggregates (transactions and cash
     flows here; snapshots there) use two workers."""
     from clients.segmentation import collect_activity_facts
 
-    return run_step(run_id, "activity_facts", lambda run: {"clients": collect_activity_facts(run.pk, run.date)})
+    return run_step(
+        run_id, "activity_facts", lambda run: {"clients": collect_activity_facts(run.pk, run.date)}, token=token
+    )
 
 
-def chunk_indices(run_id: int) -> list[int]:
+def chunk_indices(run_id: int, *, token: str | None = None) -> list[int]:
     """The indices of the chunks the plan made for the run."""
+    check_claim(run_id, token)
     return list(NightlyChunk.objects.filter(run_id=run_id).order_by("index").values_list("index", flat=True))
 
 
-def chunk_step(run_id: int, index: int) -> dict:
+def chunk_step(run_id: int, index: int, *, token: str | None = None) -> dict:
     """Segment one chunk in one transaction; a redelivered chunk redoes the same work."""
     from clients.segmentation import segment_chunk
 
-    run = _running(run_id)
+    run = _running(run_id, token)
     for step in ("plan", "activity_facts"):  # the chain runs them first; a chunk never decides on half the facts
         if (run.steps.get(step) or {}).get("status") != "done":
             raise RunIncomplete(f"segmentation chunk {index}: the {step} step has not run")
@@ -224,6 +282,7 @@ def chunk_step(run_id: int, index: int) -> dict:
         rows = segment_chunk(
             run.pk, run.date, chunk.first_client_id, chunk.last_client_id, run.steps["plan"]["rows"]["context"]
         )
+        check_claim(run_id, token, lock=True)  # still ours, until the commit; the run row before the chunk's
         NightlyChunk.objects.filter(pk=chunk.pk).update(
             done=True, rows=rows, seconds=round(time.perf_counter() - started, 3), finished_at=timezone.now()
         )
@@ -231,11 +290,11 @@ def chunk_step(run_id: int, index: int) -> dict:
     return rows
 
 
-def chunk_failed(run_id: int, index: int, exc: BaseException) -> None:
-    fail(run_id, f"segmentation chunk {index}: {exc!r}", status=NightlyRun.Status.INCOMPLETE)
+def chunk_failed(run_id: int, index: int, exc: BaseException, *, token: str | None = None) -> None:
+    fail(run_id, f"segmentation chunk {index}: {exc!r}", status=NightlyRun.Status.INCOMPLETE, token=token)
 
 
-def join_step(run_id: int) -> dict:
+def join_step(run_id: int, *, token: str | None = None) -> dict:
     def work(run: NightlyRun) -> dict:
         chunks = list(NightlyChunk.objects.filter(run=run).values("done", "rows", "seconds"))
         done = [chunk for chunk in chunks if chunk["done"]]
@@ -251,41 +310,45 @@ def join_step(run_id: int) -> dict:
         totals["__seconds__"] = totals["chunk_seconds_total"]  # the step's time is its chunks' (on any worker)
         return totals
 
-    return run_step(run_id, "segmentation", work)
+    return run_step(run_id, "segmentation", work, token=token)
 
 
-def churn_step(run_id: int) -> dict:
+def churn_step(run_id: int, *, token: str | None = None) -> dict:
     from clients.churn import score_book
 
-    return run_step(run_id, "churn", lambda run: score_book(run.date, run.pk))
+    return run_step(run_id, "churn", lambda run: score_book(run.date, run.pk), token=token)
 
 
-def alerts_step(run_id: int) -> dict:
+def alerts_step(run_id: int, *, token: str | None = None) -> dict:
     """The alert rules; on Celery beside the churn step (``nightly.tasks``): they read nothing
     churn writes."""
     from advisors.alert_rules import raise_alerts
 
-    return run_step(run_id, "alerts", lambda run: raise_alerts(run.date))
+    return run_step(run_id, "alerts", lambda run: raise_alerts(run.date), token=token)
 
 
-def reports_step(run_id: int) -> dict:
+def reports_step(run_id: int, *, token: str | None = None) -> dict:
     """Rebuild the day's report aggregates from tonight's facts (idempotent: delete + insert)."""
     from reports.aggregates import refresh_day
 
     # After the last rewrite of the night (churn scores, which ran beside the alerts): the
     # pages marked all visible again.
+    check_claim(run_id, token)
     reclaim_client_rows()
 
-    return run_step(run_id, "reports", lambda run: refresh_day(run.date))
+    return run_step(run_id, "reports", lambda run: refresh_day(run.date), token=token)
 
 
-def publish_step(run_id: int) -> dict:
-    """The night is complete: mark the date published (what dashboards rely on)."""
+def publish_step(run_id: int, *, token: str | None = None) -> dict:
+    """The night is complete: mark the date published (what dashboards rely on) — if the run
+    is still running under this chain's claim (one conditional update)."""
     now = timezone.now()
-    published = NightlyRun.objects.filter(pk=run_id, status=NightlyRun.Status.RUNNING).update(
+    runs = NightlyRun.objects.filter(pk=run_id, **({"token": token} if token is not None else {}))
+    published = runs.filter(status=NightlyRun.Status.RUNNING).update(
         status=NightlyRun.Status.PUBLISHED, published_at=now, finished_at=now, lease_until=None
     )
     if not published:
+        check_claim(run_id, token)
         raise RunIncomplete("the run is no longer running; not published")
     _refresh_partition_statistics(run_id)
     return {"published": published}

@@ -10,18 +10,24 @@ are done, with the chunks of ~``NIGHTLY_CHUNK_CLIENTS`` client ids the plan made
 chunks run as a group on as many workers as exist. Churn and the alert rules then run side
 by side: neither reads what the other writes (churn scores and ``churn_risk`` alerts; the
 other kinds of alert), and each reads the facts, the day's tables and the segmentation the
-chunks wrote. Tasks take only the run's id (and a chunk's index), retry transient database
-errors with backoff, and are acknowledged late: a worker killed mid-chunk leaves the chunk to
-be redelivered, and as every chunk runs in one transaction the result equals a clean run.
-Without a broker (no ``REDIS_URL``) the same chain runs in-process.
+chunks wrote. Tasks take only the run's id and its claim token (and a chunk's index), retry
+transient database errors with backoff, and are acknowledged late: a worker killed mid-chunk
+leaves the chunk to be redelivered, and as every chunk runs in one transaction the result
+equals a clean run. Every task checks its token against the run before it writes (and, in its
+transaction, with the run row locked until the commit): a task of a chain whose run was
+claimed again since (its lease ran out) stops without writing, logs why and ends its chain
+(``Ignore``), leaving the run to the new chain. Without a broker (no ``REDIS_URL``) the same
+chain runs in-process.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 
 from celery import chain, chord, group, shared_task
+from celery.exceptions import Ignore
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -37,24 +43,43 @@ def _on(signature, queue: str | None):
     return signature.set(queue=queue) if queue else signature
 
 
-def workflow(run_id: int, queue: str | None = None):
-    """The chain for a claimed run (``pipeline.claim``); ``queue``: send every task there
-    (default: the default queue)."""
+def workflow(run_id: int, token: str | None = None, queue: str | None = None):
+    """The chain for a claimed run (``pipeline.claim``), every task carrying the claim's
+    ``token`` (default: the run's current one, i.e. build it right after claiming); ``queue``:
+    send every task there (default: the default queue)."""
+    token = token or pipeline.claim_token(run_id)
     facts = group(
-        chain(_on(snapshots_task.si(run_id), queue), _on(plan_task.si(run_id), queue)),
-        _on(activity_facts_task.si(run_id), queue),
+        chain(_on(snapshots_task.si(run_id, token), queue), _on(plan_task.si(run_id, token), queue)),
+        _on(activity_facts_task.si(run_id, token), queue),
     )
-    return chain(_on(import_task.si(run_id), queue), facts, _on(segment_task.si(run_id, queue=queue), queue))
+    segment = _on(segment_task.si(run_id, token, queue=queue), queue)
+    return chain(_on(import_task.si(run_id, token), queue), facts, segment)
 
 
-def rest_of_night(run_id: int, chunk_indices: list[int], queue: str | None = None):
-    side_by_side = group(_on(churn_task.si(run_id), queue), _on(alerts_task.si(run_id), queue))
-    after = [side_by_side, *(_on(task.si(run_id), queue) for task in (reports_task, publish_task))]
-    join = _on(join_task.si(run_id), queue)
+def rest_of_night(run_id: int, token: str, chunk_indices: list[int], queue: str | None = None):
+    side_by_side = group(_on(churn_task.si(run_id, token), queue), _on(alerts_task.si(run_id, token), queue))
+    after = [side_by_side, *(_on(task.si(run_id, token), queue) for task in (reports_task, publish_task))]
+    join = _on(join_task.si(run_id, token), queue)
     if not chunk_indices:
         return chain(join, *after)
-    header = [_on(chunk_task.si(run_id, index), queue) for index in chunk_indices]
+    header = [_on(chunk_task.si(run_id, token, index), queue) for index in chunk_indices]
     return chain(chord(header, join), *after)
+
+
+def claimed(task):
+    """A stale task (``pipeline.StaleClaim``: its run was claimed again since its chain
+    started) logs why and ends quietly: ``Ignore`` records no result, so no next task of its
+    chain, nor its chord's join, is sent, and nothing fails."""
+
+    @functools.wraps(task)
+    def checked(*args, **kwargs):
+        try:
+            return task(*args, **kwargs)
+        except pipeline.StaleClaim as exc:
+            log.warning("%s: %s; stopped without writing", task.__name__, exc)
+            raise Ignore() from exc
+
+    return checked
 
 
 @shared_task(name="nightly.run", ignore_result=True)
@@ -72,66 +97,77 @@ def run(day: str | None = None, extract: str | None = None, queue: str | None = 
 
 
 @shared_task(name="nightly.import", **RETRY)
-def import_task(run_id: int) -> dict:
-    return pipeline.import_step(run_id)
+@claimed
+def import_task(run_id: int, token: str) -> dict:
+    return pipeline.import_step(run_id, token=token)
 
 
 @shared_task(name="nightly.snapshots", **RETRY)
-def snapshots_task(run_id: int) -> dict:
-    return pipeline.snapshots_step(run_id)
+@claimed
+def snapshots_task(run_id: int, token: str) -> dict:
+    return pipeline.snapshots_step(run_id, token=token)
 
 
 @shared_task(name="nightly.plan", **RETRY)
-def plan_task(run_id: int) -> list[int]:
-    return pipeline.plan_step(run_id)
+@claimed
+def plan_task(run_id: int, token: str) -> list[int]:
+    return pipeline.plan_step(run_id, token=token)
 
 
 @shared_task(name="nightly.activity_facts", **RETRY)
-def activity_facts_task(run_id: int) -> dict:
-    return pipeline.activity_facts_step(run_id)
+@claimed
+def activity_facts_task(run_id: int, token: str) -> dict:
+    return pipeline.activity_facts_step(run_id, token=token)
 
 
 @shared_task(name="nightly.segment", bind=True, **RETRY)
-def segment_task(self, run_id: int, queue: str | None = None):
+@claimed
+def segment_task(self, run_id: int, token: str, queue: str | None = None):
     """The facts are in: the chunks the plan made, as a chord, and the rest of the night."""
-    return self.replace(rest_of_night(run_id, pipeline.chunk_indices(run_id), queue))
+    return self.replace(rest_of_night(run_id, token, pipeline.chunk_indices(run_id, token=token), queue))
 
 
 @shared_task(name="nightly.chunk", bind=True, **RETRY)
-def chunk_task(self, run_id: int, index: int) -> dict:
+@claimed
+def chunk_task(self, run_id: int, token: str, index: int) -> dict:
     try:
-        return pipeline.chunk_step(run_id, index)
+        return pipeline.chunk_step(run_id, index, token=token)
     except TRANSIENT:
         if self.request.retries >= self.max_retries:
-            pipeline.chunk_failed(run_id, index, RuntimeError("transient errors, retries exhausted"))
+            pipeline.chunk_failed(run_id, index, RuntimeError("transient errors, retries exhausted"), token=token)
         raise
-    except pipeline.RunIncomplete:
+    except (pipeline.RunIncomplete, pipeline.StaleClaim):
         raise
     except Exception as exc:
-        pipeline.chunk_failed(run_id, index, exc)
+        pipeline.chunk_failed(run_id, index, exc, token=token)  # StaleClaim if the run is no longer ours
         raise
 
 
 @shared_task(name="nightly.join", **RETRY)
-def join_task(run_id: int) -> dict:
-    return pipeline.join_step(run_id)
+@claimed
+def join_task(run_id: int, token: str) -> dict:
+    return pipeline.join_step(run_id, token=token)
 
 
 @shared_task(name="nightly.churn", **RETRY)
-def churn_task(run_id: int) -> dict:
-    return pipeline.churn_step(run_id)
+@claimed
+def churn_task(run_id: int, token: str) -> dict:
+    return pipeline.churn_step(run_id, token=token)
 
 
 @shared_task(name="nightly.alerts", **RETRY)
-def alerts_task(run_id: int) -> dict:
-    return pipeline.alerts_step(run_id)
+@claimed
+def alerts_task(run_id: int, token: str) -> dict:
+    return pipeline.alerts_step(run_id, token=token)
 
 
 @shared_task(name="nightly.reports", **RETRY)
-def reports_task(run_id: int) -> dict:
-    return pipeline.reports_step(run_id)
+@claimed
+def reports_task(run_id: int, token: str) -> dict:
+    return pipeline.reports_step(run_id, token=token)
 
 
 @shared_task(name="nightly.publish", **RETRY)
-def publish_task(run_id: int) -> dict:
-    return pipeline.publish_step(run_id)
+@claimed
+def publish_task(run_id: int, token: str) -> dict:
+    return pipeline.publish_step(run_id, token=token)

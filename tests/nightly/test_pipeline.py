@@ -336,8 +336,8 @@ def test_churn_and_the_alerts_run_side_by_side_after_the_chunks_and_before_the_r
         return [signature.task]
 
     tail = [("nightly.alerts", "nightly.churn"), "nightly.reports", "nightly.publish"]
-    assert order(rest_of_night(1, [0, 1])) == [("nightly.chunk", "nightly.chunk"), "nightly.join", *tail]
-    assert order(rest_of_night(1, [])) == ["nightly.join", *tail]
+    assert order(rest_of_night(1, "token", [0, 1])) == [("nightly.chunk", "nightly.chunk"), "nightly.join", *tail]
+    assert order(rest_of_night(1, "token", [])) == ["nightly.join", *tail]
 
 
 def test_the_activity_facts_run_beside_the_snapshots_and_the_plan():
@@ -347,7 +347,7 @@ def test_the_activity_facts_run_beside_the_snapshots_and_the_plan():
 
     from nightly.tasks import workflow
 
-    night = workflow(1)
+    night = workflow(1, "token")
     assert isinstance(night, _chain)
     first, facts = night.tasks
     assert first.task == "nightly.import"

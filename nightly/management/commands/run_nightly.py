@@ -38,8 +38,9 @@ class Command(BaseCommand):
             run_id = pipeline.claim(day, extract)
         except pipeline.AlreadyRunning as exc:
             raise CommandError(str(exc))
+        token = pipeline.claim_token(run_id)
         if via_broker:
-            workflow(run_id).apply_async()
+            workflow(run_id, token).apply_async()
             self.stdout.write(
                 _("Nightly run for %(day)s sent to the workers (run %(id)s).") % {"day": day, "id": run_id}
             )
@@ -50,10 +51,14 @@ class Command(BaseCommand):
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)  # one line per step below instead
         failure = None
         try:
-            workflow(run_id).apply()
+            workflow(run_id, token).apply()
         except Exception as exc:  # recorded on the run already; report it below
             failure = exc
         run = NightlyRun.objects.get(pk=run_id)
+        if run.token != token:  # its lease ran out and another run claimed the date: that one finishes it
+            raise CommandError(
+                _("The nightly run for %(day)s was claimed again by another run; this one stopped.") % {"day": day}
+            )
         if progress:
             for name in [step for step in pipeline.STEPS if step in run.steps]:
                 entry = run.steps[name]
