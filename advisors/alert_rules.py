@@ -24,7 +24,6 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -438,26 +437,16 @@ def _assets_on(day: datetime.date | None, client_ids: list[int]) -> pd.DataFrame
     the (client, day) key each — a book loaded client by client has a day's snapshots scattered
     over the whole table, and reading all of them took 4.3 s at 200,000 clients, against 0.3 s
     for the 11,500 clients with a net outflow through the ORM, and 0.05 s as one query with the
-    ids as an array (PostgreSQL)."""
+    ids as an array."""
     columns = {"client_id": "int64", "base": "int64"}
     if day is None or not client_ids:
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
     table = AssetSnapshot._meta.db_table
-    if connection.vendor == "postgresql":
-        return read_frame(
-            f"SELECT client_id, {cents('total_assets')} AS base FROM {table} WHERE as_of = %s AND client_id = ANY(%s)",
-            [day, list(client_ids)],
-            columns,
-        )
-    found = []
-    for part in chunks(client_ids):
-        found.extend(
-            (client_id, int(assets * 100))
-            for client_id, assets in AssetSnapshot.objects.filter(as_of=day, client_id__in=part).values_list(
-                "client_id", "total_assets"
-            )
-        )
-    return pd.DataFrame(found, columns=list(columns)).astype(columns)
+    return read_frame(
+        f"SELECT client_id, {cents('total_assets')} AS base FROM {table} WHERE as_of = %s AND client_id = ANY(%s)",
+        [day, list(client_ids)],
+        columns,
+    )
 
 
 def birthday(day: datetime.date, clients: pd.DataFrame) -> dict:

@@ -217,11 +217,10 @@ def _log_ticket_reassignment(tickets: QuerySet, *, source: Advisor, target: Advi
     ops = connection.ops
     qn = ops.quote_name
     data = json.dumps({"from_user": source.user_id, "to_user": target.user_id, "reason": "client_transfer"})
-    data_sql = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     _insert_select(
         TicketEvent,
         ["ticket_id", "kind", "actor_id", "from_status", "to_status", "body", "internal", "data", "created_at"],
-        f"SELECT t.{qn(Ticket._meta.pk.column)}, %s, %s, '', '', %s, %s, {data_sql}, %s "
+        f"SELECT t.{qn(Ticket._meta.pk.column)}, %s, %s, '', '', %s, %s, CAST(%s AS jsonb), %s "
         f"FROM {qn(Ticket._meta.db_table)} t WHERE t.{qn(Ticket._meta.pk.column)} IN ({ids_sql})",
         [
             TicketEvent.Kind.ASSIGNMENT.value,

@@ -30,17 +30,15 @@ from crm import access
 
 
 def planner_row_estimate(queryset: QuerySet) -> int | None:
-    """PostgreSQL's own estimate of the rows in the queryset's table, or None elsewhere.
+    """PostgreSQL's own estimate of the rows in the queryset's table, or None if unknown.
 
     This is the estimate the planner uses: ``reltuples`` as of the last VACUUM/ANALYZE, scaled
     by how the table has grown since (pages now / pages then). Reading it costs one catalogue
     lookup, whatever the table's size. A partitioned table (``clients.partitions``) holds no
     rows itself: its partitions' estimates are summed, each kept fresh by autovacuum. None when
-    unknown (never analysed, not PostgreSQL).
+    unknown (never analysed).
     """
     connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
     table = connection.ops.quote_name(queryset.model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -66,14 +64,13 @@ def planner_row_estimate(queryset: QuerySet) -> int | None:
 class EstimatedCountPaginator(Paginator):
     """A paginator that does not count a large table row by row.
 
-    - An unfiltered list on PostgreSQL takes the planner's estimate of the table's rows when
+    - An unfiltered list takes the planner's estimate of the table's rows when
       that is at least ``max_exact_count`` (a big table: nobody needs its exact size to page
       through it, and ``COUNT(*)`` over tens of millions of rows takes seconds).
-    - Every other list — filtered or searched, a small table, SQLite — is counted, but only up
+    - Every other list — filtered or searched, a small table — is counted, but only up
       to ``max_exact_count + 1`` rows (``SELECT COUNT(*) FROM (… LIMIT n)``): below that the
       count is exact; above it the list shows ``max_exact_count + 1`` and its pages end there,
       which tells the user to narrow the filter.
-    - An unfiltered list on another database (SQLite, development) is counted exactly.
     """
 
     max_exact_count = 10_000
@@ -89,8 +86,6 @@ class EstimatedCountPaginator(Paginator):
             estimate = planner_row_estimate(queryset)
             if estimate is not None and estimate >= self.max_exact_count:
                 return estimate
-            if connections[queryset.db].vendor != "postgresql":
-                return queryset.count()
         return queryset.order_by()[: self.max_exact_count + 1].count()
 
 

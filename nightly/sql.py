@@ -19,6 +19,9 @@ from django.db import connection, transaction
 
 from crm.extract.db import chunks, without_jit  # noqa: F401 (the nightly steps' import of it)
 
+# PostgreSQL binds at most 65,535 parameters in one statement.
+MAX_PARAMETERS = 60_000
+
 
 def cents(expression: str) -> str:
     """SQL: a money expression as whole cents (BIGINT); exact for NUMERIC(…, 2)."""
@@ -97,8 +100,7 @@ def update_rows(table: str, rows: pd.DataFrame, columns: dict[str, str], key: st
         f"{name} = CAST(v.column{position + 2} AS {kind})" for position, (name, kind) in enumerate(columns.items())
     )
     values = [tuple(_plain(value) for value in record) for record in rows[names].itertuples(index=False, name=None)]
-    limit = connection.features.max_query_params or 60000
-    size = max(1, min(5000, limit // len(names) - 1))
+    size = max(1, min(5000, MAX_PARAMETERS // len(names) - 1))
     with connection.cursor() as cursor:
         for part in chunks(values, size):
             placeholders = ", ".join("(" + ", ".join(["%s"] * len(names)) + ")" for _ in part)
@@ -145,8 +147,7 @@ def insert_rows(table: str, rows: pd.DataFrame, conflict: Sequence[str], update:
         return 0
     names = list(rows.columns)
     values = [tuple(_plain(value) for value in record) for record in rows.itertuples(index=False, name=None)]
-    limit = connection.features.max_query_params or 60000
-    size = max(1, min(5000, limit // len(names) - 1))
+    size = max(1, min(5000, MAX_PARAMETERS // len(names) - 1))
     action = "DO UPDATE SET " + ", ".join(f"{name} = EXCLUDED.{name}" for name in update) if update else "DO NOTHING"
     with connection.cursor() as cursor:
         for part in chunks(values, size):

@@ -24,7 +24,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import pandas as pd
-from django.db import connection
 
 from advisors.alert_rules import ALIVE, close_alerts
 from advisors.models import Alert
@@ -86,14 +85,9 @@ def book_holdings(day: datetime.date) -> pd.DataFrame:
 
 
 def _latest_per_client(table: str, columns: str, order: str) -> str:
-    """SQL: each client's first row of ``table`` by ``order`` — ``DISTINCT ON`` on PostgreSQL
-    (one pass over the sorted index), a window elsewhere (SQLite has no ``DISTINCT ON``)."""
-    if connection.vendor == "postgresql":
-        return f"SELECT DISTINCT ON (client_id) client_id, {columns} FROM {table} ORDER BY client_id, {order}"
-    return (
-        f"SELECT client_id, {columns} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY {order}) "
-        f"AS n FROM {table}) ranked WHERE n = 1"
-    )
+    """SQL: each client's first row of ``table`` by ``order`` — ``DISTINCT ON`` (one pass over
+    the sorted index)."""
+    return f"SELECT DISTINCT ON (client_id) client_id, {columns} FROM {table} ORDER BY client_id, {order}"
 
 
 def assessments_in_force() -> pd.DataFrame:

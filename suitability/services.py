@@ -594,7 +594,7 @@ def _holdings(
     if product_ids is not None:
         rows = rows.filter(product_id__in=product_ids)
     holdings = [
-        # In cents as PostgreSQL sums NUMERIC(18, 2) (SQLite sums floats: 67525.7000000000).
+        # In cents: the sum of NUMERIC(18, 2), kept to the cent whatever scale it comes back with.
         Holding(client_id, product_id, value.quantize(CENT) if value else Decimal(0))
         for client_id, product_id, value in rows.order_by("client_id", "product_id")
         .values("client_id", "product_id")

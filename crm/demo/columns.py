@@ -7,7 +7,7 @@ database. A column knows how to become
 * fixed-width ASCII text for PostgreSQL ``COPY`` — built with array arithmetic, no Python loop
   per row (``encode_copy_text``); used when every column of a table is numeric, a date, a
   fixed-width code or one of a few labels (the fact tables);
-* Python values for ``COPY … (FORMAT csv)`` and for SQLite's ``executemany`` (``to_python``).
+* Python values for ``COPY … (FORMAT csv)`` (``to_python``).
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def _decimal_strings(values: np.ndarray, scale: int) -> list[str]:
     return out
 
 
-def to_python(column: Column, vendor: str) -> list:
+def to_python(column: Column) -> list:
     """One column as a list of values the database driver takes (``None`` = NULL)."""
     if isinstance(column, Ints):
         values = column.values.tolist()
@@ -282,17 +282,14 @@ def to_python(column: Column, vendor: str) -> list:
         return [None if t == "NaT" else t for t in text.tolist()]
     if isinstance(column, Stamps):
         text = np.datetime_as_string(column.values.astype("datetime64[s]"))
-        suffix = "+00:00" if vendor == "postgresql" else ""
-        return [None if t == "NaT" else t.replace("T", " ") + suffix for t in text.tolist()]
+        return [None if t == "NaT" else t.replace("T", " ") + "+00:00" for t in text.tolist()]
     if isinstance(column, Labels):
         labels = column.labels
         return [labels[c] for c in column.codes.tolist()]
     if isinstance(column, Codes):
         return [v.decode("ascii") for v in column.values.tolist()]
     if isinstance(column, Bools):
-        if vendor == "postgresql":
-            return ["t" if v else "f" for v in column.values.tolist()]
-        return [1 if v else 0 for v in column.values.tolist()]
+        return ["t" if v else "f" for v in column.values.tolist()]
     if isinstance(column, Texts):
         return list(column.values)
     if isinstance(column, Jsons):

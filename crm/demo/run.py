@@ -115,21 +115,19 @@ def existing_data(using: str = "default") -> dict[str, int]:
 
 
 def flush_demo_data(using: str = "default") -> None:
-    """Delete the demo domain set-based: TRUNCATE … RESTART IDENTITY CASCADE on PostgreSQL,
-    DELETE per table (with the tables that reference them) on SQLite; then the seeded users."""
+    """Delete the demo domain set-based (TRUNCATE … RESTART IDENTITY CASCADE), then the seeded
+    users."""
     connection = connections[using]
     User = get_user_model()
     user_ids = set(Advisor.objects.using(using).values_list("user_id", flat=True))
     user_ids |= set(User.objects.using(using).filter(username__in=DEMO_USERNAMES.values()).values_list("id", flat=True))
     tables = [m._meta.db_table for m in DEMO_MODELS]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending trigger events
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending trigger events
     sql = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
     connection.ops.execute_sql_flush(sql)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     User.objects.using(using).filter(pk__in=user_ids, is_superuser=False).delete()
 
 

@@ -1,14 +1,11 @@
-"""Bulk writes for the demo generator: ``COPY`` on PostgreSQL, batched ``executemany`` on SQLite.
+"""Bulk writes for the demo generator: ``COPY``.
 
-Tables are written column-wise (see ``columns``). On PostgreSQL the fact tables are encoded as
+Tables are written column-wise (see ``columns``). The fact tables are encoded as
 fixed-width COPY text and copied by a background thread on the same connection, so that the
 database ingests one chunk while Python generates the next. During the load the loaded
 tables' foreign keys, unique constraints and secondary indexes are dropped and rebuilt at the
 end (validated, inside the same transaction) — PostgreSQL's own advice for populating a
 database, and several times faster than checking and indexing row by row.
-
-On SQLite rows go through the DB-API ``executemany`` in batches (what ``bulk_create`` does
-underneath, without building a model instance per row).
 """
 
 from __future__ import annotations
@@ -29,7 +26,6 @@ from django.db import connections, models
 
 from crm.demo.columns import Column, Stamps, can_encode_fixed, constant, encode_copy_text, to_python
 
-SQLITE_BATCH = 20_000
 COPY_READ_SIZE = 1 << 20
 
 
@@ -38,9 +34,6 @@ class Writer:
 
     def __init__(self, *, stamp: dt.datetime, using: str = "default"):
         self.connection = connections[using]
-        self.vendor = self.connection.vendor
-        if self.vendor not in ("postgresql", "sqlite"):
-            raise NotImplementedError(f"seed_demo writes to PostgreSQL or SQLite, not {self.vendor}")
         self.stamp = stamp
         self.rows: Counter[str] = Counter()
         self._queue: queue.Queue | None = None
@@ -48,10 +41,6 @@ class Writer:
         self._error: BaseException | None = None
         self._abort = False
         self.rebuild_seconds: dict[str, float] = {}  # statement → seconds, from bulk_load
-
-    @property
-    def is_postgresql(self) -> bool:
-        return self.vendor == "postgresql"
 
     # --- columns ---------------------------------------------------------------------------
 
@@ -88,7 +77,7 @@ class Writer:
     # --- writing ---------------------------------------------------------------------------
 
     def write(self, model: type[models.Model], columns: dict[str, Column], *, background: bool = False) -> int:
-        """Insert the rows; with ``background`` (PostgreSQL) the COPY runs on the writer thread."""
+        """Insert the rows; with ``background`` the COPY runs on the writer thread."""
         n = len(next(iter(columns.values())))
         self.rows[model._meta.label] += n
         if n == 0:
@@ -96,27 +85,16 @@ class Writer:
         names, cols = self._resolve(model, columns)
         table = self.connection.ops.quote_name(model._meta.db_table)
         column_sql = ", ".join(self.connection.ops.quote_name(c) for c in names)
-        if self.is_postgresql:
-            if can_encode_fixed(cols):
-                sql, data = f"COPY {table} ({column_sql}) FROM STDIN", encode_copy_text(cols)
-            else:
-                sql, data = f"COPY {table} ({column_sql}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", _csv(cols)
-            if background:
-                self._submit(sql, data)
-            else:
-                self.wait()
-                with self.connection.cursor() as cursor:
-                    cursor.copy_expert(sql, io.BytesIO(data), COPY_READ_SIZE)
+        if can_encode_fixed(cols):
+            sql, data = f"COPY {table} ({column_sql}) FROM STDIN", encode_copy_text(cols)
         else:
-            values = [to_python(c, self.vendor) for c in cols]
-            sql = f"INSERT INTO {table} ({column_sql}) VALUES ({', '.join('?' * len(names))})"
-            self.connection.ensure_connection()
-            cursor = self.connection.connection.cursor()
-            try:
-                for start in range(0, n, SQLITE_BATCH):
-                    cursor.executemany(sql, zip(*(v[start : start + SQLITE_BATCH] for v in values), strict=True))
-            finally:
-                cursor.close()
+            sql, data = f"COPY {table} ({column_sql}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", _csv(cols)
+        if background:
+            self._submit(sql, data)
+        else:
+            self.wait()
+            with self.connection.cursor() as cursor:
+                cursor.copy_expert(sql, io.BytesIO(data), COPY_READ_SIZE)
         return n
 
     def _submit(self, sql: str, data: bytes) -> None:
@@ -186,28 +164,23 @@ class Writer:
             return int(cursor.fetchone()[0]) + 1
 
     def reset_sequences(self, model_list: list[type[models.Model]]) -> None:
-        """After explicit ids: move the id sequences past them (no-op on SQLite)."""
+        """After explicit ids: move the id sequences past them."""
         self.wait()
         with self.connection.cursor() as cursor:
             for sql in self.connection.ops.sequence_reset_sql(no_style(), model_list):
                 cursor.execute(sql)
 
     def analyze(self, model_list: list[type[models.Model]]) -> None:
-        if not self.is_postgresql:
-            return
         with self.connection.cursor() as cursor:
             for model in model_list:
                 cursor.execute(f"ANALYZE {self.connection.ops.quote_name(model._meta.db_table)}")
 
     @contextmanager
     def bulk_load(self, model_list: list[type[models.Model]], progress: Callable | None = None) -> Iterator[None]:
-        """On PostgreSQL: drop the tables' foreign keys, unique constraints and secondary
+        """Drop the tables' foreign keys, unique constraints and secondary
         indexes for the load and rebuild them (validating every row) when it ends. Must run
         inside a transaction; on error the transaction's rollback restores everything.
         ``progress(total)`` makes a progress bar for the rebuild."""
-        if not self.is_postgresql:
-            yield
-            return
         tables = [m._meta.db_table for m in model_list]
         with self.connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending trigger events on these tables
@@ -276,7 +249,7 @@ def _stamp_array(stamp: dt.datetime, n: int) -> np.ndarray:
 
 
 def _csv(cols: list[Column]) -> bytes:
-    values = [to_python(c, "postgresql") for c in cols]
+    values = [to_python(c) for c in cols]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in zip(*values, strict=True):

@@ -1,10 +1,9 @@
 """Set-based reads and writes for the importer.
 
-Reads take a list of keys and run one query per chunk of keys (SQLite caps the parameters of
-a statement; PostgreSQL takes one large chunk). Writes diff the file's rows against what is
-stored and upsert only the new and changed rows with ``bulk_create(update_conflicts=True)``:
-an unchanged row is not written at all, so its ``updated_at`` stays put and a re-import is a
-true no-op.
+Reads take a list of keys and run one query per chunk of 20,000 keys. Writes diff the file's
+rows against what is stored and upsert only the new and changed rows with
+``bulk_create(update_conflicts=True)``: an unchanged row is not written at all, so its
+``updated_at`` stays put and a re-import is a true no-op.
 """
 
 from __future__ import annotations
@@ -18,19 +17,17 @@ from django.db import connection, models
 WRITE_BATCH = 2000
 
 
-def chunk_size() -> int:
-    limit = connection.features.max_query_params
-    return max(100, limit - 50) if limit else 20000
+CHUNK_KEYS = 20_000
 
 
 def chunks(items: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
-    size = size or chunk_size()
+    size = size or CHUNK_KEYS
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 def without_jit() -> None:
-    """For the rest of the transaction, no JIT compilation (PostgreSQL; nothing on SQLite).
+    """For the rest of the transaction, no JIT compilation.
 
     The nightly run's statements, and the import's reference checks and resolving joins, are
     planned with large costs (whole-book aggregates; per-client probes whose row estimates
@@ -39,9 +36,8 @@ def without_jit() -> None:
     pages and hashing, which compiled expressions barely speed up. Measured at 200,000 clients:
     the drift rule's probes of the clients absent from the book's latest day took 1.87 s with
     JIT (about 1 s of it compiling) and 0.93 s without."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
 
 
 def existing_values(model: type[models.Model], field: str, keys: Iterable[Any], attr: str | None = None) -> dict:

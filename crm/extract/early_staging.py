@@ -34,11 +34,11 @@ _SAVEPOINT = "extract_early_staging"
 
 class Stager:
     """``with Stager(enabled) as stager: stager.submit(spec, text) … stager.finish()``. Jobs run
-    one at a time, in the order submitted. Disabled (SQLite, or no trading file), it does
+    one at a time, in the order submitted. Disabled (no trading file), it does
     nothing and ``finish`` returns nothing."""
 
     def __init__(self, enabled: bool):
-        self.enabled = enabled and connection.vendor == "postgresql"
+        self.enabled = enabled
         self.jobs: dict[str, Future] = {}
         self.pool: ThreadPoolExecutor | None = None
 

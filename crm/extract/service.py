@@ -238,11 +238,10 @@ def _load(parsed: ParsedFile, ctx: Context, progress: Progress) -> None:
 
 
 def _one_import_at_a_time() -> None:
-    """Serialise imports (PostgreSQL; SQLite serialises writers anyway): two runs of the same
-    folder must not both pass the fingerprint check."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    """Serialise imports (a transaction-level advisory lock): two runs of the same folder must
+    not both pass the fingerprint check."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
 def _succeeded_batch(fingerprint: str) -> int | None:

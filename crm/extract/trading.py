@@ -15,13 +15,12 @@ night), so they take a path of their own beside the master files' row-by-row mac
   or else one set difference per column against the values sent as an array). Nothing is
   converted to float: amounts stay the validated strings until PostgreSQL (or ``Decimal``)
   reads them.
-- **Loading**: on PostgreSQL the file's bytes are ``COPY``-ed into a temporary staging table and
+- **Loading**: the file's bytes are ``COPY``-ed into a temporary staging table and
   merged with one set-based statement per table (``INSERT … SELECT … ON CONFLICT DO UPDATE …
   WHERE … IS DISTINCT FROM``, in client order), so unchanged rows are not written; a day's
   positions file also deletes that day's positions it no longer lists. The fact tables have no
   foreign-key constraints (``clients.models.LOADED_REFERENCE``): the staging join proves the
-  references, and a ``SHARE`` lock on accounts and products keeps them until commit. On SQLite
-  the same rules run through bulk ORM writes.
+  references, and a ``SHARE`` lock on accounts and products keeps them until commit.
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ from pandas.api.types import union_categoricals
 from clients.models import Account, CashBalance, CashFlow, Position, Transaction
 from clients.partitions import ensure_months, holding, is_partitioned
 from crm.extract.columns import EMPTY_REQUIRED, Choice, Code, Column, Date, Money, Number, Parser
-from crm.extract.db import WRITE_BATCH, chunks, existing_values, key_map
 from crm.extract.errors import ExtractError, FileProblem, Invalid
 from crm.extract.reader import read_table
 from crm.extract.spec import Context, Written
@@ -72,9 +70,7 @@ class TradingSpec:
     positive: tuple[str, ...] = ()  # amounts that must be > 0
 
     def load(self, parsed: BulkParsed, ctx: Context) -> Written:
-        if connection.vendor == "postgresql":
-            return _merge_postgresql(self, parsed, ctx)
-        return _merge_orm(self, parsed, ctx)
+        return _merge(self, parsed, ctx)
 
 
 @dataclass
@@ -150,13 +146,11 @@ class BulkParsed:
 
 
 def _unknown(ref: Reference, values: set[str]) -> set[str]:
-    """The ``values`` that ``ref.model.field`` does not have. On PostgreSQL one set difference
-    against the values sent as a single array (200,000 account numbers in a fraction of a
+    """The ``values`` that ``ref.model.field`` does not have: one set difference against the
+    values sent as a single array (200,000 account numbers in a fraction of a
     second; the ORM's chunked ``IN`` lists took 8 s per column to build, bind and read)."""
     if not values:
         return set()
-    if connection.vendor != "postgresql":
-        return values - set(existing_values(ref.model, ref.field, values))
     table = ref.model._meta.db_table
     column = ref.model._meta.get_field(ref.field).column
     with connection.cursor() as cursor:
@@ -170,7 +164,7 @@ def _unknown(ref: Reference, values: set[str]) -> set[str]:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-# A file longer than this (in characters) is parsed in pieces of about this size on PostgreSQL,
+# A file longer than this (in characters) is parsed in pieces of about this size,
 # keeping only what the checks after parsing need: each row's line, its problems, and the key and
 # reference columns as categoricals. Parsed whole, the 4M-row positions file of a million-client
 # book (243 MB) took 3.2 GiB as a frame of Python strings; the loader COPYs the file's own text.
@@ -180,7 +174,7 @@ PIECE_CHARS = 8 * 1024 * 1024
 def parse(spec: TradingSpec, text: str, report) -> BulkParsed:
     """Read and validate one trading file (no database access)."""
     parsed = BulkParsed(spec=spec, report=report)
-    if len(text) > PIECE_CHARS and '"' not in text and connection.vendor == "postgresql":
+    if len(text) > PIECE_CHARS and '"' not in text:
         header = _header(text[: text.find("\n")] if "\n" in text else text)
         if all(column.name in header for column in spec.columns):
             return _parse_in_pieces(parsed, text, header)
@@ -503,7 +497,7 @@ def _check_key(parsed: BulkParsed) -> None:
         parsed.problems(mask, label, f"duplicate key {' '.join(row)} (also on line {first_line[row]})")
 
 
-# --- Loading: PostgreSQL ------------------------------------------------------------------------
+# --- Loading ------------------------------------------------------------------------
 
 _SQL_TYPES = {Date: "date", Money: "numeric", Number: "numeric"}
 
@@ -648,7 +642,7 @@ def resolve(spec: TradingSpec, staged: dict[str, str], cursor, keep_unresolved: 
             for ref in spec.references
         ]
     resolved = f"resolved_{spec.model._meta.db_table}"
-    order = " ORDER BY a.client_id, a.id" if keep_unresolved else ""  # see ``_merge_postgresql``
+    order = " ORDER BY a.client_id, a.id" if keep_unresolved else ""  # see ``_merge``
     cursor.execute(f"DROP TABLE IF EXISTS {resolved}")
     cursor.execute(
         f"CREATE TEMP TABLE {resolved} ON COMMIT DROP AS SELECT {', '.join(select)} FROM {staged['__from__']} "
@@ -692,7 +686,7 @@ def fill_in(spec: TradingSpec, prepared: Prepared, ctx: Context, cursor) -> None
         )
 
 
-def _merge_postgresql(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Written:
+def _merge(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Written:
     table = spec.model._meta.db_table
     targets = _TARGETS[spec.name]
     with connection.cursor() as cursor:
@@ -787,77 +781,6 @@ def hold_references(cursor) -> None:
     true: other sessions may read these tables but not change them until the import commits.
     (Locking each referenced row ``FOR KEY SHARE`` cost 4–6 s a night at 200,000 accounts.)"""
     cursor.execute(f"LOCK TABLE {Account._meta.db_table}, {Product._meta.db_table} IN SHARE MODE")
-
-
-# --- Loading: any other database (SQLite), through the ORM ----------------------------------------
-
-
-def _python_rows(spec: TradingSpec, parsed: BulkParsed) -> list[dict[str, Any]]:
-    """The file's rows as model field values (``Decimal``, ``date``, ids)."""
-    frame = parsed.frame
-    accounts = existing_values(Account, "account_no", frame["account_no"].unique(), "pk")
-    clients = dict(Account.objects.filter(pk__in=accounts.values()).values_list("pk", "client_id"))
-    products = key_map(Product, "code", frame["product_code"].unique()) if "product_code" in frame else {}
-    converters = {}
-    for column in spec.columns:
-        parser = column.parser
-        if isinstance(parser, Date):
-            converters[column.name] = lambda raw, parser=parser: parser(raw)
-        elif isinstance(parser, Money | Number):
-            converters[column.name] = lambda raw: Decimal(raw)
-        else:
-            converters[column.name] = lambda raw: raw
-    rows = []
-    for record in frame.itertuples(index=False):
-        values = record._asdict()
-        row = {}
-        for name, raw in values.items():
-            if name == "account_no":
-                row["account_id"] = accounts[raw]
-                row["client_id"] = clients[accounts[raw]]
-            elif name == "product_code":
-                row["product_id"] = products[raw]
-            else:
-                row[name] = converters[name](raw)
-        rows.append(row)
-    return rows
-
-
-def _merge_orm(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Written:
-    model = spec.model
-    rows = _python_rows(spec, parsed)
-    conflict = list(spec.conflict)
-    fields = [name for name in rows[0] if name not in conflict] if rows else []
-    key_of = lambda row: tuple(row[name] for name in conflict)  # noqa: E731
-    wanted = {key_of(row): row for row in rows}
-    existing: dict[tuple, dict] = {}
-    filter_field = "as_of" if "as_of" in conflict else conflict[0]
-    for part in chunks(sorted({row[filter_field] for row in rows})):
-        for stored in model.objects.filter(**{f"{filter_field}__in": part}).values("pk", *conflict, *fields):
-            existing[key_of(stored)] = stored
-    deleted = 0
-    if spec.replaces_day:
-        stale = [stored["pk"] for key, stored in existing.items() if key not in wanted]
-        for part in chunks(stale):
-            deleted += model.objects.filter(pk__in=part)._raw_delete(model.objects.db)
-    created = [row for key, row in wanted.items() if key not in existing]
-    updated = [
-        row for key, row in wanted.items() if key in existing and any(existing[key][n] != row[n] for n in fields)
-    ]
-    objects = [model(**row) for row in created + updated]
-    for part in chunks(objects, WRITE_BATCH):
-        model.objects.bulk_create(
-            part,
-            update_conflicts=True,
-            unique_fields=conflict,
-            update_fields=fields,
-        )
-        ctx.advance(parsed, len(part))
-    ctx.advance(parsed, len(parsed) - len(objects))
-    details = {"deleted": deleted} if spec.replaces_day else {}
-    return Written(
-        created=len(created), updated=len(updated), unchanged=len(parsed) - len(created) - len(updated), details=details
-    )
 
 
 # --- The four files ----------------------------------------------------------------------------
