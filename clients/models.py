@@ -43,7 +43,7 @@ def _assets_band() -> Case:
 
 def _churn_decile() -> Case:
     """The tenth a churn score falls in (0 for [0, 0.1) … 9 for [0.9, 1]; -1 unscored, so the
-    unscored come last in the descending sort without a NULLS LAST index SQLite cannot build)."""
+    unscored come last in the descending sort through a plain index, no NULLS LAST)."""
     return Case(
         *(When(churn_score__gte=decile / 10, then=Value(decile)) for decile in range(9, -1, -1)),
         default=Value(-1),

@@ -4,7 +4,7 @@ These tables gain a row per account (or client) per trading day and keep every d
 million clients, four million positions a night, a billion a year. Unpartitioned, each night
 adds an entry to every leaf page of (client, day) indexes spanning all the days ever loaded: at a
 million clients, one day's positions took 44 s to ``COPY`` into the positions' indexes against
-3.8 s raw, and the cost grew with the history. On PostgreSQL each of the three tables is
+3.8 s raw, and the cost grew with the history. Each of the three tables is
 partitioned by the month of ``as_of`` (migration ``clients 0013``), so a night writes into one
 month's table and indexes, whatever the length of the history; an old month can be archived by
 detaching it.
@@ -14,7 +14,7 @@ A default partition, ``<table>_default``, takes rows of a month that has none ye
 never fails for want of one (a test's position in 2019, a manual import of an old day).
 ``ensure_months`` creates the months about to be written, moving over any of their rows the
 default partition took; the nightly run creates the run's month and the next one before its
-import. Elsewhere (SQLite) every function here does nothing.
+import.
 
 The partitions are plain PostgreSQL: Django sees one table per model. Two things differ from an
 unpartitioned table: the primary key is (id, as_of), as PostgreSQL requires the partition key in
@@ -69,8 +69,6 @@ def is_partitioned(table: str, using=None) -> bool:
     """Whether ``table`` is a partitioned table, on ``using`` (a connection; default the
     default one — the migration passes its schema editor's)."""
     using = using or connection
-    if using.vendor != "postgresql":
-        return False
     with using.cursor() as cursor:
         cursor.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)", [table])
         row = cursor.fetchone()
@@ -79,8 +77,6 @@ def is_partitioned(table: str, using=None) -> bool:
 
 def partitions(table: str) -> list[str]:
     """The names of ``table``'s partitions (none if it is not partitioned)."""
-    if connection.vendor != "postgresql":
-        return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
@@ -102,7 +98,7 @@ def ensure_months(days: Iterable[datetime.date], tables: Iterable[str] = TABLES,
     The nightly run passes False and refreshes them once the night is published."""
     wanted = months(days)
     created: list[str] = []
-    if connection.vendor != "postgresql" or not wanted:
+    if not wanted:
         return created
     for table in tables:
         if not is_partitioned(table):
@@ -124,10 +120,9 @@ def refresh_statistics(created: Iterable[str]) -> list[str]:
     a new month is the time. It samples every month again: 31.6 s for the three tables at a
     million clients and 26 months, so the nightly run does it after publishing."""
     tables = [table for table in TABLES if any(name.startswith(f"{table}_p") for name in created)]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"ANALYZE {table}")
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
     return tables
 
 

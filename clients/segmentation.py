@@ -161,7 +161,7 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
         INSERT INTO {facts} (run_id, client_id, {", ".join(FACT_COLUMNS)})
         SELECT %s, c.id,
                CASE WHEN EXISTS (SELECT 1 FROM {Account._meta.db_table} a WHERE a.client_id = c.id)
-                    THEN {_true()} ELSE {_false()} END,
+                    THEN TRUE ELSE FALSE END,
                COALESCE(s.window_sum, 0), COALESCE(s.window_days, 0), s.assets, s.securities, s.cash,
                s.base_assets, s.assets_30
         FROM {Client._meta.db_table} c
@@ -192,9 +192,7 @@ def collect_activity_facts(run_id: int, day: datetime.date) -> int:
     month_ago, ninety_ago = day - datetime.timedelta(days=30), day - datetime.timedelta(days=90)
     facts = ActivityFacts._meta.db_table
     flow = "SUM(CASE WHEN flow_date > %s AND direction = '{0}' THEN amount ELSE 0 END)"
-    # Every client with either, then both aggregates joined to them (not a FULL JOIN, which
-    # SQLite has only since 3.39). The statement starts with INSERT, not WITH: Python's sqlite3
-    # counts the rows of a statement it recognises as an insert only.
+    # Every client with either, then both aggregates joined to them.
     sql = f"""
         INSERT INTO {facts} (run_id, client_id, {", ".join(ACTIVITY_FACT_COLUMNS)})
         WITH t AS (
@@ -230,13 +228,12 @@ def _aggregate_into(table: str, run_id: int, sql: str, params: list) -> int:
     aggregate_memory()
     with connection.cursor() as cursor:
         cursor.execute(_replace_facts(table, run_id))
-        if connection.vendor == "postgresql":
-            # The statements of the night that JIT helps (the steps turn it off: see
-            # ``crm.extract.db.without_jit``): a dozen CASE expressions over every transaction,
-            # snapshot and flow. Measured at 200,000 clients on the single statement both of
-            # these were until 2026-11-24: 7.1 s with it, 7.5–7.8 s without. DEFAULT is the
-            # server's (or the operator's) setting, not necessarily on.
-            cursor.execute("SET LOCAL jit TO DEFAULT")
+        # The statements of the night that JIT helps (the steps turn it off: see
+        # ``crm.extract.db.without_jit``): a dozen CASE expressions over every transaction,
+        # snapshot and flow. Measured at 200,000 clients on the single statement both of
+        # these were until 2026-11-24: 7.1 s with it, 7.5–7.8 s without. DEFAULT is the
+        # server's (or the operator's) setting, not necessarily on.
+        cursor.execute("SET LOCAL jit TO DEFAULT")
         cursor.execute(sql, params)
         written = max(cursor.rowcount, 0)
     # The statistics must know tonight's run id before anything joins to its rows: planned as
@@ -244,14 +241,6 @@ def _aggregate_into(table: str, run_id: int, sql: str, params: list) -> int:
     # 600,000 index probes (1.3 s of its 1.9 s at 200,000 clients).
     analyze(table)
     return written
-
-
-def _true() -> str:
-    return "TRUE" if connection.vendor == "postgresql" else "1"
-
-
-def _false() -> str:
-    return "FALSE" if connection.vendor == "postgresql" else "0"
 
 
 def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:

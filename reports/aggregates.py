@@ -1,7 +1,7 @@
 """Build one day's report aggregates from the facts, set-based: where every client sits that day
 goes into a temporary table once, then per table one ``DELETE`` of the day and one
-``INSERT … SELECT … GROUP BY`` — no row passes through Python, and the same SQL runs on
-PostgreSQL and SQLite. A rerun for the same day gives the same rows (idempotent).
+``INSERT … SELECT … GROUP BY`` — no row passes through Python. A rerun for the same day gives
+the same rows (idempotent).
 
 **Where a client sits on a day** (``_attribution``): with the primary advisor whose assignment
 covers the day (started on or before it, not ended before it; on a transfer day the new one),
@@ -75,7 +75,6 @@ def _date(value: datetime.date):
 
 
 def _stamp(value: datetime.datetime):
-    # SQLite keeps datetimes as UTC text: compare against the same text, not an offset string.
     return connection.ops.adapt_datetimefield_value(value)
 
 
@@ -359,12 +358,11 @@ def refresh_day(day: datetime.date) -> dict[str, int]:
         # row counts for the planner, which misjudges the window and group filters inside.
         cursor.execute(f"DROP TABLE IF EXISTS {ATTRIBUTION}")
         cursor.execute(f"CREATE TEMPORARY TABLE {ATTRIBUTION} AS {_attribution(segments=DIMENSIONS)}", params)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {ATTRIBUTION}")
+        cursor.execute(f"ANALYZE {ATTRIBUTION}")
         for sql in statements:
             cursor.execute(sql, params)
         cursor.execute(f"DROP TABLE {ATTRIBUTION}")
-        # Counted from the tables: the drivers' row counts of INSERT … SELECT differ by database.
+        # Counted from the tables, one query for all of them.
         counts = " UNION ALL ".join(
             f"SELECT '{model._meta.model_name}', COUNT(*) FROM {_t(model)} WHERE day = %(day)s" for model in TABLES
         )
