@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from advisors.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Position
+from crm import thresholds
 from crm.extract.db import chunks
 from nightly.sql import cents, read_frame, scalar
 from products.models import Product
@@ -188,7 +189,8 @@ def _suitability_drift(day: datetime.date) -> dict[str, int]:
 def maturity(day: datetime.date, clients: pd.DataFrame) -> dict:
     """A held product maturing within the largest reminder distance; one alert per reminder band
     (by default 30, 7 and 1 days before), with up to three renewal suggestions that fit the client."""
-    reminders = sorted(settings.NIGHTLY_MATURITY_REMINDER_DAYS)
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    reminders = sorted(limits["maturity_reminder_days"])
     if not reminders:
         return {}
     latest = scalar(f"SELECT MAX(as_of) FROM {Position._meta.db_table} WHERE as_of <= %s", [day])
@@ -296,6 +298,7 @@ class RenewalShelf:
 def risk_profile(day: datetime.date, clients: pd.DataFrame) -> dict:
     """The client's latest risk assessment expires within the window (``expiring|<date>``,
     warning) or has expired (``expired|<date>``, critical: no purchase until reassessed)."""
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
     latest = read_frame(
         f"SELECT a.client_id, a.valid_until FROM {RiskAssessment._meta.db_table} a "
         f"JOIN (SELECT client_id, MAX(assessed_at) AS at FROM {RiskAssessment._meta.db_table} GROUP BY client_id) m "
@@ -304,7 +307,7 @@ def risk_profile(day: datetime.date, clients: pd.DataFrame) -> dict:
         {"client_id": "int64"},
         dates=["valid_until"],
     ).merge(clients, on="client_id")
-    horizon = pd.Timestamp(day + datetime.timedelta(days=settings.NIGHTLY_RISK_PROFILE_EXPIRING_DAYS))
+    horizon = pd.Timestamp(day + datetime.timedelta(days=limits["risk_profile_expiring_days"]))
     due = latest[latest["valid_until"] <= horizon]
     expired = (due["valid_until"] < pd.Timestamp(day)).to_numpy()
     rows = pd.DataFrame(
@@ -340,9 +343,10 @@ def risk_profile(day: datetime.date, clients: pd.DataFrame) -> dict:
 
 
 def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
-    """Over the 30 days ending today: net outflow ≥ ``NIGHTLY_LARGE_OUTFLOW_SHARE`` of the assets
+    """Over the 30 days ending today: net outflow ≥ ``large_outflow_share`` of the assets
     at the window's start (the latest snapshot on or before that day), or one outflow ≥
-    ``NIGHTLY_LARGE_OUTFLOW_AMOUNT``. Cool-down ``NIGHTLY_ALERT_COOLDOWN_DAYS``."""
+    ``large_outflow_amount``. Cool-down ``alert_cooldown_days``."""
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
     start = day - datetime.timedelta(days=30)
     out = cents("SUM(CASE WHEN direction = 'out' THEN amount ELSE 0 END)")
     into = cents("SUM(CASE WHEN direction = 'in' THEN amount ELSE 0 END)")
@@ -356,14 +360,14 @@ def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
     base_day = scalar(f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s", [start])
     # The assets at the window's start matter only to a client the rule may raise (the
     # alert's reason and payload name them): a net outflow, or one large withdrawal.
-    may_hit = (flows["outflow"] >= flows["inflow"]) | (flows["largest"] >= settings.NIGHTLY_LARGE_OUTFLOW_AMOUNT * 100)
+    may_hit = (flows["outflow"] >= flows["inflow"]) | (flows["largest"] >= limits["large_outflow_amount"] * 100)
     base = _assets_on(base_day, flows.loc[may_hit, "client_id"].tolist())
     frame = flows.merge(base, on="client_id", how="left").merge(clients, on="client_id")
     frame["base"] = frame["base"].fillna(0).astype("int64")
     net = frame["outflow"] - frame["inflow"]
-    share = settings.NIGHTLY_LARGE_OUTFLOW_SHARE
+    share = limits["large_outflow_share"]
     by_share = (frame["base"] > 0) & (net * 100 >= (frame["base"] * round(share * 100)))
-    by_amount = frame["largest"] >= settings.NIGHTLY_LARGE_OUTFLOW_AMOUNT * 100
+    by_amount = frame["largest"] >= limits["large_outflow_amount"] * 100
     hit = frame[by_share | by_amount]
     by_share_text = _("net outflow %(share)d%% of assets in 30 days (%(amount)s)")
     by_amount_text = _("one withdrawal of %(amount)s")
@@ -379,7 +383,7 @@ def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
                     "amount": yuan(row.outflow - row.inflow),
                 }
             )
-        if row.largest >= settings.NIGHTLY_LARGE_OUTFLOW_AMOUNT * 100:
+        if row.largest >= limits["large_outflow_amount"] * 100:
             parts.append(by_amount_text % {"amount": yuan(row.largest)})
         rows.append(
             {
@@ -400,7 +404,7 @@ def large_outflow(day: datetime.date, clients: pd.DataFrame) -> dict:
         Alert.Kind.LARGE_OUTFLOW,
         day,
         pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
-        cooldown_days=settings.NIGHTLY_ALERT_COOLDOWN_DAYS,
+        cooldown_days=limits["alert_cooldown_days"],
     )
 
 
@@ -450,9 +454,10 @@ def _assets_on(day: datetime.date | None, client_ids: list[int]) -> pd.DataFrame
 
 
 def birthday(day: datetime.date, clients: pd.DataFrame) -> dict:
-    """Individual clients whose birthday falls within ``NIGHTLY_BIRTHDAY_DAYS_AHEAD`` days (today
+    """Individual clients whose birthday falls within ``birthday_days_ahead`` days (today
     included); the alert closes the day after."""
-    ahead = settings.NIGHTLY_BIRTHDAY_DAYS_AHEAD
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    ahead = limits["birthday_days_ahead"]
     people = clients[(clients["client_type"] == Client.ClientType.INDIVIDUAL) & clients["birth_date"].notna()]
     people = people[birthday_candidates(people["birth_date"], day, ahead)]
     rows = []

@@ -15,8 +15,8 @@ Label (for training): within the 90 days after a reference day the client closes
 (assets ≤ 100 yuan at the end), or withdraws at least half of their assets.
 
 Scores: ``rule_score`` is a documented weighted sum (weights below) used when the book has too
-little history; with at least ``NIGHTLY_CHURN_MIN_ROWS`` training rows and
-``NIGHTLY_CHURN_MIN_POSITIVES`` churners over reference days 90, 120, 150 … days back, a
+little history; with at least ``churn_min_rows`` training rows and
+``churn_min_positives`` churners over reference days 90, 120, 150 … days back, a
 gradient-boosted model (scikit-learn) is trained on the older reference days and tested on the
 most recent one; the run records both held-out AUCs and uses the model only if it beats the rule.
 """
@@ -38,6 +38,7 @@ from advisors.alert_rules import RAISE_COLUMNS, empty_rows, reconcile
 from advisors.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Transaction
 from clients.segmentation import tier_edges
+from crm import thresholds
 from nightly.models import ActivityFacts, ChurnFeatures, ChurnModel, ClientFacts
 from nightly.sql import aggregate_memory, analyze, cents, date_of, read_frame, scalar, update_rows
 from tickets.models import Ticket, TicketKind
@@ -282,9 +283,10 @@ def reasons(row) -> str:
 def label_day(day: datetime.date) -> int:
     """Label the kept rows of ``day`` (clients holding assets that day), set-based: 1 where,
     within ``HORIZON`` days after ``day``, the client closed, went dormant (assets at most
-    ``NIGHTLY_DORMANT_MAX_CASH`` at the end) or withdrew at least half of that day's assets.
+    ``dormant_max_cash`` at the end) or withdrew at least half of that day's assets.
     Called only for a day at least ``HORIZON`` days back, when the outcome is known: the label
     is kept, and later nights train on it without recomputing. Returns the rows labelled."""
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
     table = ChurnFeatures._meta.db_table
     end = day + datetime.timedelta(days=HORIZON)
     sql = f"""
@@ -308,7 +310,7 @@ def label_day(day: datetime.date) -> int:
     """
     params = [
         end,
-        settings.NIGHTLY_DORMANT_MAX_CASH * 100,
+        limits["dormant_max_cash"] * 100,
         _snapshot_day(end) or datetime.date.min,
         day,
         end,
@@ -383,6 +385,7 @@ def _first_snapshot() -> datetime.date | None:
 def train(history: pd.DataFrame) -> tuple[object | None, dict]:
     """Fit the model on all but the most recent reference day and test on that one. Returns the
     model refitted on everything (or None) and the figures for the run record."""
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from threadpoolctl import threadpool_limits
@@ -393,11 +396,7 @@ def train(history: pd.DataFrame) -> tuple[object | None, dict]:
     positives = int(history["label"].sum())
     info["positives"] = positives
     references = sorted(history["reference"].unique())
-    if (
-        len(history) < settings.NIGHTLY_CHURN_MIN_ROWS
-        or positives < settings.NIGHTLY_CHURN_MIN_POSITIVES
-        or len(references) < 2
-    ):
+    if len(history) < limits["churn_min_rows"] or positives < limits["churn_min_positives"] or len(references) < 2:
         return None, {**info, "model": "rule", "why": "not enough history"}
     if len(history) > MAX_TRAINING_ROWS:  # plenty to learn from; keeps a large book's night short
         history = history.sample(n=MAX_TRAINING_ROWS, random_state=0)
@@ -438,11 +437,12 @@ def _library_version() -> str:
 
 
 def kept_model(day: datetime.date) -> tuple[object | None, dict] | None:
-    """The model a night of the last ``NIGHTLY_CHURN_RETRAIN_DAYS`` days (up to ``day``) trained
+    """The model a night of the last ``churn_retrain_days`` days (up to ``day``) trained
     and kept, as ``(estimator or None for the rule, figures)``; None when there is none, or it
     was fitted by another scikit-learn version (a pickle is only safe to read by the version that
     wrote it)."""
-    since = day - datetime.timedelta(days=settings.NIGHTLY_CHURN_RETRAIN_DAYS)
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    since = day - datetime.timedelta(days=limits["churn_retrain_days"])
     row = ChurnModel.objects.filter(trained_on__lte=day, trained_on__gt=since).order_by("-trained_on").first()
     if row is None or row.library_version != _library_version():
         return None
@@ -480,6 +480,7 @@ def model_for(day: datetime.date) -> tuple[object | None, dict]:
 
 def score_book(day: datetime.date, run_id: int | None = None) -> dict:
     """Score every client, store ``churn_score``, raise and close ``churn_risk`` alerts."""
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
     current = features(day, run_id)
     model, info = model_for(day)
     info["features_pruned"] = prune_features(day)
@@ -505,9 +506,7 @@ def score_book(day: datetime.date, run_id: int | None = None) -> dict:
         pd.DataFrame({"id": changed["client_id"], "churn_score": changed["score"]}),
         {"churn_score": "double precision"},
     )
-    high = current[
-        (current["score"] >= settings.NIGHTLY_CHURN_ALERT_SCORE) & (current["status"] != Client.Status.CLOSED)
-    ]
+    high = current[(current["score"] >= limits["churn_alert_score"]) & (current["status"] != Client.Status.CLOSED)]
     with translation.override(settings.LANGUAGE_CODE):
         rows = [
             {
@@ -525,7 +524,7 @@ def score_book(day: datetime.date, run_id: int | None = None) -> dict:
             Alert.Kind.CHURN_RISK,
             day,
             pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
-            cooldown_days=settings.NIGHTLY_CHURN_COOLDOWN_DAYS,
+            cooldown_days=limits["churn_cooldown_days"],
         )
     return {
         **info,

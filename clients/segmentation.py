@@ -11,7 +11,7 @@ Money is whole cents (int64) throughout, so tier edges compare exactly.
 
 Definitions (docs/nightly.md says the same for users):
 
-Tier — by the average of the client's total assets over the last ``NIGHTLY_TIER_AVERAGE_DAYS``
+Tier — by the average of the client's total assets over the last ``tier_average_days``
 (20) trading days with a snapshot; lower bounds inclusive, edges from ``TierPolicy`` (mass <
 500k ≤ affluent < 6m ≤ high net worth < 30m ≤ ultra high net worth by default).
 
@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 from advisors.alert_rules import RAISE_COLUMNS, empty_rows, reconcile
 from advisors.models import Alert
 from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
+from crm import thresholds
 from crm.choices import Tier
 from crm.models import TradingHoliday
 from nightly.models import ActivityFacts, ClientFacts, NightlyRun
@@ -92,7 +93,8 @@ def tier_edges() -> list[tuple[str, int]]:
 def segmentation_context(day: datetime.date) -> dict:
     """What every chunk of one run shares (JSON): the averaging window, the 90-day base date
     (the latest snapshot day on or before), the tier edges and the thresholds."""
-    window = trading_days(day, settings.NIGHTLY_TIER_AVERAGE_DAYS)
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    window = trading_days(day, limits["tier_average_days"])
     base = scalar(
         f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s",
         [day - datetime.timedelta(days=90)],
@@ -101,18 +103,18 @@ def segmentation_context(day: datetime.date) -> dict:
         "window_start": window[0].isoformat(),
         "base_date": base.isoformat() if base else None,
         "edges": tier_edges(),
-        "growth_upgrade": settings.NIGHTLY_TIER_UPGRADE_GROWTH,
-        "growing": settings.NIGHTLY_GROWING_GROWTH,
-        "new_days": settings.NIGHTLY_NEW_CLIENT_DAYS,
-        "dormant_cash_cents": settings.NIGHTLY_DORMANT_MAX_CASH * 100,
-        "dormant_days": settings.NIGHTLY_DORMANT_YEARS * 365,
-        "sleeping_cents": settings.NIGHTLY_SLEEPING_MAX_ASSETS * 100,
-        "sleeping_days": settings.NIGHTLY_SLEEPING_DAYS,
-        "active_trades": settings.NIGHTLY_ACTIVE_TRADER_TRADES,
-        "active_turnover": settings.NIGHTLY_ACTIVE_TRADER_TURNOVER,
-        "long_trades": settings.NIGHTLY_LONG_TERM_MAX_TRADES,
-        "long_turnover": settings.NIGHTLY_LONG_TERM_MAX_TURNOVER,
-        "inactive_days": settings.NIGHTLY_INACTIVE_DAYS,
+        "growth_upgrade": limits["tier_upgrade_growth"],
+        "growing": limits["growing_growth"],
+        "new_days": limits["new_client_days"],
+        "dormant_cash_cents": limits["dormant_max_cash"] * 100,
+        "dormant_days": limits["dormant_years"] * 365,
+        "sleeping_cents": limits["sleeping_max_assets"] * 100,
+        "sleeping_days": limits["sleeping_days"],
+        "active_trades": limits["active_trader_trades"],
+        "active_turnover": limits["active_trader_turnover"],
+        "long_trades": limits["long_term_max_trades"],
+        "long_turnover": limits["long_term_max_turnover"],
+        "inactive_days": limits["inactive_days"],
     }
 
 
@@ -452,7 +454,7 @@ def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) 
 
 def _tier_change_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date, ctx: dict, scope) -> dict:
     """An upgrade (not a client's first segmentation) with the 20-day average up at least
-    ``NIGHTLY_TIER_UPGRADE_GROWTH`` against ~90 days ago (or no assets then) raises
+    ``tier_upgrade_growth`` against ~90 days ago (or no assets then) raises
     ``tier_change``; it stays open while the client holds that tier."""
     rank = {tier.value: position for position, tier in enumerate(TIER_ORDER)}
     old_rank = seg["tier"].map(rank).fillna(0)
@@ -492,6 +494,7 @@ def _tier_change_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.
 def _dormant_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date, scope) -> dict:
     """A client who became dormant or sleeping today (not at their first segmentation) raises
     ``dormant``; it stays open while they stay so (condition ``dormant`` or ``sleeping``)."""
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
     dormant = seg["new_stage"] == Stage.DORMANT
     condition = np.where(dormant, "dormant", np.where(seg["new_sleeping"], "sleeping", ""))
     entered = ~first_time & (
@@ -517,7 +520,7 @@ def _dormant_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date
         day,
         pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
         holds=holds,
-        cooldown_days=settings.NIGHTLY_ALERT_COOLDOWN_DAYS,
+        cooldown_days=limits["alert_cooldown_days"],
         client_range=scope,
     )
 

@@ -23,7 +23,7 @@ from crm import segregation, tokens
 from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 from crm.audit import log_access
 from crm.exports import csv_response
-from crm.models import AccessLog, ImportBatch, TradingHoliday
+from crm.models import AccessLog, ImportBatch, Threshold, TradingHoliday
 
 User = get_user_model()
 
@@ -51,6 +51,42 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, CrmModelAdmin):
         counts = obj.row_counts if isinstance(obj.row_counts, dict) else {}
         numbers = [value for value in counts.values() if isinstance(value, int)]
         return sum(numbers) if numbers else None
+
+
+@admin.register(Threshold)
+class ThresholdAdmin(CrmModelAdmin):
+    """Business thresholds: each with its unit, default and meaning; the value is checked
+    against its declaration (``crm.thresholds``) and used by the next nightly run."""
+
+    list_display = ("key", "meaning", "value", "unit", "default", "updated_at")
+    list_editable = ("value",)
+    list_display_links = ("key",)
+    fields = ("key", "meaning", "unit", "default", "value", "updated_at")
+    readonly_fields = ("key", "meaning", "unit", "default", "updated_at")
+    search_fields = ("key",)
+    ordering = ("key",)
+
+    def has_add_permission(self, request):
+        return False  # every declared threshold has its row (ensure_rows); nothing else may
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        Threshold.ensure_rows()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("meaning"))
+    def meaning(self, obj: Threshold) -> str:
+        return obj.definition.meaning if obj.definition else "-"
+
+    @admin.display(description=_("unit"))
+    def unit(self, obj: Threshold) -> str:
+        return obj.definition.unit if obj.definition else "-"
+
+    @admin.display(description=_("default"))
+    def default(self, obj: Threshold) -> str:
+        return obj.definition.default if obj.definition else "-"
 
 
 @admin.register(TradingHoliday)

@@ -51,6 +51,7 @@ AUDITED_MODELS: dict[str, dict] = {
     "suitability.InvestorClassification": {},
     "tickets.Ticket": {},
     "auth.Group": {"m2m_fields": {"permissions"}},
+    "crm.Threshold": {},
 }
 OPTIONAL_AUDITED_MODELS: dict[str, dict] = {
     # Registered when the model exists (the sharing model arrives with the access layer).

@@ -4,6 +4,7 @@ the trading calendar)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -158,3 +159,45 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.client_id or ''}"
+
+
+class Threshold(models.Model):
+    """The value in force of one business threshold (``crm.thresholds`` declares each one: type,
+    unit, bounds, default, meaning). Operations edit it in the admin; the next nightly run uses
+    it. A missing row means the default."""
+
+    key = models.CharField(_("threshold"), max_length=64, unique=True)
+    value = models.CharField(_("value"), max_length=200)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("threshold")
+        verbose_name_plural = _("thresholds")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def definition(self):
+        from crm.thresholds import DEFINITIONS
+
+        return DEFINITIONS.get(self.key)
+
+    def clean(self):
+        definition = self.definition
+        if definition is None:
+            raise ValidationError({"key": _("Unknown threshold.")})
+        try:
+            definition.parse(self.value)
+        except ValidationError as error:
+            raise ValidationError({"value": error.messages}) from error
+
+    @classmethod
+    def ensure_rows(cls) -> None:
+        """One row per declared threshold, at its default where none exists yet."""
+        from crm.thresholds import DEFINITIONS
+
+        cls.objects.bulk_create(
+            [cls(key=key, value=d.default) for key, d in DEFINITIONS.items()], ignore_conflicts=True
+        )

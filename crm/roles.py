@@ -117,6 +117,7 @@ _COMPLIANCE_PERMS = [
     "campaigns.view_campaigntarget",
     "crm.view_importbatch",
     "crm.view_accesslog",
+    "crm.view_threshold",
     "clients.view_clientshare",
     "auditlog.view_logentry",
     "reports.view_report",
@@ -154,8 +155,11 @@ _OPS_PERMS = [
     "crm.view_accesslog",
     "clients.view_clientshare",
     "auditlog.view_logentry",
-    # The nightly runs' records (each step's time, counts, errors) and the kept churn models.
-    *_view(["nightly.nightlyrun", "nightly.nightlychunk", "nightly.churnmodel"]),
+    # Business thresholds (crm/thresholds.py): one row each, edited, never added or deleted.
+    *_crud("crm.threshold", "view change"),
+    # The nightly runs' records (each step's time, counts, errors); the kept churn models stay
+    # with superusers (a fitted estimator is code to unpickle, not a record to browse).
+    *_view(["nightly.nightlyrun", "nightly.nightlychunk"]),
     # The report aggregates the nightly run builds (read-only in the admin).
     *_view(["reports.reportday", "reports.advisorday", "reports.segmentday", "reports.segmentmoveday"]),
     *_view(["reports.ticketday", "reports.clientexit"]),

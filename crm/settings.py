@@ -422,51 +422,9 @@ NIGHTLY_CHUNK_CLIENTS = env_int("NIGHTLY_CHUNK_CLIENTS", 5000)
 NIGHTLY_LEASE_MINUTES = env_int("NIGHTLY_LEASE_MINUTES", 120)
 # Where the scheduled run finds extracts: <NIGHTLY_EXTRACT_ROOT>/<YYYY-MM-DD>/. Default empty: no import.
 NIGHTLY_EXTRACT_ROOT = env_str("NIGHTLY_EXTRACT_ROOT", "")
-# Tier: trading days averaged. Default 20. (Edges: TierPolicy in admin; 500k / 6m / 30m by default.)
-NIGHTLY_TIER_AVERAGE_DAYS = env_int("NIGHTLY_TIER_AVERAGE_DAYS", 20)
-# tier_change alert: an upgrade with assets up at least this share over 90 days. Default 0.20.
-NIGHTLY_TIER_UPGRADE_GROWTH = float(env_str("NIGHTLY_TIER_UPGRADE_GROWTH", "0.20"))
-# Lifecycle: "new" for this many days after opening. Default 90.
-NIGHTLY_NEW_CLIENT_DAYS = env_int("NIGHTLY_NEW_CLIENT_DAYS", 90)
-# Lifecycle: "growing" when assets rose at least this share over 90 days. Default 0.10.
-NIGHTLY_GROWING_GROWTH = float(env_str("NIGHTLY_GROWING_GROWTH", "0.10"))
-# Dormant (exchanges' definition): no holdings, cash at most this, no trade for the years below.
-# Defaults 100 and 3.
-NIGHTLY_DORMANT_MAX_CASH = env_int("NIGHTLY_DORMANT_MAX_CASH", 100)
-NIGHTLY_DORMANT_YEARS = env_int("NIGHTLY_DORMANT_YEARS", 3)
-# Sleeping flag: assets below this, or no trade or cash flow for the days below. Defaults 10000 and 180.
-NIGHTLY_SLEEPING_MAX_ASSETS = env_int("NIGHTLY_SLEEPING_MAX_ASSETS", 10_000)
-NIGHTLY_SLEEPING_DAYS = env_int("NIGHTLY_SLEEPING_DAYS", 180)
-# Behaviour: active trader from this many trades a year, or this annual turnover. Defaults 48 and 4.0.
-NIGHTLY_ACTIVE_TRADER_TRADES = env_int("NIGHTLY_ACTIVE_TRADER_TRADES", 48)
-NIGHTLY_ACTIVE_TRADER_TURNOVER = float(env_str("NIGHTLY_ACTIVE_TRADER_TURNOVER", "4.0"))
-# Behaviour: long-term investor up to this many trades a year and this annual turnover. Defaults 12 and 0.5.
-NIGHTLY_LONG_TERM_MAX_TRADES = env_int("NIGHTLY_LONG_TERM_MAX_TRADES", 12)
-NIGHTLY_LONG_TERM_MAX_TURNOVER = float(env_str("NIGHTLY_LONG_TERM_MAX_TURNOVER", "0.5"))
-# Behaviour: inactive after this many days without a trade. Default 180.
-NIGHTLY_INACTIVE_DAYS = env_int("NIGHTLY_INACTIVE_DAYS", 180)
-# Churn: a score at or above this raises churn_risk. Default 0.6.
-NIGHTLY_CHURN_ALERT_SCORE = float(env_str("NIGHTLY_CHURN_ALERT_SCORE", "0.6"))
-# Churn: days before the same client gets another churn_risk alert. Default 30.
-NIGHTLY_CHURN_COOLDOWN_DAYS = env_int("NIGHTLY_CHURN_COOLDOWN_DAYS", 30)
-# Churn: train the model only with at least this many training rows and positive labels. Defaults 1000, 30.
-NIGHTLY_CHURN_MIN_ROWS = env_int("NIGHTLY_CHURN_MIN_ROWS", 1000)
-NIGHTLY_CHURN_MIN_POSITIVES = env_int("NIGHTLY_CHURN_MIN_POSITIVES", 30)
-# Churn: a trained model scores the nights that follow for this many days before the next night
-# trains again (0: every night). Default 7.
-NIGHTLY_CHURN_RETRAIN_DAYS = env_int("NIGHTLY_CHURN_RETRAIN_DAYS", 7)
-# Maturity reminders: days before maturity, comma-separated. Default 30,7,1.
-NIGHTLY_MATURITY_REMINDER_DAYS = sorted({int(d) for d in env_list("NIGHTLY_MATURITY_REMINDER_DAYS", "30,7,1")})
-# Risk profile: "expiring" this many days ahead. Default: SUITABILITY_EXPIRING_WITHIN_DAYS (30).
-NIGHTLY_RISK_PROFILE_EXPIRING_DAYS = env_int("NIGHTLY_RISK_PROFILE_EXPIRING_DAYS", SUITABILITY_EXPIRING_WITHIN_DAYS)
-# large_outflow: net outflow over 30 days at least this share of the assets at the window's start,
-# or one outflow at least this amount. Defaults 0.30 and 500000.
-NIGHTLY_LARGE_OUTFLOW_SHARE = float(env_str("NIGHTLY_LARGE_OUTFLOW_SHARE", "0.30"))
-NIGHTLY_LARGE_OUTFLOW_AMOUNT = env_int("NIGHTLY_LARGE_OUTFLOW_AMOUNT", 500_000)
-# Days before the same client gets another large_outflow or dormant alert. Default 30.
-NIGHTLY_ALERT_COOLDOWN_DAYS = env_int("NIGHTLY_ALERT_COOLDOWN_DAYS", 30)
-# Birthday alerts this many days ahead. Default 7.
-NIGHTLY_BIRTHDAY_DAYS_AHEAD = env_int("NIGHTLY_BIRTHDAY_DAYS_AHEAD", 7)
+# Business thresholds (tier averaging, lifecycle, behaviour, churn, maturity reminders, large
+# outflows, birthdays, cool-downs …) are rows operations edit in the admin (*Thresholds*,
+# crm/thresholds.py), read by each run; they are not environment settings.
 # Default schedule of the nightly run (the data migration creates it; ops edit it in admin). Default 22:30.
 NIGHTLY_SCHEDULE_HOUR = env_int("NIGHTLY_SCHEDULE_HOUR", 22)
 NIGHTLY_SCHEDULE_MINUTE = env_int("NIGHTLY_SCHEDULE_MINUTE", 30)

@@ -169,7 +169,7 @@ class ChurnFeatures(models.Model):
 
 class ChurnModel(models.Model):
     """The churn model a night trained, kept so that the nights after it score the book with it
-    instead of training again (``NIGHTLY_CHURN_RETRAIN_DAYS``; ``clients.churn.model_for``).
+    instead of training again (``churn_retrain_days``; ``clients.churn.model_for``).
     Training is the churn step's largest part, while the reference days it learns from move by
     one day a night. Kept only when it was tested on a held-out period: the row records which
     score won (the model, or the rule when the model did not beat it) and both AUCs.

@@ -1,4 +1,4 @@
-"""Operations read the nightly runs' records and the churn models in the admin (crm/roles.py)."""
+"""Operations read the nightly runs' records in the admin (crm/roles.py)."""
 
 from django.db import migrations
 
@@ -6,7 +6,7 @@ from django.db import migrations
 def sync(apps, schema_editor):
     from crm.roles import sync_roles
 
-    sync_roles(apps)  # the newest sync: every permission of the table exists by now
+    sync_roles(apps, missing_ok=True)  # crm 0011 (thresholds) completes the groups
 
 
 class Migration(migrations.Migration):
