@@ -96,7 +96,6 @@ def test_access_log_rows_cannot_be_changed_or_deleted_by_the_application(client_
         row.delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database-level guard is PostgreSQL's")
 @pytest.mark.parametrize("table", ["crm_accesslog", "auditlog_logentry"])
 def test_the_database_refuses_to_rewrite_log_rows(client_record, ops_user, table):
     log_access(user=ops_user, action=AccessLog.Action.VIEW_CLIENT, client=client_record)

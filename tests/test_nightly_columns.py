@@ -57,7 +57,6 @@ def test_the_churn_band_filter_keeps_its_bounds(book, client):
     assert band("high") == [0.6, 0.95, 1.0]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_rewrite_of_assets_and_score_is_done_in_place(tree):
     from django.db import transaction
@@ -92,7 +91,6 @@ def test_the_nightly_rewrite_of_assets_and_score_is_done_in_place(tree):
     assert Client.objects.get(pk=rich.pk).assets_band == 8
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_the_nights_rewrites_stay_in_place_with_no_vacuum_between_them(tree):
     """Segmentation rewrites the assets, churn the score, the next night both again: each finds

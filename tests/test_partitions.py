@@ -26,8 +26,6 @@ from tests.factories import AccountFactory, ClientFactory, ProductFactory, org_t
 from tests.nightly.test_trading_import import TRADING, frozen_today, masters  # noqa: F401 (fixtures)
 from tests.test_import_extract import write_folder
 
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
-
 
 def held_in(model, pk) -> str:
     """The partition that holds a row."""
@@ -57,7 +55,6 @@ def test_months_run_from_the_first_day_to_the_first_of_the_next():
     ]
 
 
-@postgresql_only
 @pytest.mark.django_db
 def test_each_daily_table_is_partitioned_by_month_with_a_default_partition():
     with connection.cursor() as cursor:
@@ -72,7 +69,6 @@ def test_each_daily_table_is_partitioned_by_month_with_a_default_partition():
             assert default_partition(table) in partitions(table)
 
 
-@postgresql_only
 @pytest.mark.django_db
 def test_a_row_of_a_month_without_a_partition_waits_in_the_default_and_moves_when_the_month_is_made():
     account, product = an_account_and_a_product()
@@ -95,15 +91,6 @@ def test_a_row_of_a_month_without_a_partition_waits_in_the_default_and_moves_whe
 
 
 @pytest.mark.django_db
-def test_elsewhere_there_is_nothing_to_make():
-    if connection.vendor == "postgresql":
-        pytest.skip("SQLite's behaviour")
-    assert ensure_months([datetime.date(2031, 5, 6)]) == []
-    assert holding("clients_position", [datetime.date(2031, 5, 6)]) == ["clients_position"]
-
-
-@postgresql_only
-@pytest.mark.django_db
 def test_the_nightly_import_step_makes_this_month_and_the_next_before_anything_is_written():
     run_id = pipeline.claim(datetime.date(2032, 12, 10))
 
@@ -114,7 +101,6 @@ def test_the_nightly_import_step_makes_this_month_and_the_next_before_anything_i
     assert pipeline.import_step(run_id).get("partitions created") is None  # the second night of the month
 
 
-@postgresql_only
 @pytest.mark.django_db
 def test_a_night_that_made_a_month_refreshes_the_tables_statistics_once_published():
     def estimated() -> float:
@@ -134,7 +120,6 @@ def test_a_night_that_made_a_month_refreshes_the_tables_statistics_once_publishe
     assert estimated() == Position.objects.count()
 
 
-@postgresql_only
 def test_an_imported_day_lands_in_its_month_not_the_default(masters, tmp_path):  # noqa: F811 (the fixture)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM clients_position_default")
@@ -151,7 +136,6 @@ def test_an_imported_day_lands_in_its_month_not_the_default(masters, tmp_path): 
     }
 
 
-@postgresql_only
 @pytest.mark.django_db
 def test_the_migration_keeps_every_row_and_id_both_ways():
     account, product = an_account_and_a_product()
@@ -183,7 +167,6 @@ def test_the_migration_keeps_every_row_and_id_both_ways():
     assert position(account, product, datetime.date(2026, 3, 3)).pk > max(rows)
 
 
-@postgresql_only
 @pytest.mark.django_db
 def test_the_admins_estimate_of_a_partitioned_table_sums_its_months():
     from crm.admin_utils import planner_row_estimate
@@ -199,7 +182,6 @@ def test_the_admins_estimate_of_a_partitioned_table_sums_its_months():
     assert planner_row_estimate(Position.objects.all()) == Position.objects.count() >= 3
 
 
-@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_two_sessions_making_the_same_month_take_turns():
     import threading
@@ -228,7 +210,6 @@ def test_two_sessions_making_the_same_month_take_turns():
             cursor.execute("DROP TABLE IF EXISTS clients_position_p2033_03")
 
 
-@postgresql_only
 @pytest.mark.django_db
 def test_a_failed_statistics_refresh_does_not_undo_the_publication(monkeypatch):
     from django.db import DatabaseError

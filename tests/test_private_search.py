@@ -375,8 +375,6 @@ def test_the_web_servers_access_log_holds_no_phone_or_id_number_after_searches(t
     are committed: a transactional test). DEBUG stays on because production's HTTPS-only
     settings (redirect, secure cookies) need a TLS proxy in front; the access log is gunicorn's
     either way."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the server process needs a database it can open: PostgreSQL")
     advisor = personas.staff("li.search", tree["t1"], ["advisor"])
     # The server hashes passwords as production does (the tests' fast hasher is not in its list).
     advisor.user.password = PBKDF2PasswordHasher().encode("correct-horse-battery", "searchsalt1234")

@@ -266,7 +266,7 @@ def test_snapshots_equal_cash_plus_securities_and_match_positions_and_balances(d
     snapshots = AssetSnapshot.objects.all()
     assert snapshots.exists()
     for total, cash, securities in snapshots.values_list("total_assets", "cash", "securities"):
-        assert total == cash + securities  # in Python: SQLite keeps decimals as REAL
+        assert total == cash + securities
     values = defaultdict(Decimal)
     for client_id, as_of, value in Position.objects.values_list("client_id", "as_of", "market_value"):
         values[client_id, as_of] += value
@@ -354,10 +354,8 @@ def test_money_is_stored_with_two_decimals(demo):
         ):
             cursor.execute(f"SELECT {column} FROM {table}")
             for (value,) in cursor.fetchall():
-                if isinstance(value, Decimal):  # PostgreSQL numeric(18, 2)
-                    assert value.as_tuple().exponent == -2
-                else:  # SQLite stores decimals as REAL: no stray fractions of a cent
-                    assert abs(value * 100 - round(value * 100)) < 1e-6
+                assert isinstance(value, Decimal)  # numeric(18, 2)
+                assert value.as_tuple().exponent == -2
 
 
 @pytest.mark.django_db
@@ -398,7 +396,6 @@ def test_the_client_rows_carry_their_latest_contact_and_assessment_dates(demo):
     assert any(contact for contact, *_ in rows) and any(valid for *_, valid in rows)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
 @pytest.mark.django_db
 def test_the_daily_tables_are_seeded_into_month_partitions_with_every_index_rebuilt(demo):
     from clients.partitions import TABLES, default_partition

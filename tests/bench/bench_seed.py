@@ -2,11 +2,11 @@
 
     python tests/bench/bench_seed.py --clients 200000 [--seed 1] [--keep]
 
-Runs on the database server configured by DATABASE_URL (SQLite when unset) but never touches
-that database's data: it creates a scratch database next to it (PostgreSQL: ``<name>_bench_seed``;
-SQLite: a temporary file), migrates it, times ``seed_demo``, and then times the floor — a plain
-``COPY`` (SQLite: ``executemany``) of the same number of transaction rows from an in-memory CSV
-into an unindexed scratch table. It prints clients/s, rows/s, transactions/s and the ratio of
+Runs on the PostgreSQL server configured by DATABASE_URL (``make bench`` starts the embedded
+one when it is unset) but never touches that database's data: it creates a scratch database next
+to it (``<name>_bench_seed``), migrates it, times ``seed_demo``, and then times the floor — a plain
+``COPY`` of the same number of transaction rows from an in-memory CSV into an unindexed scratch
+table. It prints clients/s, rows/s, transactions/s and the ratio of
 seed time to floor time. The scratch database is dropped at the end unless ``--keep``.
 """
 
@@ -16,7 +16,6 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -26,10 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def scratch_database(url: str | None, suffix: str = "_bench_seed") -> tuple[str, callable]:
     """A fresh database URL on the same server (``<name><suffix>``), and a function that drops it."""
-    if not url or url.startswith("sqlite"):
-        handle, path = tempfile.mkstemp(prefix="bench_seed_", suffix=".sqlite3")
-        os.close(handle)
-        return f"sqlite:///{path}", lambda: os.path.exists(path) and os.remove(path)
+    if not url:
+        sys.exit("set DATABASE_URL to a PostgreSQL server, or run `make bench`")
     import psycopg2
     from psycopg2 import sql
 
@@ -55,31 +52,17 @@ def floor_seconds(rows: int) -> tuple[float, int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("CREATE TEMP TABLE bench_floor (LIKE clients_transaction INCLUDING DEFAULTS)")
-            buffer = io.BytesIO()
-            cursor.copy_expert(
-                f"COPY (SELECT * FROM clients_transaction LIMIT {rows}) TO STDOUT WITH (FORMAT csv)", buffer
-            )
-            buffer.seek(0)
-            started = time.perf_counter()
-            cursor.copy_expert("COPY bench_floor FROM STDIN WITH (FORMAT csv)", buffer)
-            seconds = time.perf_counter() - started
-            cursor.execute("SELECT count(*) FROM bench_floor")
-            copied = cursor.fetchone()[0]
-            cursor.execute("DROP TABLE bench_floor")
-            return seconds, copied
-        cursor.execute("CREATE TEMP TABLE bench_floor AS SELECT * FROM clients_transaction WHERE 0")
-        cursor.execute(f"SELECT * FROM clients_transaction LIMIT {rows}")
-        data = cursor.fetchall()
-        width = len(data[0]) if data else 1
+        cursor.execute("CREATE TEMP TABLE bench_floor (LIKE clients_transaction INCLUDING DEFAULTS)")
+        buffer = io.BytesIO()
+        cursor.copy_expert(f"COPY (SELECT * FROM clients_transaction LIMIT {rows}) TO STDOUT WITH (FORMAT csv)", buffer)
+        buffer.seek(0)
         started = time.perf_counter()
-        raw = connection.connection.cursor()
-        raw.executemany(f"INSERT INTO bench_floor VALUES ({', '.join('?' * width)})", data)
-        connection.connection.commit()
+        cursor.copy_expert("COPY bench_floor FROM STDIN WITH (FORMAT csv)", buffer)
         seconds = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_floor")
+        copied = cursor.fetchone()[0]
         cursor.execute("DROP TABLE bench_floor")
-        return seconds, len(data)
+        return seconds, copied
 
 
 def main() -> None:
@@ -107,7 +90,6 @@ def main() -> None:
         result = seed_demo(SeedOptions(clients=args.clients, seed=args.seed))
         transactions = result.rows.get("clients.Transaction", 0)
         floor, copied = floor_seconds(transactions)
-        vendor = connection.vendor
         connection.close()
     finally:
         if args.keep:
@@ -120,7 +102,7 @@ def main() -> None:
 
     total = result.total_rows
     print()
-    print(f"seed_demo --clients {args.clients:,} --seed {args.seed} on {vendor}")
+    print(f"seed_demo --clients {args.clients:,} --seed {args.seed}")
     for label, count in result.rows.items():
         print(f"  {label:<28} {count:>12,}")
     print(f"  {'total rows':<28} {total:>12,}")
@@ -129,7 +111,7 @@ def main() -> None:
     print(f"clients/s            {args.clients / result.seconds:10,.0f}")
     print(f"rows/s (all tables)  {total / result.seconds:10,.0f}")
     print(f"transactions/s       {transactions / result.seconds:10,.0f}")
-    print(f"floor: plain {'COPY' if vendor == 'postgresql' else 'executemany'} of {copied:,} transaction rows "
+    print(f"floor: plain COPY of {copied:,} transaction rows "
           f"into an unindexed table: {floor:.2f} s ({copied / floor:,.0f} rows/s)")  # fmt: skip
     print(f"ratio seed time / floor time: {result.seconds / floor:.1f}")
     print(f"ratio per row (seed s/row ÷ floor s/row): {(result.seconds / total) / (floor / max(copied, 1)):.2f}")

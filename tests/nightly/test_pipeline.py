@@ -272,7 +272,6 @@ def test_the_schedule_is_a_periodic_task_ops_can_edit(db):
     assert (task.crontab.hour, task.crontab.minute) == ("22", "30")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
 def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
     """The night's statements cross PostgreSQL's JIT thresholds and pay for compiling more than
     it saves (``nightly.sql.without_jit``): each step's and chunk's transaction turns it off

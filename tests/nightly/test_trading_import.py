@@ -217,7 +217,6 @@ MESSY_POSITIONS = """as_of,account_no,product_code,quantity,market_value,cost
 """
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="large files are parsed in pieces on PostgreSQL")
 def test_a_file_parsed_in_pieces_reports_exactly_what_it_does_parsed_whole(masters, monkeypatch):
     """Blank lines, trailing commas, short rows, bad values and a duplicate key in another piece:
     the same problems on the same lines, and the same rows counted."""
@@ -242,7 +241,6 @@ def test_a_file_parsed_in_pieces_reports_exactly_what_it_does_parsed_whole(maste
     ]
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="large files are parsed in pieces on PostgreSQL")
 def test_a_large_file_with_blank_lines_and_trailing_commas_loads_from_its_pieces(masters, tmp_path, monkeypatch):
     text = POSITIONS.replace("\n2026-11-20,AC002", "\n\n2026-11-20,AC002").replace("80000000\n", "80000000,,\n")
     monkeypatch.setattr(trading, "PIECE_CHARS", 40)
@@ -258,7 +256,6 @@ class Report:
     rows = 0
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="JIT is PostgreSQL's")
 def test_the_import_checks_and_loads_without_jit(masters, tmp_path, monkeypatch):
     """The import's transaction turns PostgreSQL's JIT off (``crm.extract.db.without_jit``): its
     reference checks and resolving joins cross the JIT thresholds and gain nothing from it."""
@@ -317,7 +314,6 @@ def test_an_account_that_changes_hands_in_the_same_folder_takes_its_days_rows_al
     assert Position.objects.get(account__account_no="AC002").client.client_no == "C001"
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the early staging is PostgreSQL's")
 def test_clean_trading_files_are_staged_in_the_background_while_they_are_parsed(masters, tmp_path, monkeypatch):
     import threading
 

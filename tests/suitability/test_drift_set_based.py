@@ -216,7 +216,7 @@ def test_the_nightly_drift_finds_what_find_drift_finds_for_the_whole_book(branch
 
 
 def test_the_nightly_drifts_query_count_does_not_grow_with_the_book(branch_advisor):
-    # Small enough that SQLite inserts every alert in one statement (999 parameters at most).
+    # Small enough that every alert goes in one statement.
     book(4, *branch_advisor)
     with CaptureQueriesContext(connection) as small:
         assert services.nightly_drift(TODAY)["raised"] > 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from tests.tickets.conftest import open_ticket, user_of
@@ -39,10 +38,6 @@ def test_a_version_newer_than_the_stored_one_is_refused_too(world, clock):
         workflow.transition(ticket, "in_progress", by=advisor, version=7)
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="SQLite serialises writers on one file; the threaded case runs on PostgreSQL",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_changes_on_two_connections_one_wins_one_is_refused(reference_data, world):
     cast, clients = world

@@ -26,8 +26,6 @@ def database_url() -> str:
 
 @pytest.fixture
 def worker(tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot share SQLite's in-memory test database; run with DATABASE_URL")
     env = {
         "DATABASE_URL": database_url(),
         # The console email backend: the worker's output shows the email it sent.
