@@ -31,7 +31,7 @@ from clients.models import (
     Transaction,
 )
 from crm.admin_utils import EstimatedCountPaginator, ReadOnlyAdminMixin
-from crm.models import AccessLog, ImportBatch, TradingHoliday
+from crm.models import AccessLog, ImportBatch, Threshold, TradingHoliday
 from crm.pii import mask_id_number, mask_phone
 from products.models import Product
 from reports.aggregates import refresh_day
@@ -215,6 +215,7 @@ def every_model(tree, branch, client_record, advisor, ops_user):
     )
     TradingHoliday.objects.get_or_create(date=datetime.date(2031, 1, 1), defaults={"name": "New Year"})
     AccessLog.objects.create(user=ops_user, action=AccessLog.Action.VIEW_CLIENT, client=client_record)
+    Threshold.ensure_rows()
     ClientShare.objects.create(
         client=client_record, shared_with=ops_user, granted_by=ops_user, expires_on=today + datetime.timedelta(days=30)
     )

@@ -552,11 +552,11 @@ def main() -> None:
             floor_sql = sql_floor(day)
             settle()
             night(day, figures, "pipeline rerun", pool)
-        # A night that trains the churn model (the first after NIGHTLY_CHURN_RETRAIN_DAYS; the
-        # nights above scored with the model the first night kept): what training adds.
-        from django.conf import settings
+        # A night that trains the churn model (the first after the churn_retrain_days threshold;
+        # the nights above scored with the model the first night kept): what training adds.
+        from crm.models import Threshold
 
-        settings.NIGHTLY_CHURN_RETRAIN_DAYS = 0
+        Threshold.objects.update_or_create(key="churn_retrain_days", defaults={"value": "0"})
         timed("churn training", figures, churn.model_for, day)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         connection.close()

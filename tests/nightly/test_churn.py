@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from clients.churn import rule_score, score_book, store_features
 from clients.models import Account, AssetSnapshot, CashFlow, Client
+from crm import thresholds
+from crm.models import Threshold
 from nightly.models import ChurnFeatures, ChurnModel
 from tests import factories
 
@@ -116,7 +118,7 @@ def test_the_model_beats_the_rule_on_a_book_with_planted_signals(planted_book, s
     assert figures["model"] == "gradient_boosting", figures
     assert figures["model_auc"] > figures["rule_auc"] + 0.1
     assert figures["model_auc"] >= 0.75
-    assert figures["positives"] >= settings.NIGHTLY_CHURN_MIN_POSITIVES
+    assert figures["positives"] >= thresholds.current()["churn_min_positives"]
     scores = Client.objects.values_list("churn_score", flat=True)
     assert all(score is not None and 0 <= score <= 1 for score in scores)
 
@@ -129,7 +131,7 @@ def test_without_enough_history_the_rule_scores(db, settings):
 
 def test_a_night_keeps_its_model_and_the_next_nights_score_with_it(planted_book, settings):
     settings.LANGUAGE_CODE = "en"
-    settings.NIGHTLY_CHURN_RETRAIN_DAYS = 7
+    Threshold.objects.update_or_create(key="churn_retrain_days", defaults={"value": "7"})
     first = score_book(DAY)
     assert first["retrained"] is True and first["model"] == "gradient_boosting"
     kept = ChurnModel.objects.get()
@@ -152,7 +154,7 @@ def test_a_night_keeps_its_model_and_the_next_nights_score_with_it(planted_book,
 
 def test_every_night_trains_when_retraining_is_nightly(planted_book, settings):
     settings.LANGUAGE_CODE = "en"
-    settings.NIGHTLY_CHURN_RETRAIN_DAYS = 0
+    Threshold.objects.update_or_create(key="churn_retrain_days", defaults={"value": "0"})
     assert score_book(DAY)["retrained"] is True
     assert score_book(DAY)["retrained"] is True
     assert ChurnModel.objects.count() == 1  # the date's model replaced, not doubled
