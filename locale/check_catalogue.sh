@@ -31,7 +31,7 @@ trap 'rm -rf "$TMP"' EXIT
 tar -C "$ROOT" \
   --exclude=./.venv --exclude=./.git --exclude=./node_modules --exclude=./staticfiles \
   --exclude=./static/vendor --exclude=./media --exclude=./tmp --exclude=./demo-extract \
-  --exclude='./db.sqlite3*' --exclude=.pytest_cache --exclude=.ruff_cache --exclude=__pycache__ \
+  --exclude=./.pgdata --exclude=./test-artifacts --exclude=.pytest_cache --exclude=.ruff_cache --exclude=__pycache__ \
   -cf - . | tar -C "$TMP" -xf -
 
 status=0
