@@ -17,9 +17,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import PeriodicTaskAdmin
+from django_celery_beat.models import PeriodicTask
 from knox.models import AuthToken
 
-from crm import segregation, tokens
+from crm import schedule, segregation, tokens
 from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 from crm.audit import log_access
 from crm.exports import csv_response
@@ -297,3 +299,39 @@ class ApiTokenAdmin(CrmModelAdmin):
     def delete_queryset(self, request, queryset):
         for token in queryset.select_related("user"):
             tokens.revoke_token(token=token, by=request.user)
+
+
+# --- The beat schedule (django-celery-beat's Periodic tasks) --------------------------------------
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class ScheduleEntryAdmin(PeriodicTaskAdmin):
+    """django-celery-beat's page, with our entries (``crm.schedule``) named and described in the
+    reader's language: a row's ``name`` is the sync's key and stays as declared."""
+
+    list_display = ("title", "enabled", "scheduler", "interval", "start_time", "last_run_at", "one_off")
+    readonly_fields = (*PeriodicTaskAdmin.readonly_fields, "declared")
+    fieldsets = (
+        (None, {"fields": ("declared", *PeriodicTaskAdmin.fieldsets[0][1]["fields"])}),
+        *PeriodicTaskAdmin.fieldsets[1:],
+    )
+
+    @admin.display(description=_("name"), ordering="name")
+    def title(self, task):
+        entry = schedule.BY_NAME.get(task.name)
+        return entry.title if entry else task.name
+
+    @admin.display(description=_("declared in the code"))
+    def declared(self, task):
+        if task is None or task.pk is None:
+            return "-"
+        entry = schedule.BY_NAME.get(task.name)
+        if entry is None:
+            return _("No: added in the admin; no sync recreates it.")
+        return _("%(title)s — %(description)s Delete this task to restore its default at the next sync.") % {
+            "title": entry.title,
+            "description": entry.description,
+        }

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
@@ -19,3 +19,12 @@ def _load_the_nights_libraries(**signal) -> None:
     from nightly.worker import load_the_nights_libraries
 
     load_the_nights_libraries(**signal)
+
+
+@beat_init.connect(weak=False)
+def _sync_the_schedule(**signal) -> None:
+    """Beat starts with every entry declared in ``crm.schedule`` in the database (rows ops edited
+    are left as they are)."""
+    from crm.schedule import sync_when_beat_starts
+
+    sync_when_beat_starts(**signal)

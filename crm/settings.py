@@ -425,9 +425,8 @@ NIGHTLY_EXTRACT_ROOT = env_str("NIGHTLY_EXTRACT_ROOT", "")
 # Business thresholds (tier averaging, lifecycle, behaviour, churn, maturity reminders, large
 # outflows, birthdays, cool-downs …) are rows operations edit in the admin (*Thresholds*,
 # crm/thresholds.py), read by each run; they are not environment settings.
-# Default schedule of the nightly run (the data migration creates it; ops edit it in admin). Default 22:30.
-NIGHTLY_SCHEDULE_HOUR = env_int("NIGHTLY_SCHEDULE_HOUR", 22)
-NIGHTLY_SCHEDULE_MINUTE = env_int("NIGHTLY_SCHEDULE_MINUTE", 30)
+# The beat schedule (the nightly run at 22:30, ticket escalation every 5 minutes, the share
+# cleanup at 01:15) is declared in crm/schedule.py and edited by ops in the admin (Periodic tasks).
 
 # --- Tickets --------------------------------------------------------------------------------
 # Service tickets (docs/tickets.md explains the SLA calendar, routing and escalation).
@@ -445,9 +444,6 @@ TICKETS_LEVEL2_AFTER_HOURS = env_int("TICKETS_LEVEL2_AFTER_HOURS", 4)
 # A complaint from a high-net-worth or ultra-high-net-worth client unresolved this many calendar
 # hours after it was opened goes straight to the branch manager. Default 24.
 TICKETS_HNW_COMPLAINT_HOURS = env_int("TICKETS_HNW_COMPLAINT_HOURS", 24)
-# How often the escalation task runs (the data migration creates the schedule; ops edit it in
-# admin under Periodic tasks). Default 5 minutes.
-TICKETS_ESCALATION_EVERY_MINUTES = env_int("TICKETS_ESCALATION_EVERY_MINUTES", 5)
 # Attachments: largest file in bytes (default 10 MB) and the allowed file extensions (default
 # pdf,png,jpg,jpeg,txt,csv,docx,xlsx; the content must match the extension).
 TICKETS_ATTACHMENT_MAX_BYTES = env_int("TICKETS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -2,8 +2,8 @@
 
 Tests that need committed rows (a live server for the browser, a real Celery worker) run in
 transactions that Django ends with a flush of every table — roles, tier policies, ticket kinds,
-SLA policies, the default questionnaire and beat schedules included. The next such test would
-otherwise start without them; ``restore`` re-runs the same migration functions.
+SLA policies, the default questionnaire and the beat schedule (``crm.schedule``) included. The next such test would
+otherwise start without them; ``restore`` re-runs the same migration functions and the schedule's sync.
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from django.apps import apps
 # (module, function) of each data migration whose rows the product needs, in migration order.
 DATA_MIGRATIONS = [
     ("crm.migrations.0003_default_reference_data", "load"),
-    ("crm.migrations.0007_share_cleanup_schedule", "schedule"),
     ("suitability.migrations.0003_default_questionnaire", "load"),
-    ("tickets.migrations.0004_escalation_schedule", "schedule"),
-    ("nightly.migrations.0002_schedule", "create_schedule"),
 ]
 
 
@@ -30,8 +27,10 @@ def flushed() -> bool:
 
 def restore() -> None:
     from crm.roles import sync_roles
+    from crm.schedule import sync_schedule
 
     sync_roles()
+    sync_schedule()
     for module_name, function in DATA_MIGRATIONS:
         try:
             module = importlib.import_module(module_name)

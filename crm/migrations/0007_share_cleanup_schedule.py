@@ -1,32 +1,12 @@
-"""Schedule the daily cleanup of expired shares' permission rows (editable by ops in admin,
-under Periodic tasks)."""
+"""The expired-share cleanup schedule (*Clean up expired client shares*) once lived here; it is now declared in ``crm/schedule.py``.
 
-import json
+This migration used to create the periodic task from settings read at migrate time, so changing
+those settings afterwards did nothing. It ran on existing databases and stays in the graph, but
+does nothing now: ``crm.schedule.sync_schedule()`` creates the task after ``migrate`` (and when
+beat starts) at the declared default, and leaves an existing one as ops set it in the admin.
+"""
 
 from django.db import migrations
-
-TASK_NAME = "Clean up expired client shares"
-
-
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="15", hour="1", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "clients.delete_expired_share_permissions",
-            "crontab": crontab,
-            "args": json.dumps([]),
-            "enabled": True,
-        },
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -35,4 +15,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

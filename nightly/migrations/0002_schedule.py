@@ -1,39 +1,12 @@
-"""The nightly run's schedule: one django-celery-beat PeriodicTask, edited by operations in the
-admin under *Periodic tasks* (time, enabled, arguments). Created once; never overwritten."""
+"""The nightly run's schedule (*Nightly run*) once lived here; it is now declared in ``crm/schedule.py``.
 
-import json
+This migration used to create the periodic task from settings read at migrate time, so changing
+those settings afterwards did nothing. It ran on existing databases and stays in the graph, but
+does nothing now: ``crm.schedule.sync_schedule()`` creates the task after ``migrate`` (and when
+beat starts) at the declared default, and leaves an existing one as ops set it in the admin.
+"""
 
-from django.conf import settings
 from django.db import migrations
-
-TASK_NAME = "Nightly run"
-
-
-def create_schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    if PeriodicTask.objects.filter(name=TASK_NAME).exists():
-        return
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute=str(settings.NIGHTLY_SCHEDULE_MINUTE),
-        hour=str(settings.NIGHTLY_SCHEDULE_HOUR),
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    PeriodicTask.objects.create(
-        name=TASK_NAME,
-        task="nightly.run",
-        crontab=crontab,
-        kwargs=json.dumps({}),
-        enabled=True,
-        description="Import tonight's extract, snapshot assets, segment clients, score churn, raise alerts.",
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -42,4 +15,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -1,33 +1,12 @@
-"""Schedule the escalation of overdue tickets every few minutes (editable by ops in admin,
-under Periodic tasks: *Escalate overdue tickets*)."""
+"""The ticket escalation schedule (*Escalate overdue tickets*) once lived here; it is now declared in ``crm/schedule.py``.
 
-import json
+This migration used to create the periodic task from settings read at migrate time, so changing
+those settings afterwards did nothing. It ran on existing databases and stays in the graph, but
+does nothing now: ``crm.schedule.sync_schedule()`` creates the task after ``migrate`` (and when
+beat starts) at the declared default, and leaves an existing one as ops set it in the admin.
+"""
 
-from django.conf import settings
 from django.db import migrations
-
-TASK_NAME = "Escalate overdue tickets"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every = getattr(settings, "TICKETS_ESCALATION_EVERY_MINUTES", 5)
-    interval, _ = IntervalSchedule.objects.get_or_create(every=every, period="minutes")
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "tickets.escalate_overdue",
-            "interval": interval,
-            "args": json.dumps([]),
-            "enabled": True,
-            "description": "Escalates tickets past their SLA due times (docs/tickets.md).",
-        },
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -36,4 +15,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

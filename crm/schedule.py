@@ -1,0 +1,144 @@
+"""The beat schedule, declared once: every periodic task the project runs, with its default time.
+
+django-celery-beat's ``DatabaseScheduler`` reads its ``PeriodicTask`` rows, which operations edit
+in the admin (*Periodic tasks*). ``sync_schedule()`` puts the declaration into those rows after
+every ``migrate`` (``post_migrate``), when ``celery beat`` starts (``beat_init``, crm/celery.py)
+and on demand (``manage.py sync_schedule``):
+
+- an entry with no row (a fresh database, or a row ops deleted) is created at its default;
+- an entry that has a row is left exactly as it is — its time, interval, enabled flag and
+  arguments are what ops set in the admin, and the override wins over the default here.
+
+So a default changed here reaches existing databases only for entries without a row: to go back
+to the declared default, delete the row in the admin; the next sync (beat's next start, the next
+deploy's ``migrate``, or ``manage.py sync_schedule``) recreates it. A row's ``name`` is its key,
+kept in English; the admin shows our entries' titles and descriptions in the reader's language.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Crontab:
+    """A time of day (in ``TIME_ZONE``) and the days it repeats on."""
+
+    minute: str
+    hour: str
+    day_of_week: str = "*"
+    day_of_month: str = "*"
+    month_of_year: str = "*"
+
+
+@dataclass(frozen=True)
+class Every:
+    """A fixed interval."""
+
+    every: int
+    period: str = "minutes"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # the PeriodicTask's unique name: the key the sync looks for
+    task: str  # the registered Celery task
+    when: Crontab | Every
+    title: str  # shown in the admin, translated
+    description: str  # shown in the admin, translated
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        name="Nightly run",
+        task="nightly.run",
+        when=Crontab(minute="30", hour="22"),
+        title=_("Nightly run"),
+        description=_(
+            "Import tonight's extract, snapshot assets, segment clients, score churn, raise alerts (docs/nightly.md)."
+        ),
+    ),
+    Entry(
+        name="Escalate overdue tickets",
+        task="tickets.escalate_overdue",
+        when=Every(5, "minutes"),
+        title=_("Escalate overdue tickets"),
+        description=_("Escalates tickets past their SLA due times (docs/tickets.md)."),
+    ),
+    Entry(
+        name="Clean up expired client shares",
+        task="clients.delete_expired_share_permissions",
+        when=Crontab(minute="15", hour="1"),
+        title=_("Clean up expired client shares"),
+        description=_("Removes the permission rows of client shares whose end date has passed."),
+    ),
+)
+BY_NAME = {entry.name: entry for entry in ENTRIES}
+
+
+def source_text(text) -> str:
+    """The untranslated text: rows store one language; the admin translates ours when shown."""
+    with translation.override(None):
+        return str(text)
+
+
+def sync_schedule(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Create the ``PeriodicTask`` row of every declared entry that has none; leave existing rows
+    as ops set them. Idempotent. Returns the names created."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    created = []
+    with transaction.atomic(using=using):
+        existing = set(PeriodicTask.objects.using(using).filter(name__in=BY_NAME).values_list("name", flat=True))
+        for entry in ENTRIES:
+            if entry.name in existing:
+                continue
+            schedule = {}
+            if isinstance(entry.when, Crontab):
+                schedule["crontab"], _created = CrontabSchedule.objects.using(using).get_or_create(
+                    minute=entry.when.minute,
+                    hour=entry.when.hour,
+                    day_of_week=entry.when.day_of_week,
+                    day_of_month=entry.when.day_of_month,
+                    month_of_year=entry.when.month_of_year,
+                    timezone=settings.TIME_ZONE,
+                )
+            else:
+                schedule["interval"], _created = IntervalSchedule.objects.using(using).get_or_create(
+                    every=entry.when.every, period=entry.when.period
+                )
+            # save() (not bulk_create) so PeriodicTasks.changed() tells a running beat to reload.
+            task = PeriodicTask(
+                name=entry.name,
+                task=entry.task,
+                args=json.dumps([]),
+                kwargs=json.dumps({}),
+                enabled=True,
+                description=source_text(entry.description),
+                **schedule,
+            )
+            task.save(using=using)
+            created.append(entry.name)
+    return created
+
+
+def sync_after_migrate(*, using: str = DEFAULT_DB_ALIAS, apps=None, **signal) -> None:
+    """``post_migrate`` receiver (after ``migrate``, and after ``flush``, which passes no ``apps``):
+    sync once django-celery-beat's tables exist."""
+    if apps is not None:
+        try:
+            apps.get_model("django_celery_beat", "PeriodicTask")
+        except LookupError:  # migrated to a point before django-celery-beat's tables
+            return
+    sync_schedule(using=using)
+
+
+def sync_when_beat_starts(**signal) -> None:
+    """``beat_init`` receiver (crm/celery.py): the beat that is starting finds every entry."""
+    sync_schedule()
