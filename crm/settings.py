@@ -399,14 +399,10 @@ SUITABILITY_ASSESSMENT_VALID_MONTHS = env_int("SUITABILITY_ASSESSMENT_VALID_MONT
 
 # --- Suitability ----------------------------------------------------------------------------
 # (SUITABILITY_ASSESSMENT_VALID_MONTHS, default 24, is under "Domain settings" above.)
-# An assessment expiring within this many days is "expiring" (alerted, still valid). Default 30.
-SUITABILITY_EXPIRING_WITHIN_DAYS = env_int("SUITABILITY_EXPIRING_WITHIN_DAYS", 30)
-# An ordinary investor this old or older buying a high-risk product gets the enhanced flow. Default 65.
-SUITABILITY_ELDERLY_AGE = env_int("SUITABILITY_ELDERLY_AGE", 65)
+# The "expiring" window, the elderly age and the consideration period are thresholds ops edit in
+# the admin (crm/thresholds.py: risk_profile_expiring_days, elderly_age, consideration_hours).
 # Art. 20 duties (consideration period, callback) apply from this product risk level up. Default R4.
 SUITABILITY_HIGH_RISK_FROM = env_str("SUITABILITY_HIGH_RISK_FROM", "R4")
-# Hours between a high-risk check and the end of its consideration period (冷静期). Default 24.
-SUITABILITY_CONSIDERATION_HOURS = env_int("SUITABILITY_CONSIDERATION_HOURS", 24)
 # Assessments a client may take per channel, per calendar day / per calendar year, e.g.
 # "api=2/10,workbench=3/0" (0 = no limit on that count). Default empty: no limits.
 SUITABILITY_ASSESSMENT_LIMITS = env_str("SUITABILITY_ASSESSMENT_LIMITS", "")

@@ -181,6 +181,26 @@ DEFINITIONS: dict[str, Definition] = {
             _("Days before the same client gets another large-outflow or dormant alert."),
         ),
         Definition("birthday_days_ahead", INTEGER, "7", DAYS, _("Birthday alerts this many days ahead."), ONE, 60),
+        # Suitability, read when a check or a page needs them (risk_profile_expiring_days above also
+        # decides an assessment's "expiring" state)
+        Definition(
+            "elderly_age",
+            INTEGER,
+            "65",
+            YEARS,
+            _("An ordinary investor this old or older buying a high-risk product gets the enhanced flow."),
+            Decimal(18),
+            Decimal(120),
+        ),
+        Definition(
+            "consideration_hours",
+            INTEGER,
+            "24",
+            _("hours"),
+            _("Hours between a high-risk check and the end of its consideration period."),
+            ONE,
+            Decimal(720),
+        ),
     )
 }
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from advisors.models import Alert
 from clients.models import AssetSnapshot, Client, Position
+from crm import thresholds
 from products.models import Product
 from suitability import classification as classes
 from suitability.models import (
@@ -83,13 +84,16 @@ class SuitabilityError(Exception):
 
 
 def policy() -> Policy:
-    """The firm's settings as the rules take them."""
+    """The firm's rules as the decisions take them: the thresholds in force (``crm.thresholds``,
+    edited by ops in the admin, one query) and the deployment settings."""
+    values = thresholds.current()
     return Policy(
         valid_months=settings.SUITABILITY_ASSESSMENT_VALID_MONTHS,
-        expiring_within_days=settings.SUITABILITY_EXPIRING_WITHIN_DAYS,
-        elderly_age=settings.SUITABILITY_ELDERLY_AGE,
+        # One threshold for "expiring": the nightly's alert and the assessment's state agree.
+        expiring_within_days=values["risk_profile_expiring_days"],
+        elderly_age=values["elderly_age"],
         high_risk_from=settings.SUITABILITY_HIGH_RISK_FROM,
-        consideration_hours=settings.SUITABILITY_CONSIDERATION_HOURS,
+        consideration_hours=values["consideration_hours"],
         assessment_limits=parse_assessment_limits(settings.SUITABILITY_ASSESSMENT_LIMITS),
     )
 

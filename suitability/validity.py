@@ -18,10 +18,10 @@ class Policy:
     """The firm's choices where the measures leave room; defaults are the settings' defaults."""
 
     valid_months: int = 24  # SUITABILITY_ASSESSMENT_VALID_MONTHS
-    expiring_within_days: int = 30  # SUITABILITY_EXPIRING_WITHIN_DAYS
-    elderly_age: int = 65  # SUITABILITY_ELDERLY_AGE
+    expiring_within_days: int = 30  # threshold risk_profile_expiring_days
+    elderly_age: int = 65  # threshold elderly_age
     high_risk_from: str = "R4"  # SUITABILITY_HIGH_RISK_FROM: art. 20 duties from this level up
-    consideration_hours: int = 24  # SUITABILITY_CONSIDERATION_HOURS
+    consideration_hours: int = 24  # threshold consideration_hours
     # SUITABILITY_ASSESSMENT_LIMITS: ((channel, per day, per year), ...); 0 = no limit; () = off.
     assessment_limits: tuple[tuple[str, int, int], ...] = ()
 

@@ -107,3 +107,17 @@ def test_someone_without_the_permission_is_refused(client, tree):
     row = Threshold.objects.get(key="churn_alert_score")
     assert client.post(reverse("admin:crm_threshold_change", args=[row.pk]), {"value": "0.9"}).status_code == 403
     assert Threshold.objects.get(key="churn_alert_score").value == "0.6"
+
+
+def test_the_suitability_rules_read_their_thresholds_when_they_decide(db):
+    from suitability import services
+
+    assert (services.policy().elderly_age, services.policy().consideration_hours) == (65, 24)
+    assert services.policy().expiring_within_days == 30
+
+    Threshold.objects.update_or_create(key="elderly_age", defaults={"value": "60"})
+    Threshold.objects.update_or_create(key="consideration_hours", defaults={"value": "48"})
+    Threshold.objects.update_or_create(key="risk_profile_expiring_days", defaults={"value": "45"})
+
+    policy = services.policy()
+    assert (policy.elderly_age, policy.consideration_hours, policy.expiring_within_days) == (60, 48, 45)

@@ -109,7 +109,10 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_state(self, assessment: RiskAssessment) -> str:
-        return assessment_state(assessment.valid_until, timezone.localdate(), services.policy()).value
+        # The policy once per response (one query), not once per assessment of a list.
+        if "suitability_policy" not in self.context:
+            self.context["suitability_policy"] = services.policy()
+        return assessment_state(assessment.valid_until, timezone.localdate(), self.context["suitability_policy"]).value
 
 
 class TakeAssessmentSerializer(serializers.Serializer):
