@@ -432,14 +432,8 @@ TICKETS_BUSINESS_HOURS = env_str("TICKETS_BUSINESS_HOURS", "09:00-17:00")
 TICKETS_BUSINESS_TIMEZONE = env_str("TICKETS_BUSINESS_TIMEZONE", TIME_ZONE)
 # Complaints run on calendar time (24 hours a day, every day) instead of business hours. Default 1.
 TICKETS_COMPLAINTS_CALENDAR_TIME = env_bool("TICKETS_COMPLAINTS_CALENDAR_TIME", True)
-# SLA hours when no SlaPolicy matches the kind and tier: first response, resolution. Defaults 8, 40.
-TICKETS_DEFAULT_RESPONSE_HOURS = env_int("TICKETS_DEFAULT_RESPONSE_HOURS", 8)
-TICKETS_DEFAULT_RESOLUTION_HOURS = env_int("TICKETS_DEFAULT_RESOLUTION_HOURS", 40)
-# Escalation level 2 (branch manager): calendar hours after the resolution due time. Default 4.
-TICKETS_LEVEL2_AFTER_HOURS = env_int("TICKETS_LEVEL2_AFTER_HOURS", 4)
-# A complaint from a high-net-worth or ultra-high-net-worth client unresolved this many calendar
-# hours after it was opened goes straight to the branch manager. Default 24.
-TICKETS_HNW_COMPLAINT_HOURS = env_int("TICKETS_HNW_COMPLAINT_HOURS", 24)
+# The SLA hours when no SlaPolicy matches, and the escalation clock (level 2 after the due time,
+# high-net-worth complaints), are thresholds operations edit in the admin (crm/thresholds.py).
 # Attachments: largest file in bytes (default 10 MB) and the allowed file extensions (default
 # pdf,png,jpg,jpeg,txt,csv,docx,xlsx; the content must match the extension).
 TICKETS_ATTACHMENT_MAX_BYTES = env_int("TICKETS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

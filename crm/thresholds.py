@@ -201,6 +201,43 @@ DEFINITIONS: dict[str, Definition] = {
             ONE,
             Decimal(720),
         ),
+        # Service tickets: the SLA when no policy matches, and the escalation clock
+        Definition(
+            "ticket_default_response_hours",
+            INTEGER,
+            "8",
+            _("hours"),
+            _("First-response time of a ticket whose kind and client tier match no SLA policy."),
+            ONE,
+            Decimal(720),
+        ),
+        Definition(
+            "ticket_default_resolution_hours",
+            INTEGER,
+            "40",
+            _("hours"),
+            _("Resolution time of a ticket whose kind and client tier match no SLA policy."),
+            ONE,
+            Decimal(2160),
+        ),
+        Definition(
+            "ticket_level2_after_hours",
+            INTEGER,
+            "4",
+            _("hours"),
+            _("A ticket still unresolved this many calendar hours after its due time goes to the branch manager."),
+            ONE,
+            Decimal(720),
+        ),
+        Definition(
+            "ticket_hnw_complaint_hours",
+            INTEGER,
+            "24",
+            _("hours"),
+            _("A high-net-worth client's complaint unresolved this many hours goes straight to the branch manager."),
+            ONE,
+            Decimal(720),
+        ),
     )
 }
 

@@ -5,8 +5,8 @@ The rule (``target_level``, a plain function over a ticket's facts and the time)
 - **level 1 → the team lead** of the assignee's team (the branch manager when there is none):
   the first response is past due, or the resolution is;
 - **level 2 → the branch manager** of the ticket's branch: the resolution has been past due for
-  ``TICKETS_LEVEL2_AFTER_HOURS`` (default 4) calendar hours — or the ticket is a complaint from a
-  high-net-worth or ultra-high-net-worth client still unresolved ``TICKETS_HNW_COMPLAINT_HOURS``
+  ``ticket_level2_after_hours`` (a threshold, default 4) calendar hours — or the ticket is a complaint from a
+  high-net-worth or ultra-high-net-worth client still unresolved ``ticket_hnw_complaint_hours``
   (default 24) calendar hours after it was opened, which goes there straight from level 0.
 
 Tickets waiting for the client are not escalated (their clock is paused; see ``workflow``);
@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from advisors.models import Advisor, Alert
+from crm import thresholds
 from crm.choices import Tier
 from tickets import routing
 from tickets.models import Ticket, TicketEvent
@@ -102,14 +103,15 @@ def target_level(
     return wanted if wanted.level > current.level else current
 
 
-def reason_text(reason: str) -> str:
+def reason_text(reason: str, limits: dict) -> str:
+    """``limits``: the thresholds in force (``crm.thresholds.current()``), read once per run."""
     return {
         "response_overdue": _("The first response is past due."),
         "resolution_overdue": _("The resolution is past due."),
         "resolution_overdue_long": _("The resolution has been past due for %(hours)s hours.")
-        % {"hours": settings.TICKETS_LEVEL2_AFTER_HOURS},
+        % {"hours": limits["ticket_level2_after_hours"]},
         "hnw_complaint_unresolved": _("A complaint from a high-net-worth client is unresolved after %(hours)s hours.")
-        % {"hours": settings.TICKETS_HNW_COMPLAINT_HOURS},
+        % {"hours": limits["ticket_hnw_complaint_hours"]},
     }.get(reason, reason)
 
 
@@ -129,10 +131,10 @@ class EscalationRun:
         }
 
 
-def candidates(now: datetime.datetime):
+def candidates(now: datetime.datetime, hnw_complaint_hours: int):
     """Open tickets below the top level with a due time passed (or an HNW complaint old enough):
     one query; the rule itself is ``target_level``."""
-    hnw_since = now - datetime.timedelta(hours=settings.TICKETS_HNW_COMPLAINT_HOURS)
+    hnw_since = now - datetime.timedelta(hours=hnw_complaint_hours)
     return (
         Ticket.objects.filter(status__in=ESCALATING, escalation_level__lt=MAX_LEVEL)
         .filter(
@@ -149,17 +151,18 @@ def escalate_overdue(now: datetime.datetime | None = None) -> EscalationRun:
     """Escalate every ticket whose level should rise; safe to run again at any time."""
     now = now or timezone.now()
     run = EscalationRun()
-    level2_after = datetime.timedelta(hours=settings.TICKETS_LEVEL2_AFTER_HOURS)
-    hnw_after = datetime.timedelta(hours=settings.TICKETS_HNW_COMPLAINT_HOURS)
-    for ticket in candidates(now):
+    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    level2_after = datetime.timedelta(hours=limits["ticket_level2_after_hours"])
+    hnw_after = datetime.timedelta(hours=limits["ticket_hnw_complaint_hours"])
+    for ticket in candidates(now, limits["ticket_hnw_complaint_hours"]):
         run.checked += 1
         decision = target_level(TicketFacts.of(ticket), now, level2_after=level2_after, hnw_complaint_after=hnw_after)
         if decision.level > ticket.escalation_level:
-            _escalate(ticket, decision, now, run)
+            _escalate(ticket, decision, now, run, limits)
     return run
 
 
-def _escalate(ticket: Ticket, decision: Decision, now: datetime.datetime, run: EscalationRun) -> None:
+def _escalate(ticket: Ticket, decision: Decision, now: datetime.datetime, run: EscalationRun, limits: dict) -> None:
     with transaction.atomic():
         claimed = Ticket.objects.filter(
             pk=ticket.pk, escalation_level=ticket.escalation_level, status__in=ESCALATING
@@ -168,7 +171,7 @@ def _escalate(ticket: Ticket, decision: Decision, now: datetime.datetime, run: E
             return  # another run took this step, or the ticket moved on meanwhile
         recipients = routing.escalation_recipients(ticket, decision.level)
         with translation.override(settings.LANGUAGE_CODE):
-            reason = reason_text(decision.reason)
+            reason = reason_text(decision.reason, limits)
             title = _("Ticket %(number)s escalated to level %(level)s") % {
                 "number": ticket.number,
                 "level": decision.level,

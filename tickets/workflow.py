@@ -19,7 +19,6 @@ import uuid
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -28,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from crm import thresholds
 from tickets import routing, sla
 from tickets.models import DESCRIPTION_MAX_LENGTH, Priority, SlaPolicy, Ticket, TicketEvent, TicketKind
 
@@ -117,7 +117,8 @@ def policy_for(kind: TicketKind, tier: str) -> tuple[str, float, float]:
     """(priority, response hours, resolution hours) for a kind and client tier."""
     policy = SlaPolicy.objects.filter(kind=kind, tier=tier).first()
     if policy is None:
-        return Priority.NORMAL, settings.TICKETS_DEFAULT_RESPONSE_HOURS, settings.TICKETS_DEFAULT_RESOLUTION_HOURS
+        limits = thresholds.current()
+        return Priority.NORMAL, limits["ticket_default_response_hours"], limits["ticket_default_resolution_hours"]
     return policy.priority, policy.response_hours, policy.resolution_hours
 
 

@@ -11,6 +11,7 @@ from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
 from advisors.models import Alert
+from crm import thresholds
 from tests.tickets.conftest import at, open_ticket, user_of
 from tickets import escalation, tasks, workflow
 from tickets.escalation import TicketFacts, target_level
@@ -142,11 +143,17 @@ def test_a_run_that_lost_the_race_takes_no_step(world, clock, django_capture_on_
     cast, clients = world
     ticket = open_ticket(clients["mine"], "complaint", by=user_of(cast, "advisor"))
     clock.move_to(ticket.response_due_at)
-    stale_copy = escalation.candidates(ticket.response_due_at).get(pk=ticket.pk)
+    stale_copy = escalation.candidates(ticket.response_due_at, 24).get(pk=ticket.pk)
     with django_capture_on_commit_callbacks(execute=True):
         escalation.escalate_overdue()
         run = escalation.EscalationRun()
-        escalation._escalate(stale_copy, escalation.Decision(1, "response_overdue"), ticket.response_due_at, run)
+        escalation._escalate(
+            stale_copy,
+            escalation.Decision(1, "response_overdue"),
+            ticket.response_due_at,
+            run,
+            thresholds.current(),
+        )
     assert run.escalated == []
     assert _alerts(ticket).count() == 1
     assert len(mail.outbox) == 1

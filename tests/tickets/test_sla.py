@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm.models import TradingHoliday
+from crm.models import Threshold, TradingHoliday
 from tests.tickets.conftest import SHANGHAI, at, open_ticket, user_of
 from tickets import sla
 
@@ -131,6 +131,7 @@ def test_a_kind_without_a_policy_uses_the_configured_default_hours(world, clock,
 
     cast, clients = world
     TicketKind.objects.create(code="callback", name="Callback", name_zh="回访")
-    settings.TICKETS_DEFAULT_RESPONSE_HOURS, settings.TICKETS_DEFAULT_RESOLUTION_HOURS = 1, 3
+    Threshold.objects.update_or_create(key="ticket_default_response_hours", defaults={"value": "1"})
+    Threshold.objects.update_or_create(key="ticket_default_resolution_hours", defaults={"value": "3"})
     ticket = open_ticket(clients["mine"], "callback", by=user_of(cast, "advisor"))
     assert (ticket.priority, ticket.response_due_at, ticket.resolution_due_at) == ("normal", at(20, 11), at(20, 13))
