@@ -117,20 +117,18 @@ TEMPLATES = [
 # Outside DEBUG connections persist (CONN_MAX_AGE) with health checks, so a request does not
 # pay for a new PostgreSQL connection.
 _database_url = env_str("DATABASE_URL")
-if not _database_url:
-    raise ImproperlyConfigured(
-        "DATABASE_URL is not set. Run `make demo` or `make test`, which start an embedded "
-        "PostgreSQL server, or `python scripts/embedded_pg.py run -- python manage.py …`; "
-        "or set DATABASE_URL=postgres://user:pass@host:5432/crm."
-    )
 DATABASES = {
     "default": dj_database_url.parse(
-        _database_url,
+        _database_url or "postgres:///crm",
         conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 600),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if not _database_url:
+    # No server given: commands that need none (check, makemigrations --check) still run; a
+    # connection fails at once saying how to get one (crm/db_unset).
+    DATABASES["default"]["ENGINE"] = "crm.db_unset"
+if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "crm.db_unset"):
     raise ImproperlyConfigured(f"DATABASE_URL must point at PostgreSQL, not {DATABASES['default']['ENGINE']}")
 # PostgreSQL's default random_page_cost (4) assumes spinning disks: on SSDs it makes the
 # planner scan all 200,000 clients instead of reading a branch's 5,000 through the index
