@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from advisors.models import Advisor, Alert, Assignment, OrgUnit
+from advisors.models import Advisor, Assignment, OrgUnit
+from alerts.models import Alert
 from clients.models import Client
-from crm.admin_utils import (
+from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
     EstimatedCountPaginator,

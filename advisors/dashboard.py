@@ -1,7 +1,7 @@
 """The dashboard's figures for one user (and optionally one advisor inside a manager's scope).
 
 A plain function of a user and a day: every section is one or two set-based queries over the
-user's scope (``crm.access``), so the page costs the same number of queries whatever the size of
+user's scope (``core.access``), so the page costs the same number of queries whatever the size of
 the book. Definitions (also in README, "Dashboard"):
 
 - **alerts**: open alerts, and snoozed ones whose day has come. An advisor sees the alerts
@@ -34,10 +34,11 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Advisor, Alert
+from advisors.models import Advisor
+from alerts.models import Alert
 from clients.models import Client, Interaction, Position, TierPolicy
-from crm import access, roles
-from crm.choices import Tier
+from core import access, roles
+from core.choices import Tier
 from products.models import Product
 from reports.figures import Slice
 from reports.models import AdvisorDay, ReportDay, SegmentDay

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Assignment
 from clients.models import Interaction
-from crm.choices import ContactChannel
+from core.choices import ContactChannel
 
 
 class TransferForm(forms.Form):

@@ -30,9 +30,10 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from advisors.models import Advisor, Alert, Assignment
+from advisors.models import Advisor, Assignment
+from alerts.models import Alert
 from clients.models import Client
-from crm import access
+from core import access
 from tickets.models import Ticket, TicketEvent
 
 OPEN_ALERT_STATUSES = (Alert.Status.OPEN, Alert.Status.SNOOZED)

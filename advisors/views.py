@@ -12,13 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from advisors import alert_actions, services
+from advisors import services
 from advisors.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
-from advisors.models import Alert
+from alerts import actions as alert_actions
+from alerts.models import Alert
 from clients.forms import apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Client
-from crm.access import get_visible_or_404
+from core.access import get_visible_or_404
 
 
 def _may_transfer(user) -> bool:

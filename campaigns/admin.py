@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, CampaignTarget, Segment
-from crm.admin_utils import ClientScopedAdminMixin, CrmModelAdmin, LargeTableAdmin, changelist_link
+from core.admin_utils import ClientScopedAdminMixin, CrmModelAdmin, LargeTableAdmin, changelist_link
 
 
 @admin.register(Segment)

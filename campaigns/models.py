@@ -9,8 +9,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from crm.access import ClientScopedQuerySet
-from crm.models import TimeStampedModel
+from core.access import ClientScopedQuerySet
+from core.models import TimeStampedModel
 
 
 class Segment(TimeStampedModel):

@@ -3,7 +3,7 @@
 Clients' master data is edited here (the change form shows personal data: operations staff
 correct it); the list shows it masked. The trading facts (positions, balances, transactions,
 cash flows, snapshots, segment history) come from imports and the nightly run, so they are
-read-only. Every list here is a large table: see ``crm.admin_utils.LargeTableAdmin``.
+read-only. Every list here is a large table: see ``core.admin_utils.LargeTableAdmin``.
 
 The guardian tables (``ClientUserObjectPermission``, ``ClientGroupObjectPermission``) are not
 registered: sharing a client is a workflow of the workbench (``clients.services.share_client``),
@@ -21,7 +21,8 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Alert, Assignment
+from advisors.models import Assignment
+from alerts.models import Alert
 from campaigns.models import CampaignTarget
 from clients.admin_pii import ClientPIIAdminMixin
 from clients.admin_search import PrivateSearchAdminMixin, PrivateSearchChangeList, searches_personal_data
@@ -39,8 +40,8 @@ from clients.models import (
     TierPolicy,
     Transaction,
 )
-from crm.admin_pii import MaskedPIIAdminMixin
-from crm.admin_utils import (
+from core.admin_pii import MaskedPIIAdminMixin
+from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
     LargeTableAdmin,
@@ -49,7 +50,7 @@ from crm.admin_utils import (
     changelist_link,
     changelist_links,
 )
-from crm.pii import mask_id_number, mask_phone, normalize_email, normalize_id_number, normalize_phone, pii_hash
+from core.pii import mask_id_number, mask_phone, normalize_email, normalize_id_number, normalize_phone, pii_hash
 from suitability.models import RiskAssessment, SuitabilityCheck
 from tickets.models import Ticket
 

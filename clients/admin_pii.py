@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import RevealForm, apply_service_errors
 from clients.reveal import REVEALABLE, reveal_pii
-from crm.admin_pii import MaskedPIIAdminMixin
-from crm.audit import log_access
-from crm.models import AccessLog
+from core.admin_pii import MaskedPIIAdminMixin
+from core.audit import log_access
+from core.models import AccessLog
 
 
 class ClientPIIAdminMixin(MaskedPIIAdminMixin):

@@ -34,13 +34,13 @@ from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from advisors.alert_rules import RAISE_COLUMNS, empty_rows, reconcile
-from advisors.models import Alert
+from alerts.models import Alert
+from alerts.rules import RAISE_COLUMNS, empty_rows, reconcile
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Transaction
 from clients.segmentation import tier_edges
-from crm import thresholds
+from core import thresholds
+from core.bulk.frames import aggregate_memory, analyze, cents, date_of, read_frame, scalar, update_rows
 from nightly.models import ActivityFacts, ChurnFeatures, ChurnModel, ClientFacts
-from nightly.sql import aggregate_memory, analyze, cents, date_of, read_frame, scalar, update_rows
 from tickets.models import Ticket, TicketKind
 
 log = logging.getLogger("nightly")
@@ -286,7 +286,7 @@ def label_day(day: datetime.date) -> int:
     ``dormant_max_cash`` at the end) or withdrew at least half of that day's assets.
     Called only for a day at least ``HORIZON`` days back, when the outcome is known: the label
     is kept, and later nights train on it without recomputing. Returns the rows labelled."""
-    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
     table = ChurnFeatures._meta.db_table
     end = day + datetime.timedelta(days=HORIZON)
     sql = f"""
@@ -385,7 +385,7 @@ def _first_snapshot() -> datetime.date | None:
 def train(history: pd.DataFrame) -> tuple[object | None, dict]:
     """Fit the model on all but the most recent reference day and test on that one. Returns the
     model refitted on everything (or None) and the figures for the run record."""
-    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from threadpoolctl import threadpool_limits
@@ -441,7 +441,7 @@ def kept_model(day: datetime.date) -> tuple[object | None, dict] | None:
     and kept, as ``(estimator or None for the rule, figures)``; None when there is none, or it
     was fitted by another scikit-learn version (a pickle is only safe to read by the version that
     wrote it)."""
-    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
     since = day - datetime.timedelta(days=limits["churn_retrain_days"])
     row = ChurnModel.objects.filter(trained_on__lte=day, trained_on__gt=since).order_by("-trained_on").first()
     if row is None or row.library_version != _library_version():
@@ -480,7 +480,7 @@ def model_for(day: datetime.date) -> tuple[object | None, dict]:
 
 def score_book(day: datetime.date, run_id: int | None = None) -> dict:
     """Score every client, store ``churn_score``, raise and close ``churn_risk`` alerts."""
-    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
     current = features(day, run_id)
     model, info = model_for(day)
     info["features_pruned"] = prune_features(day)

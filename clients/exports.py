@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.reveal import masked_pii
-from crm.audit import log_access
-from crm.exports import csv_response
-from crm.models import AccessLog
+from core.audit import log_access
+from core.exports import csv_response
+from core.models import AccessLog
 
 COLUMNS = (
     ("client_no", _("client number")),

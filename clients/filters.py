@@ -10,10 +10,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import Client
 from clients.search import search_clients
-from crm.choices import RiskTolerance, Tier
+from core.choices import RiskTolerance, Tier
 
 # Churn bands as the dashboards show them (score in [0, 1]).
 CHURN_BANDS = {

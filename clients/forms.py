@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import ClientShare, Interaction
 from clients.reveal import REVEALABLE
-from crm.choices import ContactChannel
+from core.choices import ContactChannel
 from products.models import Product
 
 PII_LABELS = {

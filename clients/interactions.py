@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from advisors.models import Advisor, Alert
+from advisors.models import Advisor
+from alerts.models import Alert
 from clients.models import Client, Interaction
-from crm.choices import ContactChannel
+from core.choices import ContactChannel
 
 
 def advisor_of(user) -> Advisor:
@@ -82,7 +83,7 @@ def log_interaction(
         pk=interaction.pk
     ).update(follow_up_done=True, updated_at=now)
     if alert is not None:
-        from advisors.alert_actions import close_alert
+        from alerts.actions import close_alert
 
         close_alert(alert, by=by, status=Alert.Status.DONE, note=summary.strip()[:500])
     return interaction

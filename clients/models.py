@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from crm.access import ClientQuerySet, ClientScopedQuerySet
-from crm.choices import ContactChannel, RiskTolerance, Tier
-from crm.models import TimeStampedModel
-from crm.pii import EncryptedCharField, EncryptedTextField
+from core.access import ClientQuerySet, ClientScopedQuerySet
+from core.choices import ContactChannel, RiskTolerance, Tier
+from core.models import TimeStampedModel
+from core.pii import EncryptedCharField, EncryptedTextField
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 QUANTITY = {"max_digits": 20, "decimal_places": 4}
@@ -257,12 +257,12 @@ class Client(TimeStampedModel):
 
     @property
     def masked_phone(self) -> str:
-        from crm.pii import mask_phone
+        from core.pii import mask_phone
 
         return mask_phone(self.phone)
 
     def refresh_pii_hashes(self) -> None:
-        from crm.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
+        from core.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
 
         self.id_number_hash = pii_hash(normalize_id_number(self.id_number))
         self.phone_hash = pii_hash(normalize_phone(self.phone))
@@ -295,7 +295,7 @@ class ClientShare(TimeStampedModel):
 
     Guardian has no expiry, so the share owns the guardian rows that carry the grant
     (``ClientUserObjectPermission``): ``clients.services.share_client`` and ``revoke_share``
-    write both in one transaction, and the access scope (``crm.access``) honours a guardian row
+    write both in one transaction, and the access scope (``core.access``) honours a guardian row
     only while its share is unrevoked and ``expires_on`` is today or later — an expired share
     stops working at once; a nightly cleanup deletes the stale guardian rows afterwards.
     The share stays as history after it expires or is revoked.
@@ -812,7 +812,7 @@ class Interaction(TimeStampedModel):
         related_name="interactions",
     )
     alert = models.ForeignKey(
-        "advisors.Alert",
+        "alerts.Alert",
         verbose_name=_("alert"),
         null=True,
         blank=True,

@@ -11,7 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Alert, Assignment
+from advisors.models import Assignment
+from alerts.models import Alert
 from campaigns.models import CampaignTarget
 from clients.models import (
     Account,
@@ -25,7 +26,7 @@ from clients.models import (
     Transaction,
 )
 from clients.reveal import masked_pii
-from crm import access
+from core import access
 from suitability.models import RiskAssessment, SuitabilityCheck
 from tickets.models import Ticket
 

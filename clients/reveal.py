@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crm.audit import log_access
-from crm.models import AccessLog
-from crm.pii import mask_email, mask_id_number, mask_phone
+from core.audit import log_access
+from core.models import AccessLog
+from core.pii import mask_email, mask_id_number, mask_phone
 
 REVEALABLE = {
     "id_number": mask_id_number,

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
-from crm.pii import decrypt, encrypt, normalize_email, normalize_id_number, normalize_phone, pii_hash
+from core.pii import decrypt, encrypt, normalize_email, normalize_id_number, normalize_phone, pii_hash
 
 # Mainland mobile numbers (after normalize_phone drops +86), resident ID numbers (18 characters,
 # or the old 15 digits). Client and account numbers never take these shapes.

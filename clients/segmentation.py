@@ -46,14 +46,14 @@ from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from advisors.alert_rules import RAISE_COLUMNS, empty_rows, reconcile
-from advisors.models import Alert
+from alerts.models import Alert
+from alerts.rules import RAISE_COLUMNS, empty_rows, reconcile
 from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
-from crm import thresholds
-from crm.choices import Tier
-from crm.models import TradingHoliday
+from core import thresholds
+from core.bulk.frames import aggregate_memory, analyze, cents, insert_rows, read_frame, scalar, update_rows
+from core.choices import Tier
+from core.models import TradingHoliday
 from nightly.models import ActivityFacts, ClientFacts, NightlyRun
-from nightly.sql import aggregate_memory, analyze, cents, insert_rows, read_frame, scalar, update_rows
 
 Stage = Client.LifecycleStage
 Behavior = Client.BehaviorSegment
@@ -93,7 +93,7 @@ def tier_edges() -> list[tuple[str, int]]:
 def segmentation_context(day: datetime.date) -> dict:
     """What every chunk of one run shares (JSON): the averaging window, the 90-day base date
     (the latest snapshot day on or before), the tier edges and the thresholds."""
-    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
     window = trading_days(day, limits["tier_average_days"])
     base = scalar(
         f"SELECT MAX(as_of) FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s",
@@ -231,7 +231,7 @@ def _aggregate_into(table: str, run_id: int, sql: str, params: list) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_replace_facts(table, run_id))
         # The statements of the night that JIT helps (the steps turn it off: see
-        # ``crm.extract.db.without_jit``): a dozen CASE expressions over every transaction,
+        # ``core.bulk.writes.without_jit``): a dozen CASE expressions over every transaction,
         # snapshot and flow. Measured at 200,000 clients on the single statement both of
         # these were until 2026-11-24: 7.1 s with it, 7.5–7.8 s without. DEFAULT is the
         # server's (or the operator's) setting, not necessarily on.
@@ -494,7 +494,7 @@ def _tier_change_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.
 def _dormant_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date, scope) -> dict:
     """A client who became dormant or sleeping today (not at their first segmentation) raises
     ``dormant``; it stays open while they stay so (condition ``dormant`` or ``sleeping``)."""
-    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
     dormant = seg["new_stage"] == Stage.DORMANT
     condition = np.where(dormant, "dormant", np.where(seg["new_sleeping"], "sleeping", ""))
     entered = ~first_time & (

@@ -2,7 +2,7 @@
 
 A share is a ``ClientShare`` (who, which level, until when, who granted and who revoked) that
 owns guardian's per-object permission rows (``ClientUserObjectPermission``); both are written in
-the same transaction. Expiry is enforced by the access scope itself (``crm.access``), so an
+the same transaction. Expiry is enforced by the access scope itself (``core.access``), so an
 expired share stops working on the next query; ``delete_expired_share_permissions`` is the
 nightly cleanup of the guardian rows that expired shares leave behind.
 """
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, ClientShare, ClientUserObjectPermission
-from crm import access
+from core import access
 
 _CODENAMES = {
     ClientShare.Level.VIEW: ("view_client",),

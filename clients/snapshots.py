@@ -15,7 +15,7 @@ from django.db import connection
 
 from clients.models import Account, AssetSnapshot, CashBalance, CashFlow, Client, Position
 from clients.partitions import ensure_months
-from nightly.sql import aggregate_memory, distinct, scalar
+from core.bulk.frames import aggregate_memory, distinct, scalar
 
 
 def take_snapshots(day: datetime.date) -> dict:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from crm.audit import Source, audit_context
+from core.audit import Source, audit_context
 
 
 @shared_task(name="clients.delete_expired_share_permissions")

@@ -1,7 +1,7 @@
 """Workbench pages about clients: the scoped list (search, filters, CSV export) and the client
 page (profile with masked personal data, reveal, shares).
 
-Views stay thin: scoping is ``crm.access``, search and filters ``clients.filters``, workflows
+Views stay thin: scoping is ``core.access``, search and filters ``clients.filters``, workflows
 ``clients.services`` / ``clients.reveal``, the page's data ``clients.profile``.
 """
 
@@ -26,9 +26,9 @@ from clients.models import Client, ClientShare
 from clients.profile import client_profile
 from clients.reveal import reveal_pii
 from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, remember_search
-from crm.access import get_visible_or_404
-from crm.audit import log_access
-from crm.models import AccessLog
+from core.access import get_visible_or_404
+from core.audit import log_access
+from core.models import AccessLog
 
 PAGE_SIZE = 50
 

@@ -23,8 +23,8 @@ def _load_the_nights_libraries(**signal) -> None:
 
 @beat_init.connect(weak=False)
 def _sync_the_schedule(**signal) -> None:
-    """Beat starts with every entry declared in ``crm.schedule`` in the database (rows ops edited
+    """Beat starts with every entry declared in ``core.schedule`` in the database (rows ops edited
     are left as they are)."""
-    from crm.schedule import sync_when_beat_starts
+    from core.schedule import sync_when_beat_starts
 
     sync_when_beat_starts(**signal)

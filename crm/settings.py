@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from crm.env import env_bool, env_int, env_list, env_str
+from core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "knox",  # API tokens, stored hashed, with idle and absolute expiry (crm.tokens)
+    "knox",  # API tokens, stored hashed, with idle and absolute expiry (core.tokens)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -61,8 +61,10 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",  # sign-in throttling (see "Sign-in, sessions and security headers")
     "csp",
-    "crm",
+    "core",
     "advisors",
+    "alerts",
+    "imports",
     "clients",
     "products",
     "suitability",
@@ -70,25 +72,26 @@ INSTALLED_APPS = [
     "tickets",
     "reports",
     "nightly",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files answered here, cacheable
-    "crm.no_store.NoStoreMiddleware",  # everything below carries user data: Cache-Control no-store
+    "core.no_store.NoStoreMiddleware",  # everything below carries user data: Cache-Control no-store
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "crm.input_guard.InputGuardMiddleware",  # NUL and control characters: 400/404 before any view
+    "core.input_guard.InputGuardMiddleware",  # NUL and control characters: 400/404 before any view
     "django.contrib.messages.middleware.MessageMiddleware",
-    "crm.sessions.SessionTimeoutMiddleware",  # after auth and messages, before the audit actor
+    "core.sessions.SessionTimeoutMiddleware",  # after auth and messages, before the audit actor
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "crm.audit.AuditContextMiddleware",
+    "core.audit.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a lockout into the lockout page
-    "crm.signin_throttle.SignInThrottleMiddleware",  # after axes: axes' page wins when both apply
+    "core.signin_throttle.SignInThrottleMiddleware",  # after axes: axes' page wins when both apply
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -105,7 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "crm.context_processors.workbench",
+                "core.context_processors.workbench",
             ],
         },
     },
@@ -175,7 +178,7 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 AUTHENTICATION_BACKENDS = [
     # First: refuse throttled addresses and accounts, then locked-out username+address pairs,
     # before any password is checked.
-    "crm.signin_throttle.SignInThrottleBackend",
+    "core.signin_throttle.SignInThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -185,7 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "crm.passwords.NoUsernameInPasswordValidator"},  # "alicealice" for alice
+    {"NAME": "core.passwords.NoUsernameInPasswordValidator"},  # "alicealice" for alice
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -221,24 +224,24 @@ REST_FRAMEWORK = {
     # The token class first: DRF answers an unauthenticated request with the first class's
     # challenge, so a missing, wrong or expired token is a 401 (WWW-Authenticate: Token).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "crm.tokens.TokenAuthentication",
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in *and* holding the role's model permission (reads included); rows are then
-    # scoped by the access layer in each viewset (crm/api/viewsets.py).
+    # scoped by the access layer in each viewset (core/api/viewsets.py).
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "crm.api.permissions.RoleModelPermissions",
+        "core.api.permissions.RoleModelPermissions",
     ],
-    "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.CrmPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CrmPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
-    # Every operation lists its error statuses in the one error shape (crm/api/schema.py).
-    "DEFAULT_SCHEMA_CLASS": "crm.api.schema.CrmAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    # Every operation lists its error statuses in the one error shape (core/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.CrmAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Broker CRM API",
@@ -252,15 +255,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One schema name per choice set, so clients generated from the schema get stable types.
     "ENUM_NAME_OVERRIDES": {
-        "RiskToleranceEnum": "crm.choices.RiskTolerance",
-        "ProductRiskEnum": "crm.choices.ProductRisk",
-        "HorizonEnum": "crm.choices.Horizon",
-        "VarietyEnum": "crm.choices.Variety",
-        "TierEnum": "crm.choices.Tier",
-        "InvestorTypeEnum": "crm.choices.InvestorType",
-        "ContactChannelEnum": "crm.choices.ContactChannel",
+        "RiskToleranceEnum": "core.choices.RiskTolerance",
+        "ProductRiskEnum": "core.choices.ProductRisk",
+        "HorizonEnum": "core.choices.Horizon",
+        "VarietyEnum": "core.choices.Variety",
+        "TierEnum": "core.choices.Tier",
+        "InvestorTypeEnum": "core.choices.InvestorType",
+        "ContactChannelEnum": "core.choices.ContactChannel",
         "OrgUnitKindEnum": "advisors.models.OrgUnit.Kind",
-        "AlertKindEnum": "advisors.models.Alert.Kind",
+        "AlertKindEnum": "alerts.models.Alert.Kind",
         "RelationshipKindEnum": "clients.models.Relationship.Kind",
         "TradeChannelEnum": "clients.models.Transaction.Channel",
         "TicketChannelEnum": "tickets.models.Ticket.Channel",
@@ -276,7 +279,7 @@ SPECTACULAR_SETTINGS = {
 # in, for how long, and what the browser is told to enforce.
 
 # Sessions. SESSION_COOKIE_AGE is the absolute lifetime of a sign-in, SESSION_IDLE_TIMEOUT the
-# time without a request after which it ends; crm.sessions.SessionTimeoutMiddleware enforces
+# time without a request after which it ends; core.sessions.SessionTimeoutMiddleware enforces
 # both from timestamps kept in the session (SESSION_SAVE_EVERY_REQUEST would slide the
 # absolute lifetime along with every request, so it is not used).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -297,12 +300,12 @@ AXES_RESET_ON_SUCCESS = True  # a good sign-in before the limit forgives the ear
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # The client address: REMOTE_ADDR, or the address TRUSTED_PROXY_COUNT hops from the right of
-# X-Forwarded-For when that many proxies we run append to it (crm.security.client_ip).
+# X-Forwarded-For when that many proxies we run append to it (core.security.client_ip).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts are still logged
 
-# Throttling across usernames and addresses (crm.signin_throttle), which axes' single limit
+# Throttling across usernames and addresses (core.signin_throttle), which axes' single limit
 # cannot express: more than SIGNIN_ADDRESS_FAILURE_LIMIT failed sign-ins from one address (any
 # usernames: password spraying), or SIGNIN_ACCOUNT_FAILURE_LIMIT for one username (any
 # addresses: a distributed guess), within a sliding SIGNIN_THROTTLE_WINDOW_MINUTES, refuse every
@@ -317,7 +320,7 @@ SIGNIN_THROTTLE_WINDOW_MINUTES = env_int("SIGNIN_THROTTLE_WINDOW_MINUTES", 15)
 if min(SIGNIN_ADDRESS_FAILURE_LIMIT, SIGNIN_ACCOUNT_FAILURE_LIMIT, SIGNIN_THROTTLE_WINDOW_MINUTES) < 1:
     raise ImproperlyConfigured("SIGNIN_*_FAILURE_LIMIT and SIGNIN_THROTTLE_WINDOW_MINUTES must be at least 1")
 
-# API tokens (django-rest-knox, crm.tokens): stored as SHA-512 digests, several per user. A
+# API tokens (django-rest-knox, core.tokens): stored as SHA-512 digests, several per user. A
 # token ends API_TOKEN_IDLE_DAYS after its last use (each use moves the expiry on, written at
 # most once a minute) and API_TOKEN_LIFETIME_DAYS after it was issued, however much it is used.
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
@@ -398,7 +401,7 @@ SUITABILITY_ASSESSMENT_VALID_MONTHS = env_int("SUITABILITY_ASSESSMENT_VALID_MONT
 # --- Suitability ----------------------------------------------------------------------------
 # (SUITABILITY_ASSESSMENT_VALID_MONTHS, default 24, is under "Domain settings" above.)
 # The "expiring" window, the elderly age and the consideration period are thresholds ops edit in
-# the admin (crm/thresholds.py: risk_profile_expiring_days, elderly_age, consideration_hours).
+# the admin (core/thresholds.py: risk_profile_expiring_days, elderly_age, consideration_hours).
 # Art. 20 duties (consideration period, callback) apply from this product risk level up. Default R4.
 SUITABILITY_HIGH_RISK_FROM = env_str("SUITABILITY_HIGH_RISK_FROM", "R4")
 # Assessments a client may take per channel, per calendar day / per calendar year, e.g.
@@ -418,9 +421,9 @@ NIGHTLY_LEASE_MINUTES = env_int("NIGHTLY_LEASE_MINUTES", 120)
 NIGHTLY_EXTRACT_ROOT = env_str("NIGHTLY_EXTRACT_ROOT", "")
 # Business thresholds (tier averaging, lifecycle, behaviour, churn, maturity reminders, large
 # outflows, birthdays, cool-downs …) are rows operations edit in the admin (*Thresholds*,
-# crm/thresholds.py), read by each run; they are not environment settings.
+# core/thresholds.py), read by each run; they are not environment settings.
 # The beat schedule (the nightly run at 22:30, ticket escalation every 5 minutes, the share
-# cleanup at 01:15) is declared in crm/schedule.py and edited by ops in the admin (Periodic tasks).
+# cleanup at 01:15) is declared in core/schedule.py and edited by ops in the admin (Periodic tasks).
 
 # --- Tickets --------------------------------------------------------------------------------
 # Service tickets (docs/tickets.md explains the SLA calendar, routing and escalation).
@@ -431,7 +434,7 @@ TICKETS_BUSINESS_TIMEZONE = env_str("TICKETS_BUSINESS_TIMEZONE", TIME_ZONE)
 # Complaints run on calendar time (24 hours a day, every day) instead of business hours. Default 1.
 TICKETS_COMPLAINTS_CALENDAR_TIME = env_bool("TICKETS_COMPLAINTS_CALENDAR_TIME", True)
 # The SLA hours when no SlaPolicy matches, and the escalation clock (level 2 after the due time,
-# high-net-worth complaints), are thresholds operations edit in the admin (crm/thresholds.py).
+# high-net-worth complaints), are thresholds operations edit in the admin (core/thresholds.py).
 # Attachments: largest file in bytes (default 10 MB) and the allowed file extensions (default
 # pdf,png,jpg,jpeg,txt,csv,docx,xlsx; the content must match the extension).
 TICKETS_ATTACHMENT_MAX_BYTES = env_int("TICKETS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -4,8 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisors import views as advisor_views
-from crm import views
-from crm.api.tokens import obtain_token
+from core import views
+from core.api.tokens import obtain_token
 
 admin.site.site_header = settings.CRM_SITE_TITLE
 admin.site.site_title = settings.CRM_SITE_TITLE
@@ -16,7 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/auth/token/", obtain_token, name="api-token"),
-    path("api/v1/", include("crm.api.urls")),
+    path("api/v1/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
     # page runs under the same Content Security Policy as every other page.

@@ -23,8 +23,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Client
+from core.bulk.frames import without_jit
 from nightly.models import NightlyChunk, NightlyRun
-from nightly.sql import without_jit
 
 log = logging.getLogger("nightly")
 
@@ -175,7 +175,7 @@ def fail(run_id: int, error: str, status: str = NightlyRun.Status.FAILED, *, tok
 def import_step(run_id: int, *, token: str | None = None) -> dict:
     def work(run: NightlyRun) -> dict:
         from clients.partitions import ensure_months, next_month
-        from crm.extract import Outcome, import_folder
+        from imports.service import Outcome, import_folder
 
         # This month's and next month's partitions of the daily tables, each in a short
         # transaction of its own, so the first night of a month does not create one inside
@@ -322,7 +322,7 @@ def churn_step(run_id: int, *, token: str | None = None) -> dict:
 def alerts_step(run_id: int, *, token: str | None = None) -> dict:
     """The alert rules; on Celery beside the churn step (``nightly.tasks``): they read nothing
     churn writes."""
-    from advisors.alert_rules import raise_alerts
+    from alerts.rules import raise_alerts
 
     return run_step(run_id, "alerts", lambda run: raise_alerts(run.date), token=token)
 

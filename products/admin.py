@@ -7,7 +7,7 @@ from django.contrib.admin import DateFieldListFilter
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.admin_utils import CrmModelAdmin
+from core.admin_utils import CrmModelAdmin
 from products.models import Product
 
 

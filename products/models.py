@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.choices import Horizon, ProductRisk, Variety
-from crm.models import TimeStampedModel
+from core.choices import Horizon, ProductRisk, Variety
+from core.models import TimeStampedModel
 
 
 class Product(TimeStampedModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 
-from crm.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
+from core.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 from reports.models import AdvisorDay, ClientExit, ReportDay, SegmentDay, SegmentMoveDay, TicketDay
 
 

@@ -24,7 +24,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from advisors.models import Advisor, Alert, Assignment
+from advisors.models import Advisor, Assignment
+from alerts.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, SegmentChange, TierPolicy, Transaction
 from reports.models import AdvisorDay, ClientExit, ReportDay, SegmentDay, SegmentMoveDay, TicketDay
 from suitability.models import SuitabilityCheck, SuitabilityStep

@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from advisors.models import Advisor, Alert, OrgUnit
+from advisors.models import Advisor, OrgUnit
+from alerts.models import Alert
 from clients.models import Client
-from crm.choices import Tier
+from core.choices import Tier
 from reports import figures
 from reports.aggregates import book_clients
 from reports.figures import AsOf, Level, ReportCalendar, Slice, flow, stock

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from crm.dates import add_months
+from core.dates import add_months
 
 KINDS = {
     "month": _("Month"),

@@ -1,8 +1,8 @@
-"""Who may see which report — the reports' part of the access rules (``crm.access`` decides
+"""Who may see which report — the reports' part of the access rules (``core.access`` decides
 clients; this module decides org units and advisors, from the same access profile).
 
 - The permission ``reports.view_report`` is needed for any report (403 without it). The roles
-  table (``crm.roles``) gives it to advisors, team leads, branch managers and compliance.
+  table (``core.roles``) gives it to advisors, team leads, branch managers and compliance.
 - **Compliance, HQ staff and superusers**: every unit, starting at the root (headquarters).
 - **Branch manager** and **team lead**: their unit's subtree (a branch, a branch company, a team).
 - **Advisor** (no managing role): their own advisor report only — their book, their figures.
@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from advisors.models import Advisor, OrgUnit
-from crm import access, roles
+from core import access, roles
 
 PERMISSION = "reports.view_report"
 

@@ -4,7 +4,7 @@ and XLSX from the same object, so an export always carries the page's numbers.
 Values are what the page shows: integers, money as ``Decimal`` with 2 places, shares as a
 percentage ``Decimal`` with 1 place (``85.2`` for 85.2%), dates, text. Text cells that a
 spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@`` …) are escaped with
-``crm.exports.csv_safe`` in both formats; numbers are written as numbers.
+``core.exports.csv_safe`` in both formats; numbers are written as numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import formats
 
-from crm.exports import csv_safe
+from core.exports import csv_safe
 
 TEXT, INTEGER, MONEY, PERCENT, NUMBER, DATE = "text", "int", "money", "percent", "number", "date"
 CENT = Decimal("0.01")

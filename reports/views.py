@@ -12,8 +12,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor
-from crm.audit import log_access
-from crm.models import AccessLog
+from core.audit import log_access
+from core.models import AccessLog
 from reports import figures, pages
 from reports.forms import PERIOD_FIELDS, PeriodForm
 from reports.periods import choose_period

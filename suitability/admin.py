@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin_utils import (
+from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
     LargeTableAdmin,

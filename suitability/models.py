@@ -14,9 +14,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.access import ClientScopedQuerySet
-from crm.choices import Horizon, InvestorType, ProductRisk, RiskTolerance
-from crm.models import AppendOnlyModel, TimeStampedModel
+from core.access import ClientScopedQuerySet
+from core.choices import Horizon, InvestorType, ProductRisk, RiskTolerance
+from core.models import AppendOnlyModel, TimeStampedModel
 
 RETENTION_YEARS = 20
 

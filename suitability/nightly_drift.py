@@ -25,11 +25,11 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from advisors.alert_rules import ALIVE, close_alerts
-from advisors.models import Alert
+from alerts.models import Alert
+from alerts.rules import ALIVE, close_alerts
 from clients.models import Client, Position
-from crm.extract.db import chunks, existing_values
-from nightly.sql import cents, read_frame
+from core.bulk.frames import cents, read_frame
+from core.bulk.writes import chunks, existing_values
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment
 from suitability.rules import InvestorProfile, ProductProfile, drift_reasons

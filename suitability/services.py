@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import AssetSnapshot, Client, Position
-from crm import thresholds
+from core import thresholds
 from products.models import Product
 from suitability import classification as classes
 from suitability.models import (
@@ -84,7 +84,7 @@ class SuitabilityError(Exception):
 
 
 def policy() -> Policy:
-    """The firm's rules as the decisions take them: the thresholds in force (``crm.thresholds``,
+    """The firm's rules as the decisions take them: the thresholds in force (``core.thresholds``,
     edited by ops in the admin, one query) and the deployment settings."""
     values = thresholds.current()
     return Policy(

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
-from crm.dates import add_months
+from core.dates import add_months
 from suitability.reasons import CHANNEL_LABELS, Reason, _label
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
-from crm.access import get_visible_or_404
+from core.access import get_visible_or_404
 from products.models import Product
 from suitability import services
 from suitability.forms import AssessmentForm, CheckForm, ConfirmationForm, StepForm, in_language

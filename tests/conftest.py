@@ -35,7 +35,7 @@ def fresh_signin_throttle(monkeypatch):
     test's failed sign-ins from throttling the next."""
     import uuid
 
-    from crm import signin_throttle
+    from core import signin_throttle
 
     monkeypatch.setattr(signin_throttle, "KEY_PREFIX", f"signin-throttle-test-{uuid.uuid4().hex}")
 

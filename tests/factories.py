@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from advisors.models import Advisor, Alert, Assignment, OrgUnit
+from advisors.models import Advisor, Assignment, OrgUnit
+from alerts.models import Alert
 from clients.models import Account, Client
-from crm.choices import Horizon, ProductRisk, RiskTolerance, Variety
+from core.choices import Horizon, ProductRisk, RiskTolerance, Variety
 from products.models import Product
 from suitability.models import RiskAssessment, retention_date
 from tickets.models import Ticket, TicketKind

@@ -2,7 +2,7 @@
 
 Tests that need committed rows (a live server for the browser, a real Celery worker) run in
 transactions that Django ends with a flush of every table — roles, tier policies, ticket kinds,
-SLA policies, the default questionnaire and the beat schedule (``crm.schedule``) included. The next such test would
+SLA policies, the default questionnaire and the beat schedule (``core.schedule``) included. The next such test would
 otherwise start without them; ``restore`` re-runs the same migration functions and the schedule's sync.
 """
 
@@ -14,7 +14,7 @@ from django.apps import apps
 
 # (module, function) of each data migration whose rows the product needs, in migration order.
 DATA_MIGRATIONS = [
-    ("crm.migrations.0003_default_reference_data", "load"),
+    ("core.migrations.0003_default_reference_data", "load"),
     ("suitability.migrations.0003_default_questionnaire", "load"),
 ]
 
@@ -26,8 +26,8 @@ def flushed() -> bool:
 
 
 def restore() -> None:
-    from crm.roles import sync_roles
-    from crm.schedule import sync_schedule
+    from core.roles import sync_roles
+    from core.schedule import sync_schedule
 
     sync_roles()
     sync_schedule()

@@ -12,7 +12,8 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.http import Http404
 from django.urls import reverse
 
-from advisors.models import Alert, Assignment
+from advisors.models import Assignment
+from alerts.models import Alert
 from campaigns.models import CampaignTarget
 from clients.models import (
     Account,
@@ -26,7 +27,7 @@ from clients.models import (
     SegmentChange,
     Transaction,
 )
-from crm.access import access_profile, get_visible_or_404
+from core.access import access_profile, get_visible_or_404
 from suitability.models import InvestorClassification, RiskAssessment, SuitabilityCheck
 from tests import factories, personas
 from tickets.models import Ticket

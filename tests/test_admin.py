@@ -30,9 +30,9 @@ from clients.models import (
     TierPolicy,
     Transaction,
 )
-from crm.admin_utils import EstimatedCountPaginator, ReadOnlyAdminMixin
-from crm.models import AccessLog, ImportBatch, Threshold, TradingHoliday
-from crm.pii import mask_id_number, mask_phone
+from core.admin_utils import EstimatedCountPaginator, ReadOnlyAdminMixin
+from core.models import AccessLog, ImportBatch, Threshold, TradingHoliday
+from core.pii import mask_id_number, mask_phone
 from products.models import Product
 from reports.aggregates import refresh_day
 from reports.models import ClientExit, TicketDay
@@ -50,7 +50,7 @@ from tickets.models import SlaPolicy, TicketAttachment, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("crm", "advisors", "clients", "products", "suitability", "campaigns", "tickets", "reports")
+PROJECT_APPS = ("crm", "alerts", "advisors", "clients", "products", "suitability", "campaigns", "tickets", "reports")
 # Sharing a client is a workbench workflow; no role holds permissions on guardian's tables.
 NOT_IN_ADMIN = {"clients.ClientUserObjectPermission", "clients.ClientGroupObjectPermission"}
 READ_ONLY = {

@@ -1,4 +1,4 @@
-"""Personal data in the admin (crm/admin_pii.py, clients/admin_pii.py): masked for everyone,
+"""Personal data in the admin (core/admin_pii.py, clients/admin_pii.py): masked for everyone,
 replaced without being shown, revealed only with the permission and a reason, and logged."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from clients.models import Client, Relationship
-from crm.models import AccessLog
-from crm.pii import mask_id_number, mask_phone
+from core.models import AccessLog
+from core.pii import mask_id_number, mask_phone
 from tests import factories
 
 ID_NUMBER = "11010519900307123X"

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import Interaction
 
 pytestmark = pytest.mark.django_db

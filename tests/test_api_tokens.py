@@ -1,6 +1,6 @@
 """API tokens: issued by the token endpoint, ending when idle and at the end of their lifetime,
-listed and revoked by their owner and by security administrators, nobody else (crm.tokens,
-crm.api.tokens)."""
+listed and revoked by their owner and by security administrators, nobody else (core.tokens,
+core.api.tokens)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
 
-from crm.roles import SECURITY_ADMIN
+from core.roles import SECURITY_ADMIN
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from crm.audit import Source, audit_context, log_access
-from crm.exports import csv_safe
-from crm.models import AccessLog, AppendOnlyError
+from core.audit import Source, audit_context, log_access
+from core.exports import csv_safe
+from core.models import AccessLog, AppendOnlyError
 from products.models import Product
 from tests import factories
 
@@ -73,7 +73,7 @@ def test_role_changes_of_users_are_recorded(db):
 
 
 def test_the_import_attributes_its_orm_writes_to_source_import(tmp_path):
-    from crm.extract import import_folder
+    from imports.service import import_folder
 
     folder = tmp_path / "2026-11-20"
     folder.mkdir()

@@ -1,5 +1,5 @@
 """Responses that carry client data are never kept by a browser or a shared cache
-(crm/no_store.py): pages, lists, exports, API responses, the reveal of personal data."""
+(core/no_store.py): pages, lists, exports, API responses, the reveal of personal data."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def test_settings_make_tasks_go_through_the_broker_when_redis_is_configured():
 
 
 def test_a_task_sent_to_redis_is_run_by_a_real_worker(worker_queue):
-    from crm.tasks import ping
+    from core.tasks import ping
 
     result = ping.apply_async(args=["hello from the test"], queue=worker_queue)
     assert result.get(timeout=90) == "hello from the test"

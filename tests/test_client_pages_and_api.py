@@ -13,10 +13,11 @@ from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from advisors.models import Alert, Assignment
+from advisors.models import Assignment
+from alerts.models import Alert
 from clients.models import Account, Client, ClientShare
-from crm.models import AccessLog
-from crm.pii import mask_id_number, mask_phone
+from core.models import AccessLog
+from core.pii import mask_id_number, mask_phone
 from tests import factories, personas
 from tickets.models import Ticket
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from advisors.models import Alert, Assignment
+from advisors.models import Assignment
+from alerts.models import Alert
 from suitability.models import RiskAssessment
 from tests import factories
 
@@ -78,7 +79,7 @@ def test_lowest_category_lies_inside_c1(client_record):
 
 
 def test_assessments_are_append_only(client_record):
-    from crm.models import AppendOnlyError
+    from core.models import AppendOnlyError
 
     assessment = factories.RiskAssessmentFactory(client=client_record)
     assessment.score = 99
@@ -117,7 +118,7 @@ def test_a_cash_flow_amount_is_positive(client_record):
 def test_pii_is_encrypted_at_rest_and_hashed_for_search(client_record):
     from django.db import connection
 
-    from crm.pii import normalize_phone, pii_hash
+    from core.pii import normalize_phone, pii_hash
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone, phone_hash FROM clients_client WHERE id = %s", [client_record.pk])

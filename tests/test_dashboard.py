@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from advisors import dashboard
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Interaction, Position
-from crm.choices import Tier
+from core.choices import Tier
 from reports.aggregates import refresh_day
 from tests import factories, personas
 

@@ -16,11 +16,11 @@ from django.db import connection
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from clients.models import Account, Client
-from crm.dates import add_months
-from crm.extract import Outcome, import_folder
-from crm.extract.columns import resident_id_problem
-from crm.models import ImportBatch
-from crm.pii import normalize_phone, pii_hash
+from core.dates import add_months
+from core.models import ImportBatch
+from core.pii import normalize_phone, pii_hash
+from imports.columns import resident_id_problem
+from imports.service import Outcome, import_folder
 from products.models import Product
 from suitability.models import RiskAssessment
 from tests import factories
@@ -566,7 +566,7 @@ def test_a_missing_folder_is_rejected(db, tmp_path):
 
 
 def test_an_unexpected_failure_rolls_back_records_a_failed_batch_and_is_raised(db, folder, monkeypatch):
-    from crm.extract import masterdata, service
+    from imports import masterdata, service
 
     def broken(parsed, ctx):
         raise RuntimeError("disk full")

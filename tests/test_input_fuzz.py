@@ -1,4 +1,4 @@
-"""No input makes the server answer 5xx (crm/input_guard.py and every view behind it).
+"""No input makes the server answer 5xx (core/input_guard.py and every view behind it).
 
 Every URL pattern of the project — pages, API and admin — is requested with a NUL byte in each
 path parameter, with NUL and control characters in query parameters, and with oversized values

@@ -10,8 +10,8 @@ from django.db import connection
 from encrypted_model_fields import fields as emf
 
 from clients.models import Client, Relationship
-from crm.models import ImportBatch
-from crm.pii import PIIDecryptionError
+from core.models import ImportBatch
+from core.pii import PIIDecryptionError
 
 pytestmark = pytest.mark.django_db
 

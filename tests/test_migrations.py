@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from crm.roles import ROLE_NAMES, ROLE_PERMISSIONS
+from core.roles import ROLE_NAMES, ROLE_PERMISSIONS
 
 
 @pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_only_privileged_roles_may_reveal_pii():
 @pytest.mark.django_db
 def test_reference_data_is_loaded():
     from clients.models import TierPolicy
-    from crm.models import TradingHoliday
+    from core.models import TradingHoliday
     from tickets.models import SlaPolicy, TicketKind
 
     assert list(TierPolicy.objects.values_list("tier", flat=True)) == ["mass", "affluent", "hnw", "uhnw"]

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from advisors.dashboard import SECTIONS
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import Interaction
 from tests import factories, personas
 

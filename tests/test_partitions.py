@@ -20,7 +20,7 @@ from clients.partitions import (
     next_month,
     partitions,
 )
-from crm.extract import Outcome, import_folder
+from imports.service import Outcome, import_folder
 from nightly import pipeline
 from tests.factories import AccountFactory, ClientFactory, ProductFactory, org_tree
 from tests.nightly.test_trading_import import TRADING, frozen_today, masters  # noqa: F401 (fixtures)
@@ -169,7 +169,7 @@ def test_the_migration_keeps_every_row_and_id_both_ways():
 
 @pytest.mark.django_db
 def test_the_admins_estimate_of_a_partitioned_table_sums_its_months():
-    from crm.admin_utils import planner_row_estimate
+    from core.admin_utils import planner_row_estimate
 
     account, product = an_account_and_a_product()
     ensure_months([datetime.date(2031, 5, 1), datetime.date(2031, 6, 1)])

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from advisors.models import Alert
+from alerts.models import Alert
 from campaigns.models import CampaignTarget
 from clients.models import Account, CashFlow, Position, Transaction
 from tests import factories, personas

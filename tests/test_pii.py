@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm.pii import mask_email, mask_id_number, mask_phone, normalize_id_number, normalize_phone, pii_hash
+from core.pii import mask_email, mask_id_number, mask_phone, normalize_id_number, normalize_phone, pii_hash
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_a_value_no_configured_key_decrypts_raises_instead_of_showing_ciphertext
     from django.db import connection
 
     from clients.models import Client
-    from crm.pii import PIIDecryptionError
+    from core.pii import PIIDecryptionError
 
     foreign = Fernet(Fernet.generate_key()).encrypt(b"13900000000").decode()
     with connection.cursor() as cursor:

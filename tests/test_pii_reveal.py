@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from clients.reveal import masked_pii, reveal_pii
-from crm.models import AccessLog
+from core.models import AccessLog
 from tests import factories, personas
 
 pytestmark = pytest.mark.django_db

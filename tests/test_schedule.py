@@ -1,4 +1,4 @@
-"""The beat schedule: declared in ``crm.schedule``, put into django-celery-beat's tables after
+"""The beat schedule: declared in ``core.schedule``, put into django-celery-beat's tables after
 migrate and when beat starts, without overwriting what operations set in the admin."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from crm import schedule
+from core import schedule
 from crm.celery import app
 
 pytestmark = pytest.mark.django_db

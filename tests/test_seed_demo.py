@@ -14,13 +14,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
-from advisors.models import Advisor, Alert, Assignment, OrgUnit
+from advisors.models import Advisor, Assignment, OrgUnit
+from alerts.models import Alert
 from clients.models import Account, AssetSnapshot, CashBalance, CashFlow, Client, Interaction, Position, Transaction
-from crm.dates import add_months
-from crm.demo.dates import DEFAULT_AS_OF
-from crm.demo.identity import id_check_ok
-from crm.models import ImportBatch, TradingHoliday
-from crm.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
+from core.dates import add_months
+from core.models import ImportBatch, TradingHoliday
+from core.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
+from demo.dates import DEFAULT_AS_OF
+from demo.identity import id_check_ok
 from products.models import Product
 from suitability.models import RiskAssessment, retention_date
 from tests import factories

@@ -1,4 +1,4 @@
-"""Segregation of duties in the user admin (crm/segregation.py): operations manage users but
+"""Segregation of duties in the user admin (core/segregation.py): operations manage users but
 cannot give themselves or anyone else access to personal data, nor take over a privileged
 account; only a security administrator can, and every grant is in the change log."""
 
@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from crm import segregation
+from core import segregation
 from tests import factories
 
 User = get_user_model()

@@ -1,4 +1,4 @@
-"""Business thresholds are rows operations edit in the admin (crm/thresholds.py): checked
+"""Business thresholds are rows operations edit in the admin (core/thresholds.py): checked
 against their declaration, audited, and read by the next run without a restart."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clients.segmentation import segmentation_context
-from crm import thresholds
-from crm.models import Threshold
+from core import thresholds
+from core.models import Threshold
 from tests import factories
 
 

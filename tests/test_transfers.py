@@ -12,8 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from advisors.models import Alert, Assignment
+from advisors.models import Assignment
 from advisors.services import transfer_book, transfer_client
+from alerts.models import Alert
 from clients.models import Client
 from tests import factories, personas
 from tickets.models import Ticket, TicketEvent
@@ -227,7 +228,7 @@ def test_timing_of_a_10000_client_book(cast, capsys):
 def test_a_book_transfer_leaves_one_change_log_entry_with_the_clients_moved(cast):
     from auditlog.models import LogEntry
 
-    from crm.audit import Source, audit_context
+    from core.audit import Source, audit_context
 
     moved = book(cast.advisor, cast.tree["b1"], 3)
     numbers = sorted(Client.objects.filter(pk__in=moved).values_list("client_no", flat=True))

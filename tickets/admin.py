@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin_utils import (
+from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
     LargeTableAdmin,

@@ -33,9 +33,10 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from advisors.models import Advisor, Alert
-from crm import thresholds
-from crm.choices import Tier
+from advisors.models import Advisor
+from alerts.models import Alert
+from core import thresholds
+from core.choices import Tier
 from tickets import routing
 from tickets.models import Ticket, TicketEvent
 
@@ -104,7 +105,7 @@ def target_level(
 
 
 def reason_text(reason: str, limits: dict) -> str:
-    """``limits``: the thresholds in force (``crm.thresholds.current()``), read once per run."""
+    """``limits``: the thresholds in force (``core.thresholds.current()``), read once per run."""
     return {
         "response_overdue": _("The first response is past due."),
         "resolution_overdue": _("The resolution is past due."),
@@ -151,7 +152,7 @@ def escalate_overdue(now: datetime.datetime | None = None) -> EscalationRun:
     """Escalate every ticket whose level should rise; safe to run again at any time."""
     now = now or timezone.now()
     run = EscalationRun()
-    limits = thresholds.current()  # the values in force for this run (crm/thresholds.py)
+    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
     level2_after = datetime.timedelta(hours=limits["ticket_level2_after_hours"])
     hnw_after = datetime.timedelta(hours=limits["ticket_hnw_complaint_hours"])
     for ticket in candidates(now, limits["ticket_hnw_complaint_hours"]):

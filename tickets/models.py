@@ -15,9 +15,9 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm.access import ClientScopedQuerySet
-from crm.choices import Tier
-from crm.models import AppendOnlyModel, TimeStampedModel
+from core.access import ClientScopedQuerySet
+from core.choices import Tier
+from core.models import AppendOnlyModel, TimeStampedModel
 
 # A ticket's description: the page, the API and the workflow allow this many characters.
 DESCRIPTION_MAX_LENGTH = 4000

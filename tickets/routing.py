@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from advisors.models import Advisor, OrgUnit
 from clients.models import Client
-from crm import roles
-from crm.access import CLIENT_FACING_ROLES, access_profile
+from core import roles
+from core.access import CLIENT_FACING_ROLES, access_profile
 from tickets.models import Ticket, TicketKind
 
 User = get_user_model()

@@ -138,7 +138,7 @@ def parse_business_hours(value: str) -> tuple[datetime.time, datetime.time]:
 
 def business_calendar(from_day: datetime.date | None = None) -> BusinessCalendar:
     """The configured calendar with the exchange holidays from ``from_day`` on (all if None)."""
-    from crm.models import TradingHoliday
+    from core.models import TradingHoliday
 
     opens, closes = parse_business_hours(settings.TICKETS_BUSINESS_HOURS)
     holidays = TradingHoliday.objects.all()

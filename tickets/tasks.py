@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from crm.audit import Source, audit_context
+from core.audit import Source, audit_context
 
 
 @shared_task(name="tickets.escalate_overdue")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from clients.forms import apply_service_errors
 from clients.models import Client
-from crm.access import access_profile, get_visible_or_404
+from core.access import access_profile, get_visible_or_404
 from tickets import attachments, routing, workflow
 from tickets.forms import (
     AssignForm,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from crm import thresholds
+from core import thresholds
 from tickets import routing, sla
 from tickets.models import DESCRIPTION_MAX_LENGTH, Priority, SlaPolicy, Ticket, TicketEvent, TicketKind
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from advisors.models import Advisor, Alert, Assignment, OrgUnit
+from advisors.models import Advisor, Assignment, OrgUnit
+from alerts.models import Alert
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):

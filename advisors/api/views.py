@@ -22,10 +22,11 @@ from advisors.api.serializers import (
     TransferResultSerializer,
     TransferSerializer,
 )
-from advisors.models import Advisor, Alert, OrgUnit
+from advisors.models import Advisor, OrgUnit
+from alerts.models import Alert
 from clients.api.views import django_errors_to_api
 from clients.models import Client
-from crm.api.viewsets import ReferenceViewSet, ScopedReadOnlyViewSet
+from core.api.viewsets import ReferenceViewSet, ScopedReadOnlyViewSet
 
 
 class OrgUnitViewSet(ReferenceViewSet):

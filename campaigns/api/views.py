@@ -1,6 +1,6 @@
 from campaigns.api.serializers import CampaignSerializer, CampaignTargetSerializer
 from campaigns.models import Campaign, CampaignTarget
-from crm.api.viewsets import ReferenceViewSet, ScopedReadOnlyViewSet
+from core.api.viewsets import ReferenceViewSet, ScopedReadOnlyViewSet
 
 
 class CampaignViewSet(ReferenceViewSet):

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from clients.filters import CHURN_BANDS, ORDERINGS
 from clients.models import Account, CashFlow, Client, Position, Transaction
 from clients.reveal import masked_pii
-from crm.choices import RiskTolerance, Tier
+from core.choices import RiskTolerance, Tier
 
 CLIENT_WRITABLE = (
     "occupation",

@@ -1,5 +1,5 @@
 """Clients and their accounts, positions, trades and cash flows — every list scoped exactly as
-the workbench pages are (``crm.access``), paginated with a total count, filterable."""
+the workbench pages are (``core.access``), paginated with a total count, filterable."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from clients.filters import ClientFilter, order_clients
 from clients.models import Account, CashFlow, Client, ClientShare, Position, Transaction
 from clients.reveal import reveal_pii
 from clients.search import personal_data_kind
-from crm.api.permissions import RoleModelPermissions
-from crm.api.viewsets import ScopedReadOnlyViewSet, ScopedUpdateViewSet
+from core.api.permissions import RoleModelPermissions
+from core.api.viewsets import ScopedReadOnlyViewSet, ScopedUpdateViewSet
 
 PERSONAL_DATA_IN_URL = gettext_lazy(
     "A phone number, ID number or email is personal data and is not accepted in a URL. "

@@ -1,8 +1,8 @@
-"""The nightly run's schedule (*Nightly run*) once lived here; it is now declared in ``crm/schedule.py``.
+"""The nightly run's schedule (*Nightly run*) once lived here; it is now declared in ``core/schedule.py``.
 
 This migration used to create the periodic task from settings read at migrate time, so changing
 those settings afterwards did nothing. It ran on existing databases and stays in the graph, but
-does nothing now: ``crm.schedule.sync_schedule()`` creates the task after ``migrate`` (and when
+does nothing now: ``core.schedule.sync_schedule()`` creates the task after ``migrate`` (and when
 beat starts) at the declared default, and leaves an existing one as ops set it in the admin.
 """
 

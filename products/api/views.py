@@ -1,4 +1,4 @@
-from crm.api.viewsets import ReferenceViewSet
+from core.api.viewsets import ReferenceViewSet
 from products.api.serializers import ProductSerializer
 from products.models import Product
 

@@ -1,10 +1,10 @@
-"""Advisors, team leads, branch managers and compliance may view reports (crm/roles.py)."""
+"""Advisors, team leads, branch managers and compliance may view reports (core/roles.py)."""
 
 from django.db import migrations
 
 
 def sync(apps, schema_editor):
-    from crm.roles import sync_roles
+    from core.roles import sync_roles
 
     sync_roles(apps, missing_ok=True)  # crm 0008 (security admin) completes the groups
 

@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients.models import Client
-from crm.access import get_visible_or_404
-from crm.api.viewsets import ReferenceViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from core.access import get_visible_or_404
+from core.api.viewsets import ReferenceViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from products.models import Product
 from suitability import services
 from suitability.api.serializers import (

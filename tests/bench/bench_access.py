@@ -49,7 +49,8 @@ def measure(clients: int, seed: int, *, seeded: bool = False) -> list[dict]:
 
     from advisors.dashboard import SECTIONS
     from clients.models import Client
-    from crm.demo import SeedOptions, seed_demo
+    from demo.context import SeedOptions
+    from demo.run import seed_demo
 
     if not seeded:
         call_command("migrate", verbosity=0, skip_checks=True)

@@ -246,7 +246,7 @@ def sql_floor(day) -> dict[str, float]:
     params = {"day": day, "window": window, "base": base, "month": month, "year": year, "half_year": half_year}
     seconds = {}
     with connection.cursor() as cursor:
-        cursor.execute("SET work_mem = '256MB'")  # as the night's own aggregates (nightly.sql.aggregate_memory)
+        cursor.execute("SET work_mem = '256MB'")  # as the night's own aggregates (core.bulk.frames.aggregate_memory)
         for number, (label, query) in enumerate(statements.items()):
             cursor.execute(f"SELECT * FROM ({query}) q LIMIT 0", params)
             names = ", ".join(f"c{position}" for position in range(len(cursor.description)))
@@ -507,8 +507,8 @@ def main() -> None:
         from django.db import connection
 
         from clients import churn
-        from crm.demo.context import SeedOptions
-        from crm.extract import import_folder
+        from demo.context import SeedOptions
+        from imports.service import import_folder
         from nightly import pipeline
 
         day = SeedOptions(clients=1).as_of
@@ -554,7 +554,7 @@ def main() -> None:
             night(day, figures, "pipeline rerun", pool)
         # A night that trains the churn model (the first after the churn_retrain_days threshold;
         # the nights above scored with the model the first night kept): what training adds.
-        from crm.models import Threshold
+        from core.models import Threshold
 
         Threshold.objects.update_or_create(key="churn_retrain_days", defaults={"value": "0"})
         timed("churn training", figures, churn.model_for, day)

@@ -187,7 +187,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from crm.demo import SeedOptions, seed_demo
+    from demo.context import SeedOptions
+    from demo.run import seed_demo
 
     try:
         print(f"scratch database: {url}", flush=True)

@@ -82,7 +82,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from crm.demo import SeedOptions, seed_demo
+    from demo.context import SeedOptions
+    from demo.run import seed_demo
 
     try:
         print(f"scratch database: {url}", flush=True)

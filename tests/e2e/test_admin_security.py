@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from crm.models import AccessLog
+from core.models import AccessLog
 from tests import factories
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_workbench import sign_in

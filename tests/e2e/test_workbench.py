@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import Interaction
 from tests import factories, personas
 from tests.e2e.conftest import screenshot

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from clients.churn import rule_score, score_book, store_features
 from clients.models import Account, AssetSnapshot, CashFlow, Client
-from crm import thresholds
-from crm.models import Threshold
+from core import thresholds
+from core.models import Threshold
 from nightly.models import ChurnFeatures, ChurnModel
 from tests import factories
 

@@ -10,7 +10,7 @@ import pytest
 from celery import states
 from django.core.management import CommandError, call_command
 
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import AssetSnapshot, Client, SegmentChange
 from nightly import pipeline
 from nightly.models import ActivityFacts, ClientFacts, NightlyChunk, NightlyRun

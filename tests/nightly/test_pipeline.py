@@ -13,12 +13,12 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from advisors.alert_rules import birthday_candidates, next_birthday
-from advisors.models import Alert
+from alerts.models import Alert
+from alerts.rules import birthday_candidates, next_birthday
 from clients.models import AssetSnapshot, Client, SegmentChange, TierPolicy
 from clients.segmentation import trading_days
 from clients.snapshots import take_snapshots
-from crm.extract import Outcome, import_folder
+from imports.service import Outcome, import_folder
 from nightly import pipeline
 from nightly.models import NightlyChunk, NightlyRun
 from nightly.tasks import workflow
@@ -274,7 +274,7 @@ def test_the_schedule_is_a_periodic_task_ops_can_edit(db):
 
 def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
     """The night's statements cross PostgreSQL's JIT thresholds and pay for compiling more than
-    it saves (``nightly.sql.without_jit``): each step's and chunk's transaction turns it off
+    it saves (``core.bulk.frames.without_jit``): each step's and chunk's transaction turns it off
     (``SET LOCAL``: for that transaction only; here the test's transaction holds them all)."""
     from clients import segmentation
 

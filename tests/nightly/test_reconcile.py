@@ -1,4 +1,4 @@
-"""``advisors.alert_rules.reconcile`` with ``describe``: the rules' texts are written for the
+"""``alerts.rules.reconcile`` with ``describe``: the rules' texts are written for the
 alerts a night raises, not for the tens of thousands it keeps."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import datetime
 
 import pandas as pd
 
-from advisors.alert_rules import reconcile
-from advisors.models import Alert
+from alerts.models import Alert
+from alerts.rules import reconcile
 from tests import factories
 
 DAY = datetime.date(2026, 11, 20)

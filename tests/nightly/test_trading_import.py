@@ -9,8 +9,9 @@ import pytest
 from django.db import connection  # noqa: F401 (the skipif condition)
 
 from clients.models import CashBalance, CashFlow, Position, Transaction
-from crm.extract import Outcome, import_folder, trading
-from crm.models import ImportBatch
+from core.models import ImportBatch
+from imports import trading
+from imports.service import Outcome, import_folder
 from tests.test_import_extract import ALL_FILES, SHANGHAI, replace_line, write_folder
 
 POSITIONS = """as_of,account_no,product_code,quantity,market_value,cost
@@ -257,9 +258,9 @@ class Report:
 
 
 def test_the_import_checks_and_loads_without_jit(masters, tmp_path, monkeypatch):
-    """The import's transaction turns PostgreSQL's JIT off (``crm.extract.db.without_jit``): its
+    """The import's transaction turns PostgreSQL's JIT off (``core.bulk.writes.without_jit``): its
     reference checks and resolving joins cross the JIT thresholds and gain nothing from it."""
-    from crm.extract import service
+    from imports import service
 
     def jit() -> str:
         with connection.cursor() as cursor:
@@ -284,7 +285,7 @@ def test_the_import_checks_and_loads_without_jit(masters, tmp_path, monkeypatch)
 
 def test_an_unknown_account_or_product_in_an_otherwise_clean_file_is_named_on_its_line(masters, tmp_path):
     """A clean file is checked against the numbers its resolving join did not find
-    (``crm.extract.early_staging``): the same reasons on the same lines, nothing written."""
+    (``imports.early_staging``): the same reasons on the same lines, nothing written."""
     text = POSITIONS + "2026-11-20,AC009,P001,1,1,1\n2026-11-20,AC001,P009,1,1,1\n"
     result = import_folder(write_folder(tmp_path, {**TRADING, "positions.csv": text}))
 

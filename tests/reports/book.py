@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from advisors.models import Advisor, Alert, Assignment, OrgUnit
+from advisors.models import Advisor, Assignment, OrgUnit
+from alerts.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, SegmentChange, Transaction
 from reports.aggregates import refresh_day
 from suitability.models import SuitabilityCheck, SuitabilityStep

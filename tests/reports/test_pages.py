@@ -12,7 +12,7 @@ import pytest
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from crm.models import AccessLog
+from core.models import AccessLog
 from reports.templatetags.report_tags import cell
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 
-from advisors.models import Alert
+from alerts.models import Alert
 from clients.models import Client, Position
 from products.models import Product
 from suitability import services

@@ -82,7 +82,7 @@ def reference_data(transactional_db):
     """
     from django.apps import apps
 
-    from crm.roles import sync_roles
+    from core.roles import sync_roles
 
     sync_roles()
-    importlib.import_module("crm.migrations.0003_default_reference_data").load(apps, None)
+    importlib.import_module("core.migrations.0003_default_reference_data").load(apps, None)

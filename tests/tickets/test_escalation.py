@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
-from advisors.models import Alert
-from crm import thresholds
+from alerts.models import Alert
+from core import thresholds
 from tests.tickets.conftest import at, open_ticket, user_of
 from tickets import escalation, tasks, workflow
 from tickets.escalation import TicketFacts, target_level

@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm.models import Threshold, TradingHoliday
+from core.models import Threshold, TradingHoliday
 from tests.tickets.conftest import SHANGHAI, at, open_ticket, user_of
 from tickets import sla
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from advisors.models import Alert
+from alerts.models import Alert
 from tests.celery_worker import running_worker
 from tests.tickets.conftest import open_ticket, user_of
 from tickets.models import Ticket

@@ -22,8 +22,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from crm.api.errors import Conflict
-from crm.api.viewsets import ScopedViewSetMixin
+from core.api.errors import Conflict
+from core.api.viewsets import ScopedViewSetMixin
 from tickets import attachments, workflow
 from tickets.api.serializers import (
     AssignSerializer,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from crm.dates import add_months
+from core.dates import add_months
 from reports.aggregates import refresh_day
 from reports.models import ReportDay
 

@@ -1,0 +1,92 @@
+"""Alerts (预警提醒): an advisor's work items, each a client to call and why."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.access import ClientScopedQuerySet
+from core.models import TimeStampedModel
+
+
+class Alert(TimeStampedModel):
+    """An advisor's work item (预警提醒): a client to call and why.
+
+    ``dedupe_key`` is unique: the same condition on the same day never makes two alerts, so
+    the nightly run can be re-run safely.
+    """
+
+    class Kind(models.TextChoices):
+        CHURN_RISK = "churn_risk", _("Churn risk")
+        MATURITY = "maturity", _("Product maturity")
+        RISK_PROFILE_EXPIRING = "risk_profile_expiring", _("Risk profile expiring")
+        SUITABILITY_DRIFT = "suitability_drift", _("Suitability drift")
+        LARGE_OUTFLOW = "large_outflow", _("Large outflow")
+        DORMANT = "dormant", _("Dormant client")
+        TIER_CHANGE = "tier_change", _("Tier change")
+        CONTACT_DUE = "contact_due", _("Contact due")
+        BIRTHDAY = "birthday", _("Birthday")
+        TICKET_SLA = "ticket_sla", _("Ticket SLA")
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("Info")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        DISMISSED = "dismissed", _("Dismissed")
+        SNOOZED = "snoozed", _("Snoozed")
+
+    advisor = models.ForeignKey(
+        "advisors.Advisor", verbose_name=_("advisor"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.INFO)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    title = models.CharField(_("title"), max_length=200)
+    reason = models.TextField(_("reason"), blank=True)
+    due_on = models.DateField(_("due on"))
+    snoozed_until = models.DateField(_("snoozed until"), null=True, blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    close_note = models.CharField(_("closing note"), max_length=500, blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "advisors_alert"  # the table it has had since it lived in advisors
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["due_on", "-severity"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="snoozed") | Q(snoozed_until__isnull=False),
+                name="alert_snoozed_has_date",
+                violation_error_message=_("A snoozed alert needs a date to wake up."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["advisor", "status", "due_on"], name="alert_advisor_status_due"),
+            models.Index(fields=["client", "status"], name="alert_client_status"),
+            models.Index(fields=["kind", "status", "due_on"], name="alert_kind_status_due"),
+            models.Index(fields=["due_on"], name="alert_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"

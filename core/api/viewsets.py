@@ -1,0 +1,39 @@
+"""Base viewsets: every row an API user reaches goes through the access layer.
+
+``ScopedViewSetMixin.get_queryset`` asks ``Model.objects.visible_to(user, action)`` — ``view``
+for reads, ``change`` for writes — so a record out of scope is a 404 (its existence does not
+leak), on lists, detail and every extra action alike. Reference data without a client
+(products, org units) uses ``ReferenceViewSet``: model permission only.
+
+Changes are attributed to the user with source ``api`` by ``core.audit.AuditContextMiddleware``
+(DRF hands the token-authenticated user to the underlying request).
+"""
+
+from __future__ import annotations
+
+from rest_framework import mixins, viewsets
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class ScopedViewSetMixin:
+    """Rows of ``queryset.model`` the user may see (reads) or change (writes)."""
+
+    def scope_action(self) -> str:
+        return "view" if self.request.method in SAFE_METHODS else "change"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.visible_to(self.request.user, self.scope_action())
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ScopedUpdateViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Read, plus PATCH/PUT of the serializer's writable fields, within the user's change scope."""
+
+
+class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reference data (products, org units, advisors): any role holding the view permission."""

@@ -1,0 +1,88 @@
+"""The trading calendar the demo data lives on.
+
+Trading days are weekdays that are not a ``TradingHoliday``. The window runs from the first day
+of the month 24 months before the as-of month to the as-of day, so that the 24 month ends the
+positions and snapshots need fall inside it. All dates of the demo are derived from the as-of
+day, never from the wall clock, so runs on different days produce the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.dates import add_months
+
+DEFAULT_AS_OF = dt.date(2026, 11, 20)  # a Friday
+WINDOW_MONTHS = 24
+DAILY_SNAPSHOT_DAYS = 60
+TIER_AVERAGE_DAYS = 20
+
+
+def to_day(values) -> np.ndarray:
+    """Anything date-like → ``datetime64[D]``."""
+    return np.asarray(values, dtype="datetime64[D]")
+
+
+@dataclass(frozen=True)
+class TradingCalendar:
+    """The window's trading days and the dates positions and snapshots are taken on.
+
+    Indices refer to ``days``; ``days[-1]`` is the as-of day.
+    """
+
+    days: np.ndarray  # datetime64[D], ascending
+    month_end_idx: np.ndarray  # last trading day of each of the 24 months before the as-of month
+    position_idx: np.ndarray  # month ends + as-of: positions and balances are written for these
+    snapshot_idx: np.ndarray  # the last 60 trading days ∪ the month ends: asset snapshots
+
+    @property
+    def n(self) -> int:
+        return len(self.days)
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.days[-1].astype(dt.date)
+
+    @property
+    def start(self) -> dt.date:
+        return self.days[0].astype(dt.date)
+
+    def on_or_after(self, dates) -> np.ndarray:
+        """Index of the first trading day on or after each date (``n`` when none)."""
+        return np.searchsorted(self.days, to_day(dates), side="left")
+
+    def on_or_before(self, dates) -> np.ndarray:
+        """Index of the last trading day on or before each date (-1 when none)."""
+        return np.searchsorted(self.days, to_day(dates), side="right") - 1
+
+
+def weekdays(start: dt.date, end: dt.date, holidays: Iterable[dt.date] = ()) -> np.ndarray:
+    """Trading days from ``start`` to ``end`` inclusive."""
+    days = np.arange(to_day(start), to_day(end) + np.timedelta64(1, "D"), dtype="datetime64[D]")
+    days = days[np.is_busday(days)]
+    holidays = to_day(sorted(holidays)) if holidays else None
+    if holidays is not None and len(holidays):
+        days = days[~np.isin(days, holidays)]
+    return days
+
+
+def build_calendar(as_of: dt.date, holidays: Iterable[dt.date] = ()) -> TradingCalendar:
+    """The calendar for ``as_of``; a weekend or holiday as-of moves back to the trading day before."""
+    holidays = set(holidays)
+    start = add_months(as_of.replace(day=1), -WINDOW_MONTHS)
+    days = weekdays(start, as_of, holidays)
+    if len(days) < 300:
+        raise ValueError(f"too few trading days before {as_of}")
+    months = days.astype("datetime64[M]")
+    # The last trading day of every month but the as-of day's own.
+    last_of_month = np.flatnonzero(months[1:] != months[:-1])
+    month_end_idx = last_of_month[-WINDOW_MONTHS:]
+    last = len(days) - 1
+    position_idx = np.unique(np.append(month_end_idx, last))
+    daily = np.arange(max(0, last - DAILY_SNAPSHOT_DAYS + 1), last + 1)
+    snapshot_idx = np.union1d(daily, month_end_idx)
+    return TradingCalendar(days=days, month_end_idx=month_end_idx, position_idx=position_idx, snapshot_idx=snapshot_idx)

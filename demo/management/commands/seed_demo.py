@@ -1,0 +1,78 @@
+"""``python manage.py seed_demo --clients N [--seed S] [--as-of YYYY-MM-DD] [--flush]``:
+deterministic demo data at any size (see ``demo``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.audit import Source, audit_context
+from demo.context import SeedOptions
+from demo.dates import DEFAULT_AS_OF
+from demo.run import DemoDataExists, existing_data, seed_demo
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty database with deterministic demo data: org tree, advisors and demo users, products, "
+        "clients, accounts, two years of trading, positions, snapshots, assessments, alerts. The same "
+        "--clients/--seed/--as-of always give the same data."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clients", type=int, default=2_000, help="number of clients (default 2000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument(
+            "--as-of", type=_date, default=DEFAULT_AS_OF, help=f"the demo's today, YYYY-MM-DD (default {DEFAULT_AS_OF})"
+        )
+        parser.add_argument(
+            "--flush", action="store_true", help="delete existing demo-domain data first (clients, trades, org tree …)"
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing (and succeed) when the database already has demo data"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    def handle(
+        self, *args, clients: int, seed: int, as_of: dt.date, flush: bool, if_empty: bool, no_progress: bool, **options
+    ):
+        if clients < 1:
+            raise CommandError("--clients must be at least 1")
+        if flush and if_empty:
+            raise CommandError("--flush and --if-empty contradict each other")
+        if if_empty and (found := existing_data()):
+            listed = ", ".join(f"{count} {name}" for name, count in found.items())
+            self.stdout.write(f"The database already has demo data ({listed}); nothing to do (--if-empty).")
+            return
+        if flush:
+            self.stdout.write(self.style.WARNING("--flush: deleting the existing demo-domain data first."))
+        options_ = SeedOptions(clients=clients, seed=seed, as_of=as_of, flush=flush, progress=not no_progress)
+        try:
+            with audit_context(source=Source.JOB):
+                result = seed_demo(options_, progress_file=self.stderr._out)
+        except DemoDataExists as exc:
+            raise CommandError(str(exc)) from exc
+        for note in result.notes:
+            self.stdout.write(self.style.WARNING(note))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data as of {result.as_of} (seed {seed}), import batch #{result.batch_id}:")
+        )
+        width = max(len(label) for label in result.rows)
+        for label, count in result.rows.items():
+            self.stdout.write(f"  {label:<{width}}  {count:>12,}")
+        rate = result.total_rows / result.seconds if result.seconds else 0
+        self.stdout.write(
+            f"  {'total':<{width}}  {result.total_rows:>12,}  in {result.seconds:.1f} s ({rate:,.0f} rows/s)"
+        )
+        self.stdout.write("  stages: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.stages.items()))
+        self.stdout.write(self.style.SUCCESS(f"Demo users (password: {result.password}):"))
+        for role, user in result.demo_users.items():
+            self.stdout.write(f"  {role:<15} {user}")
