@@ -43,6 +43,7 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(WITH_DB) sh -c '$(PY) manage.py check --fail-level WARNING && $(PY) manage.py makemigrations --check --dry-run'
 	@if [ -x locale/check_catalogue.sh ]; then locale/check_catalogue.sh; fi
 

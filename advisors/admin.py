@@ -1,5 +1,5 @@
 """Admin for the organisation: the org tree (edited as a tree), advisors, who serves which
-client, and advisors' alerts."""
+client."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from advisors.models import Advisor, Assignment, OrgUnit
-from alerts.models import Alert
-from clients.models import Client
 from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
@@ -50,7 +48,7 @@ class OrgUnitAdmin(InitialDataMixin, TreeAdmin):
     def clients(self, obj: OrgUnit) -> str:
         if obj.kind != OrgUnit.Kind.BRANCH:
             return ""
-        return changelist_link(Client, _("clients"), branch__id__exact=obj.pk)
+        return changelist_link("clients.client", _("clients"), branch__id__exact=obj.pk)
 
 
 @admin.register(Advisor)
@@ -67,7 +65,7 @@ class AdvisorAdmin(CrmModelAdmin):
     def book(self, obj: Advisor) -> str:
         if obj.pk is None:
             return "-"
-        return changelist_link(Client, _("primary clients"), primary_advisor__id__exact=obj.pk)
+        return changelist_link("clients.client", _("primary clients"), primary_advisor__id__exact=obj.pk)
 
 
 @admin.register(Assignment)
@@ -96,43 +94,3 @@ class AssignmentAdmin(ClientScopedAdminMixin, LargeTableAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-
-
-@admin.register(Alert)
-class AlertAdmin(ClientScopedAdminMixin, LargeTableAdmin):
-    """Alerts are raised by the nightly run's rules, never typed in; here one can be
-    reassigned to another advisor, snoozed or closed by hand."""
-
-    list_display = ("title", "kind", "severity", "status", "due_on", "client", "advisor")
-    list_filter = ("status", "kind", "severity", ("due_on", DateFieldListFilter))
-    list_select_related = ("client", "advisor")
-    search_fields = ("client__client_no__exact", "advisor__code__exact", "dedupe_key__exact")
-    search_help_text = _("Exact client number, advisor code or dedupe key.")
-    autocomplete_fields = ("advisor",)
-    readonly_fields = (
-        "client",
-        "kind",
-        "dedupe_key",
-        "payload",
-        "closed_at",
-        "closed_by",
-        "created_at",
-        "updated_at",
-    )
-    fields = (
-        ("kind", "severity"),
-        "title",
-        "reason",
-        ("client", "advisor"),
-        ("status", "due_on", "snoozed_until"),
-        "payload",
-        "dedupe_key",
-        ("closed_at", "closed_by"),
-        "close_note",
-        ("created_at", "updated_at"),
-    )
-    sortable_by = ()
-    ordering = ("-id",)
-
-    def has_add_permission(self, request):
-        return False

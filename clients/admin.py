@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 from django.db.models import Q
@@ -23,7 +24,6 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Assignment
 from alerts.models import Alert
-from campaigns.models import CampaignTarget
 from clients.admin_pii import ClientPIIAdminMixin
 from clients.admin_search import PrivateSearchAdminMixin, PrivateSearchChangeList, searches_personal_data
 from clients.models import (
@@ -51,13 +51,14 @@ from core.admin_utils import (
     changelist_links,
 )
 from core.pii import mask_id_number, mask_phone, normalize_email, normalize_id_number, normalize_phone, pii_hash
-from suitability.models import RiskAssessment, SuitabilityCheck
-from tickets.models import Ticket
 
 PHONE_LIKE = re.compile(r"\+?[\d\s()-]{7,}")
 
 
 def _links_to(models, **filters) -> str:
+    # Models of apps above clients (tickets, suitability, campaigns) are named by label, as a
+    # foreign key to them would be: clients never imports the apps built on it.
+    models = [apps.get_model(m) if isinstance(m, str) else m for m in models]
     return changelist_links([changelist_link(m, capfirst(m._meta.verbose_name_plural), **filters) for m in models])
 
 
@@ -192,10 +193,10 @@ class ClientAdmin(ClientPIIAdminMixin, PrivateSearchAdminMixin, ClientScopedAdmi
                 Interaction,
                 Assignment,
                 Alert,
-                Ticket,
-                RiskAssessment,
-                SuitabilityCheck,
-                CampaignTarget,
+                "tickets.Ticket",
+                "suitability.RiskAssessment",
+                "suitability.SuitabilityCheck",
+                "campaigns.CampaignTarget",
             ],
             client__id__exact=obj.pk,
         )

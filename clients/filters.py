@@ -68,7 +68,7 @@ class ClientFilter(django_filters.FilterSet):
         return queryset.filter(churn_score__gte=low, churn_score__lt=high, **deciles)
 
     def filter_assessment_expired(self, queryset, name, value):
-        # The latest assessment's validity is kept on the client row (clients.recency).
+        # The latest assessment's validity is kept on the client row (clients.models, suitability.models).
         valid = Q(risk_valid_until__gte=timezone.localdate())
         return queryset.filter(~valid if value else valid)
 

@@ -1,5 +1,5 @@
 """Forms of the client pages. They only collect and check input; the rules live in the
-services (``clients.services``, ``advisors.services``) and their errors come back on the field
+services (``clients.services``, ``workbench.transfers``) and their errors come back on the field
 they name."""
 
 from __future__ import annotations

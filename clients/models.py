@@ -12,10 +12,12 @@ slows each night's load.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db import connections, models
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -188,7 +190,8 @@ class Client(TimeStampedModel):
         db_persist=True,
         verbose_name=_("churn score decile"),
     )
-    # Kept in step by clients.recency so the workbench filters on them with an index.
+    # Kept in step by refresh_last_contact (below) and suitability.models.refresh_risk_valid_until,
+    # so the workbench filters on them with an index.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     risk_valid_until = models.DateField(_("risk profile valid until"), null=True, blank=True, editable=False)
     sleeping = models.BooleanField(
@@ -850,14 +853,56 @@ class Interaction(TimeStampedModel):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from clients.recency import refresh_last_contact
-
         refresh_last_contact([self.client_id], using=self._state.db)
 
     def delete(self, *args, **kwargs):
         client_id, using = self.client_id, self._state.db
         result = super().delete(*args, **kwargs)
-        from clients.recency import refresh_last_contact
-
         refresh_last_contact([client_id], using=using)
         return result
+
+
+# ``Client.last_contact_at`` is kept on the client row so the workbench filters a whole book on
+# it with an index instead of looking up every client's latest interaction. A single interaction
+# keeps it current as it is saved or deleted; loads that write many rows at once (the master-data
+# import) call ``refresh_last_contact`` once for the clients they touched: one set-based UPDATE
+# whatever their number. (``risk_valid_until`` is kept the same way by suitability.models.)
+
+# The whole book at once: one join with a GROUP BY rather than a lookup per client (which,
+# while a bulk load has the indexes down, would read every interaction once per client).
+_ALL_LAST_CONTACT = (
+    "UPDATE clients_client SET last_contact_at = x.at FROM ("
+    " SELECT client_id, MAX(occurred_at) AS at FROM clients_interaction GROUP BY client_id"
+    ") x WHERE clients_client.id = x.client_id",
+    "UPDATE clients_client SET last_contact_at = NULL WHERE last_contact_at IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM clients_interaction i WHERE i.client_id = clients_client.id)",
+)
+
+
+def run_statements(statements: tuple[str, ...], using: str) -> int:
+    """Run whole-book UPDATE statements; the rows they wrote."""
+    written = 0
+    with connections[using].cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def clients_among(client_ids: Iterable[int] | None, using: str):
+    clients = Client.objects.using(using)
+    return clients if client_ids is None else clients.filter(pk__in=list(client_ids))
+
+
+def refresh_last_contact(client_ids: Iterable[int] | None = None, *, using: str = "default") -> int:
+    """Set ``last_contact_at`` from the interactions (all clients when ``client_ids`` is None)."""
+    if client_ids is None:
+        return run_statements(_ALL_LAST_CONTACT, using)
+
+    latest = (
+        Interaction.objects.using(using)
+        .filter(client=OuterRef("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    return clients_among(client_ids, using).update(last_contact_at=Subquery(latest))

@@ -254,9 +254,13 @@ class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 def changelist_url(model, **filters) -> str:
-    """The admin changelist of ``model``, filtered by ``filters`` (``client__id__exact=42``)."""
-    opts = model._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    """The admin changelist of ``model`` (a model, or ``"app_label.model"`` where the model lives
+    in an app above the caller's), filtered by ``filters`` (``client__id__exact=42``)."""
+    if isinstance(model, str):
+        app_label, model_name = model.lower().split(".")
+    else:
+        app_label, model_name = model._meta.app_label, model._meta.model_name
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
     return f"{url}?{urlencode(filters)}" if filters else url
 
 

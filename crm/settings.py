@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "campaigns",
     "tickets",
     "reports",
+    "workbench",
     "nightly",
     "demo",
 ]
@@ -108,7 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.workbench",
+                "workbench.context_processors.workbench",
             ],
         },
     },

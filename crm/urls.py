@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from advisors import views as advisor_views
 from core import views
 from core.api.tokens import obtain_token
+from workbench import views as advisor_views
 
 admin.site.site_header = settings.CRM_SITE_TITLE
 admin.site.site_title = settings.CRM_SITE_TITLE
@@ -16,12 +16,12 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/auth/token/", obtain_token, name="api-token"),
-    path("api/v1/", include("core.api.urls")),
+    path("api/v1/", include("crm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
     # page runs under the same Content Security Policy as every other page.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("clients.urls")),
+    path("", include("workbench.client_urls")),
     path("", include("tickets.urls")),
     path("transfers/", advisor_views.transfer, name="transfer"),
     path("", include("suitability.urls")),

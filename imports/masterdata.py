@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from clients.models import Account, Client
-from clients.recency import refresh_risk_valid_until
 from core.bulk.writes import WRITE_BATCH, chunks, existing_values, fetch_rows, key_map, sync
 from core.choices import Horizon, InvestorType, ProductRisk, RiskTolerance, Variety
 from core.dates import add_months
@@ -45,7 +44,7 @@ from imports.columns import (
 )
 from imports.spec import Context, FileSpec, ParsedFile, Problem, Reference, Written
 from products.models import Product
-from suitability.models import RiskAssessment, retention_date
+from suitability.models import RiskAssessment, refresh_risk_valid_until, retention_date
 
 # --- Shared pieces ---------------------------------------------------------------------------
 

@@ -88,7 +88,7 @@ class RunFacts(models.Model):
 
 class ClientFacts(RunFacts):
     """Per run and client, the asset aggregates segmentation decides on, computed for the whole
-    book in one set-based statement by the plan step (``clients.segmentation.collect_facts``),
+    book in one set-based statement by the plan step (``nightly.steps.segmentation.collect_facts``),
     so each segmentation chunk reads its clients' facts with one indexed query instead of
     aggregating the large tables by client-id range. The trades' and cash flows' aggregates are
     ``ActivityFacts``, computed at the same time by another task. Money in whole cents. Scratch
@@ -112,7 +112,7 @@ class ClientFacts(RunFacts):
 
 class ActivityFacts(RunFacts):
     """Per run and client who ever traded or moved cash, the trades' and cash flows'
-    aggregates segmentation and churn read (``clients.segmentation.collect_activity_facts``):
+    aggregates segmentation and churn read (``nightly.steps.segmentation.collect_activity_facts``):
     their own table, filled by their own task beside the snapshots and the plan (they need
     nothing the snapshots step writes), so the whole-book aggregates run on two workers at once.
     Money in whole cents; scratch data, kept like ``ClientFacts``."""
@@ -138,7 +138,7 @@ class ActivityFacts(RunFacts):
 class ChurnFeatures(models.Model):
     """A client's churn inputs as of a day, kept from night to night: the churn model trains on
     past days' rows (90, 120, … days back) instead of recomputing them every night. Raw values
-    (money in whole cents); ``clients.churn`` derives the model's features from them."""
+    (money in whole cents); ``nightly.steps.churn`` derives the model's features from them."""
 
     day = models.DateField(_("day"))
     client_id = models.BigIntegerField(_("client"))
@@ -169,7 +169,7 @@ class ChurnFeatures(models.Model):
 
 class ChurnModel(models.Model):
     """The churn model a night trained, kept so that the nights after it score the book with it
-    instead of training again (``churn_retrain_days``; ``clients.churn.model_for``).
+    instead of training again (``churn_retrain_days``; ``nightly.steps.churn.model_for``).
     Training is the churn step's largest part, while the reference days it learns from move by
     one day a night. Kept only when it was tested on a held-out period: the row records which
     score won (the model, or the rule when the model did not beat it) and both AUCs.

@@ -200,7 +200,7 @@ def import_step(run_id: int, *, token: str | None = None) -> dict:
 
 
 def snapshots_step(run_id: int, *, token: str | None = None) -> dict:
-    from clients.snapshots import take_snapshots
+    from nightly.steps.snapshots import take_snapshots
 
     return run_step(run_id, "snapshots", lambda run: take_snapshots(run.date), token=token)
 
@@ -223,7 +223,7 @@ def plan_step(run_id: int, *, token: str | None = None) -> list[int]:
     """Split the book into chunks of client ids, record the segmentation context, and collect
     the whole book's asset facts set-based (the chunks only read their share; the trades' and
     cash flows' facts are ``activity_facts_step``'s, beside this one and the snapshots)."""
-    from clients.segmentation import collect_facts, segmentation_context
+    from nightly.steps.segmentation import collect_facts, segmentation_context
 
     chunk_ids: list[int] = []
 
@@ -251,10 +251,10 @@ def plan_step(run_id: int, *, token: str | None = None) -> list[int]:
 
 def activity_facts_step(run_id: int, *, token: str | None = None) -> dict:
     """The whole book's trade and cash-flow facts set-based
-    (``clients.segmentation.collect_activity_facts``). It needs only the import: on Celery it
+    (``nightly.steps.segmentation.collect_activity_facts``). It needs only the import: on Celery it
     runs beside the snapshots and the plan, so the whole-book aggregates (transactions and cash
     flows here; snapshots there) use two workers."""
-    from clients.segmentation import collect_activity_facts
+    from nightly.steps.segmentation import collect_activity_facts
 
     return run_step(
         run_id, "activity_facts", lambda run: {"clients": collect_activity_facts(run.pk, run.date)}, token=token
@@ -269,7 +269,7 @@ def chunk_indices(run_id: int, *, token: str | None = None) -> list[int]:
 
 def chunk_step(run_id: int, index: int, *, token: str | None = None) -> dict:
     """Segment one chunk in one transaction; a redelivered chunk redoes the same work."""
-    from clients.segmentation import segment_chunk
+    from nightly.steps.segmentation import segment_chunk
 
     run = _running(run_id, token)
     for step in ("plan", "activity_facts"):  # the chain runs them first; a chunk never decides on half the facts
@@ -314,7 +314,7 @@ def join_step(run_id: int, *, token: str | None = None) -> dict:
 
 
 def churn_step(run_id: int, *, token: str | None = None) -> dict:
-    from clients.churn import score_book
+    from nightly.steps.churn import score_book
 
     return run_step(run_id, "churn", lambda run: score_book(run.date, run.pk), token=token)
 
@@ -322,7 +322,7 @@ def churn_step(run_id: int, *, token: str | None = None) -> dict:
 def alerts_step(run_id: int, *, token: str | None = None) -> dict:
     """The alert rules; on Celery beside the churn step (``nightly.tasks``): they read nothing
     churn writes."""
-    from alerts.rules import raise_alerts
+    from nightly.rules import raise_alerts
 
     return run_step(run_id, "alerts", lambda run: raise_alerts(run.date), token=token)
 

@@ -68,25 +68,3 @@ class ProductAdmin(CrmModelAdmin):
             ngettext("%(count)d product suspended.", "%(count)d products suspended.", suspended) % {"count": suspended},
             messages.SUCCESS,
         )
-
-    # A re-rating (risk level, horizon, variety, professional-only) is suitability drift for the
-    # holders: their advisors get a ``suitability_drift`` alert at once, not only at night.
-    RATING_FIELDS = ("risk_level", "horizon", "variety", "professional_only")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and set(form.changed_data) & set(self.RATING_FIELDS):
-            from suitability.services import product_rerated
-
-            raised = product_rerated(obj)
-            if raised:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%(count)d holding no longer suits its holder: an alert was raised for the advisor.",
-                        "%(count)d holdings no longer suit their holders: alerts were raised for the advisors.",
-                        raised,
-                    )
-                    % {"count": raised},
-                    messages.WARNING,
-                )

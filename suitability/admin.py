@@ -3,12 +3,13 @@ checks and their steps are append-only records written by the workflows and only
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin_utils import (
     ClientScopedAdminMixin,
@@ -17,6 +18,8 @@ from core.admin_utils import (
     ReadOnlyAdminMixin,
     ReadOnlyTabularInline,
 )
+from products.admin import ProductAdmin
+from products.models import Product
 from suitability.models import (
     Choice,
     InvestorClassification,
@@ -27,6 +30,7 @@ from suitability.models import (
     SuitabilityCheck,
     SuitabilityStep,
 )
+from suitability.services import product_rerated
 
 # --- Questionnaires: configuration ------------------------------------------------------------
 # Once a version has been answered, its questions, choices and bands are frozen (the stored
@@ -244,3 +248,31 @@ class SuitabilityStepAdmin(AppendOnlyRecordAdmin):
     raw_id_fields = ("check_record",)
     autocomplete_fields = ("recorded_by",)
     ordering = ("-created_at",)
+
+
+# Products are rated here, not in products: suitability extends the product admin (products
+# never imports the rules built on it) so that a re-rating raises drift alerts at once.
+admin.site.unregister(Product)
+
+
+@admin.register(Product)
+class RatedProductAdmin(ProductAdmin):
+    # A re-rating (risk level, horizon, variety, professional-only) is suitability drift for the
+    # holders: their advisors get a ``suitability_drift`` alert at once, not only at night.
+    RATING_FIELDS = ("risk_level", "horizon", "variety", "professional_only")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and set(form.changed_data) & set(self.RATING_FIELDS):
+            raised = product_rerated(obj)
+            if raised:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d holding no longer suits its holder: an alert was raised for the advisor.",
+                        "%(count)d holdings no longer suit their holders: alerts were raised for the advisors.",
+                        raised,
+                    )
+                    % {"count": raised},
+                    messages.WARNING,
+                )

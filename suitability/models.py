@@ -8,12 +8,14 @@ new version rather than an edit once one has been answered.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import clients_among, run_statements
 from core.access import ClientScopedQuerySet
 from core.choices import Horizon, InvestorType, ProductRisk, RiskTolerance
 from core.models import AppendOnlyModel, TimeStampedModel
@@ -219,8 +221,6 @@ class RiskAssessment(AppendOnlyModel):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from clients.recency import refresh_risk_valid_until
-
         refresh_risk_valid_until([self.client_id], using=self._state.db)
 
 
@@ -388,3 +388,32 @@ class SuitabilityStep(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.check_record_id}: {self.kind}"
+
+
+# ``Client.risk_valid_until`` is the latest assessment's (by ``assessed_at``) validity, kept on
+# the client row so the workbench filters a whole book on it with an index. A single assessment
+# keeps it current as it is saved; loads call ``refresh_risk_valid_until`` once for the clients
+# they touched: one set-based UPDATE whatever their number.
+_ALL_RISK_VALID_UNTIL = (
+    "UPDATE clients_client SET risk_valid_until = x.valid_until FROM ("
+    " SELECT a.client_id, a.valid_until FROM suitability_riskassessment a JOIN ("
+    "  SELECT client_id, MAX(assessed_at) AS at FROM suitability_riskassessment GROUP BY client_id"
+    " ) m ON m.client_id = a.client_id AND m.at = a.assessed_at"
+    ") x WHERE clients_client.id = x.client_id",
+    "UPDATE clients_client SET risk_valid_until = NULL WHERE risk_valid_until IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM suitability_riskassessment a WHERE a.client_id = clients_client.id)",
+)
+
+
+def refresh_risk_valid_until(client_ids: Iterable[int] | None = None, *, using: str = "default") -> int:
+    """Set ``risk_valid_until`` from each client's latest assessment (None: none on record)."""
+    if client_ids is None:
+        return run_statements(_ALL_RISK_VALID_UNTIL, using)
+
+    latest = (
+        RiskAssessment.objects.using(using)
+        .filter(client=OuterRef("pk"))
+        .order_by("-assessed_at")
+        .values("valid_until")[:1]
+    )
+    return clients_among(client_ids, using).update(risk_valid_until=Subquery(latest))

@@ -588,7 +588,7 @@ def _holdings(
     """The positions of the book's latest position day up to ``day`` (``book_position_day``),
     quantity above zero, summed over accounts per product — for the on-change paths (one
     client's new assessment, one product re-rated; the nightly run reads the whole book in
-    ``suitability.nightly_drift``, from the same day)."""
+    ``suitability.drift``, from the same day)."""
     book_day = book_position_day(day)
     if book_day is None:
         return []
@@ -722,7 +722,7 @@ def raise_drift_alerts(
     force and the product's rating — so neither a rerun on the same day nor the nightly run
     after an on-change run raises it twice; a new assessment or re-rating is a new condition.
     Returns the number of alerts created. The on-change path (one client or product); the
-    nightly run reads the whole book at once (``suitability.nightly_drift``)."""
+    nightly run reads the whole book at once (``suitability.drift``)."""
     drifts, assessment_ids = _find_drift(client_ids, product_ids, today)
     if not drifts:
         return 0
@@ -758,12 +758,12 @@ def raise_drift_alerts(
 
 
 def nightly_drift(day: datetime.date, chunk_size: int = 2000) -> dict[str, int]:
-    """The nightly run's drift step over the whole book, set-based (``suitability.nightly_drift``):
+    """The nightly run's drift step over the whole book, set-based (``suitability.drift``):
     a few queries in all, one decision per distinct (profile, product). ``chunk_size`` is the
     batch of dedupe keys looked up and of alerts inserted at a time. Idempotent — the dedupe
     keys name the condition. Returns the alerts raised, closed (the holding no longer drifts),
     kept, and the drifted holdings of clients without a primary advisor (unassigned)."""
-    from suitability.nightly_drift import raise_book_drift  # it builds on this module
+    from suitability.drift import raise_book_drift  # it builds on this module
 
     return raise_book_drift(day, batch_size=chunk_size)
 

@@ -10,12 +10,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from advisors import dashboard
 from alerts.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Interaction, Position
 from core.choices import Tier
 from reports.aggregates import refresh_day
 from tests import factories, personas
+from workbench import dashboard
 
 pytestmark = pytest.mark.django_db
 

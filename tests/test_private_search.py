@@ -31,11 +31,11 @@ from django.db import connection
 from django.urls import reverse
 
 from clients import search as client_search
-from clients import views as client_views
 from clients.api.serializers import ClientSearchSerializer
 from clients.filters import ClientFilter
 from clients.search import personal_data_kind
 from tests import factories, personas
+from workbench import client_views
 
 PHONE = "13812345678"
 ID_NUMBER = "110105199001011234"

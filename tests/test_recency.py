@@ -1,4 +1,4 @@
-"""The latest contact and assessment dates kept on the client row (clients.recency) follow the
+"""The latest contact and assessment dates kept on the client row (clients.models, suitability.models) follow the
 records they copy, whichever way those are written, and the dashboard reads them."""
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ import pytest
 from django.db.models import Max
 from django.utils import timezone
 
-from clients.models import Client, Interaction
-from clients.recency import refresh_last_contact, refresh_risk_valid_until
-from suitability.models import RiskAssessment
+from clients.models import Client, Interaction, refresh_last_contact
+from suitability.models import RiskAssessment, refresh_risk_valid_until
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """The REST API's shared parts: error shape, pagination, permissions, the scoped base viewset.
 
 Every app keeps its serializers and viewsets in its own ``api`` package and registers them in
-``core.api.urls``; this package holds only what they all share, so the rules (scoping, error
+``crm.api_urls``; this package holds only what they all share, so the rules (scoping, error
 format, paging) are written once.
 """

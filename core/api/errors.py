@@ -31,7 +31,7 @@ class Conflict(exceptions.APIException):
 @csrf_exempt  # it changes nothing; without it a POST would get the CSRF failure's HTML 403
 def unknown_path(request: HttpRequest) -> JsonResponse:
     """Any ``/api/v1/…/`` path no endpoint matches (``clients/0.5/``, ``clients/abc.exe/``): the
-    error shape, not Django's HTML page — the last route of ``core.api.urls``."""
+    error shape, not Django's HTML page — the last route of ``crm.api_urls``."""
     return JsonResponse({"code": "not_found", "message": _("Not found."), "fields": {}}, status=404)
 
 

@@ -35,12 +35,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert
-from alerts.rules import RAISE_COLUMNS, empty_rows, reconcile
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Transaction
-from clients.segmentation import tier_edges
 from core import thresholds
 from core.bulk.frames import aggregate_memory, analyze, cents, date_of, read_frame, scalar, update_rows
 from nightly.models import ActivityFacts, ChurnFeatures, ChurnModel, ClientFacts
+from nightly.rules import RAISE_COLUMNS, empty_rows, reconcile
+from nightly.steps.segmentation import tier_edges
 from tickets.models import Ticket, TicketKind
 
 log = logging.getLogger("nightly")

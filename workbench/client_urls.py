@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clients import views
+from workbench import client_views as views
 
 app_name = "clients"
 urlpatterns = [

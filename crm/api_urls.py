@@ -13,6 +13,8 @@ router.register("auth/tokens", TokenViewSet, basename="api-token")
 urlpatterns = [
     *router.urls,
     path("", include("advisors.api.urls")),
+    path("", include("alerts.api.urls")),
+    path("", include("workbench.api.urls")),
     path("", include("clients.api.urls")),
     path("", include("products.api.urls")),
     path("", include("suitability.api.urls")),

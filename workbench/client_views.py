@@ -2,7 +2,7 @@
 page (profile with masked personal data, reveal, shares).
 
 Views stay thin: scoping is ``core.access``, search and filters ``clients.filters``, workflows
-``clients.services`` / ``clients.reveal``, the page's data ``clients.profile``.
+``clients.services`` / ``clients.reveal``, the page's data ``workbench.client_page``.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from clients.filters import ClientFilter, order_clients
 from clients.forms import InteractionForm, RevealForm, ShareForm, apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Client, ClientShare
-from clients.profile import client_profile
 from clients.reveal import reveal_pii
 from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, remember_search
 from core.access import get_visible_or_404
 from core.audit import log_access
 from core.models import AccessLog
+from workbench.client_page import client_profile
 
 PAGE_SIZE = 50
 

@@ -26,10 +26,10 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from alerts.models import Alert
-from alerts.rules import ALIVE, close_alerts
 from clients.models import Client, Position
 from core.bulk.frames import cents, read_frame
 from core.bulk.writes import chunks, existing_values
+from nightly.rules import ALIVE, close_alerts
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment
 from suitability.rules import InvestorProfile, ProductProfile, drift_reasons

@@ -180,7 +180,7 @@ def overdue_for_contact(clients, today: datetime.date) -> tuple[int, list]:
         cutoff = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time()))
         never = Q(last_contact_at__isnull=True) & (Q(opened_on__isnull=True) | Q(opened_on__lt=cutoff.date()))
         overdue |= Q(tier=tier) & (Q(last_contact_at__lt=cutoff) | never)
-    # ``last_contact_at`` is kept on the client row (clients.recency), so this is an index
+    # ``last_contact_at`` is kept on the client row (clients.models, suitability.models), so this is an index
     # filter over the book rather than a lookup of every client's latest interaction.
     rows = clients.filter(status=Client.Status.ACTIVE).filter(overdue)
     count = capped_count(rows)
@@ -212,7 +212,7 @@ def maturities(clients, today: datetime.date) -> list:
 
 
 def expiring_risk_profiles(clients, today: datetime.date) -> tuple[int, list]:
-    # ``risk_valid_until`` is the latest assessment's, kept on the client row (clients.recency);
+    # ``risk_valid_until`` is the latest assessment's, kept on the client row (clients.models, suitability.models);
     # the list shows the expired and soonest-expiring first (the index's order), then the
     # clients never assessed.
     rows = clients.filter(status=Client.Status.ACTIVE).filter(

@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from advisors import services
-from advisors.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
 from alerts import actions as alert_actions
 from alerts.models import Alert
 from clients.forms import apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Client
 from core.access import get_visible_or_404
+from workbench import transfers as services
+from workbench.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
 
 
 def _may_transfer(user) -> bool:
@@ -82,7 +82,7 @@ ALERT_PAGE_SIZE = 50
 
 @login_required
 def alert_list(request):
-    from advisors.dashboard import dashboard_scope
+    from workbench.dashboard import dashboard_scope
 
     scope = dashboard_scope(request.user, request.GET.get("advisor"))
     base = Alert.objects.visible_to(request.user)
@@ -200,7 +200,7 @@ def alert_snooze(request, pk: int):
 
 @login_required
 def dashboard(request):
-    from advisors.dashboard import dashboard as figures
+    from workbench.dashboard import dashboard as figures
 
     context = figures(request.user, advisor_code=request.GET.get("advisor") or None)
     context["chart"] = {
@@ -215,7 +215,7 @@ def dashboard(request):
 def dashboard_section(request, name: str):
     """One list of the dashboard: the fragment the page fetches once shown (htmx), or, without
     JavaScript, a page of its own."""
-    from advisors.dashboard import dashboard_section as section_figures
+    from workbench.dashboard import dashboard_section as section_figures
 
     context = section_figures(request.user, name, advisor_code=request.GET.get("advisor") or None)
     if context is None:

@@ -47,13 +47,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert
-from alerts.rules import RAISE_COLUMNS, empty_rows, reconcile
 from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
 from core import thresholds
 from core.bulk.frames import aggregate_memory, analyze, cents, insert_rows, read_frame, scalar, update_rows
 from core.choices import Tier
 from core.models import TradingHoliday
 from nightly.models import ActivityFacts, ClientFacts, NightlyRun
+from nightly.rules import RAISE_COLUMNS, empty_rows, reconcile
 
 Stage = Client.LifecycleStage
 Behavior = Client.BehaviorSegment
@@ -151,7 +151,7 @@ def collect_facts(run_id: int, day: datetime.date, ctx: dict) -> int:
     window_start = datetime.date.fromisoformat(ctx["window_start"])
     base = datetime.date.fromisoformat(ctx["base_date"]) if ctx["base_date"] else FAR_PAST
     facts = ClientFacts._meta.db_table
-    # For the churn features of the same night (``clients.churn.store_features``): the snapshot
+    # For the churn features of the same night (``nightly.steps.churn.store_features``): the snapshot
     # of ~30 days ago.
     month_ago = day - datetime.timedelta(days=30)
     base_30 = (

@@ -13,7 +13,7 @@ def workbench(request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        from advisors.dashboard import dashboard_scope
+        from workbench.dashboard import dashboard_scope
 
         return dashboard_scope(user).alerts.count()
 

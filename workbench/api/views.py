@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import dataclasses
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients.api.views import django_errors_to_api
+from clients.models import Client
+from workbench import transfers as services
+from workbench.api.serializers import TransferResultSerializer, TransferSerializer
+
+
+class TransferView(APIView):
+    """``POST /api/v1/transfers/``: a branch manager moves one client (``client``) or an
+    advisor's book (``from_advisor``, optionally only ``clients``) to ``to_advisor``, with a
+    reason. All in one transaction, a constant number of statements whatever the book's size."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=TransferSerializer, responses={200: TransferResultSerializer})
+    def post(self, request):
+        body = TransferSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            with transaction.atomic():
+                if "client" in data:
+                    client = get_object_or_404(Client.objects.visible_to(request.user, "change"), pk=data["client"])
+                    result = services.transfer_client(
+                        client=client,
+                        to_advisor=data["to_advisor"],
+                        reason=data["reason"],
+                        by=request.user,
+                        on=data.get("on"),
+                    )
+                else:
+                    result = services.transfer_book(
+                        from_advisor=data["from_advisor"],
+                        to_advisor=data["to_advisor"],
+                        reason=data["reason"],
+                        by=request.user,
+                        clients=data.get("clients"),
+                        on=data.get("on"),
+                    )
+        except DjangoPermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except DjangoValidationError as error:
+            raise django_errors_to_api(error) from error
+        return Response(dataclasses.asdict(result), status=status.HTTP_200_OK)
