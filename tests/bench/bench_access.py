@@ -47,10 +47,10 @@ def measure(clients: int, seed: int, *, seeded: bool = False) -> list[dict]:
     from django.test import Client as HttpClient
     from django.test.utils import CaptureQueriesContext
 
-    from advisors.dashboard import SECTIONS
     from clients.models import Client
     from demo.context import SeedOptions
     from demo.run import seed_demo
+    from workbench.dashboard import SECTIONS
 
     if not seeded:
         call_command("migrate", verbosity=0, skip_checks=True)

@@ -194,7 +194,7 @@ def sql_floor(day) -> dict[str, float]:
 
     from django.db import connection
 
-    from clients.segmentation import trading_days
+    from nightly.steps.segmentation import trading_days
 
     window = trading_days(day, 20)[0]
     base = day - datetime.timedelta(days=90)
@@ -311,7 +311,7 @@ def save_or_restore_book() -> str:
 
 
 def previous_trading_day(day):
-    from clients.segmentation import trading_days
+    from nightly.steps.segmentation import trading_days
 
     return trading_days(day, 2)[0]
 
@@ -506,10 +506,10 @@ def main() -> None:
         django.setup()
         from django.db import connection
 
-        from clients import churn
         from demo.context import SeedOptions
         from imports.service import import_folder
         from nightly import pipeline
+        from nightly.steps import churn
 
         day = SeedOptions(clients=1).as_of
         if args.reuse:
