@@ -25,7 +25,15 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from core.access import ClientQuerySet, ClientScopedQuerySet
 from core.choices import ContactChannel, RiskTolerance, Tier
 from core.models import TimeStampedModel
-from core.pii import EncryptedCharField, EncryptedTextField
+from core.pii import (
+    EncryptedCharField,
+    EncryptedTextField,
+    mask_phone,
+    normalize_email,
+    normalize_id_number,
+    normalize_phone,
+    pii_hash,
+)
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 QUANTITY = {"max_digits": 20, "decimal_places": 4}
@@ -260,13 +268,9 @@ class Client(TimeStampedModel):
 
     @property
     def masked_phone(self) -> str:
-        from core.pii import mask_phone
-
         return mask_phone(self.phone)
 
     def refresh_pii_hashes(self) -> None:
-        from core.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
-
         self.id_number_hash = pii_hash(normalize_id_number(self.id_number))
         self.phone_hash = pii_hash(normalize_phone(self.phone))
         self.email_hash = pii_hash(normalize_email(self.email))

@@ -23,8 +23,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Client
+from clients.partitions import ensure_months, next_month, refresh_statistics
 from core.bulk.frames import without_jit
+from imports.service import Outcome, import_folder
 from nightly.models import NightlyChunk, NightlyRun
+from nightly.rules import raise_alerts
+from nightly.steps.churn import score_book
+from nightly.steps.segmentation import collect_activity_facts, collect_facts, segment_chunk, segmentation_context
+from nightly.steps.snapshots import take_snapshots
+from reports.aggregates import refresh_day
 
 log = logging.getLogger("nightly")
 
@@ -174,8 +181,6 @@ def fail(run_id: int, error: str, status: str = NightlyRun.Status.FAILED, *, tok
 
 def import_step(run_id: int, *, token: str | None = None) -> dict:
     def work(run: NightlyRun) -> dict:
-        from clients.partitions import ensure_months, next_month
-        from imports.service import Outcome, import_folder
 
         # This month's and next month's partitions of the daily tables, each in a short
         # transaction of its own, so the first night of a month does not create one inside
@@ -200,7 +205,6 @@ def import_step(run_id: int, *, token: str | None = None) -> dict:
 
 
 def snapshots_step(run_id: int, *, token: str | None = None) -> dict:
-    from nightly.steps.snapshots import take_snapshots
 
     return run_step(run_id, "snapshots", lambda run: take_snapshots(run.date), token=token)
 
@@ -223,7 +227,6 @@ def plan_step(run_id: int, *, token: str | None = None) -> list[int]:
     """Split the book into chunks of client ids, record the segmentation context, and collect
     the whole book's asset facts set-based (the chunks only read their share; the trades' and
     cash flows' facts are ``activity_facts_step``'s, beside this one and the snapshots)."""
-    from nightly.steps.segmentation import collect_facts, segmentation_context
 
     chunk_ids: list[int] = []
 
@@ -254,7 +257,6 @@ def activity_facts_step(run_id: int, *, token: str | None = None) -> dict:
     (``nightly.steps.segmentation.collect_activity_facts``). It needs only the import: on Celery it
     runs beside the snapshots and the plan, so the whole-book aggregates (transactions and cash
     flows here; snapshots there) use two workers."""
-    from nightly.steps.segmentation import collect_activity_facts
 
     return run_step(
         run_id, "activity_facts", lambda run: {"clients": collect_activity_facts(run.pk, run.date)}, token=token
@@ -269,7 +271,6 @@ def chunk_indices(run_id: int, *, token: str | None = None) -> list[int]:
 
 def chunk_step(run_id: int, index: int, *, token: str | None = None) -> dict:
     """Segment one chunk in one transaction; a redelivered chunk redoes the same work."""
-    from nightly.steps.segmentation import segment_chunk
 
     run = _running(run_id, token)
     for step in ("plan", "activity_facts"):  # the chain runs them first; a chunk never decides on half the facts
@@ -314,7 +315,6 @@ def join_step(run_id: int, *, token: str | None = None) -> dict:
 
 
 def churn_step(run_id: int, *, token: str | None = None) -> dict:
-    from nightly.steps.churn import score_book
 
     return run_step(run_id, "churn", lambda run: score_book(run.date, run.pk), token=token)
 
@@ -322,14 +322,12 @@ def churn_step(run_id: int, *, token: str | None = None) -> dict:
 def alerts_step(run_id: int, *, token: str | None = None) -> dict:
     """The alert rules; on Celery beside the churn step (``nightly.tasks``): they read nothing
     churn writes."""
-    from nightly.rules import raise_alerts
 
     return run_step(run_id, "alerts", lambda run: raise_alerts(run.date), token=token)
 
 
 def reports_step(run_id: int, *, token: str | None = None) -> dict:
     """Rebuild the day's report aggregates from tonight's facts (idempotent: delete + insert)."""
-    from reports.aggregates import refresh_day
 
     # After the last rewrite of the night (churn scores, which ran beside the alerts): the
     # pages marked all visible again.
@@ -359,7 +357,6 @@ def _refresh_partition_statistics(run_id: int) -> None:
     tables' statistics, which sample every month (``clients.partitions.refresh_statistics``),
     once the dashboards have the night, so the half minute they take at a million clients does
     not hold the publication back."""
-    from clients.partitions import refresh_statistics
 
     run = NightlyRun.objects.get(pk=run_id)
     created = ((run.steps.get("import") or {}).get("rows") or {}).get("partitions created") or []

@@ -28,6 +28,7 @@ from clients.models import (
 from clients.reveal import masked_pii
 from core import access
 from suitability.models import RiskAssessment, SuitabilityCheck
+from suitability.shelf import product_shelf
 from tickets.models import Ticket
 
 RECENT_ROWS = 20
@@ -114,8 +115,6 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
         # Each position's suitability for its holder (the full shelf of products on sale is
         # loaded after the page, by htmx, from ``suitability:shelf``: it runs the rules for
         # every product on sale, which is most of a client page's time).
-        from suitability.shelf import product_shelf
-
         held = list({position.product_id: position.product for position in context.get("positions", [])}.values())
         rows = product_shelf(client, held, timezone.localdate()) if held else []
         by_product = {row.product.pk: row for row in rows}
