@@ -132,7 +132,7 @@ def test_a_task_with_the_runs_token_proceeds_and_one_without_it_is_refused():
 def test_a_stale_step_rolls_back_what_it_wrote_in_its_transaction(monkeypatch):
     """The check inside the transaction: a re-claim that lands while a step works (here: the
     token changes under it, as another session's claim would) undoes the step's writes."""
-    from clients import snapshots
+    from nightly.steps import snapshots
 
     run_id = pipeline.claim(DAY)
     token = pipeline.claim_token(run_id)
@@ -144,7 +144,7 @@ def test_a_stale_step_rolls_back_what_it_wrote_in_its_transaction(monkeypatch):
         NightlyRun.objects.filter(pk=run_id).update(token="a-later-claim")
         return rows
 
-    monkeypatch.setattr(snapshots, "take_snapshots", snapshot_then_lose_the_claim)
+    monkeypatch.setattr(pipeline, "take_snapshots", snapshot_then_lose_the_claim)  # as the step calls it
     with pytest.raises(pipeline.StaleClaim):
         pipeline.snapshots_step(run_id, token=token)
     assert not AssetSnapshot.objects.filter(as_of=DAY).exists()
@@ -161,7 +161,7 @@ def test_the_command_says_when_another_run_took_its_date_over(monkeypatch):
         NightlyRun.objects.filter(date=DAY).update(token="a-later-claim")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(partitions, "ensure_months", make_partitions_while_another_run_claims)
+    monkeypatch.setattr(pipeline, "ensure_months", make_partitions_while_another_run_claims)  # as the step calls it
     with pytest.raises(CommandError, match="claimed again by another run"):
         call_command("run_nightly", "--date", DAY.isoformat(), verbosity=0)
     run = NightlyRun.objects.get(date=DAY)

@@ -14,13 +14,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from alerts.models import Alert
-from alerts.rules import birthday_candidates, next_birthday
 from clients.models import AssetSnapshot, Client, SegmentChange, TierPolicy
-from clients.segmentation import trading_days
-from clients.snapshots import take_snapshots
 from imports.service import Outcome, import_folder
 from nightly import pipeline
 from nightly.models import NightlyChunk, NightlyRun
+from nightly.rules import birthday_candidates, next_birthday
+from nightly.steps.segmentation import trading_days
+from nightly.steps.snapshots import take_snapshots
 from nightly.tasks import workflow
 from tests.nightly.book import DAY, ago, write_extract
 from tests.test_import_extract import SHANGHAI
@@ -276,7 +276,7 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
     """The night's statements cross PostgreSQL's JIT thresholds and pay for compiling more than
     it saves (``core.bulk.frames.without_jit``): each step's and chunk's transaction turns it off
     (``SET LOCAL``: for that transaction only; here the test's transaction holds them all)."""
-    from clients import segmentation
+    from nightly.steps import segmentation
 
     def jit() -> str:
         with connection.cursor() as cursor:
@@ -300,9 +300,10 @@ def test_the_steps_and_chunks_run_without_jit(book, monkeypatch):
 
         return facts_and_look
 
-    monkeypatch.setattr(segmentation, "segment_chunk", segment_and_look)
-    monkeypatch.setattr(segmentation, "collect_facts", looking("facts", segmentation.collect_facts))
-    monkeypatch.setattr(segmentation, "collect_activity_facts", looking("trades", segmentation.collect_activity_facts))
+    # Spies on the steps as the pipeline calls them (it imports them by name).
+    monkeypatch.setattr(pipeline, "segment_chunk", segment_and_look)
+    monkeypatch.setattr(pipeline, "collect_facts", looking("facts", segmentation.collect_facts))
+    monkeypatch.setattr(pipeline, "collect_activity_facts", looking("trades", segmentation.collect_activity_facts))
     with connection.cursor() as cursor:
         cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
         server = cursor.fetchone()[0]
