@@ -132,7 +132,7 @@ def test_deleting_a_client_deletes_the_rows_the_nightly_run_wrote_without_constr
     """Snapshots and the loaded facts carry no database foreign key (the nightly run writes them
     set-based); Django's cascade still removes them with their client."""
     from clients.models import AssetSnapshot, CashBalance
-    from clients.snapshots import take_snapshots
+    from nightly.steps.snapshots import take_snapshots
 
     account = factories.AccountFactory(client=client_record)
     day = datetime.date(2026, 1, 5)
@@ -147,7 +147,7 @@ def test_a_days_snapshots_are_inserted_once_and_merged_on_a_rerun(client_record)
     from decimal import Decimal
 
     from clients.models import AssetSnapshot, CashBalance
-    from clients.snapshots import take_snapshots
+    from nightly.steps.snapshots import take_snapshots
 
     account = factories.AccountFactory(client=client_record)
     day = datetime.date(2026, 1, 5)

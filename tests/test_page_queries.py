@@ -18,10 +18,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from advisors.dashboard import SECTIONS
 from alerts.models import Alert
 from clients.models import Interaction
 from tests import factories, personas
+from workbench.dashboard import SECTIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clients.segmentation import segmentation_context
 from core import thresholds
 from core.models import Threshold
+from nightly.steps.segmentation import segmentation_context
 from tests import factories
 
 

@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from advisors.models import Assignment
-from advisors.services import transfer_book, transfer_client
 from alerts.models import Alert
 from clients.models import Client
 from tests import factories, personas
 from tickets.models import Ticket, TicketEvent
+from workbench.transfers import transfer_book, transfer_client
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@
   client through the access layer (a ticket is never visible to someone who cannot see its
   client): to hand a ticket to a colleague who does not serve the client, share the client
   with them first.
-- A ticket follows its client on transfer (``advisors.services.transfer_book``).
+- A ticket follows its client on transfer (``workbench.transfers.transfer_book``).
 
 "Team lead of a unit" is the nearest unit up the tree, starting at the unit itself, that has an
 active user with that role (and an active Advisor profile there); the same for branch managers.

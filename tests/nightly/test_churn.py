@@ -10,11 +10,11 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from clients.churn import rule_score, score_book, store_features
 from clients.models import Account, AssetSnapshot, CashFlow, Client
 from core import thresholds
 from core.models import Threshold
 from nightly.models import ChurnFeatures, ChurnModel
+from nightly.steps.churn import rule_score, score_book, store_features
 from tests import factories
 
 DAY = datetime.date(2026, 11, 20)

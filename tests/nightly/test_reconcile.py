@@ -1,4 +1,4 @@
-"""``alerts.rules.reconcile`` with ``describe``: the rules' texts are written for the
+"""``nightly.rules.reconcile`` with ``describe``: the rules' texts are written for the
 alerts a night raises, not for the tens of thousands it keeps."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime
 import pandas as pd
 
 from alerts.models import Alert
-from alerts.rules import reconcile
+from nightly.rules import reconcile
 from tests import factories
 
 DAY = datetime.date(2026, 11, 20)

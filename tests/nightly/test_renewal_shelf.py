@@ -1,6 +1,6 @@
-"""Renewal suggestions for a maturing holding (``alerts.rules.RenewalShelf``): no database."""
+"""Renewal suggestions for a maturing holding (``nightly.rules.RenewalShelf``): no database."""
 
-from alerts.rules import RenewalShelf
+from nightly.rules import RenewalShelf
 
 # The shelf in its query's order: highest risk first, then by code.
 SHELF = [

@@ -1,4 +1,4 @@
-"""The segmentation decision (``clients.segmentation.decide``) on hand-made facts, one rule at a time."""
+"""The segmentation decision (``nightly.steps.segmentation.decide``) on hand-made facts, one rule at a time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime
 import pandas as pd
 import pytest
 
-from clients.segmentation import decide
+from nightly.steps.segmentation import decide
 
 DAY = datetime.date(2026, 11, 20)
 CTX = {

@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, Max, Min, Q, Sum
 
-from clients import churn
 from clients.models import AssetSnapshot, CashFlow, Client, Transaction
-from clients.segmentation import NO_ACTIVITY, segmentation_context
 from nightly import pipeline
 from nightly.models import ActivityFacts, ChurnFeatures, ClientFacts, NightlyRun
+from nightly.steps import churn
+from nightly.steps.segmentation import NO_ACTIVITY, segmentation_context
 from tests.nightly.book import DAY
 from tests.nightly.test_churn import DAY as CHURN_DAY
 from tests.nightly.test_churn import planted_book  # noqa: F401 (a fixture)

@@ -18,7 +18,7 @@ import psycopg2
 import pytest
 from django.db import connection, connections
 
-from clients.segmentation import trading_days
+from nightly.steps.segmentation import trading_days
 from nightly.tasks import run as nightly_run
 from tests.celery_worker import ROOT, running_worker
 from tests.nightly.book import DAY, write_extract

@@ -1,4 +1,4 @@
-"""The nightly drift step, set-based (``suitability.nightly_drift``): on a generated book with a
+"""The nightly drift step, set-based (``suitability.drift``): on a generated book with a
 mix of profiles it raises exactly the alerts the per-client on-change path raises, a rerun
 raises none, an alert whose holding no longer drifts is closed, and its query count does not
 grow with the book. Plus the premise of grouping
@@ -278,7 +278,7 @@ def test_an_empty_book_raises_nothing_in_two_queries():
 @given(investors(), products())
 def test_drift_reads_nothing_the_nightly_grouping_leaves_out(investor, product_profile):
     """The nightly run groups holders by type, level, lowest category, horizon and varieties
-    only (``suitability.nightly_drift``): the birth date, validity and assets must not matter."""
+    only (``suitability.drift``): the birth date, validity and assets must not matter."""
     bare = InvestorProfile(
         investor_type=investor.investor_type,
         risk_level=investor.risk_level,

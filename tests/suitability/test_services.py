@@ -484,7 +484,7 @@ def test_an_answered_questionnaire_is_frozen_in_the_admin_except_whether_it_is_i
 
 def test_the_nightly_alerts_step_raises_drift_for_a_product_rerated_outside_the_crm(client_record):
     """A re-rating that arrives by import (no admin save, no hook) is caught by the nightly run."""
-    from alerts.rules import raise_alerts
+    from nightly.rules import raise_alerts
 
     served(client_record)
     assessed(client_record, "C3")

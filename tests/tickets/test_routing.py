@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from advisors.services import transfer_book
 from tests import factories
 from tests.personas import serve, staff
 from tests.tickets.conftest import open_ticket, user_of
 from tickets import routing, workflow
 from tickets.models import Ticket
+from workbench.transfers import transfer_book
 
 
 def test_a_complaint_goes_to_the_primary_advisor_with_the_team_lead_watching(world, clock):
