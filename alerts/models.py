@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from alerts import texts
 from core.access import ClientScopedQuerySet
 from core.models import TimeStampedModel
 
@@ -14,8 +15,16 @@ from core.models import TimeStampedModel
 class Alert(TimeStampedModel):
     """An advisor's work item (预警提醒): a client to call and why.
 
-    ``dedupe_key`` is unique: the same condition on the same day never makes two alerts, so
-    the nightly run can be re-run safely.
+    Raised and closed only through ``alerts.raising`` (docs/alerts.md). ``dedupe_key`` is the
+    rendering of one typed key (``raising.AlertKey``: kind, client, condition, and for the kinds
+    that may come back after a cool-down the day) and unique, so the same condition never makes
+    two alerts and every raiser can be re-run safely; ``condition`` is the key's condition as a
+    column, so reconciling never parses the key.
+
+    Its words are not stored: ``params`` holds the structured values (amounts in cents, ISO
+    dates, product names as stored) and ``alerts.texts`` renders ``display_title`` and
+    ``display_reason`` in the reader's language when shown. Rows raised before that
+    (``params`` empty) keep showing their stored ``title`` and ``reason``.
     """
 
     class Kind(models.TextChoices):
@@ -55,6 +64,13 @@ class Alert(TimeStampedModel):
     due_on = models.DateField(_("due on"))
     snoozed_until = models.DateField(_("snoozed until"), null=True, blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
+    condition = models.CharField(_("condition"), max_length=200, blank=True, default="", db_default="")
+    params = models.JSONField(
+        _("parameters"),
+        null=True,
+        blank=True,
+        help_text=_("What the alert's words are made of; empty for alerts raised with their words stored."),
+    )
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -89,4 +105,19 @@ class Alert(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.title}"
+        return f"{self.get_kind_display()}: {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (``alerts.texts``)."""
+        return texts.title(self)
+
+    @property
+    def display_reason(self) -> str:
+        """The reason in the active language (``alerts.texts``)."""
+        return texts.reason(self)
+
+    @property
+    def display_close_note(self) -> str:
+        """The closing note: the advisor's words, or what the system says when it closed the alert."""
+        return texts.close_note(self)

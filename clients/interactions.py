@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from advisors.models import Advisor
+from alerts.actions import close_alert
 from alerts.models import Alert
+from alerts.raising import close_for_clients
 from clients.models import Client, Interaction
 from core.choices import ContactChannel
 
@@ -64,6 +66,7 @@ def log_interaction(
     if errors:
         raise ValidationError(errors)
     advisor = advisor_of(by)
+    previous_contact = client.last_contact_at
     interaction = Interaction.objects.create(
         client=client,
         advisor=advisor,
@@ -83,7 +86,9 @@ def log_interaction(
         pk=interaction.pk
     ).update(follow_up_done=True, updated_at=now)
     if alert is not None:
-        from alerts.actions import close_alert
-
         close_alert(alert, by=by, status=Alert.Status.DONE, note=summary.strip()[:500])
+    if previous_contact is None or occurred_at > previous_contact:
+        # The client's last contact is now this one: a contact-due alert naming the previous
+        # one has lost its cause (``nightly.rules.contact_due`` raises anew if still due).
+        close_for_clients(Alert.Kind.CONTACT_DUE, [client.pk])
     return interaction

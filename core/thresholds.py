@@ -181,6 +181,26 @@ DEFINITIONS: dict[str, Definition] = {
             _("Days before the same client gets another large-outflow or dormant alert."),
         ),
         Definition("birthday_days_ahead", INTEGER, "7", DAYS, _("Birthday alerts this many days ahead."), ONE, 60),
+        Definition(
+            "contact_due_grace_days",
+            INTEGER,
+            "0",
+            DAYS,
+            _(
+                "A contact-due alert is raised this many days after a client passes their tier's contact "
+                "frequency (Tier policies)."
+            ),
+            maximum=Decimal(366),
+        ),
+        Definition(
+            "contact_due_cooldown_days",
+            INTEGER,
+            "30",
+            DAYS,
+            _("Days before a dismissed contact-due alert comes back while the client is still not contacted."),
+            ONE,
+            Decimal(366),
+        ),
         # Suitability, read when a check or a page needs them (risk_profile_expiring_days above also
         # decides an assessment's "expiring" state)
         Definition(

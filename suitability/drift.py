@@ -11,9 +11,9 @@ varieties — not the birth date, the assessment's validity or the assets — so
 profiles (in the seeded 200,000-client book: 19 profiles, ~4,600 decisions for ~835,000
 holdings). The rules stay the one place that decides; this module only groups their inputs.
 
-The alerts are the on-change path's (``services.drift_alert``: same dedupe key, title, reason
-and payload); new keys are looked up, and new alerts inserted, in batches; open alerts whose
-holding no longer drifts are closed.
+The alerts are the on-change path's (``services.drift_alert``: same key, parameters and
+payload), raised and closed through ``alerts.raising.reconcile``: new keys are looked up, and
+new alerts inserted, in batches; open alerts whose holding no longer drifts are closed.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from alerts.models import Alert
+from alerts.raising import reconcile
 from clients.models import Client, Position
 from core.bulk.frames import cents, read_frame
-from core.bulk.writes import chunks, existing_values
-from nightly.rules import ALIVE, close_alerts
+from core.bulk.writes import existing_values
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment
 from suitability.rules import InvestorProfile, ProductProfile, drift_reasons
@@ -38,8 +38,9 @@ from suitability.services import (
     DriftWording,
     _type_in_force,
     book_position_day,
-    drift_alert,
-    drift_key,
+    drift_condition,
+    drift_params,
+    drift_payload,
     drift_wording,
 )
 
@@ -204,9 +205,10 @@ def drifted_pairs(
 class BookDrift(NamedTuple):
     """The book's drifted holdings on a day, with what their alerts say."""
 
-    # {dedupe key: (client id, product id, profile number, value in cents)}, every drifted
-    # holding (with a primary advisor or not), in plain Python values.
-    holdings: dict[str, tuple[int, int, int, int]]
+    # {(client id, condition): (product id, profile number, value in cents)}, every drifted
+    # holding (with a primary advisor or not), in plain Python values; the condition is
+    # ``services.drift_condition``'s.
+    holdings: dict[tuple[int, str], tuple[int, int, int]]
     wordings: dict[tuple[int, int], DriftWording]  # {(profile, product id): wording}
     products: dict[int, dict[str, Any]]
 
@@ -231,54 +233,49 @@ def book_drift(day: datetime.date) -> BookDrift:
         strict=True,
     ):
         assessment = None if pd.isna(assessment_id) else int(assessment_id)
-        keyed[drift_key(client_id, products[product_id], assessment)] = (client_id, product_id, profile, value)
+        keyed[(client_id, drift_condition(products[product_id], assessment))] = (product_id, profile, value)
     return BookDrift(keyed, wordings, products)
 
 
-def alive_drift_alerts() -> dict[str, int]:
-    """``{dedupe key: alert id}`` of the drift alerts still open or snoozed."""
-    alive = Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT, status__in=ALIVE)
-    return dict(alive.values_list("dedupe_key", "pk"))
-
-
 def raise_book_drift(day: datetime.date, batch_size: int = 2000) -> dict[str, int]:
-    """Raise, keep and close the drift alerts of the whole book on ``day``.
+    """Raise, keep and close the drift alerts of the whole book on ``day``, through
+    ``alerts.raising.reconcile`` (keys without a day):
 
-    - An open (or snoozed) alert whose holding still drifts is kept; one whose holding does not
-      (sold, re-assessed to fit, re-rated back) is closed with a note — whether the on-change
-      path or an earlier night raised it.
-    - A drifted holding without an alert by its key gets one, for the client's primary advisor
+    - an open (or snoozed) alert whose holding still drifts is kept; one whose holding does not
+      (sold, re-assessed to fit, re-rated back) is closed — whether the on-change path or an
+      earlier night raised it;
+    - a drifted holding without an alert by its key gets one, for the client's primary advisor
       (a client without one is counted as unassigned). A key that exists closed or dismissed is
       not raised again: the key names the condition, and the advisor has dealt with it.
 
-    New keys are looked up, and new alerts inserted, ``batch_size`` at a time; a rerun looks up
-    no key and builds no alert."""
-    alive = alive_drift_alerts()
+    Primary advisors are read only for the holdings to raise, new keys looked up and new alerts
+    inserted ``batch_size`` at a time; a rerun looks up no advisor or key and builds no alert."""
     drift = book_drift(day)
-    closed = close_alerts([pk for key, pk in alive.items() if key not in drift.holdings], day)
-    fresh = sorted(key for key in drift.holdings if key not in alive)
-    advisors = primary_advisors([drift.holdings[key][0] for key in fresh])
-    assigned = [key for key in fresh if drift.holdings[key][0] in advisors]
-    raised = 0
-    for keys in chunks(assigned, batch_size):
-        existing = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-        new = []
-        for key in keys:
-            if key in existing:
-                continue
-            client_id, product_id, profile, value = drift.holdings[key]
-            new.append(
-                drift_alert(
-                    client_id=client_id,
-                    advisor_id=advisors[client_id],
-                    product=drift.products[product_id],
-                    key=key,
-                    market_value=_money(value),
-                    wording=drift.wordings[(profile, product_id)],
-                    today=day,
-                )
+    identities = list(drift.holdings)
+    rows = pd.DataFrame(
+        {
+            "client_id": pd.Series([client_id for client_id, _ in identities], dtype="int64"),
+            "condition": pd.Series([condition for _, condition in identities], dtype=object),
+        }
+    )
+
+    def describe(fresh: pd.DataFrame) -> pd.DataFrame:
+        client_ids = fresh["client_id"].tolist()
+        advisors = primary_advisors(sorted(set(client_ids)))
+        described = []
+        for client_id, condition in zip(client_ids, fresh["condition"].tolist(), strict=True):
+            product_id, profile, value = drift.holdings[(client_id, condition)]
+            product, wording = drift.products[product_id], drift.wordings[(profile, product_id)]
+            described.append(
+                {
+                    "advisor_id": advisors.get(client_id),
+                    "severity": Alert.Severity.WARNING,
+                    "params": drift_params(product, wording),
+                    "payload": drift_payload(product, _money(value), wording),
+                }
             )
-        Alert.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent run's row wins quietly
-        raised += len(new)
-    kept = len(drift.holdings) - len(fresh)
-    return {"raised": raised, "closed": closed, "kept": kept, "unassigned": len(fresh) - len(assigned)}
+        return pd.DataFrame(described, index=fresh.index)
+
+    return reconcile(
+        Alert.Kind.SUITABILITY_DRIFT, day, rows, describe=describe, cooldown_days=None, batch_size=batch_size
+    )

@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert
+from alerts.raising import AlertKey, NewAlert, raise_alerts
 from clients.models import AssetSnapshot, Client, Position
 from core import thresholds
 from products.models import Product
@@ -655,31 +656,49 @@ def drift_rating(product: Mapping[str, Any]) -> str:
     return f"{product['risk_level']}-{product['horizon']}-{product['variety']}-{int(product['professional_only'])}"
 
 
-def drift_key(client_id: int, product: Mapping[str, Any], assessment_id: int | None) -> str:
-    """A drift alert's dedupe key: client, product, the assessment in force, the product's rating."""
+def drift_condition(product: Mapping[str, Any], assessment_id: int | None) -> str:
+    """What a drift alert's key names besides its client: the product, the assessment in force
+    and the product's rating — a new assessment or a re-rating is a new condition."""
     assessment = "-" if assessment_id is None else assessment_id
-    return f"suitability_drift:{client_id}:{product['pk']}:{assessment}:{drift_rating(product)}"
+    return f"{product['pk']}|{assessment}|{drift_rating(product)}"
+
+
+def drift_key(client_id: int, product: Mapping[str, Any], assessment_id: int | None) -> AlertKey:
+    """A drift alert's key (``alerts.raising.AlertKey``, without a day: a condition is raised
+    once, ever — a closed alert's key stays taken)."""
+    return AlertKey(Alert.Kind.SUITABILITY_DRIFT, client_id, drift_condition(product, assessment_id))
 
 
 @dataclass(frozen=True)
 class DriftWording:
-    """What a drift alert says about one decision (a product for a profile), in the run's
-    language. Built once per decision and shared by every holding it covers (the nightly run
-    has ~10⁵ of them)."""
+    """What a drift alert says about one decision (a product for a profile): the mismatched
+    dimensions and the rules' reasons, stored with both their texts (``Reason.as_record``) —
+    ``alerts.texts`` shows the reader's. Built once per decision and shared by every holding it
+    covers (the nightly run has ~10⁵ of them)."""
 
-    title: str
-    reason: str
     mismatched: list[str]
     reasons: list[dict[str, Any]]
 
 
 def drift_wording(product_code: str, mismatched: Sequence[str], reasons: Sequence[Reason]) -> DriftWording:
-    return DriftWording(
-        title=_("Review %(product)s: it no longer suits the client") % {"product": product_code},
-        reason="\n".join(reason.message(_language()) for reason in reasons),
-        mismatched=list(mismatched),
-        reasons=_reason_records(reasons),
-    )
+    return DriftWording(mismatched=list(mismatched), reasons=_reason_records(reasons))
+
+
+def drift_params(product: Mapping[str, Any], wording: DriftWording) -> dict[str, Any]:
+    """The drift alert's parameters (``alerts.texts``): the product's code and the reasons."""
+    return {"product_code": product["code"], "reasons": wording.reasons}
+
+
+def drift_payload(product: Mapping[str, Any], market_value: Decimal, wording: DriftWording) -> dict[str, Any]:
+    """The drift alert's details for the API (as before its words were rendered)."""
+    return {
+        "product": product["pk"],
+        "product_code": product["code"],
+        "product_level": product["risk_level"],
+        "market_value": str(market_value),
+        "mismatched": wording.mismatched,
+        "reasons": wording.reasons,
+    }
 
 
 def drift_alert(
@@ -687,30 +706,20 @@ def drift_alert(
     client_id: int,
     advisor_id: int,
     product: Mapping[str, Any],
-    key: str,
+    key: AlertKey,
     market_value: Decimal,
     wording: DriftWording,
     today: datetime.date,
-) -> Alert:
-    """The ``suitability_drift`` alert for one holding (not saved); ``product`` holds
+) -> NewAlert:
+    """The ``suitability_drift`` alert for one holding, to raise; ``product`` holds
     ``DRIFT_PRODUCT_FIELDS``, ``wording`` what is said about its decision."""
-    return Alert(
+    return NewAlert(
+        key=key,
         advisor_id=advisor_id,
-        client_id=client_id,
-        kind=Alert.Kind.SUITABILITY_DRIFT,
         severity=Alert.Severity.WARNING,
-        title=wording.title,
-        reason=wording.reason,
+        params=drift_params(product, wording),
+        payload=drift_payload(product, market_value, wording),
         due_on=today,
-        payload={
-            "product": product["pk"],
-            "product_code": product["code"],
-            "product_level": product["risk_level"],
-            "market_value": str(market_value),
-            "mismatched": wording.mismatched,
-            "reasons": wording.reasons,
-        },
-        dedupe_key=key,
     )
 
 
@@ -718,11 +727,11 @@ def raise_drift_alerts(
     *, client_ids: Sequence[int] | None = None, product_ids: Sequence[int] | None = None, today: datetime.date
 ) -> int:
     """Raise a ``suitability_drift`` alert for the primary advisor of every holding that no
-    longer matches. The dedupe key names the condition — client, product, the assessment in
-    force and the product's rating — so neither a rerun on the same day nor the nightly run
-    after an on-change run raises it twice; a new assessment or re-rating is a new condition.
-    Returns the number of alerts created. The on-change path (one client or product); the
-    nightly run reads the whole book at once (``suitability.drift``)."""
+    longer matches, through ``alerts.raising``. The key names the condition — client, product,
+    the assessment in force and the product's rating — so neither a rerun on the same day nor
+    the nightly run after an on-change run raises it twice; a new assessment or re-rating is a
+    new condition. Returns the number of alerts created. The on-change path (one client or
+    product); the nightly run reads the whole book at once (``suitability.drift``)."""
     drifts, assessment_ids = _find_drift(client_ids, product_ids, today)
     if not drifts:
         return 0
@@ -749,12 +758,7 @@ def raise_drift_alerts(
                 today=today,
             )
         )
-    existing = set(
-        Alert.objects.filter(dedupe_key__in=[a.dedupe_key for a in alerts]).values_list("dedupe_key", flat=True)
-    )
-    new = [alert for alert in alerts if alert.dedupe_key not in existing]
-    Alert.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent run's row wins quietly
-    return len(new)
+    return raise_alerts(alerts)
 
 
 def nightly_drift(day: datetime.date, chunk_size: int = 2000) -> dict[str, int]:

@@ -44,10 +44,15 @@ class SlaPolicyAdmin(CrmModelAdmin):
 
 class TicketEventInline(ReadOnlyTabularInline):
     model = TicketEvent
-    fields = ("created_at", "kind", "actor", "from_status", "to_status", "body", "internal")
+    fields = ("created_at", "kind", "actor", "from_status", "to_status", "shown_text", "internal")
     readonly_fields = fields
     ordering = ("created_at",)
     show_change_link = False
+
+    @admin.display(description=_("text"))
+    def shown_text(self, event: TicketEvent) -> str:
+        """The line in the reader's language (``tickets.notes``)."""
+        return event.text
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -141,7 +146,8 @@ class TicketAdmin(ClientScopedAdminMixin, LargeTableAdmin):
 
 @admin.register(TicketEvent)
 class TicketEventAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
-    list_display = ("ticket", "kind", "created_at", "actor", "from_status", "to_status", "internal")
+    list_display = ("ticket", "kind", "created_at", "actor", "from_status", "to_status", "shown_text", "internal")
+    readonly_fields = ("shown_text",)
     list_filter = ("kind", "internal", ("created_at", DateFieldListFilter))
     list_select_related = ("ticket", "actor")
     search_fields = ("ticket__number__exact",)
@@ -149,6 +155,11 @@ class TicketEventAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     autocomplete_fields = ("ticket", "actor")
     sortable_by = ()
     ordering = ("-created_at",)
+
+    @admin.display(description=_("text"))
+    def shown_text(self, event: TicketEvent) -> str:
+        """The line in the reader's language (``tickets.notes``)."""
+        return event.text
 
 
 @admin.register(TicketAttachment)

@@ -10,13 +10,15 @@ The rule (``target_level``, a plain function over a ticket's facts and the time)
   (default 24) calendar hours after it was opened, which goes there straight from level 0.
 
 Tickets waiting for the client are not escalated (their clock is paused; see ``workflow``);
-resolved and closed tickets never are. Each step writes a timeline line, adds the people told
-as watchers, raises a ``ticket_sla`` alert for each of them and sends one email after commit.
+resolved and closed tickets never are. Each step writes a timeline line (a note code and its
+values: ``tickets.notes`` renders it in the reader's language), adds the people told as
+watchers, raises a ``ticket_sla`` alert for each of them through ``alerts.raising`` and sends
+one email after commit (in the site's language: it leaves the system).
 
 **Idempotent.** A step is claimed with ``UPDATE … SET escalation_level = n WHERE id = … AND
 escalation_level = <as read>``: a second run (or a concurrent one) finds the level already
-raised and does nothing, so no step is taken, alerted or mailed twice; the alerts' ``dedupe_key``
-(``ticket_sla:<ticket>:L<level>:<advisor>``) backs this up in the database.
+raised and does nothing, so no step is taken, alerted or mailed twice; the alerts' key
+(``AlertKey(ticket_sla, client, "<ticket>|L<level>|<advisor>")``) backs this up in the database.
 """
 
 from __future__ import annotations
@@ -34,10 +36,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from advisors.models import Advisor
+from alerts import texts
 from alerts.models import Alert
+from alerts.raising import AlertKey, NewAlert, raise_alerts
+from alerts.texts import escalation_reason
 from core import thresholds
 from core.choices import Tier
-from tickets import routing
+from tickets import notes, routing
 from tickets.models import Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -104,16 +109,17 @@ def target_level(
     return wanted if wanted.level > current.level else current
 
 
-def reason_text(reason: str, limits: dict) -> str:
-    """``limits``: the thresholds in force (``core.thresholds.current()``), read once per run."""
+def reason_hours(reason: str, limits: dict) -> int | None:
+    """The hours a reason names (``limits``: the thresholds in force, read once per run)."""
     return {
-        "response_overdue": _("The first response is past due."),
-        "resolution_overdue": _("The resolution is past due."),
-        "resolution_overdue_long": _("The resolution has been past due for %(hours)s hours.")
-        % {"hours": limits["ticket_level2_after_hours"]},
-        "hnw_complaint_unresolved": _("A complaint from a high-net-worth client is unresolved after %(hours)s hours.")
-        % {"hours": limits["ticket_hnw_complaint_hours"]},
-    }.get(reason, reason)
+        "resolution_overdue_long": limits["ticket_level2_after_hours"],
+        "hnw_complaint_unresolved": limits["ticket_hnw_complaint_hours"],
+    }.get(reason)
+
+
+def reason_text(reason: str, limits: dict) -> str:
+    """The reason in the active language (``alerts.texts.escalation_reason``)."""
+    return escalation_reason(reason, reason_hours(reason, limits))
 
 
 @dataclass
@@ -171,21 +177,17 @@ def _escalate(ticket: Ticket, decision: Decision, now: datetime.datetime, run: E
         if not claimed:
             return  # another run took this step, or the ticket moved on meanwhile
         recipients = routing.escalation_recipients(ticket, decision.level)
-        with translation.override(settings.LANGUAGE_CODE):
-            reason = reason_text(decision.reason, limits)
-            title = _("Ticket %(number)s escalated to level %(level)s") % {
-                "number": ticket.number,
-                "level": decision.level,
-            }
+        hours = reason_hours(decision.reason, limits)
         TicketEvent.objects.create(
             ticket=ticket,
             kind=TicketEvent.Kind.ESCALATION,
             actor=None,
-            body=reason,
+            note=notes.ESCALATED,
             data={
                 "from_level": ticket.escalation_level,
                 "to_level": decision.level,
                 "reason": decision.reason,
+                "hours": hours,
                 "notified": [user.pk for user in recipients],
             },
         )
@@ -197,30 +199,34 @@ def _escalate(ticket: Ticket, decision: Decision, now: datetime.datetime, run: E
         )
         if recipients:
             ticket.watchers.add(*recipients)
-        advisors = Advisor.objects.filter(user__in=recipients)
-        created = Alert.objects.bulk_create(
-            [
-                Alert(
-                    advisor=advisor,
-                    client_id=ticket.client_id,
-                    kind=Alert.Kind.TICKET_SLA,
-                    severity=Alert.Severity.CRITICAL if decision.level >= 2 else Alert.Severity.WARNING,
-                    title=title[:200],
-                    reason=f"{ticket.subject}\n{reason}",
-                    due_on=timezone.localdate(now),
-                    payload={"ticket": ticket.pk, "number": ticket.number, "level": decision.level},
-                    dedupe_key=f"ticket_sla:{ticket.pk}:L{decision.level}:{advisor.pk}",
-                )
-                for advisor in advisors
-            ],
-            ignore_conflicts=True,
+        advisors = Advisor.objects.filter(user__in=recipients).values_list("pk", flat=True)
+        params = {
+            "ticket": ticket.pk,
+            "number": ticket.number,
+            "level": decision.level,
+            "subject": ticket.subject,
+            "reason": decision.reason,
+            "hours": hours,
+        }
+        created = raise_alerts(
+            NewAlert(
+                key=AlertKey(Alert.Kind.TICKET_SLA, ticket.client_id, f"{ticket.pk}|L{decision.level}|{advisor_id}"),
+                advisor_id=advisor_id,
+                severity=Alert.Severity.CRITICAL if decision.level >= 2 else Alert.Severity.WARNING,
+                params=params,
+                payload={"ticket": ticket.pk, "number": ticket.number, "level": decision.level},
+                due_on=timezone.localdate(now),
+            )
+            for advisor_id in advisors
         )
-        run.alerts += len(created)
+        run.alerts += created
         run.escalated.append((ticket.pk, decision.level))
         addresses = sorted({user.email for user in recipients if user.email})
         if addresses:
             run.emails += 1
+            # An email leaves the system: written once, in the site's language.
             with translation.override(settings.LANGUAGE_CODE):
+                title, reason = texts.render(Alert.Kind.TICKET_SLA, params)
                 body = _email_body(ticket, title, reason)
             transaction.on_commit(
                 lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=False)
@@ -234,7 +240,6 @@ def _email_body(ticket: Ticket, title: str, reason: str) -> str:
         [
             title,
             "",
-            ticket.subject,
             reason,
             _("Client: %(client)s") % {"client": ticket.client.client_no},
             _("Resolution due: %(due)s") % {"due": due},

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core.access import ClientScopedQuerySet
 from core.choices import Tier
 from core.models import AppendOnlyModel, TimeStampedModel
+from tickets import notes
 
 # A ticket's description: the page, the API and the workflow allow this many characters.
 DESCRIPTION_MAX_LENGTH = 4000
@@ -187,7 +188,10 @@ class Ticket(TimeStampedModel):
 
 class TicketEvent(AppendOnlyModel):
     """One line of a ticket's timeline: created, a status move, a comment, an assignment, an
-    escalation. Append-only."""
+    escalation. Append-only. A line the system writes (escalation, routing, a client's transfer)
+    stores a ``note`` code and its values in ``data``, never its words: ``text`` renders them in
+    the reader's language. ``body`` holds what a person typed (and, on lines written before
+    notes had codes, the system's words as they were written)."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
@@ -212,6 +216,14 @@ class TicketEvent(AppendOnlyModel):
     from_status = models.CharField(_("from"), max_length=16, choices=Ticket.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=Ticket.Status.choices, blank=True)
     body = models.TextField(_("text"), blank=True)
+    note = models.CharField(
+        _("system note"),
+        max_length=24,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The code of a note the system wrote; its words are rendered in the reader's language."),
+    )
     internal = models.BooleanField(_("internal only"), default=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -223,6 +235,12 @@ class TicketEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """What the line says, in the reader's language: a system note rendered from its code and
+        ``data`` (``tickets.notes``), followed by what a person typed (``body``)."""
+        return notes.render(self)
 
 
 class _AttachmentStorage(LazyObject):

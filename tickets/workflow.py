@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from core import thresholds
-from tickets import routing, sla
+from tickets import notes, routing, sla
 from tickets.models import DESCRIPTION_MAX_LENGTH, Priority, SlaPolicy, Ticket, TicketEvent, TicketKind
 
 S = Ticket.Status
@@ -210,7 +210,7 @@ def create_ticket(
                     actor=actor,
                     from_status=S.NEW,
                     to_status=S.ASSIGNED,
-                    body=_("Routed to the client's primary advisor."),
+                    note=notes.ROUTED,
                     data={
                         "to_user": destination.assignee.pk,
                         "watchers": [user.pk for user in destination.watchers],

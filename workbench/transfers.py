@@ -34,6 +34,7 @@ from advisors.models import Advisor, Assignment
 from alerts.models import Alert
 from clients.models import Client
 from core import access
+from tickets import notes
 from tickets.models import Ticket, TicketEvent
 
 OPEN_ALERT_STATUSES = (Alert.Status.OPEN, Alert.Status.SNOOZED)
@@ -217,16 +218,24 @@ def _log_ticket_reassignment(tickets: QuerySet, *, source: Advisor, target: Advi
     ids_sql, ids_params = tickets.order_by().values("pk").query.sql_with_params()
     ops = connection.ops
     qn = ops.quote_name
-    data = json.dumps({"from_user": source.user_id, "to_user": target.user_id, "reason": "client_transfer"})
+    data = json.dumps(
+        {
+            "from_user": source.user_id,
+            "to_user": target.user_id,
+            "reason": "client_transfer",
+            "from_name": source.name,
+            "to_name": target.name,
+        }
+    )
     _insert_select(
         TicketEvent,
-        ["ticket_id", "kind", "actor_id", "from_status", "to_status", "body", "internal", "data", "created_at"],
-        f"SELECT t.{qn(Ticket._meta.pk.column)}, %s, %s, '', '', %s, %s, CAST(%s AS jsonb), %s "
+        ["ticket_id", "kind", "actor_id", "from_status", "to_status", "body", "note", "internal", "data", "created_at"],
+        f"SELECT t.{qn(Ticket._meta.pk.column)}, %s, %s, '', '', '', %s, %s, CAST(%s AS jsonb), %s "
         f"FROM {qn(Ticket._meta.db_table)} t WHERE t.{qn(Ticket._meta.pk.column)} IN ({ids_sql})",
         [
             TicketEvent.Kind.ASSIGNMENT.value,
             by.pk,
-            _("Client transferred from %(old)s to %(new)s") % {"old": source.name, "new": target.name},
+            notes.CLIENT_TRANSFERRED,
             True,
             data,
             ops.adapt_datetimefield_value(now),

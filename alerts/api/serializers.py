@@ -6,11 +6,23 @@ from alerts.models import Alert
 
 
 class AlertSerializer(serializers.ModelSerializer):
+    """An alert with its words rendered in the request's language (``alerts.texts``), and the
+    kind and parameters they are made of."""
+
     advisor = serializers.SlugRelatedField(slug_field="code", read_only=True)
     client_no = serializers.CharField(source="client.client_no", read_only=True)
+    title = serializers.CharField(source="display_title", read_only=True)
+    reason = serializers.CharField(source="display_reason", read_only=True)
+    close_note = serializers.CharField(source="display_close_note", read_only=True)
+    params = serializers.JSONField(
+        read_only=True,
+        allow_null=True,
+        help_text="What the title and reason are made of (amounts in cents, ISO dates); null for alerts "
+        "raised before their words were rendered.",
+    )
 
     class Meta:
         model = Alert
         fields = ("id", "kind", "severity", "status", "title", "reason", "due_on", "snoozed_until", "payload")
-        fields = ("id", "advisor", "client", "client_no", *fields[1:], "closed_at", "close_note")
+        fields = ("id", "advisor", "client", "client_no", *fields[1:], "params", "closed_at", "close_note")
         read_only_fields = fields

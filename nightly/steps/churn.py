@@ -29,17 +29,13 @@ import pickle
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connection
-from django.utils import translation
-from django.utils.translation import gettext as _
 
-from alerts.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, Transaction
 from core import thresholds
 from core.bulk.frames import aggregate_memory, analyze, cents, date_of, read_frame, scalar, update_rows
 from nightly.models import ActivityFacts, ChurnFeatures, ChurnModel, ClientFacts
-from nightly.rules import RAISE_COLUMNS, empty_rows, reconcile
+from nightly.rules import churn as churn_rule
 from nightly.steps.segmentation import tier_edges
 from tickets.models import Ticket, TicketKind
 
@@ -253,31 +249,6 @@ def rule_score(frame: pd.DataFrame) -> np.ndarray:
     for name, (weight, full) in RULE.items():
         score += weight * np.clip(frame[name].to_numpy(dtype=float) / full, 0, 1)
     return np.clip(score, 0, 1)
-
-
-def reasons(row) -> str:
-    """Why a client scores high, in the advisor's words: the rule's parts that count most."""
-    parts = []
-    if row.outflow_30 >= 0.1:
-        parts.append(_("net outflow %(share)d%% in 30 days") % {"share": round(row.outflow_30 * 100)})
-    elif row.outflow_90 >= 0.2:
-        parts.append(_("net outflow %(share)d%% in 90 days") % {"share": round(row.outflow_90 * 100)})
-    if row.days_since_trade >= 30:
-        if row.days_since_trade >= CAP_DAYS:
-            parts.append(_("no trade for over 3 years"))
-        else:
-            parts.append(_("no trade for %(days)d days") % {"days": row.days_since_trade})
-    if row.assets_drop >= 0.2:
-        parts.append(_("assets down %(share)d%% in 90 days") % {"share": round(row.assets_drop * 100)})
-    if row.days_since_contact >= 90:
-        parts.append(
-            _("no contact for over 3 years")
-            if row.days_since_contact >= CAP_DAYS
-            else _("no contact for %(days)d days") % {"days": row.days_since_contact}
-        )
-    if row.complaints:
-        parts.append(_("%(count)d complaint(s) in 180 days") % {"count": row.complaints})
-    return "; ".join(parts)
 
 
 def label_day(day: datetime.date) -> int:
@@ -507,25 +478,9 @@ def score_book(day: datetime.date, run_id: int | None = None) -> dict:
         {"churn_score": "double precision"},
     )
     high = current[(current["score"] >= limits["churn_alert_score"]) & (current["status"] != Client.Status.CLOSED)]
-    with translation.override(settings.LANGUAGE_CODE):
-        rows = [
-            {
-                "client_id": row.client_id,
-                "advisor_id": row.advisor_id,
-                "condition": "churn",
-                "severity": Alert.Severity.CRITICAL if row.score >= 0.85 else Alert.Severity.WARNING,
-                "title": _("Churn risk %(score)d%%") % {"score": round(row.score * 100)},
-                "reason": reasons(row) or _("several weak signals together"),
-                "payload": {"score": float(row.score), "model": info["model"]},
-            }
-            for row in high.itertuples(index=False)
-        ]
-        alerts = reconcile(
-            Alert.Kind.CHURN_RISK,
-            day,
-            pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
-            cooldown_days=limits["churn_cooldown_days"],
-        )
+    alerts = churn_rule.run(
+        day, high, model=info["model"], cooldown_days=limits["churn_cooldown_days"], cap_days=CAP_DAYS
+    )
     return {
         **info,
         "scored": len(current),

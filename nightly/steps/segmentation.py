@@ -41,19 +41,15 @@ import datetime
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connection
-from django.utils import translation
-from django.utils.translation import gettext as _
 
-from alerts.models import Alert
 from clients.models import Account, AssetSnapshot, CashFlow, Client, SegmentChange, TierPolicy, Transaction
 from core import thresholds
 from core.bulk.frames import aggregate_memory, analyze, cents, insert_rows, read_frame, scalar, update_rows
 from core.choices import Tier
 from core.models import TradingHoliday
 from nightly.models import ActivityFacts, ClientFacts, NightlyRun
-from nightly.rules import RAISE_COLUMNS, empty_rows, reconcile
+from nightly.rules import dormant, tier_change
 
 Stage = Client.LifecycleStage
 Behavior = Client.BehaviorSegment
@@ -435,9 +431,8 @@ def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) 
         conflict=("client_id", "as_of", "dimension"),
         update=("new_value",),
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        tier_alerts = _tier_change_alerts(seg, first_time, day, ctx, (lo, hi))
-        dormant_alerts = _dormant_alerts(seg, first_time, day, (lo, hi))
+    tier_alerts = tier_change.run(seg, first_time, day, ctx["growth_upgrade"], (lo, hi))
+    dormant_alerts = dormant.run(seg, first_time, day, (lo, hi))
     counts = {
         "clients": len(seg),
         "clients_updated": updated,
@@ -450,81 +445,3 @@ def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) 
             counts[f"{prefix}:{value}"] = int(count)
     counts["sleeping"] = int(seg["new_sleeping"].sum())
     return counts
-
-
-def _tier_change_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date, ctx: dict, scope) -> dict:
-    """An upgrade (not a client's first segmentation) with the 20-day average up at least
-    ``tier_upgrade_growth`` against ~90 days ago (or no assets then) raises
-    ``tier_change``; it stays open while the client holds that tier."""
-    rank = {tier.value: position for position, tier in enumerate(TIER_ORDER)}
-    old_rank = seg["tier"].map(rank).fillna(0)
-    new_rank = seg["new_tier"].map(rank)
-    base = seg["base_assets"].astype("Float64").astype("float64")
-    grown = base.isna() | (base <= 0) | (seg["average"] >= base * (1 + ctx["growth_upgrade"]))
-    upgrades = seg[(new_rank > old_rank) & ~first_time & grown]
-    labels = dict(Tier.choices)
-    rows = [
-        {
-            "client_id": row.client_id,
-            "advisor_id": row.advisor_id,
-            "condition": row.new_tier,
-            "severity": Alert.Severity.INFO,
-            "title": _("Upgraded to %(tier)s") % {"tier": labels[row.new_tier]},
-            "reason": _("20-day average assets %(average)s, from %(old)s to %(new)s; start the higher service.")
-            % {
-                "average": f"¥{row.average / 100:,.0f}",
-                "old": labels.get(row.tier, row.tier),
-                "new": labels[row.new_tier],
-            },
-            "payload": {"from": row.tier, "to": row.new_tier, "average_assets": round(row.average / 100, 2)},
-        }
-        for row in upgrades.itertuples(index=False)
-    ]
-    holds = {(int(c), str(t)) for c, t in zip(seg["client_id"], seg["new_tier"], strict=True)}
-    return reconcile(
-        Alert.Kind.TIER_CHANGE,
-        day,
-        pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
-        holds=holds,
-        cooldown_days=90,
-        client_range=scope,
-    )
-
-
-def _dormant_alerts(seg: pd.DataFrame, first_time: pd.Series, day: datetime.date, scope) -> dict:
-    """A client who became dormant or sleeping today (not at their first segmentation) raises
-    ``dormant``; it stays open while they stay so (condition ``dormant`` or ``sleeping``)."""
-    limits = thresholds.current()  # the values in force for this run (core/thresholds.py)
-    dormant = seg["new_stage"] == Stage.DORMANT
-    condition = np.where(dormant, "dormant", np.where(seg["new_sleeping"], "sleeping", ""))
-    entered = ~first_time & (
-        (dormant & (seg["lifecycle_stage"] != Stage.DORMANT)) | (seg["new_sleeping"] & ~seg["sleeping"].astype(bool))
-    )
-    rows = []
-    for row, cond in zip(seg[entered].itertuples(index=False), condition[entered.to_numpy()], strict=True):
-        rows.append(
-            {
-                "client_id": row.client_id,
-                "advisor_id": row.advisor_id,
-                "condition": cond,
-                "severity": Alert.Severity.WARNING if cond == "dormant" else Alert.Severity.INFO,
-                "title": _("Client became dormant") if cond == "dormant" else _("Client is going quiet"),
-                "reason": _("Assets %(assets)s; last activity %(last)s.")
-                % {"assets": f"¥{row.assets_now / 100:,.0f}", "last": _last_activity(row)},
-                "payload": {"state": cond},
-            }
-        )
-    holds = {(int(c), str(k)) for c, k in zip(seg["client_id"], condition, strict=True) if k}
-    return reconcile(
-        Alert.Kind.DORMANT,
-        day,
-        pd.DataFrame(rows, columns=RAISE_COLUMNS) if rows else empty_rows(),
-        holds=holds,
-        cooldown_days=limits["alert_cooldown_days"],
-        client_range=scope,
-    )
-
-
-def _last_activity(row) -> str:
-    dates = [d for d in (row.last_trade, row.last_flow) if isinstance(d, pd.Timestamp) and not pd.isna(d)]
-    return max(dates).date().isoformat() if dates else _("none")

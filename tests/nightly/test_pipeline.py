@@ -113,7 +113,7 @@ def test_an_upgrade_with_growth_raises_tier_change_and_keeps_history(book):
     run_night()
     raised = alerts("tier_change")
     assert set(raised) == {"UPGRADE"}  # FLAT_UP also moved up, but grew only 8%; first segmentations never alert
-    assert "Affluent" in raised["UPGRADE"].title
+    assert "Affluent" in raised["UPGRADE"].display_title
     assert client("FLAT_UP").tier == "affluent"
     change = SegmentChange.objects.get(client__client_no="UPGRADE", as_of=DAY, dimension="tier")
     assert (change.old_value, change.new_value) == ("mass", "affluent")
@@ -142,8 +142,8 @@ def test_large_outflow_by_share_or_by_one_withdrawal(book):
     run_night()
     raised = alerts("large_outflow")
     assert set(raised) == {"OUTFLOW", "BIGWD", "CHURNER"}
-    assert "net outflow 35% of assets in 30 days" in raised["OUTFLOW"].reason
-    assert "one withdrawal of ¥500,000" in raised["BIGWD"].reason
+    assert "net outflow 35% of assets in 30 days" in raised["OUTFLOW"].display_reason
+    assert "one withdrawal of ¥500,000" in raised["BIGWD"].display_reason
     # The assets at the window's start, read for the clients the rule may raise only.
     assert raised["OUTFLOW"].payload["assets_at_start"] == 1_000_000
     assert raised["BIGWD"].payload["assets_at_start"] == 20_000_000
@@ -170,7 +170,7 @@ def test_churn_risk_says_why(book):
     run_night()
     raised = alerts("churn_risk")
     assert set(raised) == {"CHURNER"}
-    assert raised["CHURNER"].reason.startswith("net outflow 62% in 30 days; no trade for 45 days")
+    assert raised["CHURNER"].display_reason.startswith("net outflow 62% in 30 days; no trade for 45 days")
     assert 0.6 <= client("CHURNER").churn_score <= 1
     assert all(0 <= score <= 1 for score in Client.objects.values_list("churn_score", flat=True))
 
@@ -202,7 +202,8 @@ def test_an_alert_whose_condition_no_longer_holds_is_closed_by_the_next_run(book
     run = run_night(extract=str(folder))
 
     closed = Alert.objects.get(kind="risk_profile_expiring", client__client_no="EXPIRED")
-    assert closed.status == "done" and "no longer holds" in closed.close_note
+    assert closed.status == "done" and closed.closed_by is None and closed.close_note == ""
+    assert "no longer holds" in closed.display_close_note
     assert run.steps["alerts"]["rows"]["risk_profile"] == {"raised": 0, "closed": 1, "kept": 1, "unassigned": 0}
 
 

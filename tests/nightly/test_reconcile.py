@@ -1,5 +1,5 @@
-"""``nightly.rules.reconcile`` with ``describe``: the rules' texts are written for the
-alerts a night raises, not for the tens of thousands it keeps."""
+"""``alerts.raising.reconcile`` with ``describe``: the rules' parameters are worked out for
+the alerts a night raises, not for the tens of thousands it keeps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime
 import pandas as pd
 
 from alerts.models import Alert
-from nightly.rules import reconcile
+from alerts.raising import reconcile
 from tests import factories
 
 DAY = datetime.date(2026, 11, 20)
@@ -32,8 +32,7 @@ def test_reconcile_describes_only_the_alerts_it_raises(tree):
         return pd.DataFrame(
             {
                 "severity": Alert.Severity.INFO,
-                "title": "Title " + fresh["condition"],
-                "reason": "Reason",
+                "params": [{"birthday": f"2026-11-2{'abcd'.index(c)}", "age": 40} for c in fresh["condition"]],
                 "payload": [{"n": int(client_id)} for client_id in fresh["client_id"]],
             },
             index=fresh.index,
@@ -47,12 +46,13 @@ def test_reconcile_describes_only_the_alerts_it_raises(tree):
     assert second == {"raised": 1, "closed": 0, "kept": 2, "unassigned": 1}
     assert asked == [["a", "b"], ["c"]]  # the orphan (no advisor) is counted, not described
     raised = Alert.objects.get(kind=Alert.Kind.BIRTHDAY, client=clients[2])
-    assert (raised.title, raised.reason, raised.payload["n"], raised.payload["condition"]) == (
-        "Title c",
-        "Reason",
+    assert (raised.params, raised.condition, raised.payload["n"], raised.payload["condition"]) == (
+        {"birthday": "2026-11-22", "age": 40},
+        "c",
         clients[2].pk,
         "c",
     )
+    assert raised.dedupe_key == f"birthday:{clients[2].pk}:c:{DAY.isoformat()}"
 
     third = reconcile(Alert.Kind.BIRTHDAY, DAY, rows.iloc[1:], describe=describe)
     assert third == {"raised": 0, "closed": 1, "kept": 2, "unassigned": 1}

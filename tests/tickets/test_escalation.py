@@ -84,7 +84,8 @@ def test_a_missed_first_response_goes_to_the_team_lead_then_the_branch_manager(
     assert (ticket.escalation_level, ticket.version) == (1, 3)
     alert = _alerts(ticket).get()
     assert (alert.advisor, alert.severity, alert.client) == (cast.team_lead, "warning", clients["mine"])
-    assert alert.dedupe_key == f"ticket_sla:{ticket.pk}:L1:{cast.team_lead.pk}"
+    assert alert.dedupe_key == f"ticket_sla:{clients['mine'].pk}:{ticket.pk}|L1|{cast.team_lead.pk}"
+    assert alert.condition == f"{ticket.pk}|L1|{cast.team_lead.pk}"
     assert [m.to for m in mail.outbox] == [[cast.team_lead.user.email]]
     assert ticket.number in mail.outbox[0].subject
     assert cast.team_lead.user in ticket.watchers.all()

@@ -106,10 +106,16 @@ class CommentSerializer(serializers.Serializer):
 class TicketEventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
     data = serializers.JSONField(read_only=True)
+    body = serializers.CharField(
+        source="text",
+        read_only=True,
+        help_text="The line's text in the request's language: a system note rendered from its code, then what "
+        "a person typed.",
+    )
 
     class Meta:
         model = TicketEvent
-        fields = ("id", "kind", "actor", "from_status", "to_status", "body", "internal", "data", "created_at")
+        fields = ("id", "kind", "actor", "from_status", "to_status", "body", "note", "internal", "data", "created_at")
         read_only_fields = fields
 
 
