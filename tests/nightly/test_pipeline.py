@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from alerts.models import Alert
+from alerts.raising import AlertKey
 from clients.models import AssetSnapshot, Client, SegmentChange, TierPolicy
 from imports.service import Outcome, import_folder
 from nightly import pipeline
@@ -205,6 +206,22 @@ def test_an_alert_whose_condition_no_longer_holds_is_closed_by_the_next_run(book
     assert closed.status == "done" and closed.closed_by is None and closed.close_note == ""
     assert "no longer holds" in closed.display_close_note
     assert run.steps["alerts"]["rows"]["risk_profile"] == {"raised": 0, "closed": 1, "kept": 1, "unassigned": 0}
+
+
+def test_every_alert_of_a_night_has_the_one_key_format_and_its_parameters(book):
+    """Every rule raises through ``alerts.raising``: one key format, rebuilt here from the
+    alert's own columns (never parsed), and parameters instead of stored words."""
+    run_night()
+    alerts = list(Alert.objects.all())
+    assert {alert.kind for alert in alerts} >= {
+        "maturity", "risk_profile_expiring", "large_outflow", "birthday", "churn_risk", "tier_change", "dormant",
+        "contact_due",
+    }  # fmt: skip
+    for alert in alerts:
+        day = None if alert.kind == Alert.Kind.SUITABILITY_DRIFT else alert.due_on
+        assert alert.dedupe_key == str(AlertKey(alert.kind, alert.client_id, alert.condition, day))
+        assert alert.params and (alert.title, alert.reason) == ("", "")
+        assert alert.display_title and alert.display_title != alert.get_kind_display() or alert.kind == "large_outflow"
 
 
 def test_an_alert_the_advisor_closed_is_not_raised_again(book):
