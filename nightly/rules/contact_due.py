@@ -18,7 +18,7 @@ import pandas as pd
 from django.conf import settings
 
 from alerts.models import Alert
-from alerts.raising import reconcile, rows_frame
+from alerts.raising import reconcile
 from clients.models import Client, TierPolicy
 from core import thresholds
 from core.bulk.frames import read_frame
@@ -41,28 +41,40 @@ def run(day: datetime.date) -> dict:
         {"client_id": "int64", "advisor_id": "Int64", "tier": "str", "every": "int64"},
         dates=["last_contact", "opened_on"],
     )
-    rows = []
-    for row in overdue.itertuples(index=False):
-        last = None if pd.isna(row.last_contact) else row.last_contact.date()
-        opened = None if pd.isna(row.opened_on) else row.opened_on.date()
-        since = last or opened
-        days = (day - since).days if since else None
-        rows.append(
-            {
-                "client_id": row.client_id,
-                "advisor_id": row.advisor_id,
-                "condition": f"since|{last.isoformat()}" if last else "never",
-                "severity": Alert.Severity.WARNING
-                if days is None or days >= 2 * row.every + grace
-                else Alert.Severity.INFO,
-                "params": {
-                    "tier": row.tier,
-                    "every": int(row.every),
-                    "days": days,
-                    "last_contact": last.isoformat() if last else None,
-                    "opened_on": opened.isoformat() if opened else None,
-                },
-                "payload": {"tier": row.tier, "contact_every_days": int(row.every), "days_since_contact": days},
-            }
-        )
-    return reconcile(Alert.Kind.CONTACT_DUE, day, rows_frame(rows), cooldown_days=limits["contact_due_cooldown_days"])
+    last = pd.to_datetime(overdue["last_contact"])
+    rows = pd.DataFrame(
+        {
+            "client_id": overdue["client_id"],
+            "advisor_id": overdue["advisor_id"],
+            "condition": ("since|" + last.dt.strftime("%Y-%m-%d")).where(last.notna(), "never").astype(object),
+        }
+    )
+
+    def describe(fresh: pd.DataFrame) -> pd.DataFrame:
+        """Parameters of the alerts to raise only (the overdue clients kept open are many)."""
+        described = []
+        for row in overdue.loc[fresh.index].itertuples(index=False):
+            contacted = None if pd.isna(row.last_contact) else row.last_contact.date()
+            opened = None if pd.isna(row.opened_on) else row.opened_on.date()
+            since = contacted or opened
+            days = (day - since).days if since else None
+            described.append(
+                {
+                    "severity": Alert.Severity.WARNING
+                    if days is None or days >= 2 * row.every + grace
+                    else Alert.Severity.INFO,
+                    "params": {
+                        "tier": row.tier,
+                        "every": int(row.every),
+                        "days": days,
+                        "last_contact": contacted.isoformat() if contacted else None,
+                        "opened_on": opened.isoformat() if opened else None,
+                    },
+                    "payload": {"tier": row.tier, "contact_every_days": int(row.every), "days_since_contact": days},
+                }
+            )
+        return pd.DataFrame(described, index=fresh.index)
+
+    return reconcile(
+        Alert.Kind.CONTACT_DUE, day, rows, describe=describe, cooldown_days=limits["contact_due_cooldown_days"]
+    )
