@@ -11,7 +11,8 @@ after an assessment or a re-rating), the ticket SLA escalation — names what ho
   condition no longer holds is closed; a condition without an alert is raised — unless an alert
   for it was raised within the kind's cool-down (a rerun adds nothing; an alert the advisor
   closed does not come back the next morning);
-- ``close_alerts`` / ``close_for_clients`` close alerts whose cause has gone.
+- ``close_alerts`` / ``close_for_clients`` / ``close_conditions`` close alerts whose cause has
+  gone.
 
 An alert stores its kind, its condition (a column: reconciling reads it, never parses the key)
 and its parameters (``Alert.params``, rendered by ``alerts.texts`` in the reader's language).
@@ -134,6 +135,15 @@ def close_for_clients(kind: str, client_ids: Iterable[int]) -> int:
     return Alert.objects.filter(kind=kind, client_id__in=list(client_ids), status__in=ALIVE).update(
         status=Alert.Status.DONE, closed_at=now, closed_by=None, close_note="", snoozed_until=None, updated_at=now
     )
+
+
+def close_conditions(kind: str, client_id: int, condition_prefix: str) -> int:
+    """Close the open alerts of ``kind`` on a client whose condition starts with
+    ``condition_prefix`` (e.g. every escalation step of one ticket, once it is resolved)."""
+    now = timezone.now()
+    return Alert.objects.filter(
+        kind=kind, client_id=client_id, condition__startswith=condition_prefix, status__in=ALIVE
+    ).update(status=Alert.Status.DONE, closed_at=now, closed_by=None, close_note="", snoozed_until=None, updated_at=now)
 
 
 def empty_rows() -> pd.DataFrame:

@@ -26,6 +26,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alerts.models import Alert
+from alerts.raising import close_conditions
 from clients.models import Client
 from core import thresholds
 from tickets import notes, routing, sla
@@ -262,7 +264,12 @@ def transition(ticket: Ticket, to: str, *, by, version: int, note: str = "") -> 
         internal=True,
         data={"reopened": ticket.status in REOPEN_FROM and to not in REOPEN_FROM},
     )
-    return _apply(ticket, version=version, by=by, changes=changes, events=[event])
+    with transaction.atomic():
+        moved = _apply(ticket, version=version, by=by, changes=changes, events=[event])
+        if to in REOPEN_FROM and ticket.status not in REOPEN_FROM:
+            # Resolved: the escalation alerts (``ticket_sla``) have lost their cause.
+            close_conditions(Alert.Kind.TICKET_SLA, ticket.client_id, f"{ticket.pk}|")
+    return moved
 
 
 def assign(ticket: Ticket, *, assignee, by, version: int, note: str = "") -> Ticket:

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
 from alerts.models import Alert
@@ -99,6 +100,19 @@ def test_a_missed_first_response_goes_to_the_team_lead_then_the_branch_manager(
     top = _alerts(ticket).get(payload__level=2)
     assert (top.advisor, top.severity) == (cast.manager, "critical")
     assert mail.outbox[-1].to == [cast.manager.user.email]
+    # The timeline says why, in the reader's language (a note code, rendered when shown).
+    step = ticket.events.get(kind="escalation", data__to_level=2)
+    assert (step.note, step.body) == ("escalated", "")
+    assert step.text == "The resolution has been past due for 4 hours."
+    with translation.override("zh-hans"):
+        assert "4" in step.text and "resolution" not in step.text
+        assert "TK" in top.display_title and "escalated" not in top.display_title
+
+    # Resolved: the escalation alerts have lost their cause and close.
+    ticket.refresh_from_db()
+    workflow.transition(ticket, "resolved", by=cast.advisor.user, version=ticket.version, note="Refunded the fee")
+    assert set(_alerts(ticket).values_list("status", flat=True)) == {"done"}
+    assert not _alerts(ticket).exclude(closed_by=None).exists()
 
 
 def test_a_high_net_worth_complaint_goes_straight_to_the_branch_manager_after_24_hours(
