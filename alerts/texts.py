@@ -292,6 +292,17 @@ def reason(alert) -> str:
     return alert.reason if rendered is None else rendered
 
 
+def reason_text(kind: str, params: dict | None, stored: str = "") -> str:
+    """An alert's reason from values read without the model (a report's subquery): rendered
+    from ``params``, else the stored words."""
+    if params and kind in KINDS:
+        try:
+            return KINDS[kind][1](params)
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            pass
+    return stored
+
+
 def close_note(alert) -> str:
     """An advisor's note as typed; an alert the raising path closed (no one closed it, no note)
     says so in the reader's language."""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from advisors.models import Advisor, OrgUnit
+from alerts import texts as alert_texts
 from alerts.models import Alert
 from clients.models import Client
 from core.choices import Tier
@@ -460,7 +461,9 @@ def _churned_table(report: Report) -> Table:
         .filter(day__gte=report.period.start, day__lte=report.period.end)
         .select_related("client", "advisor", "unit")
         .annotate(
-            reason=Subquery(last_reason.values("reason")[:1]), alert_on=Subquery(last_reason.values("due_on")[:1])
+            reason=Subquery(last_reason.values("reason")[:1]),
+            reason_params=Subquery(last_reason.values("params")[:1]),
+            alert_on=Subquery(last_reason.values("due_on")[:1]),
         )
         .order_by("-day", "client__client_no")
     )
@@ -480,7 +483,9 @@ def _churned_table(report: Report) -> Table:
             "day": lost.day,
             "advisor": f"{lost.advisor.name} ({lost.advisor.code})" if lost.advisor else _("No advisor"),
             "unit": lost.unit.name,
-            "reason": lost.reason or "",
+            # In the reader's language: the alert's parameters rendered (``alerts.texts``), or
+            # the words stored by an alert raised before.
+            "reason": alert_texts.reason_text(Alert.Kind.CHURN_RISK, lost.reason_params, lost.reason or ""),
             "alert_on": lost.alert_on,
             "_link": reverse("clients:detail", args=[lost.client_id]),
         }

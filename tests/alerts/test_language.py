@@ -218,3 +218,12 @@ def test_an_alert_without_parameters_shows_its_stored_words_and_bad_parameters_d
     broken = Alert(kind="maturity", title="", reason="", params={"days": "x"})
     assert broken.display_title == "Product maturity" or broken.display_title  # the kind's label
     assert broken.display_reason == ""
+
+
+def test_a_reports_churn_reason_is_rendered_from_its_parameters_or_shows_the_stored_words():
+    params = {"score": 80, "reasons": [["outflow_30", 80]]}
+    with translation.override("en"):
+        assert texts.reason_text("churn_risk", params, "") == "net outflow 80% in 30 days"
+        assert texts.reason_text("churn_risk", None, "净流出") == "净流出"
+    with translation.override("zh-hans"):
+        assert not ENGLISH_WORD.search(texts.reason_text("churn_risk", params, ""))
