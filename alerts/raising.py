@@ -57,8 +57,9 @@ class AlertKey:
     day: datetime.date | None = None
 
     def __post_init__(self) -> None:
-        if not self.condition or ":" in self.condition or len(self.condition) > 160:
-            raise ValueError(f"an alert condition is 1–160 characters without ':' (got {self.condition!r})")
+        # 140 characters keep the rendered key within ``dedupe_key``'s 200.
+        if not self.condition or ":" in self.condition or len(self.condition) > 140:
+            raise ValueError(f"an alert condition is 1–140 characters without ':' (got {self.condition!r})")
         if self.kind not in Alert.Kind.values:
             raise ValueError(f"unknown alert kind {self.kind!r}")
 
