@@ -3,11 +3,12 @@ REDIS_URL is unset, and under REQUIRE_SERVICES=1 (CI) a missing service fails in
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
 
-from tests import factories
+from tests import factories, shared_rows
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -19,7 +20,10 @@ def pytest_configure(config):
             raise pytest.UsageError(f"REQUIRE_SERVICES=1 but {', '.join(missing)} not set")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    """After pytest-django's ordering: tests sharing rows are grouped (``tests.shared_rows``)."""
+    shared_rows.group_by_blueprint(items)
     if os.environ.get("REDIS_URL"):
         return
     skip = pytest.mark.skip(reason="needs REDIS_URL (set REQUIRE_SERVICES=1 to make this a failure)")
@@ -46,8 +50,32 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _shared_rows_manager(django_db_blocker):
+    manager = shared_rows.SharedRows(django_db_blocker)
+    yield manager
+    manager.close()
+
+
 @pytest.fixture
-def tree(db):
+def _shared_rows(request, _shared_rows_manager):
+    """First fixture of every test (``tests.shared_rows``): opens, keeps or rolls back the
+    outer transaction holding the rows the test's blueprints build."""
+    return shared_rows.prepare(request, _shared_rows_manager)
+
+
+@pytest.fixture(scope="module")
+def build_clock():
+    """The clock shared rows are built under: the real one. A folder or module whose tests run
+    on a pinned clock overrides this with the same clock (module-scoped, no ticking state kept)."""
+    return contextlib.nullcontext
+
+
+@pytest.fixture
+def tree(request, db):
+    """The org tree; a test that also uses ``world`` gets the world's."""
+    if "world" in request.fixturenames:
+        return request.getfixturevalue("world")[0].tree
     return factories.org_tree()
 
 
@@ -69,12 +97,22 @@ def ops_user(db):
     return user
 
 
-@pytest.fixture
-def world(tree):
-    """``(cast, clients)``: see ``tests.personas.world``."""
+def build_world():
     from tests import personas
 
-    return personas.world(tree)
+    return personas.world(factories.org_tree())
+
+
+@pytest.fixture(scope="module")
+def world_blueprint():
+    return shared_rows.Shared("world", build_world)
+
+
+@pytest.fixture
+def world(db, world_blueprint, _shared_rows):
+    """``(cast, clients)``: see ``tests.personas.world``. Built once for the consecutive tests
+    of a module that use it (``tests.shared_rows``); each test gets its own copy."""
+    return _shared_rows.rows(world_blueprint)
 
 
 @pytest.fixture(autouse=True)

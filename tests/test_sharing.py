@@ -10,10 +10,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
+from time_machine import travel
 
 from clients.models import Client, ClientShare, ClientUserObjectPermission
 from clients.services import delete_expired_share_permissions, revoke_share, share_client
 from tests import factories, personas
+from tests.shared_rows import Shared
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +29,36 @@ def english():
         yield
 
 
+NOW = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
+
+
 @pytest.fixture(autouse=True)
 def frozen_today(time_machine):
-    time_machine.move_to(datetime.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI), tick=False)
+    time_machine.move_to(NOW, tick=False)
     return time_machine
 
 
-@pytest.fixture
-def world(tree):
-    cast = personas.cast(tree)
-    mine = factories.ClientFactory(branch=tree["b1"])
+def at_now():
+    return travel(NOW, tick=False)
+
+
+def build_world():
+    """The cast and one client of the advisor's: ``(cast, mine)``."""
+    cast = personas.cast(factories.org_tree())
+    mine = factories.ClientFactory(branch=cast.tree["b1"])
     personas.serve(mine, cast.advisor)
     return cast, mine
+
+
+@pytest.fixture(scope="module")
+def build_clock():
+    return at_now
+
+
+@pytest.fixture(scope="module")
+def world_blueprint():
+    """This module's ``world`` (``tests.conftest``), built once under the module's frozen clock."""
+    return Shared("world", build_world)
 
 
 def fresh(advisor):

@@ -21,6 +21,17 @@ def pinned_clock():
         yield
 
 
+def a_minute_before_now():
+    return time_machine.travel(NOW - datetime.timedelta(minutes=1), tick=True)
+
+
+@pytest.fixture(scope="module")
+def build_clock():
+    """Shared rows (the persona ``world``) are built on the pinned clock, a minute before the
+    tests' moment: the same day, and written before anything a test does (``latest()``)."""
+    return a_minute_before_now
+
+
 @pytest.fixture
 def questionnaire(db):
     """The default questionnaire the data migration ships (in use for individuals)."""
