@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts.models import Alert
 from alerts.raising import AlertKey, NewAlert, close_for_clients, raise_alerts, reconcile, rows_frame
@@ -194,3 +194,49 @@ def test_the_migration_moves_old_keys_to_the_one_format_and_keeps_their_words(se
         for sql in migration.BACKWARD:
             cursor.execute(sql)
     assert set(Alert.objects.values_list("dedupe_key", flat=True)) == set(old)
+
+
+def test_alerts_raised_before_get_parameters_from_their_details_where_these_suffice(served):
+    """The issue's "请复核019575：已不再适合该客户" on an English dashboard: a drift alert raised
+    before keeps its reasons in both languages, so it reads in the reader's language after the
+    upgrade; so do maturities, risk profiles, birthdays and tier changes. The others keep their
+    stored words."""
+    advisor, clients = served
+    client = clients[0]
+    product = factories.ProductFactory(code="019575", name="Steady No.1")
+    reason = {"code": "risk_mismatch", "en": "The product's risk level R4 is above C3.", "zh": "产品风险等级R4高于C3。"}
+    payloads = {
+        "suitability_drift": {"product": product.pk, "product_code": "019575", "reasons": [reason]},
+        "maturity": {
+            "product": "019575",
+            "maturity_date": "2026-11-27",
+            "days_before": 7,
+            "value": 12345.67,
+            "suggestions": ["Bond No.2 (B002)"],
+        },
+        "birthday": {"birthday": "2026-11-25", "age": 50},
+        "risk_profile_expiring": {"valid_until": "2026-12-01", "expired": False},
+        "tier_change": {"from": "mass", "to": "affluent", "average_assets": 800000.0},
+        "churn_risk": {"score": 0.7, "model": "rule"},
+    }
+    frozen = "请复核019575：已不再适合该客户"
+    for kind, payload in payloads.items():
+        factories.AlertFactory(client=client, advisor=advisor, kind=kind, title=frozen, reason="旧", payload=payload)
+    migration = importlib.import_module("alerts.migrations.0003_params_from_payload")
+    with connection.cursor() as cursor:
+        for sql in migration.FROM_PAYLOAD:
+            cursor.execute(sql)
+    alerts = {alert.kind: alert for alert in Alert.objects.all()}
+    assert alerts["churn_risk"].params is None  # its reasons were never stored: the stored words stay
+    assert alerts["maturity"].params["days"] == 7 and alerts["maturity"].params["value"] == 1234567
+    with translation.override("en"):
+        assert alerts["suitability_drift"].display_title == "Review 019575: it no longer suits the client"
+        assert alerts["suitability_drift"].display_reason == "The product's risk level R4 is above C3."
+        assert alerts["maturity"].display_title == "Steady No.1 matures in 7 days"
+        assert alerts["tier_change"].display_title == "Upgraded to Affluent"
+        for kind in ("suitability_drift", "maturity", "birthday", "risk_profile_expiring", "tier_change"):
+            shown = alerts[kind].display_title + alerts[kind].display_reason
+            assert not re.search(r"[\u4e00-\u9fff]", shown), kind
+        assert alerts["churn_risk"].display_title == frozen
+    with translation.override("zh-hans"):
+        assert alerts["suitability_drift"].display_reason == "产品风险等级R4高于C3。"
