@@ -91,10 +91,7 @@ def client_record(branch):
 
 @pytest.fixture
 def ops_user(db):
-    user = factories.UserFactory(username="ops", roles=["ops"])
-    user.is_staff = True
-    user.save()
-    return user
+    return factories.ops_user()
 
 
 def build_world():

@@ -56,6 +56,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+def ops_user(username: str = "ops"):
+    """An operations user (``ops`` role, staff)."""
+    user = UserFactory(username=username, roles=["ops"])
+    user.is_staff = True
+    user.save()
+    return user
+
+
 class AdvisorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Advisor

@@ -46,6 +46,7 @@ from suitability.models import (
     SuitabilityStep,
 )
 from tests import factories
+from tests.shared_rows import Shared
 from tickets.models import SlaPolicy, TicketAttachment, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -87,14 +88,61 @@ def _may(user, model, action: str) -> bool:
     return user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
 
 
-@pytest.fixture
-def advisor(tree):
-    return factories.AdvisorFactory(org_unit=tree["t1"])
+def build_every_model() -> dict:
+    """The rows of ``every_model`` and the fixtures they hang on, by fixture name."""
+    tree = factories.org_tree()
+    made = {"tree": tree, "ops_user": factories.ops_user()}
+    made["client_record"] = factories.ClientFactory(branch=tree["b1"])
+    made["advisor"] = factories.AdvisorFactory(org_unit=tree["t1"])
+    made["every_model"] = _every_model(tree, tree["b1"], made["client_record"], made["advisor"], made["ops_user"])
+    return made
+
+
+@pytest.fixture(scope="module")
+def every_model_blueprint():
+    return Shared("every_model", build_every_model)
 
 
 @pytest.fixture
-def every_model(tree, branch, client_record, advisor, ops_user):
-    """One row of every model the project registers in admin, linked as in real data."""
+def admin_rows(db, every_model_blueprint, _shared_rows):
+    return _shared_rows.rows(every_model_blueprint)
+
+
+@pytest.fixture
+def every_model(admin_rows):
+    """One row of every model the project registers in admin, linked as in real data: written
+    once for the consecutive tests that use it (``tests.shared_rows``). Such a test's ``tree``,
+    ``branch``, ``client_record``, ``advisor`` and ``ops_user`` are the ones these rows hang on."""
+    return admin_rows["every_model"]
+
+
+def _from_every_model(request, name: str):
+    if "every_model" in request.fixturenames:
+        return request.getfixturevalue("admin_rows")[name]
+    return None
+
+
+@pytest.fixture
+def tree(request, db):
+    return _from_every_model(request, "tree") or factories.org_tree()
+
+
+@pytest.fixture
+def ops_user(request, db):
+    return _from_every_model(request, "ops_user") or factories.ops_user()
+
+
+@pytest.fixture
+def client_record(request, branch):
+    return _from_every_model(request, "client_record") or factories.ClientFactory(branch=branch)
+
+
+@pytest.fixture
+def advisor(request, tree):
+    return _from_every_model(request, "advisor") or factories.AdvisorFactory(org_unit=tree["t1"])
+
+
+def _every_model(tree, branch, client_record, advisor, ops_user) -> dict:
     today = factories.TODAY
     now = timezone.now()
     client_record.primary_advisor = advisor

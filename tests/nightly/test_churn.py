@@ -16,6 +16,7 @@ from core.models import Threshold
 from nightly.models import ChurnFeatures, ChurnModel
 from nightly.steps.churn import rule_score, score_book, store_features
 from tests import factories
+from tests.shared_rows import Shared
 
 DAY = datetime.date(2026, 11, 20)
 
@@ -55,8 +56,7 @@ def test_the_rule_score_weights_are_documented_and_bounded():
     assert rule_score(quiet) == pytest.approx([0.0, 1.0, 0.35 + 0.15 * 0.5 / 0.7])
 
 
-@pytest.fixture
-def planted_book(db):
+def plant_book() -> None:
     """1,500 clients with a year of monthly snapshots. 300 churners withdraw 75% of their assets
     on a day within the last 330 days, and all of them had opened their account less than 250
     days before — a signal the rule does not weigh. 300 others move 40% of their assets out once
@@ -109,6 +109,18 @@ def planted_book(db):
             )
     AssetSnapshot.objects.bulk_create(snapshots, batch_size=5000)
     CashFlow.objects.bulk_create(flows, batch_size=5000)
+
+
+@pytest.fixture(scope="module")
+def planted_book_blueprint():
+    return Shared("planted_book", plant_book)
+
+
+@pytest.fixture
+def planted_book(db, planted_book_blueprint, _shared_rows):
+    """The planted book (``plant_book``), written once for the consecutive tests of a module that
+    use it (``tests.shared_rows``)."""
+    return _shared_rows.rows(planted_book_blueprint)
 
 
 def test_the_model_beats_the_rule_on_a_book_with_planted_signals(planted_book, settings):

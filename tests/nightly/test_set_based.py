@@ -17,7 +17,7 @@ from nightly.steps import churn
 from nightly.steps.segmentation import NO_ACTIVITY, segmentation_context
 from tests.nightly.book import DAY
 from tests.nightly.test_churn import DAY as CHURN_DAY
-from tests.nightly.test_churn import planted_book  # noqa: F401 (a fixture)
+from tests.nightly.test_churn import planted_book, planted_book_blueprint  # noqa: F401 (fixtures)
 from tests.nightly.test_pipeline import book, english_and_frozen, run_night  # noqa: F401 (fixtures)
 
 TRADING = ("buy", "sell", "subscribe", "redeem")
