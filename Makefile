@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_CLIENTS ?= 2000
 DEMO_SEED ?= 7
-DEMO_AS_OF ?= 2026-11-20
+# The demo's today: empty = the last trading day before today (so this month's figures and due
+# dates look live); a date gives a fixed, deterministic book.
+DEMO_AS_OF ?=
 DEMO_REPORT_MONTHS ?= 12
 # Runs a command with DATABASE_URL set: as given, or else an embedded PostgreSQL server (data in
 # .pgdata/) started for the command and stopped after it (scripts/embedded_pg.py).
@@ -24,11 +26,18 @@ venv: $(VENV)/.installed
 demo: venv
 	$(WITH_DB) $(MAKE) --no-print-directory demo-steps
 
+# seed_demo loads the brokerage's raw facts through the extract import; backfill_demo runs the
+# pipeline over their history (snapshots, the last month ends' nightly runs, ticket escalation);
+# then the as-of day's nightly run and the report figures. One as-of day for all four: the
+# seeded demo's when the database has one, else DEMO_AS_OF's, else the last trading day.
 demo-steps:
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --seed $(DEMO_SEED) --if-empty
-	$(PY) manage.py run_nightly --date $(DEMO_AS_OF)
-	$(PY) manage.py build_report_aggregates --to $(DEMO_AS_OF) --months $(DEMO_REPORT_MONTHS) --missing-only
+	@day=$$($(PY) manage.py seed_demo --print-as-of $(if $(DEMO_AS_OF),--as-of $(DEMO_AS_OF))) && \
+	echo "Demo as of $$day" && \
+	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --seed $(DEMO_SEED) --as-of $$day --if-empty && \
+	$(PY) manage.py backfill_demo --as-of $$day && \
+	$(PY) manage.py run_nightly --date $$day && \
+	$(PY) manage.py build_report_aggregates --to $$day --months $(DEMO_REPORT_MONTHS) --missing-only
 	@echo "Serving Broker CRM on http://127.0.0.1:8000 (Ctrl-C stops it)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 

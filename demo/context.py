@@ -1,5 +1,5 @@
 """What every stage of the generator shares: the options, the calendar, seeded random streams,
-the writer and the progress bars."""
+the facts collected and the progress bars."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import numpy as np
 from faker import Faker
 from tqdm import tqdm
 
-from demo.dates import DEFAULT_AS_OF, TradingCalendar
-from demo.writer import Writer
+from demo.dates import TradingCalendar
+from demo.writer import Facts
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # Clients per trading chunk. Part of the data's identity: the random streams are per chunk.
@@ -26,7 +26,7 @@ CHUNK_CLIENTS = 2_000
 class SeedOptions:
     clients: int
     seed: int = 1
-    as_of: dt.date = DEFAULT_AS_OF
+    as_of: dt.date | None = None  # None: the last trading day before today
     flush: bool = False
     progress: bool = True
 
@@ -35,7 +35,7 @@ class SeedOptions:
 class Context:
     options: SeedOptions
     calendar: TradingCalendar
-    writer: Writer
+    writer: Facts
     progress_file: IO[str] = field(default_factory=lambda: sys.stderr)
     faker: Faker = field(init=False)
 

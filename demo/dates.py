@@ -2,8 +2,9 @@
 
 Trading days are weekdays that are not a ``TradingHoliday``. The window runs from the first day
 of the month 24 months before the as-of month to the as-of day, so that the 24 month ends the
-positions and snapshots need fall inside it. All dates of the demo are derived from the as-of
-day, never from the wall clock, so runs on different days produce the same data.
+positions need fall inside it. All dates of the demo are derived from the as-of day; only the
+default as-of day comes from the wall clock (``default_as_of``: the last trading day before
+today), so a given ``--as-of`` always produces the same data.
 """
 
 from __future__ import annotations
@@ -16,10 +17,20 @@ import numpy as np
 
 from core.dates import add_months
 
-DEFAULT_AS_OF = dt.date(2026, 11, 20)  # a Friday
 WINDOW_MONTHS = 24
-DAILY_SNAPSHOT_DAYS = 60
-TIER_AVERAGE_DAYS = 20
+# Positions and balances are in the extract for every month end of the window and for each of
+# the last DAILY_POSITION_DAYS trading days (the nightly's snapshots, the month's figures and
+# the 20-day tier average read them).
+DAILY_POSITION_DAYS = 22
+
+
+def default_as_of(today: dt.date, holidays: Iterable[dt.date] = ()) -> dt.date:
+    """The last trading day before ``today`` (weekends and trading holidays skipped)."""
+    closed = set(holidays)
+    day = today - dt.timedelta(days=1)
+    while day.weekday() >= 5 or day in closed:
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def to_day(values) -> np.ndarray:
@@ -36,8 +47,7 @@ class TradingCalendar:
 
     days: np.ndarray  # datetime64[D], ascending
     month_end_idx: np.ndarray  # last trading day of each of the 24 months before the as-of month
-    position_idx: np.ndarray  # month ends + as-of: positions and balances are written for these
-    snapshot_idx: np.ndarray  # the last 60 trading days ∪ the month ends: asset snapshots
+    position_idx: np.ndarray  # month ends + the last trading days: the extract's positions and balances
 
     @property
     def n(self) -> int:
@@ -46,6 +56,11 @@ class TradingCalendar:
     @property
     def as_of(self) -> dt.date:
         return self.days[-1].astype(dt.date)
+
+    @property
+    def position_days(self) -> list[dt.date]:
+        """The days the extract has positions and balances for, ascending (the as-of day last)."""
+        return [d.astype(dt.date) for d in self.days[self.position_idx]]
 
     @property
     def start(self) -> dt.date:
@@ -82,7 +97,6 @@ def build_calendar(as_of: dt.date, holidays: Iterable[dt.date] = ()) -> TradingC
     last_of_month = np.flatnonzero(months[1:] != months[:-1])
     month_end_idx = last_of_month[-WINDOW_MONTHS:]
     last = len(days) - 1
-    position_idx = np.unique(np.append(month_end_idx, last))
-    daily = np.arange(max(0, last - DAILY_SNAPSHOT_DAYS + 1), last + 1)
-    snapshot_idx = np.union1d(daily, month_end_idx)
-    return TradingCalendar(days=days, month_end_idx=month_end_idx, position_idx=position_idx, snapshot_idx=snapshot_idx)
+    daily = np.arange(max(0, last - DAILY_POSITION_DAYS + 1), last + 1)
+    position_idx = np.union1d(daily, month_end_idx)
+    return TradingCalendar(days=days, month_end_idx=month_end_idx, position_idx=position_idx)

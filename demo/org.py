@@ -1,6 +1,11 @@
 """The organisation: HQ → branch companies (分公司) → branches (营业部) → teams, the staff in it
 (users in the five role groups, each with an Advisor profile) and the five demo users.
 
+Nothing is written here: the tree and the people become the extract's org_units.csv and
+advisors.csv (``demo.extract``), and what the extract does not carry — a unit's city and
+manager, an advisor's level, licence, joining date and whether they still work here, the demo
+users' password — is set after the import (``demo.details``).
+
 The tree scales with the book: about one client-serving advisor per 150–250 clients, teams of
 two to a dozen, a few teams per branch, branch companies in up to ten cities.
 """
@@ -12,14 +17,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 
-from advisors.models import Advisor, OrgUnit
 from core import roles
-from demo.columns import Bools, Dates, Ints, Labels, Texts
 from demo.context import Context
 from demo.identity import NamePool
 from demo.places import CITIES
@@ -44,17 +43,23 @@ class Person:
     username: str = ""
     code: str = ""
     name: str = ""
-    user_id: int = 0
+    user_id: int = 0  # handles: the person's place in Org.people, from 1
     advisor_id: int = 0
+    licence_no: str = ""
+    joined: dt.date | None = None
+
+    @property
+    def email(self) -> str:
+        return f"{self.username}@{MAIL_DOMAIN}"
 
 
 @dataclass
 class Org:
     """What later stages need to know about the organisation, as arrays."""
 
-    units: dict[str, OrgUnit]
+    units: list[tuple[str, str, str, str | None, str]]  # code, name, kind, parent code, city
     branch_codes: list[str]
-    branch_ids: np.ndarray
+    branch_ids: np.ndarray  # branch index (a handle)
     branch_city: np.ndarray  # index into CITIES
     branch_weight: np.ndarray  # share of clients
     branch_manager_user: np.ndarray  # user id per branch
@@ -170,84 +175,27 @@ def build_org(ctx: Context) -> Org:
         person.name = name
         person.username = person.username or person.code.lower()
 
-    _create_users(ctx, people, names, male)
-    unit_objects = _create_units(units, people)
-    org = _create_advisors(ctx, rng, people, unit_objects, branch_codes, branch_city)
+    org = _advisors(ctx, rng, people, units, branch_codes, branch_city)
     org.demo_users = {role: DEMO_USERNAMES[role] for role in (*roles.ROLE_NAMES, roles.SECURITY_ADMIN)}
     org.demo_advisor = demo_advisor.advisor_id
     return org
 
 
-def _create_users(ctx: Context, people: list[Person], names: list[str], male: np.ndarray) -> None:
-    User = get_user_model()
-    demo_hash = make_password(settings.CRM_DEMO_PASSWORD)  # once: hashing is deliberately slow
-    joined = dt.datetime.combine(ctx.as_of, dt.time(9, 0), tzinfo=ctx.stamp.tzinfo)
-    users = [
-        User(
-            username=p.username,
-            first_name=name[1:],
-            last_name=name[:1],
-            email=f"{p.username}@{MAIL_DOMAIN}",
-            is_staff=p.role in roles.ADMIN_ROLES,
-            is_active=p.active,
-            date_joined=joined,
-            password=demo_hash if p.username in DEMO_USERNAMES.values() else make_password(None),
-        )
-        for p, name in zip(people, names, strict=True)
-    ]
-    User.objects.bulk_create(users, batch_size=1000)
-    ids = dict(User.objects.filter(username__in=[p.username for p in people]).values_list("username", "id"))
-    for p in people:
-        p.user_id = ids[p.username]
-    groups = {g.name: g.id for g in Group.objects.filter(name__in=roles.ROLE_NAMES)}
-    if len(groups) < len(roles.ROLE_NAMES):
-        roles.sync_roles()
-        groups = {g.name: g.id for g in Group.objects.filter(name__in=roles.ROLE_NAMES)}
-    through = User.groups.through
-    through.objects.bulk_create([through(user_id=p.user_id, group_id=groups[p.role]) for p in people], batch_size=1000)
-    # The security administrator: staff with no place in the tree (and no draw of the generator,
-    # so the rest of the demo does not change with it).
-    security = User.objects.create(
-        username=DEMO_USERNAMES[roles.SECURITY_ADMIN],
-        first_name="安",
-        last_name="周",
-        email=f"security@{MAIL_DOMAIN}",
-        is_staff=True,
-        date_joined=joined,
-        password=demo_hash,
-    )
-    security.groups.add(Group.objects.get(name=roles.SECURITY_ADMIN))
-    ctx.writer.rows[User._meta.label] += len(users) + 1
-
-
-def _create_units(units: list, people: list[Person]) -> dict[str, OrgUnit]:
-    """treebeard paths are built by add_root/add_child, in code order (no sibling moves)."""
-    managers: dict[str, int] = {}
-    for p in people:
-        if p.role in (roles.TEAM_LEAD, roles.BRANCH_MANAGER) and p.unit not in managers:
-            managers[p.unit] = p.user_id
-    created: dict[str, OrgUnit] = {}
-    for code, name, kind, parent, city in units:
-        fields = {"code": code, "name": name, "kind": kind, "city": city, "manager_id": managers.get(code)}
-        created[code] = (
-            OrgUnit.objects.add_child(created[parent], fields) if parent else OrgUnit.objects.add_root(fields)
-        )
-    return created
-
-
-def _create_advisors(
+def _advisors(
     ctx: Context,
     rng: np.random.Generator,
     people: list[Person],
-    units: dict[str, OrgUnit],
+    units: list[tuple[str, str, str, str | None, str]],
     branch_codes: list[str],
     branch_city: list[int],
 ) -> Org:
+    """Everyone's profile facts (the extract's advisors.csv, and what it does not carry: level,
+    licence, joining date, still employed), with handles 1…n for advisors and their users."""
     n = len(people)
-    first = ctx.writer.next_id(Advisor)
-    ids = np.arange(first, first + n, dtype=np.int64)
-    for p, advisor_id in zip(people, ids.tolist(), strict=True):
-        p.advisor_id = advisor_id
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    for p, handle in zip(people, ids.tolist(), strict=True):
+        p.advisor_id = handle
+        p.user_id = handle
     as_of = np.datetime64(ctx.as_of, "D")
     seniority = {roles.ADVISOR: 6.0, roles.TEAM_LEAD: 10.0, roles.BRANCH_MANAGER: 13.0}
     years = np.array([rng.gamma(3.0, seniority.get(p.role, 8.0) / 3.0) for p in people]).clip(0.3, 20)
@@ -266,28 +214,14 @@ def _create_advisors(
                 return branch_index[code[:length]]
         return -1
 
-    ctx.writer.write(
-        Advisor,
-        {
-            "id": Ints(ids),
-            "user_id": Ints(np.array([p.user_id for p in people], dtype=np.int64)),
-            "code": Texts([p.code for p in people]),
-            "name": Texts([p.name for p in people]),
-            "org_unit_id": Ints(np.array([units[p.unit].pk for p in people], dtype=np.int64)),
-            "category": Labels.of(np.array([p.category for p in people])),
-            "level": Ints(np.array([p.level for p in people], dtype=np.int64)),
-            "licence_no": Texts(licence),
-            "email": Texts([f"{p.username}@{MAIL_DOMAIN}" for p in people]),
-            "joined_on": Dates(joined),
-            "is_active": Bools(np.array([p.active for p in people])),
-        },
-    )
+    for p, licence_no, day in zip(people, licence, joined.tolist(), strict=True):
+        p.licence_no, p.joined = licence_no, day
     advisor_branch = np.array([branch_of(p.unit) for p in people], dtype=np.int64)
     managers = {p.unit: p.user_id for p in people if p.role == roles.BRANCH_MANAGER}
     return Org(
         units=units,
         branch_codes=branch_codes,
-        branch_ids=np.array([units[c].pk for c in branch_codes], dtype=np.int64),
+        branch_ids=np.arange(len(branch_codes), dtype=np.int64),
         branch_city=np.array(branch_city, dtype=np.int64),
         branch_weight=np.bincount(
             advisor_branch[advisor_branch >= 0],

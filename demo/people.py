@@ -2,9 +2,9 @@
 
 Everything is drawn as columns. Clients are numbered in the order they opened their account;
 assets follow a heavy-tailed distribution (a lognormal body with a Pareto tail: mostly mass
-clients, some affluent, a few high and ultra-high net worth). Client rows are written after
-the trading stage, which derives their total assets and tier; accounts and assignments are
-written here.
+clients, some affluent, a few high and ultra-high net worth). A few clients are *drifting
+away*: lately they sell, take their money out and are not called (``drifting``) — the churn
+model's business. Clients, accounts and assignments are facts for the extract (``demo.writer``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import numpy as np
 
 from advisors.models import Assignment
 from clients.models import Account, Client
-from core.pii import encrypt, normalize_email, normalize_id_number, normalize_phone, pii_hash
 from demo.columns import Dates, Decimals, Ints, Labels, Texts
 from demo.context import Context
 from demo.identity import NamePool, addresses, emails, mobiles, region_codes, resident_ids, unified_credit_codes
@@ -81,6 +80,8 @@ class Book:
     rate: np.ndarray  # buys per trading day
     trader: np.ndarray
     commission_rate: np.ndarray
+    drifting: np.ndarray  # stops trading, sells in stages, withdraws, is not called (see ``trading``)
+    drift_now: np.ndarray  # drifting at the as-of day (the others drifted away and closed earlier)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -263,7 +264,28 @@ def build_clients(ctx: Context, org: Org) -> Book:
         rate=rate,
         trader=trader,
         commission_rate=commission_rate,
+        drifting=np.zeros(n, dtype=bool),
+        drift_now=np.zeros(n, dtype=bool),
     )
+
+
+def plan_drift(ctx: Context, book: Book) -> None:
+    """About one established client in ten drifts away in the window (a stream of its own,
+    so the other draws stay as they were): half of them are drifting now, the other half did
+    earlier and closed their account three to eight months before the as-of day — the history
+    the churn model learns from."""
+    rng = ctx.rng("drifting")
+    n = len(book)
+    as_of = np.datetime64(ctx.as_of, "D")
+    settled = ~np.isnat(book.opened) & (book.opened < as_of - 400 * DAY)
+    eligible = (book.status == "active") & settled & ~book.institution & ~book.trader & (book.assets > 30_000)
+    book.drifting = eligible & (rng.random(n) < 0.10)
+    book.drift_now = book.drifting & (rng.random(n) < 0.5)
+    past = book.drifting & ~book.drift_now
+    days = ctx.calendar.days
+    close_idx = len(days) - 1 - rng.integers(45, 160, n)
+    book.status = np.where(past, "closed", book.status).astype(object)
+    book.closed = np.where(past, days[np.clip(close_idx, 0, len(days) - 1)], book.closed)
 
 
 def _p(table) -> np.ndarray:
@@ -408,61 +430,37 @@ def open_accounts(ctx: Context, book: Book) -> Accounts:
 # --- the client rows ----------------------------------------------------------------------------
 
 
-CLIENT_BLOCK = 10_000
-
-
-def write_clients(ctx: Context, org: Org, book: Book, derived: dict[str, np.ndarray]) -> None:
-    """Write the clients, PII encrypted with the fields' own helper and hashed for search, in
-    blocks (PostgreSQL copies one block while the next is encrypted)."""
+def write_clients(ctx: Context, org: Org, book: Book) -> None:
+    """The clients as facts, personal data in the clear: the import encrypts and hashes it (the
+    extract's clients.csv), the rest is set after it (``demo.details``). Nothing derived: tier,
+    stage, behaviour, assets and churn score are the nightly run's."""
     n = len(book)
-    bar = ctx.bar("clients PII", total=n, unit="client")
-    as_of = np.datetime64(ctx.as_of, "D")
-    for lo in range(0, n, CLIENT_BLOCK):
-        block = np.arange(lo, min(n, lo + CLIENT_BLOCK))
-        encrypted: dict[str, list[str]] = {k: [] for k in ("id_number", "phone", "email", "address")}
-        hashes: dict[str, list[str]] = {k: [] for k in ("id_number_hash", "phone_hash", "email_hash")}
-        for i in block.tolist():
-            id_number, phone, email = book.id_number[i], book.phone[i], book.email[i]
-            encrypted["id_number"].append(encrypt(id_number))
-            encrypted["phone"].append(encrypt(phone))
-            encrypted["email"].append(encrypt(email) if email else "")
-            encrypted["address"].append(encrypt(book.address[i]))
-            hashes["id_number_hash"].append(pii_hash(normalize_id_number(id_number)))
-            hashes["phone_hash"].append(pii_hash(normalize_phone(phone)))
-            hashes["email_hash"].append(pii_hash(normalize_email(email)))
-        institution = book.institution[block].astype(np.int64)
-        ctx.writer.write(
-            Client,
-            {
-                "id": Ints(book.ids[block]),
-                "client_no": Texts([book.client_no[i] for i in block.tolist()]),
-                "client_type": Labels(institution, ["individual", "institution"]),
-                "name": Texts([book.name[i] for i in block.tolist()]),
-                "gender": Labels.of(book.gender[block]),
-                "birth_date": Dates(book.birth[block]),
-                "id_type": Labels(institution, ["id_card", "business_licence"]),
-                **{name: Texts(values) for name, values in {**encrypted, **hashes}.items()},
-                "occupation": Labels.of(book.occupation[block]),
-                "income_band": Labels.of(book.income_band[block]),
-                "financial_assets": Decimals(book.financial_assets[block], 2, null=book.financial_assets[block] < 0),
-                "investment_experience_years": Ints(book.experience[block], null=book.experience[block] < 0),
-                "objective": Labels.of(book.objective[block]),
-                "preferred_channel": Labels.of(book.channel[block]),
-                "status": Labels.of(book.status[block]),
-                "opened_on": Dates(book.opened[block]),
-                "closed_on": Dates(book.closed[block]),
-                "branch_id": Ints(org.branch_ids[book.branch[block]]),
-                "primary_advisor_id": Ints(book.advisor[block]),
-                "tier": Labels.of(derived["tier"][block]),
-                "lifecycle_stage": Labels.of(derived["lifecycle_stage"][block]),
-                "behavior_segment": Labels.of(derived["behavior_segment"][block]),
-                "risk_level": Labels.of(
-                    np.where(book.assessed[block], np.char.add("C", book.level[block].astype(str)), "")
-                ),
-                "total_assets": Decimals(derived["total_assets"][block], 2),
-                "assets_as_of": Dates(np.where(np.isnat(book.opened[block]), NAT, as_of)),
-            },
-            background=True,
-        )
-        bar.update(len(block))
-    bar.close()
+    institution = book.institution.astype(np.int64)
+    ctx.writer.write(
+        Client,
+        {
+            "id": Ints(book.ids),
+            "client_no": Texts(list(book.client_no)),
+            "client_type": Labels(institution, ["individual", "institution"]),
+            "name": Texts(list(book.name)),
+            "gender": Labels.of(book.gender),
+            "birth_date": Dates(book.birth),
+            "id_type": Labels(institution, ["id_card", "business_licence"]),
+            "id_number": Texts(list(book.id_number)),
+            "phone": Texts(list(book.phone)),
+            "email": Texts(list(book.email)),
+            "address": Texts(list(book.address)),
+            "occupation": Labels.of(book.occupation),
+            "income_band": Labels.of(book.income_band),
+            "financial_assets": Decimals(book.financial_assets, 2, null=book.financial_assets < 0),
+            "investment_experience_years": Ints(book.experience, null=book.experience < 0),
+            "objective": Labels.of(book.objective),
+            "preferred_channel": Labels.of(book.channel),
+            "status": Labels.of(book.status),
+            "opened_on": Dates(book.opened),
+            "closed_on": Dates(book.closed),
+            "branch_code": Texts([org.branch_codes[b] for b in book.branch.tolist()]),
+            "advisor_id": Ints(book.advisor),
+        },
+    )
+    assert n == len(book.ids)

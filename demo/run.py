@@ -1,16 +1,27 @@
-"""Run the generator: check the database, optionally flush the demo domain, generate every
-stage inside one transaction, record an ImportBatch, and report what was written."""
+"""Run the generator: check the database, optionally flush the demo domain, generate the
+brokerage's facts, write them as one extract folder and load it with the import
+(``imports.service.import_folder``), then write what the extract does not carry through the
+domain's models and services (``demo.details``), and record a seed ImportBatch.
+
+Nothing derived is written: segments, asset snapshots, churn scores, alerts, segment history and
+report figures come from the nightly run and the report builder run over the loaded history
+(``manage.py backfill_demo``, ``run_nightly``, ``build_report_aggregates``; ``make demo`` runs
+them in that order).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
-import numpy as np
+import time_machine
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
@@ -32,26 +43,33 @@ from clients.models import (
     Position,
     Relationship,
     SegmentChange,
-    TierPolicy,
     Transaction,
 )
 from clients.partitions import ensure_months, months_between
-from clients.recency import refresh_last_contact, refresh_risk_valid_until
-from core.choices import Tier
+from core.bulk.frames import analyze
 from core.dates import add_months
 from core.models import ImportBatch, TradingHoliday
+from demo import details
 from demo.assessments import write_assessments
-from demo.context import Context, SeedOptions
-from demo.dates import WINDOW_MONTHS, build_calendar
+from demo.context import CHINA, Context, SeedOptions
+from demo.dates import WINDOW_MONTHS, build_calendar, default_as_of
+from demo.extract import write_extract
 from demo.org import DEMO_USERNAMES, build_org
-from demo.people import Book, assign_advisors, build_clients, open_accounts, write_clients
+from demo.people import assign_advisors, build_clients, open_accounts, plan_drift, write_clients
 from demo.products import build_products
-from demo.servicing import write_alerts, write_interactions, write_tickets
-from demo.trading import Simulator, TradingResult
-from demo.writer import Writer
+from demo.servicing import plan_households, plan_tickets, write_interactions
+from demo.trading import Simulator
+from demo.writer import Facts
+from imports.service import Outcome, import_folder
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment, SuitabilityCheck, SuitabilityStep
-from tickets.models import Ticket, TicketAttachment, TicketEvent
+from tickets.models import Ticket, TicketAttachment, TicketEvent, TicketKind
+
+EXTRACT_PREFIX = "seed_demo-extract-"
+LOADED_MODELS = [
+    OrgUnit, Advisor, Product, Client, Account, Assignment, RiskAssessment, Position, CashBalance, Transaction,
+    CashFlow, Interaction, Relationship, Ticket,
+]  # fmt: skip
 
 # What seed_demo owns and --flush empties. Reference data (ticket kinds, SLA and tier policies,
 # questionnaires, trading holidays) and the import trail are left alone.
@@ -61,13 +79,12 @@ DEMO_MODELS = [
     SuitabilityStep, SuitabilityCheck, RiskAssessment, InvestorClassification, CampaignTarget, Campaign, Segment,
     TicketAttachment, TicketEvent, Ticket.watchers.through, Ticket, Account, Client, Product, Advisor, OrgUnit,
 ]  # fmt: skip
-# Large tables loaded with their constraints and indexes dropped (PostgreSQL).
-BULK_MODELS = [
-    Client, Account, Assignment, RiskAssessment, Transaction, CashFlow, Position, CashBalance, AssetSnapshot,
-    Interaction, Alert,
-]  # fmt: skip
-EXPLICIT_ID_MODELS = [Advisor, Product, Client, Account, Ticket]
-DEFAULT_TIER_FLOORS = {Tier.AFFLUENT: 500_000, Tier.HIGH_NET_WORTH: 6_000_000, Tier.ULTRA_HIGH_NET_WORTH: 30_000_000}
+# What the pipeline derived from a flushed book goes with it (runs, facts, models, report tables).
+DERIVED_APPS = ("nightly", "reports")
+
+
+class DemoImportRejected(Exception):
+    """The import refused the generated extract: a bug in the generator."""
 
 
 class DemoDataExists(Exception):
@@ -94,9 +111,9 @@ class SeedResult:
     password: str
     as_of: dt.date
     batch_id: int
+    import_batch_id: int | None = None
     flushed: bool = False
     notes: list[str] = field(default_factory=list)
-    rebuild_seconds: dict[str, float] = field(default_factory=dict)  # PostgreSQL: per rebuilt index/constraint
 
     @property
     def total_rows(self) -> int:
@@ -116,106 +133,148 @@ def existing_data(using: str = "default") -> dict[str, int]:
 
 
 def flush_demo_data(using: str = "default") -> None:
-    """Delete the demo domain set-based (TRUNCATE … RESTART IDENTITY CASCADE), then the seeded
-    users."""
+    """Delete the demo domain set-based (TRUNCATE … RESTART IDENTITY CASCADE), what the pipeline
+    derived from it, the imports of earlier demo extracts (the same extract would otherwise be
+    recognised as imported already), then the seeded users."""
     connection = connections[using]
     User = get_user_model()
     user_ids = set(Advisor.objects.using(using).values_list("user_id", flat=True))
     user_ids |= set(User.objects.using(using).filter(username__in=DEMO_USERNAMES.values()).values_list("id", flat=True))
-    tables = [m._meta.db_table for m in DEMO_MODELS]
+    derived = [model for app in DERIVED_APPS for model in apps.get_app_config(app).get_models()]
+    tables = [m._meta.db_table for m in [*DEMO_MODELS, *derived]]
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending trigger events
     sql = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
     connection.ops.execute_sql_flush(sql)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    ImportBatch.objects.using(using).filter(source=ImportBatch.Source.IMPORT, path__contains=EXTRACT_PREFIX).delete()
     User.objects.using(using).filter(pk__in=user_ids, is_superuser=False).delete()
 
 
-def _holidays(as_of: dt.date, using: str) -> list[dt.date]:
-    start = add_months(as_of.replace(day=1), -WINDOW_MONTHS)
-    return list(TradingHoliday.objects.using(using).filter(date__range=(start, as_of)).values_list("date", flat=True))
+def _holidays(start: dt.date, end: dt.date, using: str) -> list[dt.date]:
+    return list(TradingHoliday.objects.using(using).filter(date__range=(start, end)).values_list("date", flat=True))
+
+
+def resolve_as_of(as_of: dt.date | None, using: str = "default") -> dt.date:
+    """``as_of``, or the last trading day before today."""
+    if as_of is not None:
+        return as_of
+    today = timezone.localdate()
+    return default_as_of(today, _holidays(today - dt.timedelta(days=30), today, using))
+
+
+def seeded_as_of(using: str = "default") -> dt.date | None:
+    """The as-of day of the demo in the database (the latest seed's), if any."""
+    batch = (
+        ImportBatch.objects.using(using)
+        .filter(source=ImportBatch.Source.SEED, status=ImportBatch.Status.SUCCEEDED)
+        .order_by("-pk")
+        .values_list("path", flat=True)
+        .first()
+    )
+    if batch and "--as-of " in batch:
+        return dt.date.fromisoformat(batch.rsplit("--as-of ", 1)[1].split()[0])
+    return None
 
 
 def seed_demo(options: SeedOptions, *, progress_file: IO[str] | None = None, using: str = "default") -> SeedResult:
-    """Generate the demo data set. Raises DemoDataExists on a non-empty database without flush."""
+    """Generate the demo's facts and load them. Raises DemoDataExists on a non-empty database
+    without flush, DemoImportRejected if the import refuses the generated extract."""
     started = time.perf_counter()
     found = existing_data(using)
     if found and not options.flush:
         raise DemoDataExists(found)
-    calendar = build_calendar(options.as_of, _holidays(options.as_of, using))
-    stamp = dt.datetime.combine(calendar.as_of, dt.time(20, 0), tzinfo=timezone.get_fixed_timezone(8 * 60))
-    writer = Writer(stamp=stamp, using=using)
-    ctx = Context(options=options, calendar=calendar, writer=writer, progress_file=progress_file or sys.stderr)
-    batch = ImportBatch.objects.using(using).create(
-        source=ImportBatch.Source.SEED,
-        path=f"seed_demo --clients {options.clients} --seed {options.seed} --as-of {calendar.as_of}",
-    )
+    as_of = resolve_as_of(options.as_of, using)
+    start = add_months(as_of.replace(day=1), -WINDOW_MONTHS)
+    calendar = build_calendar(as_of, _holidays(start, as_of, using))
+    facts = Facts()
+    ctx = Context(options=options, calendar=calendar, writer=facts, progress_file=progress_file or sys.stderr)
+    evening = dt.datetime.combine(calendar.as_of, dt.time(20, 0), tzinfo=CHINA)
     stages: dict[str, float] = {}
 
     @contextmanager
     def stage(name: str, bar: bool = True):
-        """Time a stage; stages without a progress bar of their own get a one-step bar."""
         t = time.perf_counter()
         progress = ctx.bar(name, total=1, unit="stage") if bar else None
         yield
-        writer.wait()
         stages[name] = stages.get(name, 0.0) + time.perf_counter() - t
         if progress is not None:
             progress.update(1)
             progress.close()
 
     notes = []
-    if calendar.as_of != options.as_of:
-        notes.append(f"{options.as_of} is not a trading day; the data is as of {calendar.as_of}.")
+    if calendar.as_of != as_of:
+        notes.append(f"{as_of} is not a trading day; the data is as of {calendar.as_of}.")
+    with stage("generate"):
+        org = build_org(ctx)
+        shelf = build_products(ctx)
+        book = build_clients(ctx, org)
+        plan_drift(ctx, book)
+        assign_advisors(ctx, org, book)
+        accounts = open_accounts(ctx, book)
+        write_assessments(ctx, org, book)
+    with stage("trading", bar=False):
+        Simulator(ctx, book, accounts, shelf).run()
+    with stage("servicing"):
+        write_clients(ctx, org, book)
+        write_interactions(ctx, org, book, shelf)
+        household = plan_households(ctx, book)
+        kinds = list(
+            TicketKind.objects.using(using).filter(is_active=True).order_by("code").values_list("code", "name_zh")
+        )
+        tickets = plan_tickets(ctx, book, kinds)
+        if not kinds:
+            notes.append("No ticket kinds configured: no tickets generated.")
+    batch = ImportBatch.objects.using(using).create(
+        source=ImportBatch.Source.SEED,
+        path=f"seed_demo --clients {options.clients} --seed {options.seed} --as-of {calendar.as_of}",
+    )
+    rows: dict[str, int] = {}
     try:
-        with transaction.atomic(using=using), writer.session():
-            if options.flush:
-                with stage("flush"):
-                    flush_demo_data(using)
-            # Every month of the window its own partition of the daily tables (positions,
-            # balances, snapshots), as the nightly run keeps them.
-            ensure_months(months_between(calendar.start, calendar.as_of))
-            with writer.bulk_load(BULK_MODELS, progress=lambda total: ctx.bar("indexes", total=total, unit="index")):
-                with stage("org"):
-                    org = build_org(ctx)
-                with stage("products"):
-                    shelf = build_products(ctx)
-                with stage("clients"):
-                    book = build_clients(ctx, org)
-                    assign_advisors(ctx, org, book)
-                    accounts = open_accounts(ctx, book)
-                    assessed = write_assessments(ctx, org, book)
-                with stage("trading", bar=False):
-                    trading = Simulator(ctx, book, accounts, shelf).run()
-                derived = derive_segments(ctx, book, trading, using)
-                with stage("client rows", bar=False):
-                    write_clients(ctx, org, book, derived)
-                with stage("servicing"):
-                    last_contact = write_interactions(ctx, org, book, shelf)
-                    write_alerts(ctx, org, book, shelf, trading, assessed.valid_until, last_contact)
-                    if not write_tickets(ctx, org, book, derived["tier"]):
-                        notes.append("No ticket kinds configured: no tickets generated.")
-                    # The client rows' copies of the latest contact and assessment dates, set-based
-                    # while the clients table's indexes are still down.
-                    writer.wait()
-                    refresh_last_contact(using=using)
-                    refresh_risk_valid_until(using=using)
-                constraints_started = time.perf_counter()
-            stages["constraints"] = time.perf_counter() - constraints_started
-            with stage("finish"):
-                writer.reset_sequences(EXPLICIT_ID_MODELS)
-                writer.analyze(BULK_MODELS + [Product, Advisor, OrgUnit])
+        if options.flush:
+            with stage("flush"), transaction.atomic(using=using):
+                flush_demo_data(using)
+        # The import and what follows run on the evening of the as-of day: the extract's dates
+        # are not in the future, and what the apps stamp (assignments, tickets) is dated then.
+        with time_machine.travel(evening, tick=True):
+            with tempfile.TemporaryDirectory(prefix=EXTRACT_PREFIX) as tmp:
+                folder = Path(tmp) / calendar.as_of.isoformat()
+                with stage("extract files"):
+                    files = write_extract(folder, facts, org, book, shelf)
+                # Every month of the window its own partition of the daily tables, in short
+                # transactions of their own (as the nightly run makes them).
+                ensure_months(months_between(calendar.start, calendar.as_of))
+                with stage("import"):
+                    result = import_folder(folder)
+            if result.status not in (Outcome.SUCCEEDED,):
+                problems = "; ".join(str(error) for error in result.errors[:10])
+                raise DemoImportRejected(f"the import refused the demo extract ({result.status}): {problems}")
+            rows.update({f"extract {name}": count for name, count in files.items()})
+            with stage("details"), transaction.atomic(using=using):
+                rows.update(details.finish_org(org, calendar.as_of))
+                details.finish_products(facts, shelf)
+                maps = details.finish_clients(facts, book)
+                client_id = maps["client_id"]
+                rows["advisors.Assignment (history)"] = details.finish_assignments(facts, org, client_id)
+                rows["clients.Interaction"] = details.write_interactions(facts, org, client_id)
+                rows["clients.Relationship"] = details.write_households(household, book, client_id)
+            with stage("tickets"), transaction.atomic(using=using):
+                rows["tickets.Ticket"] = details.open_tickets(tickets, book, client_id)
+        # Two years arrived at once: the planner's statistics, before anything reads them.
+        with stage("analyze"):
+            for model in LOADED_MODELS:
+                analyze(model._meta.db_table)
     except BaseException as exc:
         batch.status = ImportBatch.Status.FAILED
         batch.errors = [repr(exc)]
         batch.finished_at = timezone.now()
         batch.save(update_fields=["status", "errors", "finished_at"])
         raise
-    rows = dict(sorted(writer.rows.items()))
+    rows = dict(sorted(rows.items()))
     places = _demo_user_places(org.demo_users, using)
     batch.status = ImportBatch.Status.SUCCEEDED
-    batch.row_counts = rows
+    batch.row_counts = {**rows, "import batch": result.batch_id}
     batch.finished_at = timezone.now()
     batch.save(update_fields=["status", "row_counts", "finished_at"])
     return SeedResult(
@@ -226,9 +285,9 @@ def seed_demo(options: SeedOptions, *, progress_file: IO[str] | None = None, usi
         password=settings.CRM_DEMO_PASSWORD,
         as_of=calendar.as_of,
         batch_id=batch.pk,
+        import_batch_id=result.batch_id,
         flushed=options.flush,
         notes=notes,
-        rebuild_seconds=writer.rebuild_seconds,
     )
 
 
@@ -245,42 +304,3 @@ def _demo_user_places(users: dict[str, str], using: str) -> dict[str, str]:
         where = f"{advisor.org_unit.name} ({advisor.org_unit.code})"
         out[role] = f"{username:<15} {where}" + (f", {book} clients" if book else "")
     return out
-
-
-def derive_segments(ctx: Context, book: Book, trading: TradingResult, using: str) -> dict[str, np.ndarray]:
-    """Tier (20-day average assets against the tier floors), lifecycle stage and behaviour
-    segment, so the demo looks alive before the first nightly run recomputes them."""
-    floors = dict(DEFAULT_TIER_FLOORS)
-    for policy in TierPolicy.objects.using(using).all():
-        if policy.tier != Tier.MASS:
-            floors[policy.tier] = float(policy.min_assets)
-    average = trading.average_assets / 100
-    tier = np.full(len(book), Tier.MASS.value, dtype=object)
-    for name in (Tier.AFFLUENT, Tier.HIGH_NET_WORTH, Tier.ULTRA_HIGH_NET_WORTH):
-        tier[average >= floors[name]] = name.value
-    as_of = np.datetime64(ctx.as_of, "D")
-    opened_days = (as_of - book.opened).astype("float")
-    stage = np.select(
-        [
-            np.isnat(book.opened),
-            book.status == "closed",
-            np.isin(book.status, ["dormant", "frozen"]),
-            opened_days <= 90,
-            opened_days <= 3 * 365,
-        ],
-        ["prospect", "churned", "dormant", "new", "growing"],
-        "mature",
-    )
-    years = ctx.calendar.n / 250
-    recent = ~np.isnat(trading.last_trade_day) & (trading.last_trade_day >= as_of - np.timedelta64(180, "D"))
-    behaviour = np.select(
-        [trading.trades / years >= 40, ~recent, trading.fund_share >= 0.6],
-        ["active_trader", "inactive", "long_term"],
-        "opportunistic",
-    )
-    return {
-        "tier": tier.astype(str),
-        "lifecycle_stage": stage,
-        "behavior_segment": behaviour,
-        "total_assets": trading.total_assets,
-    }

@@ -14,19 +14,24 @@ From the lots follow, consistently:
 * the cash ledger of each settlement account — opening cash, deposits, withdrawals after sales,
   and a top-up transfer (银证转账) whenever a purchase would overdraw the account, so cash
   never goes negative;
-* positions and cash balances at every month end and at the as-of day, and asset snapshots
-  (daily for the last 60 trading days, plus the month ends) that equal cash + market value.
+* positions and cash balances at every month end and on each of the last trading days
+  (``dates.DAILY_POSITION_DAYS``). Asset snapshots, segments, alerts and every other figure
+  are the nightly run's, computed from these facts after they are imported.
+
+Drifting clients (``Book.drifting``) stop trading of their own accord, then, one to four months
+later, sell in three stages and take the money out — half of them earlier in the window, half
+in the middle of it at the as-of day (two stages behind them, the last to come).
 
 Money is integer cents, quantities hundredths of a share, prices ten-thousandths of a yuan.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from clients.models import AssetSnapshot, CashBalance, CashFlow, Position, Transaction
+from clients.models import CashBalance, CashFlow, Position, Transaction
 from demo.columns import Codes, Dates, Decimals, Ints, Labels, compact_dates, digits, make_codes
 from demo.context import CHUNK_CLIENTS, Context
 from demo.people import Accounts, Book
@@ -37,21 +42,6 @@ SIDES = ["buy", "sell", "subscribe", "redeem", "dividend"]
 CHANNELS = ["app", "web", "counter", "phone", "advisor", "other"]
 NEVER = Shelf.NEVER
 MAX_BUYS = 800
-MATURITY_ALERT_DAYS = 30
-
-
-@dataclass
-class TradingResult:
-    """Per client (book positions), what the later stages and the client rows need."""
-
-    total_assets: np.ndarray  # cents at the as-of day
-    average_assets: np.ndarray  # cents, mean over the last 20 trading days
-    trades: np.ndarray  # buys and sells in the window
-    last_trade_day: np.ndarray  # datetime64[D], NaT = none
-    fund_share: np.ndarray  # share of securities in funds and wealth products at the as-of day
-    large_outflow: np.ndarray  # cents withdrawn in a recent liquidation (0 = none)
-    large_outflow_day: np.ndarray
-    maturing: list[tuple[int, int, int]] = field(default_factory=list)  # (client pos, product idx, cents)
 
 
 @dataclass
@@ -71,6 +61,8 @@ class Chunk:
     trader: np.ndarray
     status: np.ndarray
     by_type: np.ndarray  # (clients, 4) account id per account type, -1 = none
+    drifting: np.ndarray  # stops trading, then sells in stages and takes the money out (``Book.drifting``)
+    drift_days: np.ndarray  # (clients, 3): the days of the three stages, NEVER = none (or after the as-of day)
 
     @property
     def n(self) -> int:
@@ -125,10 +117,7 @@ class Simulator:
         self.ctx, self.book, self.accounts, self.shelf = ctx, book, accounts, shelf
         cal = ctx.calendar
         self.T = cal.n
-        self.query_days = cal.snapshot_idx  # includes every position day
-        self.is_position_day = np.isin(self.query_days, cal.position_idx)
-        self.day_to_query = np.full(self.T, -1)
-        self.day_to_query[self.query_days] = np.arange(len(self.query_days))
+        self.query_days = cal.position_idx  # the days the extract has positions and balances for
         self.pools = Pools.of(shelf.pools)
         self.pre_pools = Pools.of(shelf.pre_pools)
         kind = shelf.type_idx
@@ -139,24 +128,10 @@ class Simulator:
         self.partial_ok = ~self.closed_end & (kind != KIND["private_fund"])
         self.trade_serial = 1
         self.flow_serial = 1
-        n = len(book)
-        as_of = np.datetime64(ctx.as_of, "D")
-        self.maturing_soon = (shelf.maturity_date > as_of) & (
-            shelf.maturity_date <= as_of + np.timedelta64(MATURITY_ALERT_DAYS, "D")
-        )
-        self.result = TradingResult(
-            total_assets=np.zeros(n, dtype=np.int64),
-            average_assets=np.zeros(n, dtype=np.int64),
-            trades=np.zeros(n, dtype=np.int64),
-            last_trade_day=np.full(n, np.datetime64("NaT", "D")),
-            fund_share=np.zeros(n),
-            large_outflow=np.zeros(n, dtype=np.int64),
-            large_outflow_day=np.full(n, np.datetime64("NaT", "D")),
-        )
 
     # --- the whole book -----------------------------------------------------------------------
 
-    def run(self) -> TradingResult:
+    def run(self) -> None:
         n = len(self.book)
         bar = self.ctx.bar("trading", total=n, unit="client")
         for chunk, lo in enumerate(range(0, n, CHUNK_CLIENTS)):
@@ -164,7 +139,6 @@ class Simulator:
             self.chunk(np.random.default_rng([self.ctx.options.seed, 7919, chunk]), lo, hi)
             bar.update(hi - lo)
         bar.close()
-        return self.result
 
     # --- one chunk ----------------------------------------------------------------------------
 
@@ -181,6 +155,22 @@ class Simulator:
         dormant_idx = np.where(np.isnat(dormant), NEVER, cal.on_or_after(dormant))
         end = np.minimum(T - 1, close_idx)
         act_end = np.minimum.reduce([np.full(C, T - 1), close_idx - 1, dormant_idx - 1])
+        # A drifting client stops trading of their own accord, one to six months later sells in
+        # three stages and takes the money out: half of them are in the middle of it at the as-of
+        # day (two stages done, the last to come), the others drifted away earlier in the window
+        # (the history the churn model learns from).
+        drifting = book.drifting[pos] & customer
+        now = book.drift_now[pos]
+        # Now: two stages in the last two and a half months, the last to come. Earlier: the
+        # middle stage one or two months before the closing day, the last on it.
+        stage_2 = np.where(now, T - 1 - rng.integers(3, 20, C), close_idx - rng.integers(25, 45, C))
+        drift_start = stage_2 - np.where(now, rng.integers(25, 40, C), rng.integers(20, 30, C))
+        stage_3 = np.where(now, NEVER, close_idx)
+        drift_start = np.where(drifting & (drift_start > start + 60), drift_start, NEVER)
+        drifting &= drift_start < NEVER
+        act_end = np.where(drifting, np.minimum(act_end, drift_start - rng.integers(40, 120, C)), act_end)
+        drift_days = np.stack([drift_start, stage_2, stage_3], axis=1)
+        drift_days = np.where(drifting[:, None] & (drift_days < T), drift_days, NEVER)
         if not active.any():  # e.g. a chunk of prospects only
             return
         c = Chunk(
@@ -192,11 +182,13 @@ class Simulator:
             end=end,
             close_idx=close_idx,
             assets=(book.assets[pos] * 100).astype(np.int64),
-            cash_frac=rng.beta(2, 8, C),
+            cash_frac=np.where(drifting, 0.05, rng.beta(2, 8, C)),
             level=book.level[pos],
             trader=book.trader[pos],
             status=book.status[pos],
             by_type=self.accounts.by_type[pos],
+            drifting=drifting,
+            drift_days=drift_days,
         )
         lots = self._lots(rng, c)
         self._sales(rng, lots, c)
@@ -342,6 +334,9 @@ class Simulator:
         liquidation_day = np.where(liquidate, T - 1 - rng.integers(0, 15, C), NEVER)
         liquidation_day = np.where(liquidation_day > start, liquidation_day, NEVER)
         d = liquidation_day[owner]
+        # A drifting client's lots are sold in one of their three stages.
+        stage = rng.choice(3, size=m, p=[0.25, 0.5, 0.25])
+        d = np.where(c.drifting[owner], c.drift_days[owner, stage], d)
         liquidated = (d < NEVER) & (buy < d) & ~self.closed_end[prod] & (sell > d)
         sell = np.where(liquidated, d, sell)
         sell_qty = np.where(liquidated, qty, sell_qty)
@@ -352,7 +347,7 @@ class Simulator:
         lots["sell_price"] = sell_price
         lots["proceeds"] = np.where(sell < NEVER, (sell_qty * sell_price + 5_000) // 10_000, 0)
         lots["sell_cost"] = (sell_qty * lots["buy_price"] + 5_000) // 10_000
-        lots["liquidation_day"] = liquidation_day
+        lots["liquidation_day"] = np.where(liquidated, d, NEVER)
 
     # --- transactions ----------------------------------------------------------------------
 
@@ -480,7 +475,7 @@ class Simulator:
 
     def _cash(self, rng, lots: dict, trades: dict, dividends: dict, c: Chunk) -> tuple[dict, dict]:
         T, cal = self.T, self.ctx.calendar
-        pos, active, start, act_end, end = c.pos, c.active, c.start, c.act_end, c.end
+        active, start, act_end, end = c.active, c.start, c.act_end, c.end
         assets, by_type, has_initial, close_idx = c.assets, c.by_type, c.has_initial, c.close_idx
         C = c.n
         cash_acct = by_type[:, 0]
@@ -525,15 +520,13 @@ class Simulator:
         # Liquidations: the proceeds leave the same day.
         liquidated = np.flatnonzero(lots["liquidated"])
         if len(liquidated):
-            owner = lots["owner"][liquidated]
-            per_client = np.bincount(owner, weights=lots["proceeds"][liquidated], minlength=C)
-            who = np.flatnonzero(per_client > 0)
-            amount = _round_down(per_client[who] * 0.9, 10_000)
+            sold_on = _daily(
+                lots["owner"][liquidated], lots["liquidation_day"][liquidated], lots["proceeds"][liquidated]
+            )
+            amount = _round_down(sold_on["amount"] * 0.95, 10_000)
             keep = amount > 0
-            who, amount = who[keep], amount[keep]
-            entry(cash_acct[who], lots["liquidation_day"][who], -amount, True)
-            self.result.large_outflow[pos[who]] = amount
-            self.result.large_outflow_day[pos[who]] = cal.days[lots["liquidation_day"][who]]
+            who = sold_on["acct"][keep]  # client positions, grouped as accounts are
+            entry(cash_acct[who], sold_on["day"][keep], -amount[keep], True)
 
         ledger = _daily(*(np.concatenate(part).astype(np.int64) for part in zip(*entries, strict=True)))
         # Top up whenever the running balance would go negative.
@@ -606,13 +599,6 @@ class Simulator:
             },
             background=True,
         )
-        # Per-client activity for the segments and the client page.
-        is_trade = side[order] < 4
-        counts = np.bincount(owner[is_trade], minlength=len(pos))
-        self.result.trades[pos] = counts
-        last = np.full(len(pos), -1)
-        np.maximum.at(last, owner[is_trade], day[is_trade])
-        self.result.last_trade_day[pos] = np.where(last >= 0, cal.days[np.maximum(last, 0)], np.datetime64("NaT"))
 
     def _write_flows(self, flows: dict, c: Chunk) -> None:
         cal, pos = self.ctx.calendar, c.pos
@@ -636,11 +622,12 @@ class Simulator:
         )
 
     def _holdings(self, pairs: dict, ledger: dict, flows: dict, c: Chunk) -> None:
+        """Positions and cash balances on every day the extract carries them (the nightly's
+        snapshots are made from these)."""
         shelf, cal, book, T = self.shelf, self.ctx.calendar, self.book, self.T
         pos, active, start, end, by_type = c.pos, c.active, c.start, c.end, c.by_type
-        C = c.n
         K = len(self.query_days)
-        # Securities: every holding at every query day.
+        # Securities: every holding at every position day.
         pair = np.repeat(np.arange(pairs["n"]), K)
         k = np.tile(np.arange(K), pairs["n"])
         day = self.query_days[k]
@@ -648,8 +635,7 @@ class Simulator:
         prod = pairs["prod"][pair]
         value = (qty * shelf.prices[prod, day] + 5_000) // 10_000
         owner = pairs["owner"][pair]
-        securities = np.bincount(owner * K + k, weights=value, minlength=C * K).astype(np.int64).reshape(C, K)
-        write = (qty > 0) & self.is_position_day[k]
+        write = qty > 0
         self.ctx.writer.write(
             Position,
             {
@@ -661,19 +647,8 @@ class Simulator:
                 "market_value": Decimals(value[write], 2),
                 "cost": Decimals(cost[write], 2),
             },
-            background=True,
         )
-        # Fund share at the as-of day, and products maturing soon that are still held.
-        at_end = (k == K - 1) & (qty > 0)
-        fund_value = np.bincount(owner[at_end], weights=value[at_end] * self.fundish[prod[at_end]], minlength=C)
-        total_value = securities[:, -1]
-        self.result.fund_share[pos] = np.divide(fund_value, total_value, out=np.zeros(C), where=total_value > 0)
-        soon = at_end & self.maturing_soon[prod]
-        self.result.maturing.extend(
-            zip(pos[owner[soon]].tolist(), prod[soon].tolist(), value[soon].tolist(), strict=True)
-        )
-
-        # Cash: each settlement account's balance at each query day.
+        # Cash: each settlement account's balance at each position day.
         accounts = np.unique(ledger["acct"])
         acct = np.repeat(accounts, K)
         k = np.tile(np.arange(K), len(accounts))
@@ -684,45 +659,15 @@ class Simulator:
         balance = np.where((idx >= 0) & (ledger["acct"][safe] == acct), ledger["balance"][safe], 0)
         owner = _client_of(acct, by_type)
         alive = active[owner] & (day >= start[owner]) & (day <= end[owner])
-        cash = np.bincount(owner * K + k, weights=balance * alive, minlength=C * K).astype(np.int64).reshape(C, K)
-        write = alive & self.is_position_day[k]
         self.ctx.writer.write(
             CashBalance,
             {
-                "account_id": Ints(acct[write]),
-                "client_id": Ints(book.ids[pos][owner[write]]),
-                "as_of": Dates(cal.days[day[write]]),
-                "cash": Decimals(balance[write], 2),
-            },
-            background=True,
-        )
-
-        # Snapshots: cash + securities, with the day's net inflow.
-        inflow = np.zeros((C, K), dtype=np.int64)
-        fk = self.day_to_query[flows["day"]]
-        on_query = fk >= 0
-        np.add.at(inflow, (flows["owner"][on_query], fk[on_query]), flows["amount"][on_query])
-        client = np.repeat(np.arange(C), K)
-        k = np.tile(np.arange(K), C)
-        day = self.query_days[k]
-        alive = active[client] & (day >= start[client]) & (day <= end[client])
-        total = (cash + securities).ravel()
-        self.ctx.writer.write(
-            AssetSnapshot,
-            {
-                "client_id": Ints(book.ids[pos][client[alive]]),
+                "account_id": Ints(acct[alive]),
+                "client_id": Ints(book.ids[pos][owner[alive]]),
                 "as_of": Dates(cal.days[day[alive]]),
-                "total_assets": Decimals(total[alive], 2),
-                "cash": Decimals(cash.ravel()[alive], 2),
-                "securities": Decimals(securities.ravel()[alive], 2),
-                "net_inflow": Decimals(inflow.ravel()[alive], 2),
+                "cash": Decimals(balance[alive], 2),
             },
-            background=True,
         )
-        totals = np.where(alive, total, 0).reshape(C, K)
-        self.result.total_assets[pos] = totals[:, -1]
-        recent = self.query_days >= T - 20
-        self.result.average_assets[pos] = totals[:, recent].sum(axis=1) // max(1, recent.sum())
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""seed_demo: deterministic, internally consistent demo data, written in bulk."""
+"""seed_demo: deterministic raw facts loaded through the extract import; everything derived
+(snapshots, segments, churn scores, alerts, segment history) comes from the pipeline run over
+them (backfill_demo, run_nightly)."""
 
 from __future__ import annotations
 
@@ -9,23 +11,36 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from alerts.models import Alert
-from clients.models import Account, AssetSnapshot, CashBalance, CashFlow, Client, Interaction, Position, Transaction
+from clients.models import (
+    Account,
+    AssetSnapshot,
+    CashBalance,
+    CashFlow,
+    Client,
+    Interaction,
+    Position,
+    Relationship,
+    SegmentChange,
+    Transaction,
+)
 from core.dates import add_months
 from core.models import ImportBatch, TradingHoliday
 from core.pii import normalize_email, normalize_id_number, normalize_phone, pii_hash
-from demo.dates import DEFAULT_AS_OF
 from demo.identity import id_check_ok
 from products.models import Product
 from suitability.models import RiskAssessment, retention_date
 from tests import factories
+from tickets.models import Ticket
 
+AS_OF = dt.date(2026, 11, 20)  # a Friday
 CLIENTS = 60
 SEED = 11
 CENT = Decimal("0.01")
@@ -34,7 +49,7 @@ ROLES = ["advisor", "team_lead", "branch_manager", "compliance", "ops"]
 
 def seed(**options) -> str:
     out = io.StringIO()
-    options = {"clients": CLIENTS, "seed": SEED, "no_progress": True, **options}
+    options = {"clients": CLIENTS, "seed": SEED, "as_of": AS_OF, "no_progress": True, **options}
     call_command("seed_demo", stdout=out, stderr=io.StringIO(), **options)
     return out.getvalue()
 
@@ -71,8 +86,6 @@ def fingerprint() -> str:
                     client.closed_on,
                     client.branch.code,
                     client.primary_advisor.code,
-                    client.total_assets,
-                    client.tier,
                     client.risk_level,
                 )
             ]
@@ -111,18 +124,14 @@ def fingerprint() -> str:
         CashBalance.objects.order_by("as_of", "account__account_no").values_list("as_of", "account__account_no", "cash")
     )
     feed(
-        AssetSnapshot.objects.order_by("as_of", "client__client_no").values_list(
-            "as_of", "client__client_no", "total_assets", "cash", "securities", "net_inflow"
-        )
-    )
-    feed(
         RiskAssessment.objects.order_by("client__client_no", "assessed_at").values_list(
             "client__client_no", "assessed_at", "score", "risk_level", "valid_until"
         )
     )
+    feed(Relationship.objects.order_by("client__client_no", "kind").values_list("client__client_no", "kind"))
     feed(
-        Alert.objects.order_by("client__client_no", "kind", "due_on").values_list(
-            "client__client_no", "kind", "title", "due_on", "status"
+        Ticket.objects.order_by("client__client_no", "created_at").values_list(
+            "client__client_no", "subject", "status", "created_at", "resolution_due_at", "assignee__username"
         )
     )
     feed(
@@ -137,7 +146,7 @@ def fingerprint() -> str:
 
 
 @pytest.mark.django_db
-def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
+def test_the_same_seed_and_as_of_give_the_same_data_and_another_seed_other_data():
     seed()
     first = fingerprint()
     seed(flush=True)
@@ -263,37 +272,43 @@ def test_resident_id_numbers_agree_with_birth_date_and_gender(demo):
 
 
 @pytest.mark.django_db
-def test_snapshots_equal_cash_plus_securities_and_match_positions_and_balances(demo):
-    snapshots = AssetSnapshot.objects.all()
-    assert snapshots.exists()
-    for total, cash, securities in snapshots.values_list("total_assets", "cash", "securities"):
-        assert total == cash + securities
-    values = defaultdict(Decimal)
-    for client_id, as_of, value in Position.objects.values_list("client_id", "as_of", "market_value"):
-        values[client_id, as_of] += value
-    for client_id, as_of, cash in CashBalance.objects.values_list("client_id", "as_of", "cash"):
-        values[client_id, as_of] += cash
+def test_seed_demo_alone_derives_nothing(demo):
+    """No alert, segment change, snapshot, churn score or tier of its own: those are the
+    pipeline's."""
+    assert not Alert.objects.exists()
+    assert not SegmentChange.objects.exists()
+    assert not AssetSnapshot.objects.exists()
+    assert not Client.objects.filter(churn_score__isnull=False).exists()
+    assert not Client.objects.filter(segmented_on__isnull=False).exists()
     position_days = set(CashBalance.objects.values_list("as_of", flat=True))
-    assert DEFAULT_AS_OF in position_days and len(position_days) == 25
-    checked = 0
-    for client_id, as_of, total in snapshots.filter(as_of__in=position_days).values_list(
-        "client_id", "as_of", "total_assets"
-    ):
-        assert values[client_id, as_of] == total
-        checked += 1
-    assert checked
-    assert (
-        snapshots.filter(as_of=DEFAULT_AS_OF).count()
-        == Client.objects.filter(
-            ~Q(status="prospect"), Q(closed_on__isnull=True) | Q(closed_on__gte=DEFAULT_AS_OF)
-        ).count()
-    )
+    assert AS_OF in position_days and len(position_days) > 24  # month ends + the last trading days
+
+
+@pytest.mark.django_db
+def test_the_facts_arrive_through_the_extract_import(demo):
+    batch = ImportBatch.objects.get(source=ImportBatch.Source.IMPORT, status=ImportBatch.Status.SUCCEEDED)
+    counts = batch.row_counts
+    assert counts["clients.csv"]["created"] == CLIENTS
+    assert counts["transactions.csv"]["rows"] == Transaction.objects.count()
+    assert counts["positions.csv"]["rows"] == Position.objects.count()
+    assert counts["assessments.csv"]["created"] == RiskAssessment.objects.count()
+    assert set(RiskAssessment.objects.values_list("source", flat=True)) == {RiskAssessment.Source.IMPORT}
+
+
+@pytest.mark.django_db
+def test_households_tie_clients_of_the_book_from_both_sides(demo):
+    ties = list(Relationship.objects.values_list("client_id", "kind", "related_client_id"))
+    assert ties
+    mirror = {"spouse": "spouse", "child": "parent", "parent": "child"}
+    pairs = set(ties)
+    for client, kind, related in ties:
+        assert related is not None and related != client
+        assert (related, mirror[kind], client) in pairs
 
 
 @pytest.mark.django_db
 def test_cash_never_goes_negative_and_holdings_are_positive(demo):
     assert not CashBalance.objects.filter(cash__lt=0).exists()
-    assert not AssetSnapshot.objects.filter(cash__lt=0).exists()
     assert not Position.objects.filter(quantity__lte=0).exists()
 
 
@@ -324,11 +339,11 @@ def test_trades_fall_on_trading_days_inside_the_two_year_window(demo):
     dates = set(Transaction.objects.values_list("trade_date", flat=True))
     dates |= set(CashFlow.objects.values_list("flow_date", flat=True))
     assert dates
-    window_start = add_months(DEFAULT_AS_OF.replace(day=1), -24)
+    window_start = add_months(AS_OF.replace(day=1), -24)
     holidays = set(TradingHoliday.objects.values_list("date", flat=True))
     assert all(day.weekday() < 5 for day in dates)
     assert not dates & holidays
-    assert window_start <= min(dates) and max(dates) <= DEFAULT_AS_OF
+    assert window_start <= min(dates) and max(dates) <= AS_OF
     assert Transaction.objects.values("trade_id").distinct().count() == Transaction.objects.count()
 
 
@@ -351,7 +366,6 @@ def test_money_is_stored_with_two_decimals(demo):
             ("clients_transaction", "amount"),
             ("clients_cashflow", "amount"),
             ("clients_position", "market_value"),
-            ("clients_assetsnapshot", "total_assets"),
         ):
             cursor.execute(f"SELECT {column} FROM {table}")
             for (value,) in cursor.fetchall():
@@ -371,20 +385,18 @@ def test_assessments_are_valid_for_24_months_and_kept_20_years(demo):
 
 
 @pytest.mark.django_db
-def test_the_import_batch_records_the_row_counts(demo):
+def test_the_seed_batch_records_the_row_counts(demo):
     batch = ImportBatch.objects.filter(source=ImportBatch.Source.SEED).latest("started_at")
     assert batch.status == ImportBatch.Status.SUCCEEDED
-    assert batch.row_counts["clients.Client"] == CLIENTS
-    assert batch.row_counts["clients.Transaction"] == Transaction.objects.count()
+    assert batch.row_counts["extract clients.csv"] == CLIENTS
+    assert batch.row_counts["extract transactions.csv"] == Transaction.objects.count()
+    assert f"--as-of {AS_OF}" in batch.path
     assert Transaction.objects.aggregate(n=Sum("commission"))["n"] > 0
 
 
 @pytest.mark.django_db
 def test_the_client_rows_carry_their_latest_contact_and_assessment_dates(demo):
     from django.db.models import OuterRef, Subquery
-
-    from clients.models import Interaction
-    from suitability.models import RiskAssessment
 
     latest_contact = Interaction.objects.filter(client=OuterRef("pk")).order_by("-occurred_at")
     latest_valid = RiskAssessment.objects.filter(client=OuterRef("pk")).order_by("-assessed_at")
@@ -398,11 +410,11 @@ def test_the_client_rows_carry_their_latest_contact_and_assessment_dates(demo):
 
 
 @pytest.mark.django_db
-def test_the_daily_tables_are_seeded_into_month_partitions_with_every_index_rebuilt(demo):
+def test_the_daily_tables_are_loaded_into_month_partitions(demo):
     from clients.partitions import TABLES, default_partition
 
     with connection.cursor() as cursor:
-        for table in TABLES:
+        for table in [t for t in TABLES if t != AssetSnapshot._meta.db_table]:
             cursor.execute(f"SELECT count(*), count(DISTINCT tableoid) FROM {table}")
             rows, months = cursor.fetchone()
             cursor.execute(f"SELECT count(*) FROM {default_partition(table)}")
@@ -418,3 +430,76 @@ def test_the_daily_tables_are_seeded_into_month_partitions_with_every_index_rebu
             )
             invalid, indexes = cursor.fetchone()
             assert invalid == 0 and indexes > 0, table
+
+
+# --- the default as-of day ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_default_as_of_is_the_last_trading_day_before_today():
+    ImportBatch.objects.filter(source=ImportBatch.Source.SEED).delete()  # no demo seeded yet
+    out = io.StringIO()
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC), tick=False):  # a Monday
+        call_command("seed_demo", print_as_of=True, stdout=out)
+        assert out.getvalue().strip() == "2026-12-04"  # the Friday before
+        TradingHoliday.objects.create(date=dt.date(2026, 12, 4), name="demo holiday")
+        out = io.StringIO()
+        call_command("seed_demo", print_as_of=True, stdout=out)
+        assert out.getvalue().strip() == "2026-12-03"
+        out = io.StringIO()
+        call_command("seed_demo", print_as_of=True, as_of=dt.date(2026, 6, 1), stdout=out)
+        assert out.getvalue().strip() == "2026-06-01"
+
+
+# --- the pipeline over the seeded history ---------------------------------------------------------------
+
+BOOK = 2000  # large enough for every kind of alert to occur
+
+
+@pytest.fixture(scope="module")
+def book(django_db_setup, django_db_blocker):
+    """A full demo book, its history through the pipeline and the as-of day's nightly run, once
+    for the module, rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+        call_command("seed_demo", clients=BOOK, seed=7, as_of=AS_OF, flush=True, no_progress=True, **quiet)
+        seeded = {"alerts": Alert.objects.count(), "segment changes": SegmentChange.objects.count()}
+        call_command("backfill_demo", as_of=AS_OF, **quiet)
+        call_command("run_nightly", date=AS_OF.isoformat(), verbosity=0, **quiet)
+        yield seeded
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_demo_raises_no_alert_and_moves_no_segment_itself(book):
+    assert book == {"alerts": 0, "segment changes": 0}
+    assert SegmentChange.objects.exists()  # the pipeline's
+    assert AssetSnapshot.objects.filter(as_of=AS_OF).exists()
+
+
+@pytest.mark.django_db
+def test_no_two_open_alerts_for_the_same_condition(book):
+    alive = Alert.objects.filter(status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])
+    duplicates = alive.values("client_id", "kind", "condition").annotate(n=Count("id")).filter(n__gt=1)
+    assert alive.exists()
+    assert list(duplicates) == []
+
+
+@pytest.mark.django_db
+def test_every_kind_of_alert_appears(book):
+    kinds = set(Alert.objects.values_list("kind", flat=True).distinct())
+    assert kinds == set(Alert.Kind.values)
+    open_kinds = set(Alert.objects.filter(status=Alert.Status.OPEN).values_list("kind", flat=True).distinct())
+    assert {Alert.Kind.CHURN_RISK, Alert.Kind.CONTACT_DUE, Alert.Kind.MATURITY, Alert.Kind.TICKET_SLA} <= open_kinds
+
+
+@pytest.mark.django_db
+def test_drifting_clients_are_scored_as_churn_risks(book):
+    flagged = Client.objects.filter(alerts__kind=Alert.Kind.CHURN_RISK, alerts__status=Alert.Status.OPEN)
+    assert flagged.exists()
+    assert not flagged.filter(churn_score__lt=0.5).exists()
+
+
+@pytest.mark.django_db
+def test_households_exist_in_the_full_book(book):
+    assert Relationship.objects.filter(related_client__isnull=False).count() >= BOOK // 20

@@ -9,8 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import Source, audit_context
 from demo.context import SeedOptions
-from demo.dates import DEFAULT_AS_OF
-from demo.run import DemoDataExists, existing_data, seed_demo
+from demo.run import DemoDataExists, DemoImportRejected, existing_data, resolve_as_of, seed_demo, seeded_as_of
 
 
 def _date(value: str) -> dt.date:
@@ -22,16 +21,26 @@ def _date(value: str) -> dt.date:
 
 class Command(BaseCommand):
     help = (
-        "Fill an empty database with deterministic demo data: org tree, advisors and demo users, products, "
-        "clients, accounts, two years of trading, positions, snapshots, assessments, alerts. The same "
-        "--clients/--seed/--as-of always give the same data."
+        "Fill an empty database with a deterministic demo brokerage's raw facts — org tree, advisors and demo "
+        "users, products, clients, accounts, two years of trading, positions, balances, cash flows, assessments, "
+        "interactions, households, tickets — loaded through the extract import. Segments, snapshots, churn scores "
+        "and alerts come from the nightly run (backfill_demo, run_nightly). The same --clients/--seed/--as-of "
+        "always give the same data."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--clients", type=int, default=2_000, help="number of clients (default 2000)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument(
-            "--as-of", type=_date, default=DEFAULT_AS_OF, help=f"the demo's today, YYYY-MM-DD (default {DEFAULT_AS_OF})"
+            "--as-of",
+            type=_date,
+            default=None,
+            help="the demo's today, YYYY-MM-DD (default: the last trading day before today)",
+        )
+        parser.add_argument(
+            "--print-as-of",
+            action="store_true",
+            help="print the as-of day (the seeded demo's if there is one, else --as-of's or the default) and stop",
         )
         parser.add_argument(
             "--flush", action="store_true", help="delete existing demo-domain data first (clients, trades, org tree …)"
@@ -42,8 +51,20 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(
-        self, *args, clients: int, seed: int, as_of: dt.date, flush: bool, if_empty: bool, no_progress: bool, **options
+        self,
+        *args,
+        clients: int,
+        seed: int,
+        as_of: dt.date | None,
+        flush: bool,
+        if_empty: bool,
+        no_progress: bool,
+        print_as_of: bool = False,
+        **options,
     ):
+        if print_as_of:
+            self.stdout.write(str(seeded_as_of() or resolve_as_of(as_of)))
+            return
         if clients < 1:
             raise CommandError("--clients must be at least 1")
         if flush and if_empty:
@@ -58,7 +79,7 @@ class Command(BaseCommand):
         try:
             with audit_context(source=Source.JOB):
                 result = seed_demo(options_, progress_file=self.stderr._out)
-        except DemoDataExists as exc:
+        except (DemoDataExists, DemoImportRejected) as exc:
             raise CommandError(str(exc)) from exc
         for note in result.notes:
             self.stdout.write(self.style.WARNING(note))
