@@ -14,7 +14,7 @@ import numpy as np
 from faker import Faker
 from tqdm import tqdm
 
-from demo.dates import TradingCalendar
+from demo.dates import TradingCalendar, resolve_as_of
 from demo.writer import Facts
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -26,9 +26,12 @@ CHUNK_CLIENTS = 2_000
 class SeedOptions:
     clients: int
     seed: int = 1
-    as_of: dt.date | None = None  # None: the last trading day before today
+    as_of: dt.date | None = None  # None: the last trading day before today (resolved on creation)
     flush: bool = False
     progress: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "as_of", resolve_as_of(self.as_of))
 
 
 @dataclass

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils import timezone
 
 from core.dates import add_months
+from core.models import TradingHoliday
 
 WINDOW_MONTHS = 24
 # Positions and balances are in the extract for every month end of the window and for each of
@@ -31,6 +33,18 @@ def default_as_of(today: dt.date, holidays: Iterable[dt.date] = ()) -> dt.date:
     while day.weekday() >= 5 or day in closed:
         day -= dt.timedelta(days=1)
     return day
+
+
+def holidays_between(start: dt.date, end: dt.date, using: str = "default") -> list[dt.date]:
+    return list(TradingHoliday.objects.using(using).filter(date__range=(start, end)).values_list("date", flat=True))
+
+
+def resolve_as_of(as_of: dt.date | None, using: str = "default") -> dt.date:
+    """``as_of``, or the last trading day before today (the trading calendar's holidays read)."""
+    if as_of is not None:
+        return as_of
+    today = timezone.localdate()
+    return default_as_of(today, holidays_between(today - dt.timedelta(days=30), today, using))
 
 
 def to_day(values) -> np.ndarray:

@@ -48,11 +48,11 @@ from clients.models import (
 from clients.partitions import ensure_months, months_between
 from core.bulk.frames import analyze
 from core.dates import add_months
-from core.models import ImportBatch, TradingHoliday
+from core.models import ImportBatch
 from demo import details
 from demo.assessments import write_assessments
 from demo.context import CHINA, Context, SeedOptions
-from demo.dates import WINDOW_MONTHS, build_calendar, default_as_of
+from demo.dates import WINDOW_MONTHS, build_calendar, holidays_between, resolve_as_of
 from demo.extract import write_extract
 from demo.org import DEMO_USERNAMES, build_org
 from demo.people import assign_advisors, build_clients, open_accounts, plan_drift, write_clients
@@ -152,18 +152,6 @@ def flush_demo_data(using: str = "default") -> None:
     User.objects.using(using).filter(pk__in=user_ids, is_superuser=False).delete()
 
 
-def _holidays(start: dt.date, end: dt.date, using: str) -> list[dt.date]:
-    return list(TradingHoliday.objects.using(using).filter(date__range=(start, end)).values_list("date", flat=True))
-
-
-def resolve_as_of(as_of: dt.date | None, using: str = "default") -> dt.date:
-    """``as_of``, or the last trading day before today."""
-    if as_of is not None:
-        return as_of
-    today = timezone.localdate()
-    return default_as_of(today, _holidays(today - dt.timedelta(days=30), today, using))
-
-
 def seeded_as_of(using: str = "default") -> dt.date | None:
     """The as-of day of the demo in the database (the latest seed's), if any."""
     batch = (
@@ -187,7 +175,7 @@ def seed_demo(options: SeedOptions, *, progress_file: IO[str] | None = None, usi
         raise DemoDataExists(found)
     as_of = resolve_as_of(options.as_of, using)
     start = add_months(as_of.replace(day=1), -WINDOW_MONTHS)
-    calendar = build_calendar(as_of, _holidays(start, as_of, using))
+    calendar = build_calendar(as_of, holidays_between(start, as_of, using))
     facts = Facts()
     ctx = Context(options=options, calendar=calendar, writer=facts, progress_file=progress_file or sys.stderr)
     evening = dt.datetime.combine(calendar.as_of, dt.time(20, 0), tzinfo=CHINA)

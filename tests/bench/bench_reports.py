@@ -6,7 +6,8 @@ pages, against floors measured in the same run.
 
 On a scratch PostgreSQL database next to DATABASE_URL's (``<name>_reports_bench``):
 
-1. ``seed_demo`` builds the book (60 daily and 24 month-end snapshots per client).
+1. ``seed_demo`` builds the book; ``backfill_demo`` and ``run_nightly`` make its snapshots (the
+   last trading days and 24 month ends per client).
 2. **Backfill**: ``refresh_day`` for each of the last ``--days`` days up to the as-of day (by
    default 1 October – 20 November: the default month-to-date page and its comparison), timed,
    next to the floor: one plain ``GROUP BY`` aggregate over the same days' asset snapshots
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import os
 import statistics
 import sys
@@ -195,6 +197,9 @@ def main() -> None:
         call_command("migrate", verbosity=0, skip_checks=True)
         started = time.perf_counter()
         result = seed_demo(SeedOptions(clients=args.clients, seed=args.seed))
+        # The demo derives nothing: the snapshots the figures read are the pipeline's.
+        call_command("backfill_demo", as_of=result.as_of, runs=0, stdout=io.StringIO())
+        call_command("run_nightly", date=result.as_of.isoformat(), verbosity=0, stdout=io.StringIO())
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
         last = result.as_of
         built = backfill(last - datetime.timedelta(days=args.days - 1), last)

@@ -4,7 +4,8 @@
 
 Runs on the PostgreSQL server configured by DATABASE_URL (``make bench`` starts the embedded
 one when it is unset) but never touches that database's data: it creates a scratch database next
-to it (``<name>_bench_seed``), migrates it, times ``seed_demo``, and then times the floor — a plain
+to it (``<name>_bench_seed``), migrates it, times ``seed_demo`` (generating the facts, writing them as
+an extract folder, importing it, the details after it), and then times the floor — a plain
 ``COPY`` of the same number of transaction rows from an in-memory CSV into an unindexed scratch
 table. It prints clients/s, rows/s, transactions/s and the ratio of
 seed time to floor time. The scratch database is dropped at the end unless ``--keep``.
@@ -89,7 +90,7 @@ def main() -> None:
         print(f"scratch database: {url}", flush=True)
         call_command("migrate", verbosity=0, skip_checks=True)
         result = seed_demo(SeedOptions(clients=args.clients, seed=args.seed))
-        transactions = result.rows.get("clients.Transaction", 0)
+        transactions = result.rows.get("extract transactions.csv", 0)
         floor, copied = floor_seconds(transactions)
         connection.close()
     finally:

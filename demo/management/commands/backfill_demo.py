@@ -23,7 +23,8 @@ from django.test.utils import override_settings
 
 from clients.models import AssetSnapshot, Position
 from demo.context import CHINA
-from demo.run import resolve_as_of, seeded_as_of
+from demo.dates import resolve_as_of
+from demo.run import seeded_as_of
 from nightly.models import NightlyRun
 from nightly.steps.snapshots import take_snapshots
 from tickets.escalation import escalate_overdue

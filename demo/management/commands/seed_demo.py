@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import Source, audit_context
 from demo.context import SeedOptions
-from demo.run import DemoDataExists, DemoImportRejected, existing_data, resolve_as_of, seed_demo, seeded_as_of
+from demo.dates import resolve_as_of
+from demo.run import DemoDataExists, DemoImportRejected, existing_data, seed_demo, seeded_as_of
 
 
 def _date(value: str) -> dt.date:
