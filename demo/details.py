@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,7 +29,9 @@ from django.contrib.auth.models import Group
 from advisors.models import Advisor, Assignment, OrgUnit
 from clients.models import Account, Client, Interaction, Relationship, refresh_last_contact
 from core import roles
+from core.bulk.frames import update_rows
 from core.bulk.writes import key_map
+from core.pii import encrypt
 from demo.context import CHINA
 from demo.org import DEMO_USERNAMES, MAIL_DOMAIN, Org
 from demo.people import Book
@@ -127,36 +130,36 @@ def finish_clients(facts: Facts, book: Book) -> dict[str, int]:
         "preferred_channel",
     )}  # fmt: skip
     closed = facts.column(Client, "closed_on", "raw")
-    rows = []
-    for i, no in enumerate(book.client_no):
-        rows.append(
-            Client(
-                pk=clients[no],
-                address=text["address"][i],
-                occupation=text["occupation"][i],
-                income_band=text["income_band"][i],
-                financial_assets=text["financial_assets"][i] or None,
-                investment_experience_years=int(text["investment_experience_years"][i])
-                if text["investment_experience_years"][i]
-                else None,
-                objective=text["objective"][i],
-                preferred_channel=text["preferred_channel"][i],
-                closed_on=_date(closed[i]),
-            )
-        )
-    Client.objects.bulk_update(
+    experience = text["investment_experience_years"]
+    rows = pd.DataFrame(
+        {
+            "id": [clients[no] for no in book.client_no],
+            # object columns: empty strings stay empty (update_rows sends them by VALUES, not COPY)
+            "address": pd.Series([encrypt(a) if a else "" for a in text["address"].tolist()], dtype=object),
+            "occupation": pd.Series(text["occupation"], dtype=object),
+            "income_band": pd.Series(text["income_band"], dtype=object),
+            "financial_assets": [value or None for value in text["financial_assets"].tolist()],
+            "investment_experience_years": pd.array(
+                [int(value) if value else None for value in experience.tolist()], dtype="Int64"
+            ),
+            "objective": pd.Series(text["objective"], dtype=object),
+            "preferred_channel": pd.Series(text["preferred_channel"], dtype=object),
+            "closed_on": [_date(day) for day in closed],
+        }
+    )
+    update_rows(
+        Client._meta.db_table,
         rows,
-        [
-            "address",
-            "occupation",
-            "income_band",
-            "financial_assets",
-            "investment_experience_years",
-            "objective",
-            "preferred_channel",
-            "closed_on",
-        ],  # fmt: skip
-        batch_size=BATCH,
+        {
+            "address": "text",
+            "occupation": "varchar",
+            "income_band": "varchar",
+            "financial_assets": "numeric",
+            "investment_experience_years": "integer",
+            "objective": "varchar",
+            "preferred_channel": "varchar",
+            "closed_on": "date",
+        },
     )
     account_no = facts.column(Account, "account_no")
     account_closed = facts.column(Account, "closed_on", "raw")
@@ -209,7 +212,17 @@ def finish_assignments(facts: Facts, org: Org, client_id: np.ndarray) -> int:
             new.append(
                 Assignment(client_id=c, advisor_id=a, role=r, started_on=_date(s), ended_on=_date(e), reason=why)
             )
-    Assignment.objects.bulk_update(updates, ["started_on", "reason"], batch_size=BATCH)
+    update_rows(
+        Assignment._meta.db_table,
+        pd.DataFrame(
+            {
+                "id": [a.pk for a in updates],
+                "started_on": [a.started_on for a in updates],
+                "reason": pd.Series([a.reason for a in updates], dtype=object),
+            }
+        ),
+        {"started_on": "date", "reason": "varchar"},
+    )
     Assignment.objects.bulk_create(new, batch_size=BATCH)
     return len(new)
 
