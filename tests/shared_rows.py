@@ -67,6 +67,10 @@ def is_transactional(item: pytest.Item) -> bool:
     return any(name in names for name in ("transactional_db", "live_server", "django_db_reset_sequences"))
 
 
+def uses_db(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or "db" in getattr(item, "fixturenames", ())
+
+
 def blueprint_names(item: pytest.Item) -> tuple[str, ...]:
     return tuple(sorted(name for name in getattr(item, "fixturenames", ()) if name.endswith(BLUEPRINT_SUFFIX)))
 
@@ -79,6 +83,7 @@ class SharedRows:
         self.key: tuple | None = None
         self.values: dict[str, Any] = {}
         self.atomic = None
+        self.after_flush = False
 
     def use(self, key: tuple, blueprints: list[Shared], clock: Callable[[], AbstractContextManager]) -> None:
         if key == self.key:
@@ -125,7 +130,22 @@ class ForTest:
 def prepare(request: pytest.FixtureRequest, manager: SharedRows) -> ForTest:
     """Run first for every database test (``group_by_blueprint`` puts this fixture first)."""
     item = request.node
-    names = () if is_transactional(item) else blueprint_names(item)
+    if is_transactional(item):
+        manager.close()
+        manager.after_flush = True
+        return ForTest({})
+    if manager.after_flush and uses_db(item):
+        # Only under pytest-xdist's file or scope distribution does a test in a transaction
+        # follow a transactional one (which ends with a flush): put the migrations' rows back.
+        request.getfixturevalue("django_db_setup")
+        manager.close()
+        with manager.blocker.unblock():
+            from tests import reference_data
+
+            if reference_data.flushed():
+                reference_data.restore()
+        manager.after_flush = False
+    names = blueprint_names(item)
     if not names:
         manager.close()
         return ForTest({})
