@@ -8,6 +8,8 @@ DEMO_SEED ?= 7
 # dates look live); a date gives a fixed, deterministic book.
 DEMO_AS_OF ?=
 DEMO_REPORT_MONTHS ?= 12
+# make test: two pytest-xdist workers (measured on 2 cores: docs/performance.md, "The test suite")
+TEST_WORKERS ?= 2
 # Runs a command with DATABASE_URL set: as given, or else an embedded PostgreSQL server (data in
 # .pgdata/) started for the command and stopped after it (scripts/embedded_pg.py).
 WITH_DB := $(PY) scripts/embedded_pg.py run --
@@ -44,9 +46,10 @@ demo-steps:
 serve: venv
 	$(WITH_DB) $(PY) manage.py runserver 127.0.0.1:8000
 
-## test: the whole suite on PostgreSQL (DATABASE_URL's, else an embedded server; Redis tests when REDIS_URL is set)
+## test: the whole suite on PostgreSQL (DATABASE_URL's, else an embedded server; Redis tests when REDIS_URL is set),
+## on TEST_WORKERS processes (pytest-xdist; each its own test database); TEST_WORKERS=0 runs it in one
 test: venv
-	$(WITH_DB) $(PY) -m pytest
+	$(WITH_DB) $(PY) -m pytest -n $(TEST_WORKERS) --dist load
 
 ## lint: ruff, Django's system checks, migrations in step with models, translation catalogue complete
 lint: venv

@@ -18,6 +18,14 @@ def pytest_configure(config):
         missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
         if missing:
             raise pytest.UsageError(f"REQUIRE_SERVICES=1 but {', '.join(missing)} not set")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # pytest-xdist (``make test`` runs two workers): each has its own test database
+        # (pytest-django's ``_gw0`` suffix), Celery queue (``tests.celery_worker``) and, here,
+        # its own keys in the shared Redis cache.
+        from django.conf import settings
+
+        settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
 
 
 @pytest.hookimpl(trylast=True)
