@@ -114,7 +114,12 @@ def update_rows(table: str, rows: pd.DataFrame, columns: dict[str, str], key: st
 
 def _has_empty_text(frame: pd.DataFrame) -> bool:
     """Whether a text column holds an empty string, which ``COPY``'s CSV would read as NULL."""
-    return any(bool((frame[name] == "").any()) for name in frame.columns if frame[name].dtype == object)
+    # Text is ``object`` or, since pandas 3, the ``str`` dtype: both may hold "".
+    return any(
+        bool((frame[name] == "").any())
+        for name in frame.columns
+        if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name].dtype)
+    )
 
 
 def _update_rows_through_copy(table: str, rows: pd.DataFrame, columns: dict[str, str], key: str) -> int:
