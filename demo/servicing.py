@@ -62,7 +62,7 @@ def write_interactions(ctx: Context, org: Org, book: Book, shelf: Shelf) -> None
     as_of = np.datetime64(ctx.as_of, "D")
     customer = ~np.isnat(book.opened) & (book.status != "closed")
     important = book.assets > 5_000_000
-    k = np.where(customer & ((rng.random(n) < 0.45) | important), 1 + rng.poisson(np.where(important, 3.0, 1.5)), 0)
+    k = np.where(customer & ((rng.random(n) < 0.8) | important), 1 + rng.poisson(np.where(important, 3.0, 1.5)), 0)
     who = np.repeat(np.arange(n), k)
     m = len(who)
     # Days ago: mostly the last half year, a tail back to a year and a half; each client's
