@@ -198,6 +198,9 @@ def _dormant_reason(p: dict) -> str:
 def _contact_title(p: dict) -> str:
     if p.get("days") is None:
         return gettext("Contact due")
+    if not p.get("last_contact"):
+        # Days since an account opened years ago say nothing an advisor can use.
+        return gettext("Never contacted")
     return gettext("No contact for %(days)d days") % {"days": p["days"]}
 
 

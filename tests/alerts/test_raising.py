@@ -130,6 +130,7 @@ def test_contact_due_is_raised_by_tier_and_closed_when_a_contact_is_logged(serve
     assert raised[never.pk].condition == "never"
     assert raised[due.pk].condition == f"since|{timezone.localdate(long_ago).isoformat()}"
     assert raised[due.pk].display_title == "No contact for 400 days"
+    assert raised[never.pk].display_title == "Never contacted"  # not days since an old opening
     assert "Mass clients are contacted at least every 180 days." in raised[due.pk].display_reason
     assert contact_due.run(today)["raised"] == 0
 
