@@ -204,6 +204,30 @@ DEFINITIONS: dict[str, Definition] = {
         # Suitability, read when a check or a page needs them (risk_profile_expiring_days above also
         # decides an assessment's "expiring" state)
         Definition(
+            "assessment_valid_months",
+            INTEGER,
+            "24",
+            _("months"),
+            _(
+                "Calendar months a risk assessment stays valid when its source gives no date (the month end "
+                "clamped: assessed 29 Feb, valid through 28 Feb)."
+            ),
+            ONE,
+            Decimal(60),
+        ),
+        Definition(
+            "high_risk_from_level",
+            INTEGER,
+            "4",
+            _("product risk level (1–5 for R1–R5)"),
+            _(
+                "Products of this risk level and above are high-risk for ordinary investors: consideration "
+                "period and callback (CSRC order 130, art. 20)."
+            ),
+            Decimal(2),
+            Decimal(5),
+        ),
+        Definition(
             "elderly_age",
             INTEGER,
             "65",

@@ -395,16 +395,12 @@ CRM_DEMO_PASSWORD = env_str("CRM_DEMO_PASSWORD", "demo-pass-2026")
 # Labels reused in the admin site header.
 CRM_SITE_TITLE = _("Broker CRM")
 
-# Suitability: how long a risk assessment stays valid when the source gives no date
-# (calendar months, month end clamped: assessed 29 Feb → valid through 28 Feb).
-SUITABILITY_ASSESSMENT_VALID_MONTHS = env_int("SUITABILITY_ASSESSMENT_VALID_MONTHS", 24)
 
 # --- Suitability ----------------------------------------------------------------------------
-# (SUITABILITY_ASSESSMENT_VALID_MONTHS, default 24, is under "Domain settings" above.)
-# The "expiring" window, the elderly age and the consideration period are thresholds ops edit in
-# the admin (core/thresholds.py: risk_profile_expiring_days, elderly_age, consideration_hours).
-# Art. 20 duties (consideration period, callback) apply from this product risk level up. Default R4.
-SUITABILITY_HIGH_RISK_FROM = env_str("SUITABILITY_HIGH_RISK_FROM", "R4")
+# An assessment's validity, the "expiring" window, the level from which art. 20 duties apply,
+# the elderly age and the consideration period are thresholds ops edit in the admin
+# (core/thresholds.py: assessment_valid_months, risk_profile_expiring_days, high_risk_from_level,
+# elderly_age, consideration_hours).
 # Assessments a client may take per channel, per calendar day / per calendar year, e.g.
 # "api=2/10,workbench=3/0" (0 = no limit on that count). Default empty: no limits.
 SUITABILITY_ASSESSMENT_LIMITS = env_str("SUITABILITY_ASSESSMENT_LIMITS", "")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.conf import settings
 
+from core import thresholds
 from core.dates import add_months
 from demo.columns import Bools, Dates, Ints, Jsons, Labels, Stamps
 from demo.context import Context, local_to_utc
@@ -78,7 +78,7 @@ def write_assessments(ctx: Context, org: Org, book: Book) -> Assessed:
     )
     seconds = rng.integers(9 * 3600, 17 * 3600, m)
     assessed_at = local_to_utc(rows_date, seconds)
-    valid_months = settings.SUITABILITY_ASSESSMENT_VALID_MONTHS
+    valid_months = thresholds.current()["assessment_valid_months"]
     day_list = rows_date.astype(object).tolist()
     valid_until = np.array([add_months(d, valid_months) for d in day_list], dtype="datetime64[D]")
     retain_until = np.array([retention_date(d) for d in day_list], dtype="datetime64[D]")

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from clients.models import Account, Client
+from core import thresholds
 from core.bulk.writes import WRITE_BATCH, chunks, existing_values, fetch_rows, key_map, sync
 from core.choices import Horizon, InvestorType, ProductRisk, RiskTolerance, Variety
 from core.dates import add_months
@@ -597,7 +598,7 @@ def load_assessments(parsed: ParsedFile, ctx: Context) -> Written:
     created it), then set each client's risk level to that of their latest assessment."""
     values = parsed.values
     zone = ZoneInfo(settings.TIME_ZONE)
-    months = settings.SUITABILITY_ASSESSMENT_VALID_MONTHS
+    months = thresholds.current()["assessment_valid_months"]
     clients = key_map(Client, "client_no", values["client_no"])
     client_pks = sorted(set(clients.values()))
     stored = set()

@@ -89,11 +89,11 @@ def policy() -> Policy:
     edited by ops in the admin, one query) and the deployment settings."""
     values = thresholds.current()
     return Policy(
-        valid_months=settings.SUITABILITY_ASSESSMENT_VALID_MONTHS,
+        valid_months=values["assessment_valid_months"],
         # One threshold for "expiring": the nightly's alert and the assessment's state agree.
         expiring_within_days=values["risk_profile_expiring_days"],
         elderly_age=values["elderly_age"],
-        high_risk_from=settings.SUITABILITY_HIGH_RISK_FROM,
+        high_risk_from=f"R{values['high_risk_from_level']}",
         consideration_hours=values["consideration_hours"],
         assessment_limits=parse_assessment_limits(settings.SUITABILITY_ASSESSMENT_LIMITS),
     )

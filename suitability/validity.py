@@ -17,10 +17,10 @@ from suitability.reasons import CHANNEL_LABELS, Reason, _label
 class Policy:
     """The firm's choices where the measures leave room; defaults are the settings' defaults."""
 
-    valid_months: int = 24  # SUITABILITY_ASSESSMENT_VALID_MONTHS
+    valid_months: int = 24  # threshold assessment_valid_months
     expiring_within_days: int = 30  # threshold risk_profile_expiring_days
     elderly_age: int = 65  # threshold elderly_age
-    high_risk_from: str = "R4"  # SUITABILITY_HIGH_RISK_FROM: art. 20 duties from this level up
+    high_risk_from: str = "R4"  # threshold high_risk_from_level: art. 20 duties from this level up
     consideration_hours: int = 24  # threshold consideration_hours
     # SUITABILITY_ASSESSMENT_LIMITS: ((channel, per day, per year), ...); 0 = no limit; () = off.
     assessment_limits: tuple[tuple[str, int, int], ...] = ()

@@ -121,3 +121,19 @@ def test_the_suitability_rules_read_their_thresholds_when_they_decide(db):
 
     policy = services.policy()
     assert (policy.elderly_age, policy.consideration_hours, policy.expiring_within_days) == (60, 48, 45)
+
+
+def test_the_assessment_validity_and_the_high_risk_level_are_thresholds_too(db):
+    from suitability import rules, services
+    from suitability.validity import valid_until
+
+    policy = services.policy()
+    assert (policy.valid_months, policy.high_risk_from) == (24, "R4")
+    Threshold.objects.update_or_create(key="assessment_valid_months", defaults={"value": "12"})
+    Threshold.objects.update_or_create(key="high_risk_from_level", defaults={"value": "5"})
+    policy = services.policy()
+    assert (policy.valid_months, policy.high_risk_from) == (12, "R5")
+    assert valid_until(datetime.date(2024, 2, 29), policy.valid_months) == datetime.date(2025, 2, 28)
+    # An R4 product is no longer high-risk for the art. 20 duties; an R5 one still is.
+    r4, r5 = (rules.ProductProfile(risk_level=level, horizon="short", variety="equity") for level in ("R4", "R5"))
+    assert not rules._is_high_risk(r4, policy) and rules._is_high_risk(r5, policy)
