@@ -338,6 +338,9 @@ class SuitabilityCheck(AppendOnlyModel):
         settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True, on_delete=models.PROTECT
     )
     retain_until = models.DateField(_("retain until"))
+    # Fixed when the check is made, with the consideration hours then in force: a later change of
+    # the threshold does not move a period already running.
+    consideration_ends_at = models.DateTimeField(_("consideration period ends"), null=True, blank=True)
 
     objects = ClientScopedQuerySet.as_manager()
 

@@ -333,9 +333,13 @@ def run_check(
     today = today or timezone.localdate()
     assessment = current_assessment(client)
     profile = investor_profile(client, today, assessment)
+    rules_policy = policy()
     decision = check(
-        profile, product_profile(product), Sale(today=today, initiated_by=initiated_by, channel=channel), policy()
+        profile, product_profile(product), Sale(today=today, initiated_by=initiated_by, channel=channel), rules_policy
     )
+    consideration_ends = None
+    if SuitabilityStep.Kind.CONSIDERATION_PERIOD in decision.requires:
+        consideration_ends = timezone.now() + datetime.timedelta(hours=rules_policy.consideration_hours)
     advisor = getattr(user, "advisor", None) if getattr(user, "is_authenticated", False) else None
     record = SuitabilityCheck.objects.create(
         client=client,
@@ -353,6 +357,7 @@ def run_check(
         product_level=decision.product_level,
         checked_by=user if getattr(user, "is_authenticated", False) else None,
         retain_until=retention_date(today),
+        consideration_ends_at=consideration_ends,
     )
     return record, decision
 
@@ -364,7 +369,10 @@ def outstanding_steps(record: SuitabilityCheck) -> list[str]:
 
 
 def consideration_ends_at(record: SuitabilityCheck) -> datetime.datetime:
-    return record.created_at + datetime.timedelta(hours=policy().consideration_hours)
+    """When the check's consideration period ends: fixed on the check when it was made."""
+    if record.consideration_ends_at is not None:
+        return record.consideration_ends_at
+    return record.created_at + datetime.timedelta(hours=policy().consideration_hours)  # a check owing none
 
 
 def record_step(

@@ -259,6 +259,31 @@ def test_the_consideration_period_can_be_recorded_only_once_it_has_run(client_re
     assert services.outstanding_steps(record) == []
 
 
+def test_a_running_consideration_period_keeps_the_hours_in_force_when_the_check_was_made(client_record):
+    from core.models import Threshold
+
+    assessed(client_record, "C5", horizon="long", varieties=["equity"])
+    record, _ = services.run_check(
+        client=client_record,
+        product=product(risk_level="R5", horizon="long", variety="equity"),
+        initiated_by="client",
+        user=None,
+    )
+    ends = record.consideration_ends_at
+    assert abs(ends - (record.created_at + datetime.timedelta(hours=24))) < datetime.timedelta(seconds=5)
+    Threshold.objects.update_or_create(key="consideration_hours", defaults={"value": "72"})
+    record.refresh_from_db()
+    assert services.consideration_ends_at(record) == ends  # ops' change applies to later checks only
+    services.record_step(check_record=record, kind="consideration_period", user=None, now=ends)
+    later, _ = services.run_check(
+        client=client_record,
+        product=product(risk_level="R5", horizon="long", variety="equity"),
+        initiated_by="client",
+        user=None,
+    )
+    assert later.consideration_ends_at - later.created_at > datetime.timedelta(hours=71)
+
+
 def test_the_elderly_flow_for_a_matched_high_risk_sale(client_record):
     Client.objects.filter(pk=client_record.pk).update(birth_date=TODAY.replace(year=TODAY.year - 70))
     client_record.refresh_from_db()
