@@ -23,8 +23,8 @@ from nightly.rules import birthday_candidates, next_birthday
 from nightly.steps.segmentation import trading_days
 from nightly.steps.snapshots import take_snapshots
 from nightly.tasks import workflow
+from tests.imports.test_import_extract import SHANGHAI
 from tests.nightly.book import DAY, ago, write_extract
-from tests.test_import_extract import SHANGHAI
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from clients.models import CashBalance, CashFlow, Position, Transaction
 from core.models import ImportBatch
 from imports import trading
 from imports.service import Outcome, import_folder
-from tests.test_import_extract import ALL_FILES, SHANGHAI, replace_line, write_folder
+from tests.imports.test_import_extract import ALL_FILES, SHANGHAI, replace_line, write_folder
 
 POSITIONS = """as_of,account_no,product_code,quantity,market_value,cost
 2026-11-20,AC001,P001,1000,10500.25,10000.00

@@ -168,7 +168,7 @@ def test_search_finds_a_client_by_exact_phone_id_number_email_or_account(world, 
     _login(client, cast, "advisor")
     account_no = Account.objects.get(client=known_pii).account_no
     for term in (PHONE, "138 1234 5678", ID_NUMBER, EMAIL.upper(), account_no, known_pii.client_no):
-        # Searched in the body: personal data stays out of URLs (tests/test_private_search.py).
+        # Searched in the body: personal data stays out of URLs (tests/clients/test_private_search.py).
         found = client.post("/api/v1/clients/search/", {"q": term}, content_type="application/json")
         assert [row["id"] for row in found.json()["results"]] == [known_pii.pk], term
     assert client.post("/api/v1/clients/search/", {"q": "13812345679"}).json()["count"] == 0

@@ -24,7 +24,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 LOGIN = "/accounts/login/"
 TOKEN = "/api/v1/auth/token/"

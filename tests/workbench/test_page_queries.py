@@ -1,9 +1,9 @@
 """Each workbench page runs a constant number of queries whatever the size of the book.
 
 Every page is measured for several roles at two data sizes; the counts must be equal, and equal
-to the baseline in ``tests/baselines/page_queries.json`` — so a change in any page's query count
+to the baseline in ``tests/workbench/baselines/page_queries.json`` — so a change in any page's query count
 shows up in review. After a deliberate change, regenerate the file with
-``UPDATE_QUERY_BASELINE=1 pytest tests/test_page_queries.py`` and commit it.
+``UPDATE_QUERY_BASELINE=1 pytest tests/workbench/test_page_queries.py`` and commit it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Sign-in throttling across usernames and across addresses (core.signin_throttle), on the
 sign-in page, the admin login and the API token endpoint; django-axes' username+address lock is
-tested in tests/test_signin.py. Counters live in the real cache (Redis when REDIS_URL is set)."""
+tested in tests/core/test_signin.py. Counters live in the real cache (Redis when REDIS_URL is set)."""
 
 from __future__ import annotations
 

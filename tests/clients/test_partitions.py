@@ -23,8 +23,8 @@ from clients.partitions import (
 from imports.service import Outcome, import_folder
 from nightly import pipeline
 from tests.factories import AccountFactory, ClientFactory, ProductFactory, org_tree
+from tests.imports.test_import_extract import write_folder
 from tests.nightly.test_trading_import import TRADING, frozen_today, masters  # noqa: F401 (fixtures)
-from tests.test_import_extract import write_folder
 
 
 def held_in(model, pk) -> str:

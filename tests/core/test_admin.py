@@ -449,7 +449,7 @@ def test_the_client_list_runs_the_same_number_of_queries_for_5_or_40_clients(ops
 def test_client_search_finds_by_number_name_prefix_and_phone(ops, branch):
     zhang = factories.ClientFactory(branch=branch, name="张伟", phone="13911112222")
     factories.ClientFactory(branch=branch, name="李娜")
-    url = reverse("admin:clients_client_search")  # the search box POSTs (tests/test_private_search.py)
+    url = reverse("admin:clients_client_search")  # the search box POSTs (tests/clients/test_private_search.py)
 
     def found(term):
         return list(ops.post(url, {"q": term}, follow=True).context["cl"].result_list)

@@ -40,7 +40,7 @@ from workbench import client_views
 PHONE = "13812345678"
 ID_NUMBER = "110105199001011234"
 EMAIL = "zhang.wei@example.com"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
