@@ -4,6 +4,7 @@ generated keys instead and give the same order as the values themselves."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -111,8 +112,25 @@ def test_the_nights_rewrites_stay_in_place_with_no_vacuum_between_them(tree):
         cursor.execute("SELECT count(DISTINCT (ctid::text::point)[0]) FROM clients_client")
         assert cursor.fetchone()[0] >= 3  # several pages, not one with room to spare
 
+    def no_older_transaction() -> None:
+        """Pruning a page needs its dead versions to be older than every transaction's snapshot
+        — in any database of the server: a backend's view of what is still running is
+        server-wide. A long transaction elsewhere (another test process, an ANALYZE) would make
+        the rewrite an ordinary update for reasons that are not the table's, so wait until none
+        is running (at most 60 s); the next one to start is younger than the versions to prune."""
+        with connection.cursor() as cursor:
+            for _ in range(600):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                    "AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+                time.sleep(0.1)
+
     def rewrite(**values) -> tuple[int, int]:
         """(updates, of which HOT) by one committed rewrite (counters read inside its transaction)."""
+        no_older_transaction()
         counters = (
             "SELECT pg_stat_get_xact_tuples_updated('clients_client'::regclass), "
             "pg_stat_get_xact_tuples_hot_updated('clients_client'::regclass)"
