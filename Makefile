@@ -48,8 +48,14 @@ serve: venv
 
 ## test: the whole suite on PostgreSQL (DATABASE_URL's, else an embedded server; Redis tests when REDIS_URL is set),
 ## on TEST_WORKERS processes (pytest-xdist; each its own test database); TEST_WORKERS=0 runs it in one
+## Tests marked `alone` (they need a server with no other transaction) run after the parallel
+## run, in one worker that reuses the first worker's test database.
 test: venv
-	$(WITH_DB) $(PY) -m pytest -n $(TEST_WORKERS) --dist load
+ifeq ($(TEST_WORKERS),0)
+	$(WITH_DB) $(PY) -m pytest
+else
+	$(WITH_DB) sh -c '$(PY) -m pytest -n $(TEST_WORKERS) --dist load -m "not alone" && $(PY) -m pytest -n 1 -m alone'
+endif
 
 ## lint: ruff, Django's system checks, migrations in step with models, translation catalogue complete
 lint: venv
