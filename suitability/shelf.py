@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, Position
 from products.models import Product
 from suitability import services
 from suitability.rules import LEVEL_ORDER, RISK_ORDER, Decision, InvestorProfile, Outcome, Sale, check
@@ -67,18 +67,28 @@ def _rank(row: ShelfRow, client_level: str, client_horizon: str) -> tuple:
 def recommendations(
     client: Client, limit: int = 10, today: datetime.date | None = None, products: Iterable[Product] | None = None
 ) -> list[ShelfRow]:
-    """Up to ``limit`` products on sale that match the client, best first."""
+    """Up to ``limit`` products on sale that match the client and that the client does not
+    already hold (in their latest positions), best first."""
     today = today or timezone.localdate()
     if products is None:
         products = Product.objects.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today)
     profile = services.investor_profile(client, today)
+    held = held_products(client, today)
     rows = [
         row
         for row in product_shelf(client, products, today, initiated_by="advisor", profile=profile)
-        if row.decision.outcome == Outcome.MATCH
+        if row.decision.outcome == Outcome.MATCH and row.product.pk not in held
     ]
     # A professional matches every level: rank them by horizon and steps only.
     client_level = "" if profile.is_professional else (profile.risk_level or "")
     client_horizon = profile.horizon or "long"
     rows.sort(key=lambda row: _rank(row, client_level, client_horizon))
     return rows[:limit]
+
+
+def held_products(client: Client, today: datetime.date) -> set[int]:
+    """The products in the client's latest positions up to ``today`` (one query)."""
+    latest = Position.objects.filter(client=client, as_of__lte=today).order_by("-as_of").values("as_of")[:1]
+    return set(
+        Position.objects.filter(client=client, as_of=latest, quantity__gt=0).values_list("product_id", flat=True)
+    )

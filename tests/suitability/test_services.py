@@ -447,6 +447,19 @@ def test_the_shelf_shows_every_outcome_and_recommends_only_matches_best_first(cl
     assert [row.product.code for row in best] == ["P-R3", "P-R2", "P-R1"]
     assert [row.product.code for row in recommendations(client_record, limit=1, today=TODAY)] == ["P-R3"]
 
+    # A product the client already holds is not recommended again; one sold off is.
+    from clients.models import Position
+    from tests.factories import AccountFactory
+
+    account = AccountFactory(client=client_record)
+    earlier = TODAY - datetime.timedelta(days=1)
+    for day, held in ((earlier, "r2-fixed"), (TODAY, "r3-mixed")):
+        Position.objects.create(
+            client=client_record, account=account, product=shelf_products[held], as_of=day,
+            quantity=100, market_value=1000, cost=900,
+        )  # fmt: skip
+    assert [row.product.code for row in recommendations(client_record, limit=10, today=TODAY)] == ["P-R2", "P-R1"]
+
 
 def test_re_rating_a_product_in_the_admin_raises_drift_at_once(admin_client, client_record):
     served(client_record)
