@@ -20,6 +20,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
+from django.utils.translation import gettext as _
 
 from clients.models import AssetSnapshot, Position
 from demo.context import CHINA
@@ -64,10 +65,14 @@ class Command(BaseCommand):
         snapshots_held = AssetSnapshot.objects.filter(as_of__in=days).order_by().values_list("as_of", flat=True)
         done = set(snapshots_held.distinct())
         snapshots = 0
-        for past in days:
-            if past not in done:
-                take_snapshots(past)
-                snapshots += 1
+        todo = [past for past in days if past not in done]
+        for number, past in enumerate(todo, 1):
+            if verbosity > 0:
+                self.stderr.write(_("Snapshots of %(day)s (%(number)d of %(count)d) …") % {
+                    "day": past, "number": number, "count": len(todo)
+                })  # fmt: skip
+            take_snapshots(past)
+            snapshots += 1
         published = set(
             NightlyRun.objects.filter(status=NightlyRun.Status.PUBLISHED, date__lt=day).values_list("date", flat=True)
         )
@@ -75,6 +80,8 @@ class Command(BaseCommand):
         for night in nights:
             if night in published:
                 continue
+            if verbosity > 0:
+                self.stderr.write(_("Nightly run for %(day)s …") % {"day": night})
             call_command("run_nightly", date=night.isoformat(), verbosity=0, stdout=self.stdout, stderr=self.stderr)
         # The ticket escalation, as the beat runs it every few minutes, on the as-of evening.
         # (Its emails are kept in memory: the demo has no one to mail.)
