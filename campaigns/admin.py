@@ -11,21 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import Campaign, CampaignTarget, Segment
+from campaigns.models import Campaign, CampaignTarget
 from core.admin_utils import ClientScopedAdminMixin, CrmModelAdmin, LargeTableAdmin, changelist_link
-
-
-@admin.register(Segment)
-class SegmentAdmin(CrmModelAdmin):
-    list_display = ("name", "owner", "org_unit", "updated_at")
-    list_select_related = ("owner", "org_unit")
-    search_fields = ("name",)
-    autocomplete_fields = ("owner", "org_unit")
-    readonly_fields = ("created_at", "updated_at")
-    ordering = ("name",)
-
-    def get_changeform_initial_data(self, request):
-        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
 
 
 @admin.register(Campaign)

@@ -36,6 +36,7 @@ from clients.models import (
     Interaction,
     Position,
     Relationship,
+    Segment,
     SegmentChange,
     TierPolicy,
     Transaction,
@@ -397,3 +398,16 @@ class ClientShareAdmin(ClientScopedAdminMixin, ReadOnlyAdminMixin, LargeTableAdm
     search_help_text = _("A client number or a username, exactly.")
     sortable_by = ["expires_on", "created_at"]
     ordering = ["-created_at"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(CrmModelAdmin):
+    list_display = ("name", "owner", "org_unit", "updated_at")
+    list_select_related = ("owner", "org_unit")
+    search_fields = ("name",)
+    autocomplete_fields = ("owner", "org_unit")
+    readonly_fields = ("created_at", "updated_at")
+    ordering = ("name",)
+
+    def get_changeform_initial_data(self, request):
+        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}

@@ -179,6 +179,9 @@ class Client(TimeStampedModel):
     churn_score = models.FloatField(_("churn score"), null=True, blank=True)
     risk_level = models.CharField(_("risk tolerance"), max_length=2, choices=RiskTolerance.choices, blank=True)
     total_assets = models.DecimalField(_("total assets"), default=0, **MONEY)
+    # The average of the daily total assets over the tier window (``tier_average_days``, 20
+    # trading days by default), written by the segmentation step beside ``total_assets``.
+    average_assets = models.DecimalField(_("average assets (tier window)"), default=0, **MONEY)
     assets_as_of = models.DateField(_("assets as of"), null=True, blank=True)
     segmented_on = models.DateField(_("segmented on"), null=True, blank=True)
     # The nightly run rewrites every holder's assets, as-of day and churn score. No index names
@@ -202,6 +205,14 @@ class Client(TimeStampedModel):
     # so the workbench filters on them with an index.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     risk_valid_until = models.DateField(_("risk profile valid until"), null=True, blank=True, editable=False)
+    # The investor class in force (ordinary / professional A–C), kept in step with assessments
+    # and classifications by suitability.models.refresh_investor_type; "" = never assessed.
+    investor_type = models.CharField(_("investor type"), max_length=16, blank=True, editable=False)
+    marketing_opt_out = models.BooleanField(
+        _("opted out of marketing"),
+        default=False,
+        help_text=_("The client asked not to be approached with offers: campaigns leave them out."),
+    )
     sleeping = models.BooleanField(
         _("sleeping"),
         default=False,
@@ -910,3 +921,34 @@ def refresh_last_contact(client_ids: Iterable[int] | None = None, *, using: str 
         .values("occurred_at")[:1]
     )
     return clients_among(client_ids, using).update(last_contact_at=Subquery(latest))
+
+
+class Segment(TimeStampedModel):
+    """A saved client segment (客群): criteria in the client list's filter vocabulary
+    (``clients.filters.ClientFilter``), stored as data and validated by ``clients.segments``.
+    It counts and lists only the clients in the reader's scope. (The table keeps the name it
+    had when segments lived in the campaigns app.)"""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    criteria = models.JSONField(_("criteria"), default=dict, blank=True, help_text=_("Client list filters, by name."))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="segments"
+    )
+    org_unit = models.ForeignKey(
+        "advisors.OrgUnit",
+        verbose_name=_("shared with unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("Empty: only the owner uses it."),
+    )
+
+    class Meta:
+        db_table = "campaigns_segment"
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -76,7 +76,7 @@ _ADVISOR_PERMS = [
     *_crud("tickets.ticket", "view add change"),
     *_crud("tickets.ticketevent", "view add"),
     *_crud("tickets.ticketattachment", "view add"),
-    *_crud("campaigns.segment", "view add change delete"),
+    *_crud("clients.segment", "view add change delete"),
     "campaigns.view_campaign",
     *_crud("campaigns.campaigntarget", "view change"),
     "reports.view_report",  # an advisor's own figures; managers their subtree (reports.scope)
@@ -86,12 +86,14 @@ _TEAM_LEAD_PERMS = [
     *_ADVISOR_PERMS,
     "advisors.add_assignment",  # share a client inside the team
     "advisors.change_assignment",
-    *_crud("campaigns.campaign", "view add change"),
-    *_crud("campaigns.campaigntarget", "view add change"),
+    "campaigns.view_campaignexclusion",
 ]
 
 _BRANCH_MANAGER_PERMS = [
     *_TEAM_LEAD_PERMS,
+    # Campaigns are run by a branch (or head office): a team lead works them, not creates them.
+    *_crud("campaigns.campaign", "view add change"),
+    *_crud("campaigns.campaigntarget", "view add change"),
     "clients.view_pii",
     "suitability.change_investorclassification",  # approve professional-C applications
 ]
@@ -112,9 +114,10 @@ _COMPLIANCE_PERMS = [
     "tickets.view_ticket",
     "tickets.view_ticketevent",
     "tickets.view_ticketattachment",
-    "campaigns.view_segment",
+    "clients.view_segment",
     "campaigns.view_campaign",
     "campaigns.view_campaigntarget",
+    "campaigns.view_campaignexclusion",
     "crm.view_importbatch",
     "crm.view_accesslog",
     "crm.view_threshold",
@@ -140,9 +143,10 @@ _OPS_PERMS = [
     *_crud("tickets.ticket", "view change"),
     "tickets.view_ticketevent",
     "tickets.view_ticketattachment",
-    *_crud("campaigns.segment"),
+    *_crud("clients.segment"),
     *_crud("campaigns.campaign"),
     *_crud("campaigns.campaigntarget"),
+    "campaigns.view_campaignexclusion",
     # Users, roles, schedules and the import trail.
     *_crud("auth.user", "view add change"),
     "auth.view_group",

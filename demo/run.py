@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from alerts.models import Alert
-from campaigns.models import Campaign, CampaignTarget, Segment
+from campaigns.models import Campaign, CampaignTarget
 from clients.models import (
     Account,
     AssetSnapshot,
@@ -42,6 +42,7 @@ from clients.models import (
     Interaction,
     Position,
     Relationship,
+    Segment,
     SegmentChange,
     Transaction,
 )

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisors.models import OrgUnit
-from campaigns.models import Campaign, CampaignTarget, Segment
+from campaigns.models import Campaign, CampaignTarget
 from clients.models import (
     AssetSnapshot,
     CashBalance,
@@ -26,6 +26,7 @@ from clients.models import (
     Interaction,
     Position,
     Relationship,
+    Segment,
     SegmentChange,
     TierPolicy,
     Transaction,
