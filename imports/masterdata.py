@@ -466,7 +466,11 @@ def load_clients(parsed: ParsedFile, ctx: Context) -> Written:
     values = parsed.values
     branches = key_map(OrgUnit, "code", values["branch_code"])
     advisors = key_map(Advisor, "code", [code for code in values["advisor_code"] if code])
-    stored = fetch_rows(Client, "client_no", values["client_no"], _CLIENT_COMPARE)
+    # The opt-out is written only when the file carries the column: a counter system that does
+    # not export it leaves the opt-outs recorded in the CRM alone.
+    opt_out = "marketing_opt_out" in parsed.table.columns
+    compare = [*_CLIENT_COMPARE, "marketing_opt_out"] if opt_out else _CLIENT_COMPARE
+    stored = fetch_rows(Client, "client_no", values["client_no"], compare)
     plan = _plan_assignments(parsed, ctx, stored, advisors)
 
     rows = {}
@@ -493,12 +497,14 @@ def load_clients(parsed: ParsedFile, ctx: Context) -> Written:
             "status": status,
             "primary_advisor_id": plan.primary[client_no],
         }
+        if opt_out:
+            rows[client_no]["marketing_opt_out"] = values["marketing_opt_out"][index]
     result = sync(
         Client,
         key="client_no",
         rows=rows,
-        compare=_CLIENT_COMPARE,
-        update=[*_CLIENT_COMPARE, "id_number", "phone", "email"],
+        compare=compare,
+        update=[*compare, "id_number", "phone", "email"],
         existing=stored,
         tick=lambda n: ctx.advance(parsed, n),
     )
@@ -551,6 +557,7 @@ CLIENTS = FileSpec(
         Column("advisor_code", Code(required=False)),
         Column("opened_on", Date()),
         Column("status", Choice(choices=Client.Status)),
+        Column("marketing_opt_out", Flag(), optional=True),
     ),
     references=(
         Reference("branch_code", "org_units.csv", OrgUnit, "code", "branch", kind=OrgUnit.Kind.BRANCH),

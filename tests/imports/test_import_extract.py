@@ -669,3 +669,33 @@ def test_the_command_dry_run_validates_without_writing(db, folder):
     assert "dry run: nothing written" in out.getvalue()
     assert counts() == dict.fromkeys(counts(), 0)
     assert not ImportBatch.objects.exists()
+
+
+def opt_out_column(text: str, flags: dict[str, str]) -> str:
+    """``clients.csv`` with a ``marketing_opt_out`` column: ``flags`` by client number, else blank."""
+    header, *rows = text.splitlines()
+    return "\n".join([f"{header},marketing_opt_out", *(f"{row},{flags.get(row.split(',')[0], '')}" for row in rows)])
+
+
+def test_the_marketing_opt_out_is_read_when_the_file_carries_it_and_kept_when_not(loaded, tmp_path, frozen_today):
+    assert not Client.objects.filter(marketing_opt_out=True).exists()  # the column was absent
+    with_flags = {**ALL_FILES, "clients.csv": opt_out_column(CLIENTS, {"C001": "1", "C002": "0"})}
+    frozen_today.shift(datetime.timedelta(days=1))
+    result = import_folder(write_folder(tmp_path, with_flags, name="2026-11-21"))
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert set(Client.objects.filter(marketing_opt_out=True).values_list("client_no", flat=True)) == {"C001"}
+
+    # A later extract without the column leaves the opt-out recorded alone.
+    frozen_today.shift(datetime.timedelta(days=1))
+    without = {**ALL_FILES, "clients.csv": add_column(CLIENTS)}  # new content, no opt-out column
+    result = import_folder(write_folder(tmp_path, without, name="2026-11-22"))
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert Client.objects.get(client_no="C001").marketing_opt_out is True
+
+
+def test_a_bad_marketing_opt_out_names_the_line_and_column(db, tmp_path):
+    files = {**ALL_FILES, "clients.csv": opt_out_column(CLIENTS, {"C002": "yes"})}
+    result = import_folder(write_folder(tmp_path, files))
+    assert result.status == Outcome.REJECTED
+    assert [str(error) for error in result.errors] == ["clients.csv:3: marketing_opt_out: expected 0 or 1, got 'yes'"]
+    assert not Client.objects.exists()
