@@ -1,0 +1,170 @@
+"""The target-client model (campaigns.propensity) and its reasons' words (campaigns.texts)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import numpy as np
+import pytest
+from django.utils import translation
+
+from campaigns import propensity, texts
+from tests import factories
+from tests.campaigns.book import TODAY, flow, habit_book, hold, snapshot, trade
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def branch(db):
+    return factories.org_tree()["b1"]
+
+
+def products():
+    mixed = factories.ProductFactory(product_type="mixed_fund", variety="mixed", risk_level="R3", issuer="华夏基金")
+    twin = factories.ProductFactory(product_type="mixed_fund", variety="mixed", risk_level="R3", issuer="华夏基金")
+    bond = factories.ProductFactory(product_type="bond_fund", variety="fixed_income", risk_level="R2", issuer="易方达")
+    return mixed, twin, bond
+
+
+@pytest.mark.django_db
+def test_recommendation_scores_prefer_what_the_client_buys_and_holds(branch):
+    mixed, twin, bond = products()
+    client = factories.ClientFactory(branch=branch, tier="affluent", opened_on=datetime.date(2019, 5, 1))
+    for n in range(3):
+        trade(client, twin, TODAY - (30 + n * 60) * DAY)
+    hold(client, twin, TODAY, value="40000")
+    snapshot(client, TODAY, total="100000")
+    flow(client, TODAY - 5 * DAY, "30000")
+    scores = propensity.recommendation_scores(client, [mixed, bond], today=TODAY)
+    assert set(scores) == {mixed.pk, bond.pk}
+    (mixed_score, mixed_reasons), (bond_score, bond_reasons) = scores[mixed.pk], scores[bond.pk]
+    assert 0 <= bond_score < mixed_score <= 1
+    assert [r["code"] for r in mixed_reasons] == ["bought_similar", "holds_similar", "net_inflow"]
+    assert mixed_reasons[0]["params"] == {"count": 3, "days": 365}
+    assert mixed_reasons[1]["params"] == {"share": 40}
+    assert mixed_reasons[2]["params"] == {"amount": 3_000_000, "days": 30}
+    assert "bought_similar" not in [r["code"] for r in bond_reasons]
+
+
+@pytest.mark.django_db
+def test_recommendation_scores_read_the_history_once_whatever_the_products(branch, django_assert_max_num_queries):
+    client = factories.ClientFactory(branch=branch)
+    shelf = [factories.ProductFactory() for _ in range(12)]
+    trade(client, shelf[0], TODAY - 3 * DAY)
+    hold(client, shelf[1], TODAY)
+    snapshot(client, TODAY)
+    with django_assert_max_num_queries(5):
+        one = propensity.recommendation_scores(client, shelf[:1], today=TODAY)
+    with django_assert_max_num_queries(5):
+        many = propensity.recommendation_scores(client, shelf, today=TODAY)
+    assert len(one) == 1 and len(many) == 12
+    assert one[shelf[0].pk] == many[shelf[0].pk]
+
+
+@pytest.mark.django_db
+def test_a_client_without_history_scores_zero_without_reasons(branch):
+    client = factories.ClientFactory(branch=branch)
+    item = factories.ProductFactory()
+    assert propensity.recommendation_scores(client, [item], today=TODAY) == {item.pk: (0.0, [])}
+    assert propensity.recommendation_scores(client, [], today=TODAY) == {}
+
+
+def test_the_rule_weights_sum_to_one():
+    assert sum(weight for weight, _, _ in propensity.RULE.values()) == pytest.approx(1.0)
+
+
+def test_horizon_is_the_window_capped_to_30_to_90_days():
+    start = datetime.date(2026, 1, 1)
+    assert propensity.horizon_days(start, start + 9 * DAY) == 30
+    assert propensity.horizon_days(start, start + 59 * DAY) == 60
+    assert propensity.horizon_days(start, start + 200 * DAY) == 90
+
+
+def test_top_decile_rate_takes_the_best_tenth():
+    labels = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    scores = np.array([0.9, 0.95, *[0.1] * 8, 0.2, *[0.1] * 9])
+    assert propensity.top_decile_rate(labels, scores) == 0.5
+
+
+@pytest.mark.django_db
+def test_on_a_book_where_buyers_buy_again_the_model_beats_the_base_rate(branch):
+    mixed, twin, bond = products()
+    clients = [factories.ClientFactory(branch=branch) for _ in range(500)]
+    fans = habit_book(clients, [mixed, twin], [bond])
+    scoring = propensity.score_candidates(
+        [c.pk for c in clients], [c.pk for c in clients], mixed, horizon=30, today=TODAY
+    )
+    details = scoring.details
+    assert details["model_auc"] > 0.7
+    assert details["model_top_decile_rate"] > scoring.base_rate
+    assert scoring.auc > 0.7 and scoring.top_decile_rate > scoring.base_rate
+    assert details["training_rows"] >= 1000 and details["held_out_rows"] == 500
+    assert len(details["training_days"]) == 3
+    assert scoring.kind in ("model", "rule")
+    if scoring.kind == "model":
+        assert details["model_auc"] > details["rule_auc"]
+        assert set(details["coefficients"]) == set(propensity.FEATURES)
+    # Fans rank first.
+    ranked = scoring.scores.sort_values("score", ascending=False)["client_id"].tolist()
+    top = ranked[: len(ranked) // 5]
+    assert sum(pk in fans for pk in top) / len(top) > 0.8
+    assert all(len(reasons) <= 3 for reasons in scoring.scores["reasons"])
+
+
+@pytest.mark.django_db
+def test_thin_history_falls_back_to_the_rule(branch):
+    mixed, twin, bond = products()
+    clients = [factories.ClientFactory(branch=branch) for _ in range(40)]
+    habit_book(clients, [mixed, twin], [bond], seed=3)
+    scoring = propensity.score_candidates(
+        [c.pk for c in clients], [c.pk for c in clients[:10]], mixed, horizon=30, today=TODAY
+    )
+    assert scoring.kind == "rule"
+    assert scoring.details["why_rule"] == "thin_history"
+    assert "coefficients" not in scoring.details
+    assert sorted(scoring.scores["client_id"]) == sorted(c.pk for c in clients[:10])
+
+
+REASONS = [
+    {"code": "bought_similar", "params": {"count": 3, "days": 365}},
+    {"code": "bought_same_type", "params": {"count": 1, "days": 365, "type": "mixed_fund"}},
+    {"code": "bought_same_variety", "params": {"count": 2, "days": 365, "variety": "mixed"}},
+    {"code": "bought_same_risk", "params": {"count": 4, "days": 365, "level": "R3"}},
+    {"code": "bought_same_issuer", "params": {"count": 2, "days": 365, "issuer": "华夏基金"}},
+    {"code": "holds_similar", "params": {"share": 40}},
+    {"code": "net_inflow", "params": {"amount": 123_456_789, "days": 30}},
+    {"code": "assets", "params": {"amount": 15_000_000_000}},
+    {"code": "tier", "params": {"tier": "hnw"}},
+    {"code": "active_trader", "params": {"trades": 30, "days": 365}},
+    {"code": "long_tenure", "params": {"years": 7}},
+    {"code": "age", "params": {"years": 52}},
+    {"code": "behaviour", "params": {"segment": "long_term"}},
+]
+
+
+def test_every_reason_reads_in_english():
+    with translation.override("en"):
+        shown = [texts.reason_text(reason) for reason in REASONS]
+    assert shown[0] == "bought similar products 3 times in 365 days"
+    assert shown[6] == "net inflow of ¥1,234,568 in 30 days"
+    assert shown[7] == "assets of ¥150,000,000"
+    assert all(text and text != reason["code"] for text, reason in zip(shown, REASONS, strict=True))
+
+
+def test_every_reason_reads_in_chinese_with_no_english():
+    with translation.override("zh-hans"):
+        shown = [texts.reason_text(reason) for reason in REASONS]
+    assert "¥123.46万" in shown[6]
+    assert "¥1.5亿" in shown[7]
+    # Codes that are proper names (R3) are allowed; no English words.
+    leftovers = [text for text in shown if ENGLISH_WORD.search(text.replace("R3", ""))]
+    assert leftovers == []
+
+
+def test_an_unknown_or_broken_reason_shows_its_code():
+    assert texts.reason_text({"code": "mystery", "params": {}}) == "mystery"
+    assert texts.reason_text({"code": "net_inflow", "params": {}}) == "net_inflow"
+    assert texts.reasons_text([]) == "—"
