@@ -179,7 +179,7 @@ def _flags_sql(like: Like) -> tuple[str, list[Any]]:
     sql = (
         "p.product_type = %s AS same_type, p.variety = %s AS same_variety, p.risk_level = %s AS same_risk, "
         "(p.issuer <> '' AND p.issuer = %s) AS same_issuer, "
-        "(p.id = %s OR (p.product_type = %s AND p.variety = %s)) AS similar"
+        "(p.id = %s OR (p.product_type = %s AND p.variety = %s)) AS alike"
     )
     return sql, [like.product_type, like.variety, like.risk_level, like.issuer, like.product_id,
                  like.product_type, like.variety]  # fmt: skip
@@ -196,13 +196,13 @@ def _transactions(client_ids: Sequence[int], like: Like, days: list[datetime.dat
         )
         bought = f"{window} AND t.buy"
         for name, flag in (("type", "same_type"), ("variety", "same_variety"), ("risk", "same_risk"),
-                           ("issuer", "same_issuer"), ("similar", "similar")):  # fmt: skip
+                           ("issuer", "same_issuer"), ("similar", "alike")):  # fmt: skip
             parts.append(f"SUM(CASE WHEN {bought} AND t.{flag} THEN 1 ELSE 0 END) AS {name}_count_{i}")
-        parts.append(f"{cents(f'SUM(CASE WHEN {bought} AND t.similar THEN t.amount ELSE 0 END)')} AS similar_cents_{i}")
+        parts.append(f"{cents(f'SUM(CASE WHEN {bought} AND t.alike THEN t.amount ELSE 0 END)')} AS similar_cents_{i}")
         parts.append(f"SUM(CASE WHEN {window} AND t.trading THEN 1 ELSE 0 END) AS trade_count_{i}")
         if day < today:
             after = f"t.trade_date > {_date(day)} AND t.trade_date <= {_date(day + datetime.timedelta(days=horizon))}"
-            parts.append(f"MAX(CASE WHEN {after} AND t.buy AND t.similar THEN 1 ELSE 0 END) AS label_{i}")
+            parts.append(f"MAX(CASE WHEN {after} AND t.buy AND t.alike THEN 1 ELSE 0 END) AS label_{i}")
     low = min(days) - datetime.timedelta(days=LOOKBACK_DAYS)
     sql = f"""
         SELECT t.client_id, {", ".join(parts)} FROM (
@@ -226,7 +226,7 @@ def _positions(client_ids: Sequence[int], like: Like, days: list[datetime.date])
         return pd.DataFrame(columns=["client_id", "day", "similar_value", "holdings_value"])
     flags, params = _flags_sql(like)
     sql = f"""
-        SELECT client_id, as_of, {cents("SUM(CASE WHEN similar THEN market_value ELSE 0 END)")} AS similar_value,
+        SELECT client_id, as_of, {cents("SUM(CASE WHEN alike THEN market_value ELSE 0 END)")} AS similar_value,
                {cents("SUM(market_value)")} AS holdings_value
         FROM (
             SELECT x.client_id, x.as_of, x.market_value, {flags}
@@ -317,7 +317,7 @@ def book_features(
         {"client_id": "int64"}
     )
     if not ids:
-        return finish_features(grid.assign(**dict.fromkeys(RAW, 0)), today)
+        return finish_features(grid.assign(**dict.fromkeys(RAW, 0), label=np.nan), today)
     trading = _transactions(ids, like, days, horizon, today)
     counts = ["type_count", "variety_count", "risk_count", "issuer_count", "similar_count", "similar_cents"]
     if not trading.empty:
@@ -687,3 +687,20 @@ def score_candidates(
         {"client_id": current["client_id"].astype("int64"), "score": np.round(scores, 6), "reasons": reasons}
     )
     return Scoring(result, kind, auc, decile, base_rate, details)
+
+
+def score_without_product(eligible: Sequence[int], *, today: datetime.date) -> Scoring:
+    """A theme campaign (no product): the rule score of the product-free parts (inflow, assets,
+    trading) as of today — nothing is "like" no product, so there is no label to learn from."""
+    nothing = Like(0, "", "", "", "")
+    frame = book_features(eligible, nothing, [today], MIN_HORIZON, today)
+    frame = frame.sort_values("client_id").reset_index(drop=True)
+    parts = _scaled(frame)
+    scores = parts.sum(axis=1).to_numpy(dtype=float)
+    result = pd.DataFrame(
+        {"client_id": frame["client_id"].astype("int64"), "score": np.round(scores, 6),
+         "reasons": top_reasons(frame, parts, nothing)}
+    )  # fmt: skip
+    details = {"features": list(RULE), "rule_weights": {code: weight for code, (weight, _, _) in RULE.items()},
+               "why_rule": "no_product"}  # fmt: skip
+    return Scoring(result, "rule", None, None, None, details)
