@@ -94,3 +94,23 @@ class InteractionForm(forms.Form):
             (str(pk), f"{name} ({code})", str(pk) in chosen)
             for pk, code, name in self.fields["products"].queryset.values_list("pk", "code", "name")
         ]
+
+
+class SegmentForm(forms.Form):
+    """A segment's name, description and the unit it is shared with; its criteria are the
+    client list's filters (``clients.filters.ClientFilter``), on the same page."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    org_unit = forms.ModelChoiceField(
+        label=_("Share with unit"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody (only me)"),
+        help_text=_("Everyone in that unit and the units below it can use the segment."),
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units
+        self.fields["org_unit"].label_from_instance = lambda unit: f"{unit.code} {unit.name}"

@@ -11,8 +11,9 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import clients_among, run_statements
@@ -222,6 +223,7 @@ class RiskAssessment(AppendOnlyModel):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         refresh_risk_valid_until([self.client_id], using=self._state.db)
+        refresh_investor_type([self.client_id], using=self._state.db)
 
 
 class InvestorClassification(AppendOnlyModel):
@@ -282,6 +284,10 @@ class InvestorClassification(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.investor_type} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        refresh_investor_type([self.client_id], using=self._state.db)
 
 
 class SuitabilityCheck(AppendOnlyModel):
@@ -420,3 +426,47 @@ def refresh_risk_valid_until(client_ids: Iterable[int] | None = None, *, using: 
         .values("valid_until")[:1]
     )
     return clients_among(client_ids, using).update(risk_valid_until=Subquery(latest))
+
+
+# ``Client.investor_type`` is the class in force (``suitability.services.investor_type_in_force``),
+# kept on the client row so segments filter a whole book on it: the latest decided
+# classification (approved, unexpired, not asked to be treated as ordinary: its class; else
+# ordinary), else the latest assessment's class (ordinary when it names none), else "" (never
+# assessed). Kept current as an assessment or a classification is saved; loads call
+# ``refresh_investor_type`` once for the clients they touched — one UPDATE whatever their number.
+# A classification whose validity ends flips to ordinary at the next refresh of its client.
+_INVESTOR_TYPE_IN_FORCE = """
+    COALESCE(
+        (SELECT CASE WHEN k.status = 'approved' AND NOT k.treat_as_ordinary
+                      AND (k.valid_until IS NULL OR k.valid_until >= %(today)s)
+                     THEN k.investor_type ELSE 'ordinary' END
+           FROM suitability_investorclassification k
+          WHERE k.client_id = c.id AND k.status IN ('approved', 'revoked')
+          ORDER BY k.created_at DESC, k.id DESC LIMIT 1),
+        (SELECT COALESCE(NULLIF(a.investor_type, ''), 'ordinary')
+           FROM suitability_riskassessment a
+          WHERE a.client_id = c.id ORDER BY a.assessed_at DESC, a.id DESC LIMIT 1),
+        '')
+"""
+
+
+def refresh_investor_type(
+    client_ids: Iterable[int] | None = None, *, using: str = "default", today: datetime.date | None = None
+) -> int:
+    """Set ``investor_type`` to the class in force (all clients when ``client_ids`` is None);
+    rows already right are left alone. The clients written."""
+    params: dict = {"today": today or timezone.localdate()}
+    among = ""
+    if client_ids is not None:
+        params["ids"] = sorted({int(pk) for pk in client_ids})
+        if not params["ids"]:
+            return 0
+        among = "AND c.id = ANY(%(ids)s)"
+    sql = (
+        f"UPDATE clients_client c SET investor_type = x.kind FROM ("
+        f" SELECT c.id, {_INVESTOR_TYPE_IN_FORCE} AS kind FROM clients_client c WHERE TRUE {among}"
+        f") x WHERE c.id = x.id AND c.investor_type IS DISTINCT FROM x.kind"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)

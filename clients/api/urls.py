@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from clients.api import views
+from clients.api import segments, views
 
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
@@ -9,4 +9,5 @@ router.register("accounts", views.AccountViewSet, basename="account")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("transactions", views.TransactionViewSet, basename="transaction")
 router.register("cash-flows", views.CashFlowViewSet, basename="cash-flow")
+router.register("segments", segments.SegmentViewSet, basename="segment")
 urlpatterns = router.urls

@@ -56,8 +56,10 @@ class ClientViewSet(ScopedUpdateViewSet):
     """Clients in the user's scope. ``?q=`` searches name (start), client number or account
     number — exact phone, ID number or email only with ``POST clients/search/`` (a ``?q=`` that
     looks like one is a 400); filters: tier, lifecycle_stage, behavior_segment,
-    risk_level, status, churn_band, branch, advisor, assessment_expired, open_alert;
-    ``?sort=`` client_no, name, assets, churn (``-`` for descending)."""
+    risk_level, status, churn_band, branch, advisor, assessment_expired, open_alert, and every
+    segment criterion (docs/segments.md; ``?tier=hnw&tier=uhnw`` for several values);
+    ``?segment=<id>`` applies a saved segment visible to the user (else a 400 naming
+    ``segment``); ``?sort=`` client_no, name, assets, churn (``-`` for descending)."""
 
     queryset = Client.objects.select_related("branch", "primary_advisor")
     serializer_class = ClientSerializer

@@ -252,7 +252,8 @@ def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:
     facts = read_frame(
         f"SELECT c.id AS client_id, c.status, c.opened_on, c.tier, c.lifecycle_stage, c.behavior_segment, "
         f"c.sleeping, c.segmented_on, c.primary_advisor_id AS advisor_id, {cents('c.total_assets')} AS stored_assets, "
-        f"c.assets_as_of, {columns}, {activity} FROM {Client._meta.db_table} c "
+        f"{cents('c.average_assets')} AS stored_average, c.assets_as_of, {columns}, {activity} "
+        f"FROM {Client._meta.db_table} c "
         f"JOIN {ClientFacts._meta.db_table} f ON f.client_id = c.id AND f.run_id = %s "
         f"LEFT JOIN {ActivityFacts._meta.db_table} t ON t.client_id = c.id AND t.run_id = %s "
         f"AND t.client_id BETWEEN %s AND %s "
@@ -267,6 +268,7 @@ def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:
             "sleeping": "bool",
             "advisor_id": "Int64",
             "stored_assets": "int64",
+            "stored_average": "int64",
             "has_account": "bool",
             "window_sum": "int64",
             "window_days": "int64",
@@ -371,6 +373,8 @@ def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) 
     seg = decide(facts, day, ctx)
     first_time = seg["segmented_on"].isna()
     assets_cents = seg["assets_now"].round().astype("int64")
+    # The tier window's average (``Client.average_assets``, the segments' "average assets").
+    average_cents = seg["average"].round().astype("int64").clip(lower=0)
     seg["new_assets_as_of"] = seg["assets_as_of"].where(~seg["has_today"], pd.Timestamp(day))
     changed = (
         (seg["tier"] != seg["new_tier"])
@@ -378,6 +382,7 @@ def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) 
         | (seg["behavior_segment"] != seg["new_behavior"])
         | (seg["sleeping"] != seg["new_sleeping"])
         | (seg["stored_assets"] != assets_cents.clip(lower=0))
+        | (seg["stored_average"] != average_cents)
         | (seg["segmented_on"] != pd.Timestamp(day))
         | (seg["assets_as_of"].fillna(pd.Timestamp(FAR_PAST)) != seg["new_assets_as_of"].fillna(pd.Timestamp(FAR_PAST)))
     )
@@ -389,6 +394,7 @@ def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) 
             "behavior_segment": seg["new_behavior"],
             "sleeping": seg["new_sleeping"].astype(bool),
             "total_assets": [f"{c // 100}.{c % 100:02d}" for c in assets_cents.clip(lower=0).tolist()],
+            "average_assets": [f"{c // 100}.{c % 100:02d}" for c in average_cents.tolist()],
             "assets_as_of": seg["new_assets_as_of"],
             "segmented_on": pd.Timestamp(day),
         }
@@ -402,6 +408,7 @@ def segment_chunk(run_id: int, day: datetime.date, lo: int, hi: int, ctx: dict) 
             "behavior_segment": "varchar",
             "sleeping": "boolean",
             "total_assets": "numeric",
+            "average_assets": "numeric",
             "assets_as_of": "date",
             "segmented_on": "date",
         },  # fmt: skip
