@@ -313,9 +313,10 @@ def book_features(
     aggregate query per table, a scalar query per reference day for the positions' and snapshots'
     days."""
     ids = list(client_ids)
-    grid = pd.DataFrame([(pk, day) for day in days for pk in ids], columns=["client_id", "day"]).astype(
-        {"client_id": "int64"}
-    )
+    day_column = np.empty(len(ids) * len(days), dtype=object)
+    for i, day in enumerate(days):
+        day_column[i * len(ids) : (i + 1) * len(ids)] = day
+    grid = pd.DataFrame({"client_id": np.tile(np.asarray(ids, dtype="int64"), len(days)), "day": day_column})
     if not ids:
         return finish_features(grid.assign(**dict.fromkeys(RAW, 0), label=np.nan), today)
     trading = _transactions(ids, like, days, horizon, today)
