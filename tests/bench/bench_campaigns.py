@@ -144,7 +144,8 @@ def report(clients: int, out: dict) -> None:
     details = campaign.model_details
     print()
     print(
-        f"campaign target list at {clients:,} clients ({Client.objects.count():,} in the database), as of {out['today']}"
+        f"campaign target list at {clients:,} clients ({Client.objects.count():,} in the database), "
+        f"as of {out['today']}"
     )
     print(f"product {out['product']}; window {details.get('horizon_days')} days")
     print(
