@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from campaigns.conversions import mark_conversions
 from clients.models import Client
 from clients.partitions import ensure_months, next_month, refresh_statistics
 from core.bulk.frames import without_jit
@@ -35,7 +36,7 @@ from reports.aggregates import refresh_day
 
 log = logging.getLogger("nightly")
 
-STEPS = ("import", "snapshots", "plan", "activity_facts", "segmentation", "churn", "alerts", "reports")
+STEPS = ("import", "snapshots", "plan", "activity_facts", "segmentation", "churn", "alerts", "campaigns", "reports")
 
 
 class AlreadyRunning(Exception):
@@ -324,6 +325,14 @@ def alerts_step(run_id: int, *, token: str | None = None) -> dict:
     churn writes."""
 
     return run_step(run_id, "alerts", lambda run: raise_alerts(run.date), token=token)
+
+
+def campaigns_step(run_id: int, *, token: str | None = None) -> dict:
+    """Campaign conversions from the night's trades, and the campaigns whose window ended
+    finished (``campaigns.conversions.mark_conversions``: two set-based statements that write
+    only what changed, so a rerun for the date writes nothing). After churn and the alerts."""
+
+    return run_step(run_id, "campaigns", lambda run: mark_conversions(run.date), token=token)
 
 
 def reports_step(run_id: int, *, token: str | None = None) -> dict:

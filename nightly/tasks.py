@@ -1,7 +1,7 @@
 """The nightly run on Celery: one chain, scheduled by django-celery-beat (task ``nightly.run``).
 
     import → group(snapshots → plan, activity facts) → segment ⇒ chord(segmentation chunks…)
-        → join → group(churn, alerts) → reports → publish
+        → join → group(churn, alerts) → campaigns → reports → publish
 
 The whole-book aggregates run on two workers: the plan's (the snapshots, after the snapshots
 step wrote tonight's) beside the activity facts' (transactions and cash flows, which need only
@@ -58,7 +58,10 @@ def workflow(run_id: int, token: str | None = None, queue: str | None = None):
 
 def rest_of_night(run_id: int, token: str, chunk_indices: list[int], queue: str | None = None):
     side_by_side = group(_on(churn_task.si(run_id, token), queue), _on(alerts_task.si(run_id, token), queue))
-    after = [side_by_side, *(_on(task.si(run_id, token), queue) for task in (reports_task, publish_task))]
+    after = [
+        side_by_side,
+        *(_on(task.si(run_id, token), queue) for task in (campaigns_task, reports_task, publish_task)),
+    ]
     join = _on(join_task.si(run_id, token), queue)
     if not chunk_indices:
         return chain(join, *after)
@@ -159,6 +162,12 @@ def churn_task(run_id: int, token: str) -> dict:
 @claimed
 def alerts_task(run_id: int, token: str) -> dict:
     return pipeline.alerts_step(run_id, token=token)
+
+
+@shared_task(name="nightly.campaigns", **RETRY)
+@claimed
+def campaigns_task(run_id: int, token: str) -> dict:
+    return pipeline.campaigns_step(run_id, token=token)
 
 
 @shared_task(name="nightly.reports", **RETRY)

@@ -1,26 +1,194 @@
+"""Campaigns API shapes: a campaign (read and write), its build and results figures, its targets
+and its exclusions. Reasons are given as codes with parameters and as text in the request's
+language (``campaigns.texts``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaigns.models import Campaign, CampaignTarget
+from advisors.models import OrgUnit
+from campaigns.access import creatable_units
+from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
+from campaigns.texts import reason_text
+from clients import segments as client_segments
+from clients.models import Segment
+from products.models import Product
 
 
 class CampaignSerializer(serializers.ModelSerializer):
     org_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     product_code = serializers.CharField(source="product.code", read_only=True, default=None)
+    product = serializers.CharField(source="product.code", read_only=True, default=None)
 
     class Meta:
         model = Campaign
-        fields = ("id", "code", "name", "description", "org_unit", "product_code", "starts_on", "ends_on", "status")
-        fields += ("target_amount",)
+        fields = (
+            "id",
+            "code",
+            "name",
+            "description",
+            "theme",
+            "org_unit",
+            "product",
+            "product_code",
+            "segment",
+            "starts_on",
+            "ends_on",
+            "status",
+            "target_amount",
+            "target_limit",
+            "control_share",
+            "advisor_cap",
+            "targets_built_at",
+            "started_at",
+            "build_summary",
+            "model_kind",
+            "model_auc",
+            "model_top_decile_rate",
+            "model_base_rate",
+        )
         read_only_fields = fields
+
+
+class CampaignWriteSerializer(serializers.ModelSerializer):
+    """Create (``POST``) or change while draft (``PATCH``). ``product`` is a product code (on
+    sale) — or give a ``theme`` instead; ``segment`` a segment id you may use; ``org_unit`` the
+    code of a unit in your own subtree; ``control_share`` a share from 0 to 0.5."""
+
+    product = serializers.SlugRelatedField(
+        slug_field="code", queryset=Product.objects.all(), required=False, allow_null=True
+    )
+    segment = serializers.PrimaryKeyRelatedField(queryset=Segment.objects.all(), required=False, allow_null=True)
+    org_unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all())
+    control_share = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=Decimal(0), max_value=Decimal("0.5"), required=False
+    )
+    target_limit = serializers.IntegerField(min_value=1, max_value=10_000_000, required=False, allow_null=True)
+    advisor_cap = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, allow_null=True)
+
+    class Meta:
+        model = Campaign
+        fields = (
+            "code",
+            "name",
+            "product",
+            "theme",
+            "segment",
+            "org_unit",
+            "starts_on",
+            "ends_on",
+            "target_limit",
+            "control_share",
+            "advisor_cap",
+            "description",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None:
+            self.fields["segment"].queryset = client_segments.segments_visible_to(user)
+            self.fields["org_unit"].queryset = creatable_units(user)
+
+    def validate_product(self, product: Product | None) -> Product | None:
+        if product is not None and product.status != Product.Status.ON_SALE:
+            raise serializers.ValidationError(_("This product is not on sale."))
+        return product
+
+    def validate(self, attrs: dict) -> dict:
+        instance = self.instance
+        product = attrs.get("product", getattr(instance, "product", None))
+        theme = attrs.get("theme", getattr(instance, "theme", ""))
+        errors: dict[str, list[str]] = {}
+        if product is None and not (theme or "").strip():
+            errors["product"] = [_("Give a product code, or a theme for a campaign without a product.")]
+        starts_on = attrs.get("starts_on", getattr(instance, "starts_on", None))
+        ends_on = attrs.get("ends_on", getattr(instance, "ends_on", None))
+        if starts_on and ends_on and ends_on < starts_on:
+            errors["ends_on"] = [_("A campaign cannot end before it starts.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class BuildResultSerializer(serializers.Serializer):
+    candidates = serializers.IntegerField(help_text="Clients of the segment in the creator's scope.")
+    targets = serializers.IntegerField(help_text="Targets advisors work.")
+    control = serializers.IntegerField(help_text="Targets held out as the control group.")
+    excluded = serializers.DictField(child=serializers.IntegerField(), help_text="Excluded clients by reason code.")
+
+
+class ResultsSerializer(serializers.Serializer):
+    targets = serializers.IntegerField()
+    contacted = serializers.IntegerField()
+    interested = serializers.IntegerField()
+    converted = serializers.IntegerField()
+    conversion_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    hit_rate = serializers.FloatField(allow_null=True, help_text="Converted among the contacted ÷ contacted.")
+    conversion_rate = serializers.FloatField(allow_null=True, help_text="Converted ÷ targets (worked).")
+    control_targets = serializers.IntegerField()
+    control_converted = serializers.IntegerField()
+    control_conversion_rate = serializers.FloatField(allow_null=True)
+    uplift = serializers.FloatField(allow_null=True, help_text="Conversion rate − control conversion rate.")
+    uplift_ratio = serializers.FloatField(allow_null=True, help_text="Conversion rate ÷ control conversion rate.")
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    params = serializers.DictField()
+    text = serializers.CharField(help_text="In the request's language.")
 
 
 class CampaignTargetSerializer(serializers.ModelSerializer):
     campaign = serializers.SlugRelatedField(slug_field="code", read_only=True)
     client_no = serializers.CharField(source="client.client_no", read_only=True)
     advisor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reasons = serializers.SerializerMethodField()
+    reasons_text = serializers.SerializerMethodField()
 
     class Meta:
         model = CampaignTarget
-        fields = ("id", "campaign", "client", "client_no", "advisor", "status", "outcome", "contacted_at")
-        fields += ("converted_on", "conversion_amount")
+        fields = (
+            "id",
+            "campaign",
+            "client",
+            "client_no",
+            "advisor",
+            "score",
+            "rank",
+            "reasons",
+            "reasons_text",
+            "control",
+            "status",
+            "outcome",
+            "contacted_at",
+            "converted_on",
+            "conversion_amount",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(ReasonSerializer(many=True))
+    def get_reasons(self, target: CampaignTarget) -> list[dict]:
+        return [
+            {"code": str(reason.get("code", "")), "params": reason.get("params") or {}, "text": reason_text(reason)}
+            for reason in target.reasons or []
+            if isinstance(reason, dict)
+        ]
+
+    def get_reasons_text(self, target: CampaignTarget) -> list[str]:
+        return [reason_text(reason) for reason in target.reasons or [] if isinstance(reason, dict)]
+
+
+class CampaignExclusionSerializer(serializers.ModelSerializer):
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+    reason_label = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = CampaignExclusion
+        fields = ("client", "client_no", "reason", "reason_label", "all_reasons")
         read_only_fields = fields

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
 from clients.models import Segment
 from products.models import Product
@@ -48,6 +50,7 @@ def running_campaign(cast, clients, *, code: str = "AUTUMN", unit=None) -> Campa
         created_by=cast.manager.user,
         build_summary={"candidates": 7, "targets": 3, "control": 2, "excluded": {"risk": 1, "opted_out": 1}},
         model_kind="rule",
+        targets_built_at=timezone.now(),
     )
     held = factories.ClientFactory(branch=tree["b1"], name="王held")
     personas.serve(held, cast.advisor)

@@ -1,0 +1,270 @@
+"""Campaign pages: the list and its filters, the new/edit form (errors field by field, input
+kept), the campaign page (header, build panel, targets, exclusions, results), building and
+starting, exports (CSV/XLSX, access-logged, never a control row for an advisor), permissions
+(403) and scope (404), and a constant number of queries whatever the number of targets."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from campaigns.models import Campaign
+from clients.models import Segment
+from core.models import AccessLog
+from products.models import Product
+from tests import factories
+from tests.campaigns.campaign_world import TODAY, more_targets, running_campaign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages in English (the default language is Chinese; the catalogue is the lead's)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def campaign(world):
+    cast, clients = world
+    return running_campaign(cast, clients)
+
+
+def as_(http, advisor):
+    http.force_login(get_user_model().objects.get(pk=advisor.user_id))
+    return http
+
+
+def form_data(cast, **changes) -> dict:
+    segment = Segment.objects.create(name="高净值", criteria={}, owner=cast.manager.user, org_unit=cast.tree["b1"])
+    Product.objects.filter(code="FORMP").exists() or factories.ProductFactory(
+        code="FORMP", status=Product.Status.ON_SALE
+    )
+    data = {
+        "code": "WINTER",
+        "name": "冬季理财",
+        "product_code": "FORMP",
+        "theme": "",
+        "segment": segment.pk,
+        "org_unit": cast.tree["b1"].pk,
+        "starts_on": TODAY.isoformat(),
+        "ends_on": (TODAY + datetime.timedelta(days=30)).isoformat(),
+        "target_limit": "500",
+        "control_percent": "10",
+        "advisor_cap": "",
+        "description": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_list_shows_the_campaigns_in_scope_with_their_figures(world, client, campaign):
+    cast, _clients = world
+    page = as_(client, cast.manager).get(reverse("campaigns:list"))
+    assert page.status_code == 200
+    row = next(c for c in page.context["page"] if c.pk == campaign.pk)
+    assert (row.n_targets, row.n_contacted, row.n_converted) == (3, 3, 1)
+    assert "33.3%" in page.text and reverse("campaigns:detail", args=[campaign.pk]) in page.text
+    assert reverse("campaigns:list") in page.text  # the nav link
+    assert campaign.pk not in [
+        c.pk for c in as_(client, cast.other_manager).get(reverse("campaigns:list")).context["page"]
+    ]
+
+
+def test_the_list_filters(world, client, campaign):
+    cast, _clients = world
+    http = as_(client, cast.manager)
+    ids = lambda **q: [c.pk for c in http.get(reverse("campaigns:list"), q).context["page"]]  # noqa: E731
+    assert campaign.pk in ids(status="active") and campaign.pk not in ids(status="draft")
+    assert campaign.pk in ids(q="AUTUMN-P") and campaign.pk not in ids(q="nothing like it")
+    assert campaign.pk in ids(unit="SH01") and campaign.pk not in ids(unit="SH02")
+    assert campaign.pk in ids(on=TODAY.isoformat()) and campaign.pk not in ids(on="2020-01-01")
+    assert http.get(reverse("campaigns:list"), {"on": "not a date", "status": "bogus"}).status_code == 200
+
+
+def test_the_nav_link_is_for_those_who_view_campaigns(world, client):
+    cast, _clients = world
+    link = f'href="{reverse("campaigns:list")}"'
+    assert link in as_(client, cast.advisor).get(reverse("home")).text
+    assert link not in as_(client, cast.no_role).get(reverse("home")).text
+
+
+def test_a_manager_creates_a_campaign_and_an_invalid_field_is_shown_in_place_with_the_input_kept(world, client):
+    cast, _clients = world
+    http = as_(client, cast.manager)
+    assert http.get(reverse("campaigns:new")).status_code == 200
+    bad = http.post(reverse("campaigns:new"), form_data(cast, product_code="NOSUCH", name="保留我"))
+    assert bad.status_code == 400
+    assert "NOSUCH" in bad.context["form"]["product_code"].errors[0]
+    assert 'id="error-product_code"' in bad.text and 'value="保留我"' in bad.text and 'value="NOSUCH"' in bad.text
+    good = http.post(reverse("campaigns:new"), form_data(cast))
+    created = Campaign.objects.get(code="WINTER")
+    assert good.status_code == 302 and good["Location"] == reverse("campaigns:detail", args=[created.pk])
+    assert created.product.code == "FORMP" and str(created.control_share) == "0.100"
+    assert created.status == Campaign.Status.DRAFT and created.created_by_id == cast.manager.user_id
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"org_unit": "__b2__"}, "org_unit"),
+        ({"ends_on": (TODAY - datetime.timedelta(days=1)).isoformat()}, "ends_on"),
+        ({"control_percent": "60"}, "control_percent"),
+        ({"product_code": "", "theme": ""}, "product_code"),
+        ({"code": ""}, "code"),
+    ],
+)
+def test_each_invalid_field_gets_its_message(world, client, changes, field):
+    cast, _clients = world
+    if changes.get("org_unit") == "__b2__":
+        changes = {"org_unit": cast.tree["b2"].pk}
+    response = as_(client, cast.manager).post(reverse("campaigns:new"), form_data(cast, **changes))
+    assert response.status_code == 400 and response.context["form"][field].errors, response.context["form"].errors
+
+
+@pytest.mark.parametrize("persona", ["advisor", "team_lead", "compliance", "no_role"])
+def test_roles_without_the_permission_cannot_create(world, client, persona):
+    cast, _clients = world
+    http = as_(client, getattr(cast, persona))
+    assert http.get(reverse("campaigns:new")).status_code == 403
+    assert http.post(reverse("campaigns:new"), form_data(cast)).status_code == 403
+    assert not Campaign.objects.filter(code="WINTER").exists()
+
+
+def test_edit_is_for_drafts_in_the_users_subtree(world, client, campaign):
+    cast, _clients = world
+    http = as_(client, cast.manager)
+    assert http.get(reverse("campaigns:edit", args=[campaign.pk])).status_code == 302  # active: not editable
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT)
+    page = http.get(reverse("campaigns:edit", args=[campaign.pk]))
+    assert page.status_code == 200 and 'value="AUTUMN-P"' in page.text and 'value="20.0"' in page.text
+    data = form_data(cast, code="AUTUMN", name="改了", product_code="AUTUMN-P", control_percent="5")
+    assert http.post(reverse("campaigns:edit", args=[campaign.pk]), data).status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.name == "改了" and str(campaign.control_share) == "0.050"
+    assert as_(client, cast.other_manager).get(reverse("campaigns:edit", args=[campaign.pk])).status_code == 404
+
+
+def test_the_campaign_page_shows_header_build_counts_results_and_targets(world, client, campaign):
+    cast, _clients = world
+    page = as_(client, cast.manager).get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert page.status_code == 200
+    text = page.text
+    assert "稳健债基" in text and campaign.product.get_risk_level_display() in text
+    assert "Rule score: history too thin" in text
+    assert [r["code"] for r in page.context["excluded_by_reason"]] == ["risk", "opted_out"]
+    assert "Opted out of marketing" in text
+    assert page.context["figures"]["hit_rate"] == pytest.approx(1 / 3) and "33.3%" in text
+    assert "¥12,000" in text
+    targets = [t.client.client_no for t in page.context["target_page"]]
+    assert targets == [campaign.clients[name].client_no for name in ("mine", "colleagues", "unserved")]
+    assert 'data-control="1"' not in text  # a branch manager never sees the control group
+    assert campaign.clients["excluded"].client_no in text  # the exclusion list
+    assert 'id="daily-data"' in text and "vendor/chartjs/chart.umd.min.js" in text
+
+
+def test_compliance_sees_the_control_targets_marked_and_an_advisor_never(world, client, campaign):
+    cast, _clients = world
+    page = as_(client, cast.compliance).get(reverse("campaigns:detail", args=[campaign.pk]))
+    controls = [t.client.client_no for t in page.context["target_page"] if t.control]
+    assert controls == [campaign.clients["held"].client_no, campaign.clients["held2"].client_no]
+    assert page.text.count('data-control="1"') == 2
+    mine = as_(client, cast.advisor).get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert mine.status_code == 200
+    assert [t.client.client_no for t in mine.context["target_page"]] == [campaign.clients["mine"].client_no]
+    assert campaign.clients["held"].client_no not in mine.text and 'data-control="1"' not in mine.text
+    assert not mine.context["may_see_exclusions"] and campaign.clients["excluded"].client_no not in mine.text
+
+
+def test_a_campaign_outside_the_scope_is_404_everywhere(world, client, campaign):
+    cast, _clients = world
+    http = as_(client, cast.other_manager)
+    for url in (
+        reverse("campaigns:detail", args=[campaign.pk]),
+        reverse("campaigns:export", args=[campaign.pk, "targets", "csv"]),
+    ):
+        assert http.get(url).status_code == 404, url
+    assert http.post(reverse("campaigns:build", args=[campaign.pk])).status_code == 404
+    assert http.post(reverse("campaigns:start", args=[campaign.pk])).status_code == 404
+
+
+def test_build_and_start_need_the_permission(world, client, campaign):
+    cast, _clients = world
+    for persona in ("advisor", "team_lead", "compliance"):
+        http = as_(client, getattr(cast, persona))
+        assert http.post(reverse("campaigns:build", args=[campaign.pk])).status_code == 403
+        assert http.post(reverse("campaigns:start", args=[campaign.pk])).status_code == 403
+
+
+def test_build_with_htmx_returns_the_counts_then_start(world, client, campaign):
+    cast, _clients = world
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT, targets_built_at=None)
+    http = as_(client, cast.manager)
+    panel = http.post(reverse("campaigns:build", args=[campaign.pk]), HTTP_HX_REQUEST="true")
+    assert panel.status_code == 200 and 'id="build-counts"' in panel.text
+    campaign.refresh_from_db()
+    assert campaign.targets_built_at is not None
+    assert panel.context["summary"] == campaign.build_summary
+    started = http.post(reverse("campaigns:start", args=[campaign.pk]), follow=True)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.ACTIVE and started.status_code == 200
+    # Frozen: a rebuild is refused with the reason, in the panel.
+    refused = http.post(reverse("campaigns:build", args=[campaign.pk]), HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200 and 'id="build-error"' in refused.text
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_exports_follow_the_scope_and_an_advisor_never_gets_a_control_row(world, client, campaign):
+    cast, _clients = world
+    url = reverse("campaigns:export", args=[campaign.pk, "targets", "csv"])
+    rows = _csv(as_(client, cast.advisor).get(url))
+    assert [row[1] for row in rows[1:]] == [campaign.clients["mine"].client_no]
+    log = AccessLog.objects.filter(user=cast.advisor.user, action=AccessLog.Action.EXPORT).get()
+    assert log.rows == 1 and "AUTUMN" in log.reason
+    rows = _csv(as_(client, cast.compliance).get(url))
+    assert len(rows) == 6 and sum(1 for row in rows[1:] if row[6] == "yes") == 2
+    xlsx = as_(client, cast.manager).get(reverse("campaigns:export", args=[campaign.pk, "targets", "xlsx"]))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == 4 and all(row[6].value == "no" for row in sheet.iter_rows(min_row=2))
+    assert (
+        as_(client, cast.advisor).get(reverse("campaigns:export", args=[campaign.pk, "exclusions", "csv"])).status_code
+        == 403
+    )
+    excluded = _csv(as_(client, cast.manager).get(reverse("campaigns:export", args=[campaign.pk, "exclusions", "csv"])))
+    assert excluded[1][0] == campaign.clients["excluded"].client_no
+    results = load_workbook(
+        io.BytesIO(
+            as_(client, cast.manager).get(reverse("campaigns:export", args=[campaign.pk, "results", "xlsx"])).content
+        )
+    ).active
+    first = [cell.value for cell in results[2]]
+    assert first[1] == "AUTUMN" and first[3:7] == [3, 3, 1, 1]
+    assert (
+        as_(client, cast.manager).get(reverse("campaigns:export", args=[campaign.pk, "secrets", "csv"])).status_code
+        == 404
+    )
+
+
+def test_the_campaign_page_reads_a_constant_number_of_queries(world, client, campaign, django_assert_max_num_queries):
+    cast, _clients = world
+    http = as_(client, cast.manager)
+    url = reverse("campaigns:detail", args=[campaign.pk])
+    http.get(url)
+    with django_assert_max_num_queries(30) as small:
+        assert http.get(url).status_code == 200
+    more_targets(campaign, cast.advisor, cast.tree["b1"], 60)
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        page = http.get(url)
+    assert page.context["target_page"].paginator.count == 63
+    assert len(large.captured_queries) == len(small.captured_queries)
+    with django_assert_max_num_queries(20):
+        as_(client, cast.manager).get(reverse("campaigns:list"))
