@@ -44,7 +44,7 @@ beat the rule's. Its reasons are its three largest weighted parts.
 
 ``recommendation_scores`` scores one client for several products with the rule score (no model
 is kept between requests: training per product per page view would cost seconds), reading the
-client's history once — five queries whatever the number of products.
+client's history once — four queries whatever the number of products.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Max
+from django.db.models import Max, Subquery
 
 from clients.models import AssetSnapshot, CashFlow, Client, Position, Transaction
 from core.bulk.frames import cents, read_frame, scalar
@@ -470,8 +470,9 @@ def recommendation_scores(
     (``RULE``) and its top three reasons (``[{code, params}]``, words by ``campaigns.texts``).
 
     The client's history is read once — transactions of 365 days with their products'
-    attributes, the latest position day and its holdings, the latest snapshot, 90 days of cash
-    flows: five queries whatever the number of products — and each product's features are
+    attributes, the holdings on the book's latest position day, the client's assets on the book's
+    latest snapshot day, 90 days of cash flows: four queries whatever the number of products —
+    and each product's features are
     computed in memory. Suitability is not checked here: the caller keeps only products the
     client matches."""
     products = list(products)
@@ -485,19 +486,16 @@ def recommendation_scores(
             "product__issuer",
         )
     )  # fmt: skip
-    position_day = _latest_day(Position, "as_of", today)
-    holdings = (
-        list(
-            Position.objects.filter(client_id=client.pk, as_of=position_day, quantity__gt=0).values_list(
-                "market_value", "product_id", "product__product_type", "product__variety"
-            )
+    # The book's latest position and snapshot days up to today, as ``book_features`` reads them.
+    position_day = Subquery(Position.objects.filter(as_of__lte=today).order_by("-as_of").values("as_of")[:1])
+    snapshot_day = Subquery(AssetSnapshot.objects.filter(as_of__lte=today).order_by("-as_of").values("as_of")[:1])
+    holdings = list(
+        Position.objects.filter(client_id=client.pk, as_of=position_day, quantity__gt=0).values_list(
+            "market_value", "product_id", "product__product_type", "product__variety"
         )
-        if position_day
-        else []
     )
     snapshot = (
-        AssetSnapshot.objects.filter(client_id=client.pk, as_of__lte=today)
-        .order_by("-as_of")
+        AssetSnapshot.objects.filter(client_id=client.pk, as_of=snapshot_day)
         .values_list("total_assets", flat=True)
         .first()
     )

@@ -56,9 +56,9 @@ def test_recommendation_scores_read_the_history_once_whatever_the_products(branc
     trade(client, shelf[0], TODAY - 3 * DAY)
     hold(client, shelf[1], TODAY)
     snapshot(client, TODAY)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         one = propensity.recommendation_scores(client, shelf[:1], today=TODAY)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         many = propensity.recommendation_scores(client, shelf, today=TODAY)
     assert len(one) == 1 and len(many) == 12
     assert one[shelf[0].pk] == many[shelf[0].pk]
@@ -168,3 +168,31 @@ def test_an_unknown_or_broken_reason_shows_its_code():
     assert texts.reason_text({"code": "mystery", "params": {}}) == "mystery"
     assert texts.reason_text({"code": "net_inflow", "params": {}}) == "net_inflow"
     assert texts.reasons_text([]) == "—"
+
+
+@pytest.mark.django_db
+def test_one_clients_scores_equal_the_book_paths_rule_scores(branch):
+    mixed, twin, bond = products()
+    other = factories.ClientFactory(branch=branch)
+    client = factories.ClientFactory(
+        branch=branch, tier="hnw", behavior_segment="long_term", birth_date=datetime.date(1970, 6, 1)
+    )
+    for n, item in enumerate([twin, twin, bond, mixed]):
+        trade(client, item, TODAY - (10 + 50 * n) * DAY, amount=str(10000 + n))
+    trade(client, bond, TODAY - 400 * DAY)  # over a year ago: not counted
+    trade(client, twin, TODAY - 20 * DAY, side="sell")
+    hold(client, twin, TODAY - DAY, value="25000")
+    hold(client, bond, TODAY - DAY, value="5000")
+    hold(other, bond, TODAY)  # the book's latest position day is today: the client holds nothing
+    snapshot(client, TODAY - DAY, total="80000")
+    snapshot(client, TODAY, total="90000")
+    flow(client, TODAY - 10 * DAY, "5000")
+    flow(client, TODAY - 60 * DAY, "7000", direction="out")
+    single = propensity.recommendation_scores(client, [mixed, bond], today=TODAY)
+    for item in (mixed, bond):
+        frame = propensity.book_features([client.pk], propensity.Like.of(item), [TODAY], 30, TODAY)
+        parts = propensity._scaled(frame)
+        reasons = propensity.top_reasons(frame, parts, propensity.Like.of(item))[0]
+        assert single[item.pk] == (round(float(parts.sum(axis=1).iloc[0]), 6), reasons)
+    assert single[mixed.pk][1][0] == {"code": "bought_similar", "params": {"count": 3, "days": 365}}
+    assert "holds_similar" not in [r["code"] for r in single[mixed.pk][1]]
