@@ -86,7 +86,9 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["segment"].queryset = client_segments.segments_visible_to(user).order_by("name")
-        self.fields["org_unit"].queryset = creatable_units(user)
+        self.fields["org_unit"].queryset = units = creatable_units(user)
+        if not self.instance.pk and "org_unit" not in self.initial:
+            self.initial["org_unit"] = units.values_list("pk", flat=True).first()  # the top of the user's subtree
         self.fields["code"].help_text = _("A short unique code, e.g. 2026Q1-BOND.")
         if self.instance.pk:
             self.initial.setdefault("product_code", self.instance.product.code if self.instance.product_id else "")

@@ -141,10 +141,7 @@ def _build_context(campaign: Campaign, user) -> dict:
     }
 
 
-@login_required
-@permission_required("campaigns.view_campaign", raise_exception=True)
-def campaign_detail(request, pk: int):
-    campaign = _campaign_or_404(request, pk)
+def _detail_context(request, campaign: Campaign) -> dict:
     user = request.user
     control = sees_control(user)
     targets = (
@@ -163,8 +160,7 @@ def campaign_detail(request, pk: int):
             exclusions_visible_to(user, campaign).select_related("client").without_client_pii().order_by("reason", "id")
         )
         exclusion_page = Paginator(exclusions, PAGE_SIZE).get_page(request.GET.get("xpage"))
-    figures = results(campaign, user)
-    context = {
+    return {
         **_build_context(campaign, user),
         "criteria": _criteria_words(campaign),
         "sees_control": control,
@@ -172,7 +168,7 @@ def campaign_detail(request, pk: int):
         "page": target_page,
         "exclusion_page": exclusion_page,
         "may_see_exclusions": may_see_exclusions,
-        "figures": figures,
+        "figures": results(campaign, user),
         "breakdown": breakdown(campaign, user),
         "chart_daily": {
             **daily(campaign, user, timezone.localdate()),
@@ -189,14 +185,20 @@ def campaign_detail(request, pk: int):
             if kind != "exclusions" or may_see_exclusions
         ],
     }
-    return render(request, "campaigns/detail.html", context)
+
+
+@login_required
+@permission_required("campaigns.view_campaign", raise_exception=True)
+def campaign_detail(request, pk: int):
+    campaign = _campaign_or_404(request, pk)
+    return render(request, "campaigns/detail.html", _detail_context(request, campaign))
 
 
 @login_required
 @permission_required("campaigns.change_campaign", raise_exception=True)
 @require_POST
 def campaign_build(request, pk: int):
-    """Build (or rebuild) the target list: the panel with the counts (htmx) or the page."""
+    """Build (or rebuild) the target list: the page's body with the counts (htmx), or the page."""
     campaign = _campaign_or_404(request, pk, "change")
     error = None
     try:
@@ -206,8 +208,9 @@ def campaign_build(request, pk: int):
         error = " ".join(exc.messages)
     campaign = _campaign_or_404(request, pk, "change")
     if request.headers.get("HX-Request"):
-        context = {**_build_context(campaign, request.user), "build_error": error}
-        return render(request, "campaigns/_build.html", context, status=200)
+        # The page's body again: the counts, and the new targets and exclusions.
+        context = {**_detail_context(request, campaign), "build_error": error}
+        return render(request, "campaigns/_body.html", context)
     if error:
         messages.error(request, error)
     else:

@@ -1,7 +1,7 @@
 // Campaign page: conversions per day and exclusions by reason (Chart.js, vendored), drawn from
 // <script type="application/json"> blocks written by json_script — no inline code, so the page
-// runs under the Content Security Policy. The build panel is swapped in by htmx: its chart is
-// drawn again after each swap.
+// runs under the Content Security Policy. The page's body is swapped in by htmx after a build:
+// its charts are drawn again after each swap.
 "use strict";
 
 (function () {
@@ -23,6 +23,7 @@
       {
         animation: false,
         responsive: true,
+        aspectRatio: window.innerWidth < 576 ? 2 : 4,
         scales: { y: { beginAtZero: true, ticks: { precision: 0, callback: (value) => fmt.format(value) } } },
       },
       config.options || {}
@@ -45,6 +46,7 @@
       type: "bar",
       data: { labels: data.labels, datasets: [{ data: data.counts, backgroundColor: ORANGE }] },
       options: {
+        aspectRatio: Math.max(1.2, Math.min(4, 8 / data.labels.length)),
         indexAxis: "y",
         plugins: { legend: { display: false } },
         scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
@@ -58,5 +60,5 @@
   }
 
   document.addEventListener("DOMContentLoaded", draw);
-  document.addEventListener("htmx:afterSwap", excludedChart);
+  document.addEventListener("htmx:afterSwap", draw);
 })();
