@@ -38,6 +38,7 @@ demo-steps:
 	echo "Demo as of $$day" && \
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --seed $(DEMO_SEED) --as-of $$day --if-empty && \
 	$(PY) manage.py backfill_demo --as-of $$day && \
+	$(PY) manage.py demo_campaigns --as-of $$day --seed $(DEMO_SEED) && \
 	$(PY) manage.py run_nightly --date $$day && \
 	$(PY) manage.py build_report_aggregates --to $$day --months $(DEMO_REPORT_MONTHS) --missing-only
 	@echo "Serving Broker CRM on http://127.0.0.1:8000 (Ctrl-C stops it)"

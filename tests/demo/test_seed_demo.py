@@ -19,6 +19,7 @@ from django.db.models import Count, Sum
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from alerts.models import Alert
+from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
 from clients.models import (
     Account,
     AssetSnapshot,
@@ -465,6 +466,7 @@ def book(django_db_setup, django_db_blocker):
         call_command("seed_demo", clients=BOOK, seed=7, as_of=AS_OF, flush=True, no_progress=True, **quiet)
         seeded = {"alerts": Alert.objects.count(), "segment changes": SegmentChange.objects.count()}
         call_command("backfill_demo", as_of=AS_OF, **quiet)
+        call_command("demo_campaigns", as_of=AS_OF, seed=7, **quiet)
         call_command("run_nightly", date=AS_OF.isoformat(), verbosity=0, **quiet)
         yield seeded
         transaction.set_rollback(True)
@@ -503,3 +505,30 @@ def test_drifting_clients_are_scored_as_churn_risks(book):
 @pytest.mark.django_db
 def test_households_exist_in_the_full_book(book):
     assert Relationship.objects.filter(related_client__isnull=False).count() >= BOOK // 20
+
+
+@pytest.mark.django_db
+def test_the_demo_ships_a_finished_and_a_running_campaign_with_real_funnels(book):
+    """Targets from the gate, outcomes logged by advisors, conversions marked by the night from
+    the trades the extract carried — for worked and control targets alike."""
+    campaigns = {campaign.code: campaign for campaign in Campaign.objects.all()}
+    assert {code: campaign.status for code, campaign in campaigns.items()} == {
+        "DEMO-2026-Q3": Campaign.Status.FINISHED,
+        "DEMO-2026-Q4": Campaign.Status.ACTIVE,
+    }
+    for campaign in campaigns.values():
+        targets = CampaignTarget.objects.filter(campaign=campaign)
+        worked = targets.filter(control=False)
+        assert worked.exclude(status=CampaignTarget.Status.PENDING).exists()
+        assert worked.filter(status=CampaignTarget.Status.INTERESTED).exists()
+        assert targets.filter(control=True).exists()
+        assert targets.filter(converted_on__isnull=False).exists()
+        assert not targets.filter(converted_on__lt=campaign.starts_on).exists()
+        assert not targets.filter(converted_on__gt=campaign.ends_on).exists()
+        assert CampaignExclusion.objects.filter(campaign=campaign).exists()
+        assert (
+            Interaction.objects.filter(campaign=campaign).count()
+            == worked.exclude(status=CampaignTarget.Status.PENDING).count()
+        )
+        # Only suitable clients were targeted: every worked target's check would be a match.
+        assert campaign.build_summary["targets"] == worked.count()
