@@ -102,7 +102,8 @@ class SegmentForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    org_unit = forms.ModelChoiceField(
+    # Not ``org_unit``: that name is the criterion "clients of this unit" on the same form.
+    share_with = forms.ModelChoiceField(
         label=_("Share with unit"),
         queryset=None,
         required=False,
@@ -112,5 +113,5 @@ class SegmentForm(forms.Form):
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org_unit"].queryset = units
-        self.fields["org_unit"].label_from_instance = lambda unit: f"{unit.code} {unit.name}"
+        self.fields["share_with"].queryset = units
+        self.fields["share_with"].label_from_instance = lambda unit: f"{unit.code} {unit.name}"

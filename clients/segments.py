@@ -167,8 +167,8 @@ def save_segment(
     segment: Segment | None = None,
 ) -> Segment:
     """Create (``segment`` None) or change a segment after checking who may and what it says.
-    ``PermissionDenied`` when the user may not; ``ValidationError`` naming each bad field
-    (criteria by their own names)."""
+    ``PermissionDenied`` when the user may not; ``ValidationError`` naming each bad field:
+    ``name``, ``org_unit`` (the unit shared with), ``criteria.<criterion>``."""
     if segment is None and not user.has_perm("clients.add_segment"):
         raise PermissionDenied(_("You may not create segments."))
     if segment is not None and not may_change(user, segment):
@@ -184,7 +184,9 @@ def save_segment(
     try:
         criteria = validate_criteria(criteria)
     except ValidationError as error:
-        errors.update(error.message_dict)
+        errors.update(
+            {f"criteria.{key}" if key != "criteria" else key: reasons for key, reasons in error.message_dict.items()}
+        )
     if errors:
         raise ValidationError(errors)
     segment = segment or Segment(owner=user)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("transfers/", advisor_views.transfer, name="transfer"),
     path("", include("suitability.urls")),
     path("reports/", include("reports.urls")),
+    path("segments/", include("workbench.segment_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("alerts/", advisor_views.alert_list, name="alerts"),
     path("alerts/<int:pk>/done/", advisor_views.alert_done, name="alert-done"),

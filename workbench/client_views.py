@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from clients import services
 from clients.exports import client_list_csv
-from clients.filters import ClientFilter, order_clients
+from clients.filters import LIST_FILTERS, ClientFilter, order_clients
 from clients.forms import InteractionForm, RevealForm, ShareForm, apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Client, ClientShare
@@ -55,10 +55,11 @@ def client_list(request):
         search_notice = _("Search by phone, ID number or email with the search box: they are not accepted in a link.")
         del data["q"]
     visible = Client.objects.visible_to(request.user).select_related("branch", "primary_advisor")
-    filters = ClientFilter(data or None, queryset=visible, search_personal_data=search_personal_data)
+    filters = ClientFilter(data or None, queryset=visible, request=request, search_personal_data=search_personal_data)
     clients = order_clients(filters.qs if filters.is_bound else visible, request.GET.get("sort"))
-    if search_notice:
-        clients = clients.none()  # a search that cannot run matches nothing, rather than everyone
+    if search_notice or (filters.is_bound and "segment" in filters.errors):
+        clients = clients.none()  # a search or a segment that cannot run matches nothing, rather than everyone
+    segment = filters.form.cleaned_data.get("segment") if filters.is_bound and filters.is_valid() else None
     if request.GET.get("export") == "csv":
         return client_list_csv(request, clients)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -70,6 +71,8 @@ def client_list(request):
             "page": page,
             "sort": request.GET.get("sort", "client_no"),
             "search_notice": search_notice,
+            "segment": segment,
+            "list_filters": LIST_FILTERS,
         },
     )
 

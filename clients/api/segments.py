@@ -64,12 +64,8 @@ class SegmentSerializer(serializers.ModelSerializer):
 
 
 def _api_errors(error: DjangoValidationError) -> exceptions.ValidationError:
-    """The service's errors with each criterion named ``criteria.<name>``."""
-    fields = {}
-    for name, messages in error.message_dict.items():
-        key = name if name in ("name", "description", "org_unit", "criteria") else f"criteria.{name}"
-        fields[key] = messages
-    return exceptions.ValidationError(fields)
+    """The service's errors, each criterion named ``criteria.<name>``."""
+    return exceptions.ValidationError(error.message_dict)
 
 
 class SegmentViewSet(viewsets.ModelViewSet):
