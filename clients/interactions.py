@@ -42,10 +42,13 @@ def log_interaction(
     next_follow_up_on: datetime.date | None = None,
     products=(),
     alert: Alert | None = None,
+    campaign=None,
 ) -> Interaction:
     """Record a contact. The caller has checked that ``by`` may change ``client`` (scope).
 
     With ``alert``, the alert is closed as done in the same transaction, linked to this record.
+    With ``campaign`` (a ``campaigns.Campaign``), the contact is recorded against it; the
+    campaign's target is worked by ``campaigns.outcomes.log_campaign_contact``, which calls this.
     Raises ``ValidationError`` naming the field at fault.
     """
     now = timezone.now()
@@ -77,6 +80,7 @@ def log_interaction(
         next_follow_up_on=next_follow_up_on,
         client_risk_level=client.risk_level,
         alert=alert,
+        campaign=campaign,
         created_by=by,
     )
     if products:

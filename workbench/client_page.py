@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Assignment
 from alerts.models import Alert
-from campaigns.models import CampaignTarget
+from campaigns.models import Campaign, CampaignTarget
+from campaigns.texts import reason_text
 from clients.models import (
     Account,
     AssetSnapshot,
@@ -32,6 +33,7 @@ from suitability.shelf import product_shelf
 from tickets.models import Ticket
 
 RECENT_ROWS = 20
+REASONS_SHOWN = 3
 ALL_SECTIONS = (
     "pii",
     "accounts",
@@ -142,10 +144,27 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
             .order_by("-occurred_at")[:RECENT_ROWS]
         )
     if "campaigns" in sections:
-        context["campaign_targets"] = list(
-            CampaignTarget.objects.filter(client=client).select_related("campaign").order_by("-campaign__starts_on")
-        )
+        context["campaign_targets"] = campaign_targets(client)
     return context
+
+
+def campaign_targets(client) -> list[CampaignTarget]:
+    """The client's targets in running and finished campaigns, newest first, with the score's
+    reasons in words (``target.reason_words``). Never a control target: those are held out to
+    measure the campaign's effect, and nobody in the workbench sees them. Drafts and cancelled
+    campaigns are left out: their lists are not (or no longer) worked."""
+    targets = list(
+        CampaignTarget.objects.filter(
+            client=client,
+            control=False,
+            campaign__status__in=(Campaign.Status.ACTIVE, Campaign.Status.FINISHED),
+        )
+        .select_related("campaign", "campaign__product")
+        .order_by("-campaign__starts_on", "-campaign_id")
+    )
+    for target in targets:
+        target.reason_words = [reason_text(reason) for reason in (target.reasons or [])[:REASONS_SHOWN]]
+    return targets
 
 
 def household(client, user) -> dict:

@@ -13,6 +13,10 @@ the book. Definitions (also in README, "Dashboard"):
 - **maturities**: positions on the latest position day in products maturing within 15 days.
 - **expiring risk profiles**: clients whose latest risk assessment expires within 30 days or has
   expired (or who have none).
+- **campaign tasks** (营销任务): targets of active campaigns still to work (pending) or to follow
+  up (interested), best score first, never a control target (held out: nobody works them). An
+  advisor sees the targets addressed to them; a team lead or branch manager those on the clients
+  of their scope (``CampaignTarget.objects.visible_to``).
 - **book**: the clients the user's book holds (an advisor's own, a manager's unit, the firm),
   from the aggregates the nightly run builds for the reports (``reports.models``): clients,
   total assets and tier mix as of the last night with asset snapshots, net inflow this month
@@ -36,6 +40,8 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor
 from alerts.models import Alert
+from campaigns.models import Campaign, CampaignTarget
+from campaigns.texts import reason_text
 from clients.models import Client, Interaction, Position, TierPolicy
 from core import access, roles
 from core.choices import Tier
@@ -50,6 +56,7 @@ MATURITY_WINDOW_DAYS = 15
 EXPIRY_WINDOW_DAYS = 30
 ITEMS_PER_KIND = 5
 LIST_ROWS = 10
+REASONS_SHOWN = 3
 # Counts on the dashboard stop at this many ("1,000+"): past it the number is not a to-do list,
 # and counting a whole firm's overdue clients would cost a scan of the book on every page view.
 COUNT_CAP = 1000
@@ -70,6 +77,8 @@ class DashboardScope:
     clients: object  # QuerySet[Client]
     alerts: object  # QuerySet[Alert]
     tickets: object  # QuerySet[Ticket]
+    targets: object = None  # QuerySet[CampaignTarget]: campaign tasks (before the permission check)
+    user: object = None
     advisor: Advisor | None = None  # the advisor filter, when a manager chose one
     # ``(code, name)`` of the advisors a manager may filter by (empty for an advisor): plain
     # tuples, since a firm has over a thousand and model objects would cost more than the page.
@@ -89,11 +98,13 @@ def dashboard_scope(user, advisor_code: str | None = None) -> DashboardScope:
         or bool(profile.roles & {roles.TEAM_LEAD, roles.BRANCH_MANAGER, roles.COMPLIANCE})
         or profile.unit_is_headquarters
     )
-    scope = DashboardScope(clients=clients, alerts=alerts, tickets=tickets)
+    targets = campaign_targets_to_work(user)
+    scope = DashboardScope(clients=clients, alerts=alerts, tickets=tickets, targets=targets, user=user)
     if not manages:
         # An advisor's own work: alerts addressed to them, tickets assigned to them, their book.
         scope.alerts = alerts.filter(advisor_id=profile.advisor_id)
         scope.tickets = tickets.filter(assignee=user)
+        scope.targets = targets.filter(advisor_id=profile.advisor_id)
         scope.book = Slice(advisor_id=profile.advisor_id or 0)
         return scope
     advisors = Advisor.objects.filter(is_active=True).order_by("code")
@@ -108,8 +119,33 @@ def dashboard_scope(user, advisor_code: str | None = None) -> DashboardScope:
             scope.clients = clients.filter(primary_advisor=chosen)
             scope.alerts = scope.alerts.filter(advisor=chosen)
             scope.tickets = scope.tickets.filter(assignee_id=chosen.user_id)
+            scope.targets = scope.targets.filter(advisor=chosen)
             scope.book = Slice(advisor_id=chosen.pk)
     return scope
+
+
+def campaign_targets_to_work(user):
+    """The campaign targets in ``user``'s scope still to work or follow up: of active campaigns,
+    pending or interested, never control targets. (The right to view targets is checked by the
+    section that reads them: the other sections need not load the user's permissions.)"""
+    return CampaignTarget.objects.visible_to(user).filter(
+        control=False,
+        campaign__status=Campaign.Status.ACTIVE,
+        status__in=(CampaignTarget.Status.PENDING, CampaignTarget.Status.INTERESTED),
+    )
+
+
+def campaign_tasks(targets) -> tuple[int, list]:
+    """How many targets to work (capped) and the best-scored first few, with their client,
+    campaign and product (one query each) and each target's top reasons in words."""
+    rows = list(
+        targets.select_related("client", "campaign", "campaign__product")
+        .without_client_pii()
+        .order_by(F("score").desc(nulls_last=True), "campaign__ends_on", "pk")[:LIST_ROWS]
+    )
+    for target in rows:
+        target.reason_words = [reason_text(reason) for reason in (target.reasons or [])[:REASONS_SHOWN]]
+    return capped_count(targets), rows
 
 
 def alerts_by_kind(alerts) -> list[dict]:
@@ -319,6 +355,13 @@ def _tickets(scope: DashboardScope, today: datetime.date) -> dict:
     }
 
 
+def _campaign_tasks(scope: DashboardScope, today: datetime.date) -> dict:
+    if not scope.user.has_perm("campaigns.view_campaigntarget"):
+        return {"campaign_task_count": 0, "campaign_tasks": []}
+    count, rows = campaign_tasks(scope.targets)
+    return {"campaign_task_count": count, "campaign_tasks": rows}
+
+
 @dataclass(frozen=True)
 class Section:
     """A list beside the alerts: its name in the URL, its heading, and what it reads."""
@@ -330,6 +373,7 @@ class Section:
 
 SECTIONS = (
     Section("follow-ups", _("Follow-ups due"), _follow_ups),
+    Section("campaign-tasks", _("Campaign tasks"), _campaign_tasks),
     Section("overdue", _("Overdue for contact"), _overdue),
     Section("maturities", _("Maturities in the next 15 days"), _maturities),
     Section("expiring", _("Risk profiles expiring or expired"), _expiring),

@@ -5,6 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Assignment
+from campaigns.models import CampaignTarget
+from campaigns.outcomes import OUTCOME_CHOICES, PERMISSION, workable_targets
+from clients.forms import InteractionForm
 from clients.models import Interaction
 from core.choices import ContactChannel
 
@@ -68,3 +71,79 @@ class DismissForm(forms.Form):
 
 class SnoozeForm(forms.Form):
     until = forms.DateField(label=_("Snooze until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CampaignField(forms.TypedChoiceField):
+    """A campaign id: the choices offered are the workable targets, but any id is passed on to
+    ``clean_campaign``, so a target that may not be worked is refused with its reason."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class ContactForm(InteractionForm):
+    """The client page's *Log a contact*, with the client's open campaign targets: choosing a
+    campaign records the contact against it, and its outcome (contacted / interested /
+    declined / unreachable) sets the target's status and the interaction's outcome.
+
+    The choices are the client's targets ``user`` may work (``campaigns.outcomes``); a posted
+    campaign the client has any target in is passed on, so a target that may not be worked
+    (control group, campaign not running) is refused by the service with its reason, on the
+    field.
+    """
+
+    campaign = CampaignField(label=_("Campaign"), required=False, coerce=int, empty_value=None)
+    campaign_outcome = forms.ChoiceField(
+        label=_("Campaign outcome"), required=False, choices=[("", "—"), *OUTCOME_CHOICES]
+    )
+
+    field_order = ["campaign", "campaign_outcome", "channel", "outcome", "summary", "products", "next_follow_up_on"]
+
+    def __init__(self, *args, client, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.user = user
+        self.targets = list(workable_targets(client, user))
+        if not user.has_perm(PERMISSION) or not (self.targets or self.is_bound):
+            # Nothing to work (or no right to): the form is the plain one.
+            del self.fields["campaign"], self.fields["campaign_outcome"]
+            return
+        self.fields["campaign"].choices = [("", _("None"))] + [
+            (target.campaign_id, self._label(target)) for target in self.targets
+        ]
+        self.fields["outcome"].required = False
+        self.fields["outcome"].help_text = _("With a campaign, its outcome decides this.")
+
+    @staticmethod
+    def _label(target: CampaignTarget) -> str:
+        product = target.campaign.product
+        return f"{target.campaign.name} · {product.name} ({product.code})" if product else target.campaign.name
+
+    def clean_campaign(self):
+        """The target of the chosen campaign for this client (any target in the user's scope:
+        the service decides whether it may be worked and says why not)."""
+        campaign_id = self.cleaned_data.get("campaign")
+        if campaign_id is None:
+            return None
+        target = next((target for target in self.targets if target.campaign_id == campaign_id), None)
+        if target is None:
+            target = (
+                CampaignTarget.objects.visible_to(self.user)
+                .filter(client=self.client, campaign_id=campaign_id)
+                .select_related("campaign")
+                .first()
+            )
+        if target is None:
+            raise ValidationError(_("This client is not a target of that campaign."), code="invalid_choice")
+        return target
+
+    def clean(self):
+        data = super().clean()
+        if "campaign" not in self.fields:
+            return data
+        if data.get("campaign") is not None:
+            if not data.get("campaign_outcome"):
+                self.add_error("campaign_outcome", _("Choose what came of the contact for the campaign."))
+        elif not data.get("outcome") and "outcome" not in self.errors:
+            self.add_error("outcome", _("Choose an outcome."))
+        return data

@@ -31,3 +31,18 @@ class TransferResultSerializer(serializers.Serializer):
     alerts = serializers.IntegerField()
     tickets = serializers.IntegerField()
     shared_assignments_ended = serializers.IntegerField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="stable reason code (campaigns.texts)")
+    text = serializers.CharField(help_text="the reason in the request's language")
+
+
+class RecommendationSerializer(serializers.Serializer):
+    """A next-best product for a client (``campaigns.nextbest``)."""
+
+    product_code = serializers.CharField()
+    name = serializers.CharField()
+    risk_level = serializers.CharField(help_text="R1 … R5")
+    score = serializers.FloatField(help_text="the target-client model's score; higher is likelier to buy")
+    reasons = ReasonSerializer(many=True)

@@ -12,10 +12,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns.nextbest import next_best_products
+from campaigns.texts import reason_text
 from clients.api.views import django_errors_to_api
 from clients.models import Client
 from workbench import transfers as services
-from workbench.api.serializers import TransferResultSerializer, TransferSerializer
+from workbench.api.serializers import RecommendationSerializer, TransferResultSerializer, TransferSerializer
+
+RECOMMENDATIONS = 10
 
 
 class TransferView(APIView):
@@ -55,3 +59,33 @@ class TransferView(APIView):
         except DjangoValidationError as error:
             raise django_errors_to_api(error) from error
         return Response(dataclasses.asdict(result), status=status.HTTP_200_OK)
+
+
+class RecommendationsView(APIView):
+    """``GET /api/v1/clients/<id>/recommendations/``: the client's next-best products — on sale,
+    matching the client for a firm-initiated recommendation, not held — ranked by the
+    target-client model's score, each with its reasons (``code`` and ``text`` in the request's
+    language). A client outside the user's scope is a 404; a user who may not view suitability
+    checks is refused (403)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="A client's next-best products",
+        responses={200: RecommendationSerializer(many=True)},
+    )
+    def get(self, request, pk: int):
+        if not request.user.has_perm("suitability.view_suitabilitycheck"):
+            raise exceptions.PermissionDenied()
+        client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+        rows = [
+            {
+                "product_code": item.product.code,
+                "name": item.product.name,
+                "risk_level": item.product.risk_level,
+                "score": item.score,
+                "reasons": [{"code": reason.get("code", ""), "text": reason_text(reason)} for reason in item.reasons],
+            }
+            for item in next_best_products(client, request.user, limit=RECOMMENDATIONS)
+        ]
+        return Response(RecommendationSerializer(rows, many=True).data)
