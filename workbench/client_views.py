@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaigns.nextbest import may_recommend, next_best_products, recommend_product
+from campaigns.outcomes import log_campaign_contact
 from clients import services
 from clients.exports import client_list_csv
 from clients.filters import LIST_FILTERS, ClientFilter, order_clients
-from clients.forms import InteractionForm, RevealForm, ShareForm, apply_service_errors
+from clients.forms import RevealForm, ShareForm, apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Client, ClientShare
 from clients.reveal import reveal_pii
@@ -28,7 +30,9 @@ from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, r
 from core.access import get_visible_or_404
 from core.audit import log_access
 from core.models import AccessLog
+from products.models import Product
 from workbench.client_page import client_profile
+from workbench.forms import ContactForm
 
 PAGE_SIZE = 50
 
@@ -104,10 +108,16 @@ def _render_detail(
     request, client, *, reveal_form=None, share_form=None, interaction_form=None, revealed=None, status=200
 ):
     context = client_profile(client, request.user)
+    if interaction_form is None:
+        # ``?campaign=<id>`` (a campaign task's "Log outcome"): the form opens with it chosen.
+        interaction_form = ContactForm(
+            client=client, user=request.user, initial={"campaign": request.GET.get("campaign")}
+        )
     context.update(
         reveal_form=reveal_form or RevealForm(),
         share_form=share_form or ShareForm(),
-        interaction_form=interaction_form or InteractionForm(),
+        interaction_form=interaction_form,
+        open_contact_form=bool(interaction_form.errors or request.GET.get("campaign")),
         can_change=Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
         revealed=revealed or {},
     )
@@ -185,23 +195,92 @@ def log_contact(request, pk: int):
     # Logging a contact changes the client's record: the change scope (own book, a manager's
     # branches, or a view-and-change share).
     client = get_visible_or_404(Client, request.user, "change", pk=pk)
-    form = InteractionForm(request.POST)
+    form = ContactForm(request.POST, client=client, user=request.user)
     if form.is_valid():
+        contact = {
+            "client": client,
+            "by": request.user,
+            "channel": form.cleaned_data["channel"],
+            "summary": form.cleaned_data["summary"],
+            "next_follow_up_on": form.cleaned_data["next_follow_up_on"],
+            "products": form.cleaned_data["products"],
+        }
+        target = form.cleaned_data.get("campaign")
         try:
-            log_interaction(
-                client=client,
-                by=request.user,
-                channel=form.cleaned_data["channel"],
-                outcome=form.cleaned_data["outcome"],
-                summary=form.cleaned_data["summary"],
-                next_follow_up_on=form.cleaned_data["next_follow_up_on"],
-                products=form.cleaned_data["products"],
-            )
+            if target is not None:
+                # With a campaign: the contact is recorded against it and the target takes the outcome.
+                log_campaign_contact(target=target, outcome=form.cleaned_data["campaign_outcome"], **contact)
+            else:
+                log_interaction(outcome=form.cleaned_data["outcome"], **contact)
         except ValidationError as error:
             apply_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("The contact has been logged."))
+            if target is not None:
+                messages.success(
+                    request,
+                    _("The contact has been logged for %(campaign)s: %(status)s.")
+                    % {"campaign": target.campaign.name, "status": target.get_status_display()},
+                )
+            else:
+                messages.success(request, _("The contact has been logged."))
             return redirect("clients:detail", pk=client.pk)
     return _render_detail(request, client, interaction_form=form, status=400)
+
+
+@login_required
+def recommended(request, pk: int):
+    """The client's next-best products (``campaigns.nextbest``), each with its score's reasons and
+    a Recommend button: fetched by the client page once shown (htmx), or a page of its own."""
+    if not request.user.has_perm("suitability.view_suitabilitycheck"):
+        raise PermissionDenied
+    client = get_visible_or_404(Client, request.user, pk=pk)
+    return _render_recommended(request, client)
+
+
+def _render_recommended(request, client, *, notice=None, status=200):
+    next_best = next_best_products(client, request.user)
+    if notice and notice["product"] not in {item.product.pk for item in next_best}:
+        notice["product"] = None  # not listed (any more): the outcome is shown above the list
+    context = {
+        "client": client,
+        "next_best": next_best,
+        "can_recommend": may_recommend(request.user)
+        and Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
+        "notice": notice,
+    }
+    template = "clients/_recommended.html" if request.headers.get("HX-Request") else "clients/recommended.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def recommend(request, pk: int):
+    """Recommend a product to the client: a suitability check initiated by the advisor and a
+    contact naming the product (``campaigns.nextbest.recommend_product``); refused for a product
+    the client does not match. The answer is the Recommended list with the outcome on the row
+    the user clicked."""
+    if not may_recommend(request.user):
+        raise PermissionDenied
+    client = get_visible_or_404(Client, request.user, "change", pk=pk)
+    chosen = request.POST.get("product", "")
+    product = Product.objects.filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 12 else None
+    if product is None:
+        notice = {"product": None, "ok": False, "text": _("Choose a product to recommend.")}
+        return _render_recommended(request, client, notice=notice, status=400)
+    try:
+        recommend_product(client=client, product=product, by=request.user)
+    except ValidationError as error:
+        fields = getattr(error, "message_dict", {}) if hasattr(error, "error_dict") else {}
+        text = " ".join(fields.get("product", error.messages))
+        notice, status = {"product": product.pk, "ok": False, "text": text}, 400
+    except PermissionDenied as error:
+        notice, status = {"product": product.pk, "ok": False, "text": str(error)}, 403
+    else:
+        text = _("Recommended %(product)s: the check and the contact are recorded.") % {"product": product.name}
+        if not request.headers.get("HX-Request"):
+            messages.success(request, text)
+            return redirect("clients:detail", pk=client.pk)
+        notice, status = {"product": product.pk, "ok": True, "text": text}, 200
+    return _render_recommended(request, client, notice=notice, status=status)
