@@ -185,35 +185,83 @@ def _flags_sql(like: Like) -> tuple[str, list[Any]]:
                  like.product_type, like.variety]  # fmt: skip
 
 
+def _segments_sql(column: str, windows: list[tuple[datetime.date, datetime.date]]) -> tuple[str, list[datetime.date]]:
+    """The window bounds cut the timeline into segments: SQL numbering a row's segment by
+    ``column`` (``width_bucket`` over the sorted first days), and those first days. A window
+    (lo, hi] is then the exact union of whole segments (``_in_window``), so each row is
+    aggregated once per segment instead of once per window."""
+    starts = sorted({day + datetime.timedelta(days=1) for window in windows for day in window})
+    return f"width_bucket({column}, %s::date[])", starts
+
+
+def _array(days: list[datetime.date]) -> str:
+    return "{" + ",".join(day.isoformat() for day in days) + "}"
+
+
+def _in_window(segments: pd.Series, starts: list[datetime.date], low: datetime.date, high: datetime.date) -> pd.Series:
+    """Rows whose segment lies within (low, high]: segment j covers [starts[j-1], starts[j])."""
+    first = starts.index(low + datetime.timedelta(days=1)) + 1
+    last = starts.index(high + datetime.timedelta(days=1))  # the segment ending there
+    return (segments >= first) & (segments <= last)
+
+
+def _by_window(
+    frame: pd.DataFrame, starts: list[datetime.date], windows: dict[str, tuple[datetime.date, datetime.date, str, str]]
+) -> pd.DataFrame:
+    """Per client: ``{name: (low, high, column, "sum" | "max")}`` over the segments in (low, high]."""
+    out = pd.DataFrame({"client_id": frame["client_id"].drop_duplicates().sort_values().to_numpy()})
+    for name, (low, high, column, how) in windows.items():
+        part = frame[_in_window(frame["seg"], starts, low, high)]
+        values = part.groupby("client_id")[column].agg(how).rename(name)
+        out = out.merge(values, left_on="client_id", right_index=True, how="left")
+    return out.fillna(0).astype("int64")
+
+
 def _transactions(client_ids: Sequence[int], like: Like, days: list[datetime.date], horizon: int, today):
-    """Per client: the purchase counts and similar amount in the 365 days up to each reference day,
-    the trades, and (for days before ``today``) whether a similar purchase followed within H days."""
+    """Per client (columns ``name_i`` for reference day i): the purchase counts and similar amount
+    in the 365 days up to each reference day, the trades, and (for days before ``today``) whether
+    a similar purchase followed within H days. One query: rows summed per client and segment."""
     flags, params = _flags_sql(like)
-    parts = []
-    for i, day in enumerate(days):
-        window = (
-            f"t.trade_date > {_date(day - datetime.timedelta(days=LOOKBACK_DAYS))} AND t.trade_date <= {_date(day)}"
-        )
-        bought = f"{window} AND t.buy"
-        for name, flag in (("type", "same_type"), ("variety", "same_variety"), ("risk", "same_risk"),
-                           ("issuer", "same_issuer"), ("similar", "alike")):  # fmt: skip
-            parts.append(f"SUM(CASE WHEN {bought} AND t.{flag} THEN 1 ELSE 0 END) AS {name}_count_{i}")
-        parts.append(f"{cents(f'SUM(CASE WHEN {bought} AND t.alike THEN t.amount ELSE 0 END)')} AS similar_cents_{i}")
-        parts.append(f"SUM(CASE WHEN {window} AND t.trading THEN 1 ELSE 0 END) AS trade_count_{i}")
-        if day < today:
-            after = f"t.trade_date > {_date(day)} AND t.trade_date <= {_date(day + datetime.timedelta(days=horizon))}"
-            parts.append(f"MAX(CASE WHEN {after} AND t.buy AND t.alike THEN 1 ELSE 0 END) AS label_{i}")
-    low = min(days) - datetime.timedelta(days=LOOKBACK_DAYS)
+    year = datetime.timedelta(days=LOOKBACK_DAYS)
+    after = datetime.timedelta(days=horizon)
+    bounds = [(day - year, day) for day in days] + [(day, day + after) for day in days if day < today]
+    segment, starts = _segments_sql("t.trade_date", bounds)
     sql = f"""
-        SELECT t.client_id, {", ".join(parts)} FROM (
+        SELECT t.client_id, {segment} AS seg,
+               SUM(CASE WHEN t.buy AND t.same_type THEN 1 ELSE 0 END) AS type_count,
+               SUM(CASE WHEN t.buy AND t.same_variety THEN 1 ELSE 0 END) AS variety_count,
+               SUM(CASE WHEN t.buy AND t.same_risk THEN 1 ELSE 0 END) AS risk_count,
+               SUM(CASE WHEN t.buy AND t.same_issuer THEN 1 ELSE 0 END) AS issuer_count,
+               SUM(CASE WHEN t.buy AND t.alike THEN 1 ELSE 0 END) AS similar_count,
+               {cents("SUM(CASE WHEN t.buy AND t.alike THEN t.amount ELSE 0 END)")} AS similar_cents,
+               SUM(CASE WHEN t.trading THEN 1 ELSE 0 END) AS trade_count
+        FROM (
             SELECT x.client_id, x.trade_date, x.amount, x.side IN {PURCHASE} AS buy,
                    x.side IN {TRADING} AS trading, {flags}
             FROM {Transaction._meta.db_table} x JOIN {Product._meta.db_table} p ON p.id = x.product_id
-            WHERE x.trade_date > %s AND x.trade_date <= %s AND x.client_id = ANY(%s::bigint[])
-        ) t GROUP BY t.client_id
+            WHERE x.trade_date >= %s AND x.trade_date < %s AND x.client_id = ANY(%s::bigint[])
+        ) t GROUP BY 1, 2
     """
-    frame = read_frame(sql, [*params, low, today, _ids(client_ids)])
-    return frame.fillna(0).astype("int64") if not frame.empty else frame
+    columns = ["type_count", "variety_count", "risk_count", "issuer_count", "similar_count", "similar_cents",
+               "trade_count"]  # fmt: skip
+    frame = read_frame(
+        sql,
+        [_array(starts), *params, starts[0], starts[-1], _ids(client_ids)],
+        {"client_id": "int64", "seg": "int64", **dict.fromkeys(columns, "int64")},
+    )
+    if frame.empty:
+        return frame
+    windows = {}
+    for i, day in enumerate(days):
+        for column in columns:
+            windows[f"{column}_{i}"] = (day - year, day, column, "sum")
+        if day < today:
+            windows[f"label_{i}"] = (day, day + after, "similar_count", "max")
+    wide = _by_window(frame, starts, windows)
+    for i, day in enumerate(days):
+        if day < today:
+            wide[f"label_{i}"] = (wide[f"label_{i}"] > 0).astype("int64")
+    return wide
 
 
 def _positions(client_ids: Sequence[int], like: Like, days: list[datetime.date]) -> pd.DataFrame:
@@ -264,18 +312,29 @@ def _snapshots(client_ids: Sequence[int], days: list[datetime.date]) -> pd.DataF
 
 
 def _flows(client_ids: Sequence[int], days: list[datetime.date]) -> pd.DataFrame:
-    parts = []
-    for i, day in enumerate(days):
-        for span in (30, 90):
-            window = f"flow_date > {_date(day - datetime.timedelta(days=span))} AND flow_date <= {_date(day)}"
-            signed = "CASE WHEN direction = 'in' THEN amount ELSE -amount END"
-            parts.append(f"{cents(f'SUM(CASE WHEN {window} THEN {signed} ELSE 0 END)')} AS net_{span}_{i}")
+    """Per client (columns ``net_30_i``, ``net_90_i``): net cash flow in the 30 / 90 days up to each
+    reference day. One query: flows summed per client and segment."""
+    spans = {span: datetime.timedelta(days=span) for span in (30, 90)}
+    segment, starts = _segments_sql("flow_date", [(day - delta, day) for day in days for delta in spans.values()])
     sql = f"""
-        SELECT client_id, {", ".join(parts)} FROM {CashFlow._meta.db_table}
-        WHERE flow_date > %s AND flow_date <= %s AND client_id = ANY(%s::bigint[]) GROUP BY client_id
+        SELECT client_id, {segment} AS seg,
+               {cents("SUM(CASE WHEN direction = 'in' THEN amount ELSE -amount END)")} AS net
+        FROM {CashFlow._meta.db_table}
+        WHERE flow_date >= %s AND flow_date < %s AND client_id = ANY(%s::bigint[]) GROUP BY 1, 2
     """
-    frame = read_frame(sql, [min(days) - datetime.timedelta(days=90), max(days), _ids(client_ids)])
-    return frame.fillna(0).astype("int64") if not frame.empty else frame
+    frame = read_frame(
+        sql,
+        [_array(starts), starts[0], starts[-1], _ids(client_ids)],
+        {"client_id": "int64", "seg": "int64", "net": "int64"},
+    )
+    if frame.empty:
+        return frame
+    windows = {
+        f"net_{span}_{i}": (day - delta, day, "net", "sum")
+        for i, day in enumerate(days)
+        for span, delta in spans.items()
+    }
+    return _by_window(frame, starts, windows)
 
 
 def _clients(client_ids: Sequence[int]) -> pd.DataFrame:
