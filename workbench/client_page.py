@@ -139,7 +139,7 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
     if "interactions" in sections:
         context["interactions"] = list(
             Interaction.objects.filter(client=client)
-            .select_related("advisor")
+            .select_related("advisor", "campaign")
             .prefetch_related("products_discussed")
             .order_by("-occurred_at")[:RECENT_ROWS]
         )

@@ -225,6 +225,8 @@ def test_logging_a_contact_with_a_campaign_sets_the_targets_status(book, client)
     assert book["worked"].status == "interested" and book["worked"].contacted_at is not None
     interaction = Interaction.objects.get(campaign=book["running"])
     assert interaction.outcome == "interested" and interaction.client_risk_level == "C3"
+    page = client.get(reverse("clients:detail", args=[book["mine"].pk])).content.decode()
+    assert '<span class="badge text-bg-light">Campaign RUN</span>' in page  # the contact names its campaign
 
 
 def test_a_control_target_posted_to_the_form_is_refused_on_the_campaign_field_keeping_the_input(book, client):
