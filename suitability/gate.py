@@ -28,6 +28,7 @@ import json
 from decimal import Decimal
 
 import pandas as pd
+from django.db import connection
 
 from clients.models import AssetSnapshot, Client
 from core.bulk.frames import read_frame
@@ -82,19 +83,41 @@ def _clients(client_ids: list[int]) -> pd.DataFrame:
 def average_assets(client_ids: list[int], today: datetime.date) -> dict[int, Decimal]:
     """``{client id: the average of their last 20 daily snapshots up to today}`` in one query,
     rounded to the cent as ``services.average_assets`` rounds it; clients without any snapshot
-    are absent."""
+    are absent.
+
+    A client with a snapshot on each of the book's 20 latest snapshot days up to today (nearly
+    everyone: the nightly run writes a row per client and day) has those as their last 20: one
+    aggregate over those days' rows (an index range) gives their average. Only the others — newer
+    accounts, gaps — are ranked by day through a window function, over their own rows."""
+    days = AVERAGE_ASSETS_DAYS
+    table = AssetSnapshot._meta.db_table
     sql = f"""
-        SELECT client_id, AVG(total_assets)::text AS average FROM (
-            SELECT client_id, total_assets,
-                   ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY as_of DESC) AS n
-            FROM {AssetSnapshot._meta.db_table} WHERE as_of <= %s AND client_id = ANY(%s::bigint[])
-        ) s WHERE n <= %s GROUP BY client_id
+        WITH RECURSIVE book_days(day, n) AS (
+            SELECT MAX(as_of), 1 FROM {table} WHERE as_of <= %(today)s
+            UNION ALL
+            SELECT (SELECT MAX(as_of) FROM {table} WHERE as_of < book_days.day), n + 1
+            FROM book_days WHERE n < %(days)s AND day IS NOT NULL
+        ),
+        recent AS (
+            SELECT client_id, COUNT(*) AS n, AVG(total_assets) AS average FROM {table}
+            WHERE as_of >= (SELECT MIN(day) FROM book_days) AND as_of <= %(today)s
+              AND client_id = ANY(%(ids)s::bigint[])
+            GROUP BY client_id
+        )
+        SELECT client_id, average::text AS average FROM recent WHERE n = %(days)s
+        UNION ALL
+        SELECT client_id, AVG(total_assets)::text FROM (
+            SELECT client_id, total_assets, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY as_of DESC) AS k
+            FROM {table}
+            WHERE as_of <= %(today)s AND client_id IN (
+                SELECT unnest(%(ids)s::bigint[]) EXCEPT SELECT client_id FROM recent WHERE n = %(days)s
+            )
+        ) own WHERE k <= %(days)s GROUP BY client_id
     """
-    rows = read_frame(sql, [today, _ids(client_ids), AVERAGE_ASSETS_DAYS], {"client_id": "int64", "average": "str"})
-    return {
-        pk: Decimal(value).quantize(CENT)
-        for pk, value in zip(rows["client_id"].tolist(), rows["average"].tolist(), strict=True)
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"today": today, "days": days, "ids": _ids(client_ids)})
+        rows = cursor.fetchall()
+    return {pk: Decimal(value).quantize(CENT) for pk, value in rows}
 
 
 def empty() -> pd.DataFrame:

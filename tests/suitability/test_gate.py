@@ -91,6 +91,14 @@ def varied_book() -> list[Client]:
     assessed(mixed, risk_level="C5", horizon="long", varieties=ALL)
     snapshots(mixed, Decimal("100000"), 20)
     snapshots(mixed, Decimal("10000000"), 20, start=TODAY - datetime.timedelta(days=20))
+    # Snapshots every other day: the last 20 reach back 40 days (not the book's last 20 days).
+    sparse = client()
+    assessed(sparse, risk_level="C5", horizon="long", varieties=ALL)
+    AssetSnapshot.objects.bulk_create(
+        AssetSnapshot(client=sparse, as_of=TODAY - datetime.timedelta(days=2 * n), total_assets=amount,
+                      cash=amount, securities=0)
+        for n, amount in enumerate([Decimal("400000")] * 10 + [Decimal("600000")] * 10 + [Decimal("9000000")] * 5)
+    )  # fmt: skip
     # A re-assessment: the latest counts.
     again = client()
     assessed(
@@ -177,6 +185,15 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_clients(django_assert_
     with django_assert_max_num_queries(6):
         large = gates.gate([c.pk for c in clients], item, TODAY)
     assert len(small) == 1 and len(large) == len(clients)
+
+
+@pytest.mark.django_db
+def test_average_assets_equal_the_per_client_average():
+    clients = varied_book()
+    averages = gates.average_assets([c.pk for c in clients], TODAY)
+    expected = {c.pk: services.average_assets(c.pk, TODAY) for c in clients}
+    assert averages == {pk: value for pk, value in expected.items() if value is not None}
+    assert Decimal("500000.00") in averages.values()  # the sparse client: 10 at 400k, 10 at 600k
 
 
 @pytest.mark.django_db
