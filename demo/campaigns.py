@@ -68,7 +68,7 @@ PLANS = (
         ends=-35,
         worked=0.85,
         target_limit=400,
-        advisor_cap=40,
+        advisor_cap=80,
     ),
     Plan(
         "DEMO-2026-Q4",
@@ -78,7 +78,7 @@ PLANS = (
         ends=40,
         worked=0.45,
         target_limit=400,
-        advisor_cap=40,
+        advisor_cap=80,
     ),
 )
 
@@ -138,11 +138,11 @@ def seed_campaigns(as_of: dt.date, seed: int = 1) -> dict[str, int]:
     manager = get_user_model().objects.get(username=MANAGER)
     unit = Advisor.objects.select_related("org_unit").get(user=manager).org_unit
     segment, _ = Segment.objects.get_or_create(
-        name="成熟及成长期客户（资产5万元以上）",
+        name="新开、成长及成熟期客户（资产1万元以上）",
         owner=manager,
         defaults={
-            "description": "Established clients with at least ¥50,000 in assets.",
-            "criteria": {"lifecycle_stage": ["mature", "growing"], "assets_min": "50000"},
+            "description": "New, growing and established clients with at least ¥10,000 in assets.",
+            "criteria": {"lifecycle_stage": ["new", "growing", "mature"], "assets_min": "10000"},
             "org_unit": unit,
         },
     )
