@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from alerts.models import Alert
 from clients.filters import CHURN_BANDS, ORDERINGS
 from clients.models import Account, CashFlow, Client, Position, Transaction
 from clients.reveal import masked_pii
-from core.choices import RiskTolerance, Tier
+from core.choices import InvestorType, ProductRisk, RiskTolerance, Tier, Variety
+from products.models import Product
 
 CLIENT_WRITABLE = (
     "occupation",
@@ -129,6 +131,24 @@ class CashFlowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OneOrMany(serializers.ListField):
+    """One value or a list of them (any of which matches)."""
+
+    def __init__(self, *, choices, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=choices), required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value([data] if isinstance(data, str) else data)
+
+
+def _yuan(**kwargs):
+    return serializers.DecimalField(max_digits=18, decimal_places=2, required=False, **kwargs)
+
+
+def _days(**kwargs):
+    return serializers.IntegerField(required=False, min_value=0, **kwargs)
+
+
 class ClientSearchSerializer(serializers.Serializer):
     """The body of ``POST clients/search/``: the term travels in the body because a phone, ID
     number or email must not be in a URL; the list's filters and sort may come with it. Checked
@@ -139,14 +159,40 @@ class ClientSearchSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Name (start), client number, account number, exact phone, ID number or email.",
     )
-    tier = serializers.ChoiceField(choices=Tier.choices, required=False)
-    lifecycle_stage = serializers.ChoiceField(choices=Client.LifecycleStage.choices, required=False)
-    behavior_segment = serializers.ChoiceField(choices=Client.BehaviorSegment.choices, required=False)
-    risk_level = serializers.ChoiceField(choices=RiskTolerance.choices, required=False)
+    tier = OneOrMany(choices=Tier.choices)
+    lifecycle_stage = OneOrMany(choices=Client.LifecycleStage.choices)
+    behavior_segment = OneOrMany(choices=Client.BehaviorSegment.choices)
+    risk_level = OneOrMany(choices=RiskTolerance.choices)
     status = serializers.ChoiceField(choices=Client.Status.choices, required=False)
-    churn_band = serializers.ChoiceField(choices=list(CHURN_BANDS), required=False)
+    churn_band = OneOrMany(choices=list(CHURN_BANDS))
     branch = serializers.CharField(required=False, help_text="branch code")
     advisor = serializers.CharField(required=False, help_text="advisor code")
     assessment_expired = serializers.BooleanField(required=False, allow_null=True)
     open_alert = serializers.BooleanField(required=False, allow_null=True)
+    # The segment criteria (docs/segments.md), checked again by the filters' form.
+    assets_min = _yuan()
+    assets_max = _yuan()
+    average_assets_min = _yuan()
+    average_assets_max = _yuan()
+    net_flow_min = _yuan(help_text="yuan; negative = net outflow")
+    net_flow_max = _yuan(help_text="yuan; negative = net outflow")
+    flow_days = _days(help_text="window of net_flow_min/max, days (default 30)")
+    holds_product = serializers.CharField(required=False, help_text="product code")
+    not_holds_product = serializers.CharField(required=False, help_text="product code")
+    holds_product_type = OneOrMany(choices=Product.ProductType.choices)
+    holds_variety = OneOrMany(choices=Variety.choices)
+    holds_risk_level = OneOrMany(choices=ProductRisk.choices)
+    bought_within_days = _days()
+    redeemed_within_days = _days()
+    age_min = _days(help_text="years")
+    age_max = _days(help_text="years")
+    tenure_min_years = _days(help_text="years")
+    tenure_max_years = _days(help_text="years")
+    risk_validity = OneOrMany(choices=["valid", "expiring", "expired", "missing"])
+    investor_type = OneOrMany(choices=[*InvestorType.values, "professional"])
+    contact_older_than_days = _days()
+    open_alert_kind = OneOrMany(choices=Alert.Kind.choices)
+    marketing_opt_out = serializers.BooleanField(required=False, allow_null=True)
+    org_unit = serializers.CharField(required=False, help_text="org unit code")
+    segment = serializers.IntegerField(required=False, help_text="a saved segment's id")
     sort = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
