@@ -33,7 +33,7 @@ class TransferResultSerializer(serializers.Serializer):
     shared_assignments_ended = serializers.IntegerField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class RecommendationReasonSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="stable reason code (campaigns.texts)")
     text = serializers.CharField(help_text="the reason in the request's language")
 
@@ -45,4 +45,4 @@ class RecommendationSerializer(serializers.Serializer):
     name = serializers.CharField()
     risk_level = serializers.CharField(help_text="R1 … R5")
     score = serializers.FloatField(help_text="the target-client model's score; higher is likelier to buy")
-    reasons = ReasonSerializer(many=True)
+    reasons = RecommendationReasonSerializer(many=True)
