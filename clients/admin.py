@@ -19,6 +19,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +43,7 @@ from clients.models import (
     TierPolicy,
     Transaction,
 )
+from clients.segments import describe_criteria
 from core.admin_pii import MaskedPIIAdminMixin
 from core.admin_utils import (
     ClientScopedAdminMixin,
@@ -402,12 +405,31 @@ class ClientShareAdmin(ClientScopedAdminMixin, ReadOnlyAdminMixin, LargeTableAdm
 
 @admin.register(Segment)
 class SegmentAdmin(CrmModelAdmin):
+    """Segments' names, owners and sharing; their criteria are shown in words and edited in the
+    segment builder (``/segments/<id>/edit/``), which checks them — never typed here as JSON."""
+
     list_display = ("name", "owner", "org_unit", "updated_at")
     list_select_related = ("owner", "org_unit")
     search_fields = ("name",)
     autocomplete_fields = ("owner", "org_unit")
-    readonly_fields = ("created_at", "updated_at")
+    fields = ("name", "description", "owner", "org_unit", "criteria_in_words", "builder", "created_at", "updated_at")
+    readonly_fields = ("criteria_in_words", "builder", "created_at", "updated_at")
     ordering = ("name",)
+
+    @admin.display(description=_("criteria"))
+    def criteria_in_words(self, segment: Segment):
+        lines = describe_criteria(segment.criteria or {})
+        if not lines:
+            return _("Every client in the reader's scope")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", lines))
+
+    @admin.display(description=_("edit the criteria"))
+    def builder(self, segment: Segment):
+        if segment.pk is None:
+            return format_html('<a href="{}">{}</a>', reverse("segments:new"), _("Create segments in the builder"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("segments:edit", args=[segment.pk]), _("Open in the segment builder")
+        )
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}

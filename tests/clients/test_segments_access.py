@@ -286,3 +286,23 @@ def test_a_bad_org_unit_criterion_is_not_mistaken_for_the_unit_shared_with(world
         API, {"name": "X", "criteria": {"org_unit": "NOWHERE"}, "org_unit": "SH01T1"}, format="json"
     )
     assert response.status_code == 400 and set(response.json()["fields"]) == {"criteria.org_unit"}
+
+
+def test_the_admin_shows_the_criteria_in_words_and_links_to_the_builder(world, client):
+    cast, _clients = world
+    segment = Segment.objects.create(
+        name="Rich", owner=user_of(cast, "manager"), criteria={"tier": ["hnw"], "assets_min": 1000000}
+    )
+    client.force_login(user_of(cast, "ops"))
+    page = client.get(reverse("admin:clients_segment_change", args=[segment.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'name="criteria"' not in text  # no JSON to type
+    assert "1,000,000" in text and reverse("segments:edit", args=[segment.pk]) in text
+    saved = client.post(
+        reverse("admin:clients_segment_change", args=[segment.pk]),
+        {"name": "Rich clients", "description": "", "owner": segment.owner_id, "org_unit": ""},
+    )
+    assert saved.status_code == 302
+    segment.refresh_from_db()
+    assert segment.name == "Rich clients" and segment.criteria == {"tier": ["hnw"], "assets_min": 1000000}
