@@ -200,6 +200,8 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users s
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Number formats that differ from Django's for a language (crm/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["crm.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisors.models import OrgUnit
-from campaigns.models import Campaign, CampaignTarget
+from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
 from clients.models import (
     AssetSnapshot,
     CashBalance,
@@ -76,6 +76,7 @@ READ_ONLY = {
     "reports.SegmentMoveDay",
     "reports.TicketDay",
     "reports.ClientExit",
+    "campaigns.CampaignExclusion",
 }
 REGISTERED = [pytest.param(model, id=model._meta.label) for model in admin.site._registry]
 READ_ONLY_MODELS = [pytest.param(apps.get_model(label), id=label) for label in sorted(READ_ONLY)]
@@ -232,6 +233,9 @@ def _every_model(tree, branch, client_record, advisor, ops_user) -> dict:
         ends_on=today + datetime.timedelta(days=30),
     )
     CampaignTarget.objects.create(campaign=campaign, client=client_record, advisor=advisor)
+    CampaignExclusion.objects.create(
+        campaign=campaign, client=client_record, reason=CampaignExclusion.Reason.OPTED_OUT, all_reasons=["opted_out"]
+    )
     ticket = factories.TicketFactory(client=client_record, assignee=ops_user)
     SlaPolicy.objects.get_or_create(
         kind=ticket.kind, tier="mass", defaults={"response_hours": 8, "resolution_hours": 24}
