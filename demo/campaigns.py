@@ -63,7 +63,7 @@ PLANS = (
     Plan(
         "DEMO-2026-Q3",
         "稳健理财季度推介",
-        "Quarterly push of a steady fixed-income product to established clients.",
+        "面向成熟客户推介稳健的固定收益类产品。",
         starts=100,
         ends=-35,
         worked=0.85,
@@ -73,7 +73,7 @@ PLANS = (
     Plan(
         "DEMO-2026-Q4",
         "年末基金配置活动",
-        "Year-end fund allocation campaign.",
+        "年末为客户做基金配置，顾问逐一电话沟通。",
         starts=24,
         ends=40,
         worked=0.45,
@@ -141,7 +141,7 @@ def seed_campaigns(as_of: dt.date, seed: int = 1) -> dict[str, int]:
         name="新开、成长及成熟期客户（资产1万元以上）",
         owner=manager,
         defaults={
-            "description": "New, growing and established clients with at least ¥10,000 in assets.",
+            "description": "新开户、成长期和成熟期客户，总资产1万元以上。",
             "criteria": {"lifecycle_stage": ["new", "growing", "mature"], "assets_min": "10000"},
             "org_unit": unit,
         },
