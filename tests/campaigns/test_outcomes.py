@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.models import Campaign, CampaignTarget
 from campaigns.outcomes import log_campaign_contact
@@ -19,6 +19,13 @@ from clients.models import Client, Interaction
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages read in English (the site's default is Chinese); pages set their own cookie."""
+    with translation.override("en"):
+        yield
 
 
 def campaign(tree, code: str, status: str = Campaign.Status.ACTIVE, product=None) -> Campaign:

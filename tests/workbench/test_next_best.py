@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.nextbest import next_best_products, recommend_product
 from clients.models import Client, Interaction, Position, Transaction
@@ -21,6 +21,15 @@ from suitability.models import SuitabilityCheck
 from tests import factories, personas
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages read in English (the site's default is Chinese); pages set their own cookie."""
+    with translation.override("en"):
+        yield
+
+
 HX = {"HX-Request": "true"}
 
 
