@@ -268,3 +268,23 @@ def test_the_campaign_page_reads_a_constant_number_of_queries(world, client, cam
     assert len(large.captured_queries) == len(small.captured_queries)
     with django_assert_max_num_queries(20):
         as_(client, cast.manager).get(reverse("campaigns:list"))
+
+
+def test_the_admin_shows_the_model_figures_read_only_and_the_exclusions_read_only(world, client, campaign):
+    cast, _clients = world
+    http = as_(client, cast.ops)
+    page = http.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "model_auc" not in form.fields and "build_summary" not in form.fields  # shown, read-only
+    assert {"model_auc", "model_top_decile_rate", "build_summary"} <= set(page.context["adminform"].readonly_fields)
+    assert "target_limit" in form.fields and "control_share" in form.fields
+    exclusions = http.get(reverse("admin:campaigns_campaignexclusion_changelist"), {"reason__exact": "risk"})
+    assert exclusions.status_code == 200 and exclusions.context["cl"].result_count == 1
+    one = campaign.exclusions.get()
+    assert http.get(reverse("admin:campaigns_campaignexclusion_add")).status_code == 403
+    detail = http.get(reverse("admin:campaigns_campaignexclusion_change", args=[one.pk]))
+    assert detail.status_code == 200 and not detail.context["has_change_permission"]
+    targets = http.get(reverse("admin:campaigns_campaigntarget_changelist"), {"control__exact": "1"})
+    assert targets.status_code == 200 and targets.context["cl"].result_count == 2
+    assert {"score", "control", "rank"} <= set(targets.context["cl"].list_display)
