@@ -108,6 +108,7 @@ def test_an_advisor_logs_interest_from_a_campaign_task_and_recommends_a_product(
     expect(recommended.locator('[data-product="BOND-7"]').get_by_role("status")).to_contain_text(
         re.compile("Recommended Steady Bond 7")
     )
+    screenshot(page, "recommended")
     check = SuitabilityCheck.objects.get(client=client, product__code="BOND-7")
     assert (check.initiated_by, check.outcome) == ("advisor", "match")
     assert Client.objects.get(pk=client.pk).interactions.count() == 2
