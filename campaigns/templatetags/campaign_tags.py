@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 from django.utils.translation import gettext as _
 
-from core.templatetags.crm_tags import money, percent
+from alerts.texts import money as yuan_text
+from core.templatetags.crm_tags import percent
 
 register = template.Library()
 
 
 @register.filter
-def yuan(value, places: int = 0) -> str:
-    """An amount in yuan with the language's separators and ``¥`` (``¥1,234,567``); "—" for none."""
-    text = money(value, places)
-    return text if text == "—" else f"¥{text}"
+def yuan(value) -> str:
+    """An amount in yuan as the house writes money (``alerts.texts.money``): ``¥1,234,567``; in
+    Chinese ``¥123.46万`` / ``¥1.2亿``; "—" for none."""
+    if value in (None, ""):
+        return "—"
+    try:
+        return yuan_text(Decimal(value) * 100)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
 
 
 @register.filter

@@ -288,3 +288,10 @@ def test_the_admin_shows_the_model_figures_read_only_and_the_exclusions_read_onl
     targets = http.get(reverse("admin:campaigns_campaigntarget_changelist"), {"control__exact": "1"})
     assert targets.status_code == 200 and targets.context["cl"].result_count == 2
     assert {"score", "control", "rank"} <= set(targets.context["cl"].list_display)
+
+
+def test_in_chinese_money_is_written_in_wan(world, client, campaign, settings):
+    cast, _clients = world
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = as_(client, cast.manager).get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert page.status_code == 200 and "¥1.2万" in page.text
