@@ -219,6 +219,15 @@ def test_the_log_outcome_link_opens_the_form_with_the_campaign_chosen(book, clie
     assert f'<option value="{book["running"].pk}" selected>' in page
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "99999999", "1" * 40, ""])
+def test_a_log_outcome_link_with_an_unusable_campaign_opens_the_page_with_none_chosen(book, client, value):
+    sign_in(client, book["cast"].advisor)
+    response = client.get(reverse("clients:detail", args=[book["mine"].pk]), {"campaign": value})
+    assert response.status_code == 200
+    select = response.content.decode().split('name="campaign"')[1].split("</select>")[0]
+    assert not re.search(r'<option value="\d+" selected>', select)
+
+
 def _post(client, book, **fields):
     data = {"channel": "call", "summary": "Interested in the bond fund", **fields}
     return client.post(reverse("clients:log-contact", args=[book["mine"].pk]), data)
