@@ -341,7 +341,15 @@ class ClientFilter(django_filters.FilterSet):
             default=F("amount"),
             output_field=DecimalField(max_digits=20, decimal_places=2),
         )
-        nets = CashFlow.objects.order_by().filter(flow_date__gte=since).values("client_id").annotate(net=Sum(signed))
+        # Per client, through the (client, flow_date) index: an aggregate ``EXISTS`` is not
+        # pulled up into a join, so it is checked on the clients the other criteria leave — a
+        # misestimated join of the whole window's flows can no longer pick the plan.
+        nets = (
+            CashFlow.objects.order_by()
+            .filter(client=OuterRef("pk"), flow_date__gte=since)
+            .values("client_id")
+            .annotate(net=Sum(signed))
+        )
         inside = Q()
         if low is not None:
             inside &= Q(net__gte=low)
@@ -350,8 +358,8 @@ class ClientFilter(django_filters.FilterSet):
         # A client without flows in the window has a net of 0: when 0 is in the range they
         # match unless their flows put them outside it; otherwise only clients with flows can.
         if (low is None or low <= 0) and (high is None or high >= 0):
-            return queryset.exclude(pk__in=nets.exclude(inside).values("client_id"))
-        return queryset.filter(pk__in=nets.filter(inside).values("client_id"))
+            return queryset.filter(~Exists(nets.exclude(inside)))
+        return queryset.filter(Exists(nets.filter(inside)))
 
     def _held(self, **product):
         return Position.objects.filter(client=OuterRef("pk"), as_of=book_position_day(), quantity__gt=0, **product)
