@@ -17,6 +17,8 @@ from django import forms
 from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from advisors.models import OrgUnit
 from alerts.models import Alert
@@ -89,6 +91,20 @@ class ManyChoiceFilter(django_filters.MultipleChoiceFilter):
 
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeFilter(django_filters.ModelChoiceFilter):
+    """A record named by its code (a product, an org unit)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class SegmentFilter(django_filters.ModelChoiceFilter):
+    """A saved segment by id, among those the request's user may see."""
 
 
 def _amount(label, *, field_name: str = "", lookup_expr: str = "exact", method=None, allow_negative=False):
@@ -208,17 +224,15 @@ class ClientFilter(django_filters.FilterSet):
     )
 
     # --- Holdings (on the book's latest position day) and trades
-    holds_product = django_filters.ModelChoiceFilter(
+    holds_product = CodeFilter(
         label=_("holds the product (code)"),
         queryset=Product.objects.all(),
-        to_field_name="code",
         method="filter_holds_product",
         widget=forms.TextInput(attrs={"list": "segment-products", "autocomplete": "off"}),
     )
-    not_holds_product = django_filters.ModelChoiceFilter(
+    not_holds_product = CodeFilter(
         label=_("does not hold the product (code)"),
         queryset=Product.objects.all(),
-        to_field_name="code",
         method="filter_not_holds_product",
         widget=forms.TextInput(attrs={"list": "segment-products", "autocomplete": "off"}),
     )
@@ -265,16 +279,15 @@ class ClientFilter(django_filters.FilterSet):
     marketing_opt_out = django_filters.BooleanFilter(label=_("opted out of marketing"), field_name="marketing_opt_out")
 
     # --- Organisation
-    org_unit = django_filters.ModelChoiceFilter(
+    org_unit = CodeFilter(
         label=_("org unit (code)"),
         queryset=OrgUnit.objects.all(),
-        to_field_name="code",
         method="filter_org_unit",
         help_text=_("A team: clients whose primary advisor is in it; a branch or above: clients of its branches."),
     )
 
     # --- A saved segment, combined with the other filters
-    segment = django_filters.ModelChoiceFilter(
+    segment = SegmentFilter(
         label=_("segment"),
         queryset=lambda request: visible_segments(getattr(request, "user", None)),
         method="filter_segment",
