@@ -306,3 +306,27 @@ def test_the_admin_shows_the_criteria_in_words_and_links_to_the_builder(world, c
     assert saved.status_code == 302
     segment.refresh_from_db()
     assert segment.name == "Rich clients" and segment.criteria == {"tier": ["hnw"], "assets_min": 1000000}
+
+
+def test_the_live_count_and_the_list_page_cost_the_same_queries_as_the_book_grows(world, tree, client):
+    cast, _clients = world
+    factories.ProductFactory(code="P1")
+    client.force_login(user_of(cast, "manager"))
+    criteria = {"tier": ["mass"], "holds_product": "P1", "org_unit": "SH01", "net_flow_min": "-5"}
+
+    def queries(url, params=None) -> int:
+        client.get(url, params)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        return len(captured.captured_queries)
+
+    Segment.objects.create(name="First", owner=user_of(cast, "manager"), criteria=criteria)
+    count_before = queries(reverse("segments:count"), criteria)
+    list_before = queries(reverse("segments:list"))
+    for n in range(10):
+        personas.serve(factories.ClientFactory(branch=tree["b1"]), cast.advisor)
+        Segment.objects.create(
+            name=f"S{n}", owner=user_of(cast, "manager"), criteria={"holds_product": "P1", "org_unit": "SH02"}
+        )
+    assert queries(reverse("segments:count"), criteria) == count_before
+    assert queries(reverse("segments:list")) == list_before
