@@ -12,7 +12,8 @@ transactions, positions, snapshots, cash flows, clients — into pandas; ``book_
   up to T, as a share of the assets (the snapshot's total assets, or the holdings when larger);
 - ``flow_30`` / ``flow_90``: net cash flow (in − out) over the 30 / 90 days up to T relative to
   the assets at T (at least 10,000 yuan, so a near-empty account does not explode), clipped to ±2;
-- ``log_assets`` (log10 of 1 + yuan on the latest snapshot up to T), ``tier_rank`` (0 mass … 3
+- ``log_assets`` (log10 of 1 + yuan on the book's latest snapshot day up to T; the holdings'
+  value when the client has no row that day), ``tier_rank`` (0 mass … 3
   ultra-high net worth; the client's tier *today*: tiers are not kept per day), ``age`` (years at
   T; 45 when unknown), ``tenure`` (years since the account opened at T), ``trades`` (log1p of
   buys, sells, subscriptions and redemptions in 365 days) and the behaviour segment (one-hot;
@@ -24,7 +25,7 @@ capped to 30–90.
 
 Training (``score_candidates``): reference days T3 = today − H (the held-out day, labelled up to
 today) and T2 = T3 − H, T1 = T2 − H, T0 = T1 − H (training days, those on or after the book's
-first snapshot). A logistic regression on standardised features (``class_weight`` balanced) is
+first transaction). A logistic regression on standardised features (``class_weight`` balanced) is
 trained on the training days and evaluated on T3: AUC, the top-decile hit rate (share of buyers
 among the best-scored 10 %) and the base rate (share of buyers overall) are recorded, with the
 rule score's AUC on the same rows. Then the model is refitted on every reference day and scores
@@ -415,6 +416,9 @@ def finish_features(raw: pd.DataFrame, today: datetime.date) -> pd.DataFrame:
     frame["bought_issuer"] = np.log1p(frame["issuer_count"].astype(float))
     frame["bought_similar"] = np.log1p(frame["similar_count"].astype(float))
     frame["similar_amount"] = np.log1p(frame["similar_cents"].clip(lower=0).astype(float) / 100)
+    # The snapshot's total assets; without a snapshot on the day read (a book whose snapshots
+    # start late), the holdings' value stands in.
+    frame["assets"] = frame["assets"].where(frame["assets"] > 0, frame["holdings_value"])
     assets = frame["assets"].astype(float)
     base = np.maximum(np.maximum(assets, frame["holdings_value"].astype(float)), 1.0)
     frame["holds_share"] = (frame["similar_value"].astype(float) / base).clip(0, 1)
@@ -661,7 +665,7 @@ def _model_scores(scaler, model, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Da
 
 
 def reference_days(today: datetime.date, horizon: int, first_day: datetime.date | None) -> list[datetime.date]:
-    """T0 … T2 (those on or after ``first_day``, the book's first snapshot) and T3 = today − H."""
+    """T0 … T2 (those on or after ``first_day``, the book's first transaction) and T3 = today − H."""
     held_out = today - datetime.timedelta(days=horizon)
     training = [held_out - datetime.timedelta(days=horizon * k) for k in range(TRAINING_DAYS, 0, -1)]
     training = [day for day in training if first_day is not None and day >= first_day]
@@ -681,7 +685,7 @@ def score_candidates(
     """Score ``eligible`` (a subset of ``client_ids``, the campaign's candidates, on whom the
     model learns) for ``product`` as of ``today``; see the module's docstring."""
     like = Like.of(product)
-    first = scalar(f"SELECT MIN(as_of) FROM {AssetSnapshot._meta.db_table}")
+    first = scalar(f"SELECT MIN(trade_date) FROM {Transaction._meta.db_table}")
     history_days = reference_days(today, horizon, first)
     days = [*history_days, today]
     frame = book_features(client_ids, like, days, horizon, today)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from campaigns import services, targeting
 from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
@@ -232,7 +233,7 @@ def test_targets_are_frozen_once_the_campaign_started(cast, fund):
     services.start_campaign(item, by=cast.manager.user, today=TODAY)
     item.refresh_from_db()
     assert item.status == Campaign.Status.ACTIVE and item.started_at is not None
-    with pytest.raises(ValidationError) as raised:
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
         targeting.build_targets(item, by=cast.manager.user, today=TODAY)
     assert "frozen once the campaign has started" in raised.value.message_dict["status"][0]
     assert CampaignTarget.objects.filter(campaign=item).count() == 1
