@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.access import exclusions_visible_to, targets_visible_to
-from campaigns.models import Campaign, CampaignExclusion
+from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
 from campaigns.results import breakdown, results
 from campaigns.texts import reasons_text
 from core.audit import log_access
@@ -32,12 +32,7 @@ FORMATS = ("csv", "xlsx")
 
 
 def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Sequence[Any]]]:
-    targets = (
-        targets_visible_to(user, campaign)
-        .select_related("client", "advisor")
-        .without_client_pii()
-        .order_by("control", "rank", "id")
-    )
+    targets = targets_visible_to(user, campaign).order_by("control", "rank", "id")
     header = [
         _("rank"),
         _("client number"),
@@ -52,36 +47,56 @@ def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Seq
         _("conversion amount"),
     ]
 
+    statuses = {value: str(label) for value, label in CampaignTarget.Status.choices}
+    yes, no = _("yes"), _("no")
+    columns = (
+        "rank", "client__client_no", "client__name", "advisor__code", "score", "reasons", "control", "status",
+        "contacted_at", "converted_on", "conversion_amount",
+    )  # fmt: skip
+
     def rows():
-        for target in targets.iterator(chunk_size=2000):
+        # Plain values, not model instances: 200,000 targets in seconds, not a minute.
+        for (
+            rank,
+            client_no,
+            name,
+            advisor,
+            score,
+            reasons,
+            control,
+            status,
+            contacted_at,
+            converted_on,
+            amount,
+        ) in targets.values_list(*columns).iterator(chunk_size=5000):
             yield (
-                target.rank,
-                target.client.client_no,
-                target.client.name,
-                target.advisor.code if target.advisor_id else "",
-                None if target.score is None else round(target.score, 4),
-                reasons_text(target.reasons) if target.reasons else "",
-                _("yes") if target.control else _("no"),
-                target.get_status_display(),
-                target.contacted_at.date() if target.contacted_at else None,
-                target.converted_on,
-                target.conversion_amount,
+                rank,
+                client_no,
+                name,
+                advisor or "",
+                None if score is None else round(score, 4),
+                reasons_text(reasons) if reasons else "",
+                yes if control else no,
+                statuses.get(status, status),
+                timezone.localtime(contacted_at).date() if contacted_at else None,
+                converted_on,
+                amount,
             )
 
     return header, targets.count(), rows()
 
 
 def _exclusion_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Sequence[Any]]]:
-    exclusions = (
-        exclusions_visible_to(user, campaign).select_related("client").without_client_pii().order_by("reason", "id")
-    )
+    exclusions = exclusions_visible_to(user, campaign).order_by("reason", "id")
     labels = dict(CampaignExclusion.Reason.choices)
     header = [_("client number"), _("name"), _("reason"), _("all reasons")]
 
     def rows():
-        for row in exclusions.iterator(chunk_size=2000):
-            every = [str(labels.get(code, code)) for code in row.all_reasons or []]
-            yield (row.client.client_no, row.client.name, str(labels.get(row.reason, row.reason)), "; ".join(every))
+        for client_no, name, reason, every in exclusions.values_list(
+            "client__client_no", "client__name", "reason", "all_reasons"
+        ).iterator(chunk_size=5000):
+            labelled = [str(labels.get(code, code)) for code in every or []]
+            yield (client_no, name, str(labels.get(reason, reason)), "; ".join(labelled))
 
     return header, exclusions.count(), rows()
 
@@ -149,23 +164,29 @@ def _cell(value: Any) -> Any:
 
 
 def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A workbook written row by row (openpyxl's write-only mode: memory and time stay linear).
+    Text is escaped like the CSV's (``csv_safe``), so no cell is ever a formula."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([csv_safe(label) for label in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    bold = Font(bold=True)
+
+    def heading(label: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=csv_safe(label))
+        cell.font = bold
+        return cell
+
+    def money(value: Decimal) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "#,##0.00"
+        return cell
+
+    sheet.append([heading(label) for label in header])
     for row in rows:
-        sheet.append([_cell(value) for value in row])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            elif isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
+        sheet.append([money(value) if isinstance(value, Decimal) else _cell(value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -176,7 +176,7 @@ class CampaignTargetViewSet(viewsets.ReadOnlyModelViewSet):
             targets_visible_to(self.request.user)
             .select_related("campaign", "client", "advisor")
             .without_client_pii()
-            .order_by("campaign_id", "rank", "id")
+            .order_by("campaign_id", "control", "rank", "id")  # the index campaign_target_ranked
         )
 
     def list(self, request, *args, **kwargs):
