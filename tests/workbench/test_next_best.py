@@ -252,3 +252,13 @@ def test_the_api_is_in_the_schema(client, world):
     assert "RecommendationList" in str(operation["responses"]["200"]) or "Recommendation" in str(
         operation["responses"]["200"]
     )
+
+
+def test_a_user_without_the_suitability_rights_is_refused_the_list_and_recommend(shelf, client):
+    sign_in(client, shelf["cast"].no_role)
+    assert client.get(reverse("clients:recommended", args=[shelf["client"].pk])).status_code == 403
+    response = client.post(
+        reverse("clients:recommend", args=[shelf["client"].pk]), {"product": shelf["products"]["bond"].pk}
+    )
+    assert response.status_code == 403
+    assert not SuitabilityCheck.objects.filter(client=shelf["client"]).exists()
