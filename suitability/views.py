@@ -19,7 +19,7 @@ from products.models import Product
 from suitability import services
 from suitability.forms import AssessmentForm, CheckForm, ConfirmationForm, StepForm, in_language
 from suitability.models import RiskAssessment, SuitabilityCheck
-from suitability.shelf import product_shelf, recommendations
+from suitability.shelf import product_shelf
 from suitability.validity import assessment_state
 
 
@@ -172,7 +172,8 @@ def record_step(request, pk: int):
 
 @login_required
 def shelf(request, client_pk: int):
-    """The products on sale with the client's outcome for each, and the recommendations."""
+    """The products on sale with the client's outcome for each. (What to recommend is the client
+    page's *Recommended* list, ranked by the target-client scoring: campaigns.nextbest.)"""
     _require(request, "suitability.view_suitabilitycheck")
     client = get_visible_or_404(Client, request.user, "view", pk=client_pk)
     today = timezone.localdate()
@@ -187,6 +188,5 @@ def shelf(request, client_pk: int):
         {
             "client": client,
             "shelf_rows": product_shelf(client, products, today),
-            "recommended": recommendations(client, limit=5, today=today, products=products),
         },
     )
