@@ -15,6 +15,7 @@ from clients.models import Segment
 from products.models import Product
 from tests import factories, personas
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_workbench import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -92,5 +93,10 @@ def test_a_branch_manager_creates_builds_and_starts_a_campaign(page, branch_book
     page.wait_for_load_state("networkidle")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     screenshot(page, "campaign-390")
+    assert violations(page) == []
+    page.goto(page.base_url + "/campaigns/")
+    expect(page.locator("#campaign-list tbody tr")).to_have_count(1)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert violations(page) == []
     # The invalid form answered 400 (as intended), which Chromium logs; nothing else may.
     assert [error for error in page.js_errors if "status of 400" not in error] == []
