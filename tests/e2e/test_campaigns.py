@@ -65,6 +65,7 @@ def test_a_branch_manager_creates_builds_and_starts_a_campaign(page, branch_book
     expect(page.locator("#id_product_code")).to_have_class("form-control is-invalid")
     expect(page.locator("#id_name")).to_have_value("Year-end fund drive")
     expect(page.locator("#id_ends_on")).to_have_value((today + datetime.timedelta(days=30)).isoformat())
+    assert violations(page) == []
     page.fill("#id_product_code", "FUND01")
     page.get_by_role("button", name="Create draft").click()
 
