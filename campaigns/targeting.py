@@ -226,46 +226,52 @@ def _plain(value):
 # --- COPY ----------------------------------------------------------------------------------------
 
 
-def _text(value) -> str:
-    """A value in COPY's text format (``\\N`` for NULL; backslash, tab and newlines escaped)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "\\N"
-    if isinstance(value, bool | np.bool_):
-        return "t" if value else "f"
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _copy(table: str, columns: list[str], rows) -> None:
+def _copy(table: str, frame: pd.DataFrame, not_null: tuple[str, ...] = ()) -> None:
+    """``COPY`` ``frame`` (its columns are the table's) as CSV written by pandas: NULL is an
+    unquoted empty field; ``not_null`` columns read an empty field as an empty string."""
+    if frame.empty:
+        return
     buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(_text(value) for value in row))
-        buffer.write("\n")
+    frame.to_csv(buffer, index=False, header=False)
     buffer.seek(0)
+    force = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv{force})", buffer)
+
+
+def _json(values) -> list[str]:
+    return [json.dumps(value, ensure_ascii=False) for value in values]
 
 
 def _write_targets(campaign: Campaign, kept: pd.DataFrame) -> None:
     now = timezone.now().isoformat()
-    columns = ["created_at", "updated_at", "campaign_id", "client_id", "advisor_id", "score", "rank", "reasons",
-               "requires", "control", "status", "outcome"]  # fmt: skip
-    rows = (
-        (now, now, campaign.pk, pk, None if advisor is pd.NA else int(advisor), float(score), int(rank), reasons,
-         required, bool(control), CampaignTarget.Status.PENDING.value, "")
-        for pk, advisor, score, rank, reasons, required, control in zip(
-            kept["client_id"].tolist(), kept["advisor_id"].tolist(), kept["score"].tolist(), kept["rank"].tolist(),
-            kept["reasons"].tolist(), kept["requires"].tolist(), kept["control"].tolist(), strict=True,
-        )
-    )  # fmt: skip
-    _copy(CampaignTarget._meta.db_table, columns, rows)
+    rows = pd.DataFrame(
+        {
+            "created_at": now,
+            "updated_at": now,
+            "campaign_id": campaign.pk,
+            "client_id": kept["client_id"].astype("int64").to_numpy(),
+            "advisor_id": kept["advisor_id"].astype("Int64").to_numpy(),
+            "score": kept["score"].astype(float).to_numpy(),
+            "rank": kept["rank"].astype("int64").to_numpy(),
+            "reasons": _json(kept["reasons"]),
+            "requires": _json(kept["requires"]),
+            "control": kept["control"].astype(bool).to_numpy(),
+            "status": CampaignTarget.Status.PENDING.value,
+            "outcome": "",
+        }
+    )
+    _copy(CampaignTarget._meta.db_table, rows, not_null=("outcome",))
 
 
 def _write_exclusions(campaign: Campaign, excluded: pd.DataFrame) -> None:
-    rows = (
-        (campaign.pk, pk, reasons[0], [str(reason) for reason in reasons])
-        for pk, reasons in zip(excluded["client_id"].tolist(), excluded["reasons"].tolist(), strict=True)
+    reasons = [[str(reason) for reason in row] for row in excluded["reasons"]]
+    rows = pd.DataFrame(
+        {
+            "campaign_id": campaign.pk,
+            "client_id": excluded["client_id"].astype("int64").to_numpy(),
+            "reason": [row[0] for row in reasons],
+            "all_reasons": _json(reasons),
+        }
     )
-    _copy(CampaignExclusion._meta.db_table, ["campaign_id", "client_id", "reason", "all_reasons"], rows)
+    _copy(CampaignExclusion._meta.db_table, rows)
