@@ -75,6 +75,7 @@ def test_a_night_publishes_with_every_step_recorded(book):
         "segmentation",
         "churn",
         "alerts",
+        "campaigns",
         "reports",
     }
     assert all(step["status"] == "done" for step in run.steps.values())
@@ -353,7 +354,7 @@ def test_churn_and_the_alerts_run_side_by_side_after_the_chunks_and_before_the_r
             return [step for task in signature.tasks for step in order(task)]
         return [signature.task]
 
-    tail = [("nightly.alerts", "nightly.churn"), "nightly.reports", "nightly.publish"]
+    tail = [("nightly.alerts", "nightly.churn"), "nightly.campaigns", "nightly.reports", "nightly.publish"]
     assert order(rest_of_night(1, "token", [0, 1])) == [("nightly.chunk", "nightly.chunk"), "nightly.join", *tail]
     assert order(rest_of_night(1, "token", [])) == ["nightly.join", *tail]
 
