@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from clients.models import Segment
 from tests import factories, personas
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_workbench import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -101,3 +102,21 @@ def test_the_builder_works_on_a_phone(browser, live_server, book):
         screenshot(page, "segment-builder-390")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_builder_and_the_list_pass_axe(page, book, language):
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
+    sign_in(page, "chen.hua")
+    Segment.objects.create(name="Rich", owner=book.user, criteria={"tier": ["hnw"], "assets_min": 1000000})
+    found = {}
+    for path in ("/segments/", "/segments/new/"):
+        page.goto(page.base_url + path)
+        page.wait_for_load_state("networkidle")
+        if problems := violations(page):
+            found[path] = problems
+    page.locator("#id_age_min").press_sequentially("x")
+    expect(page.locator("#err-age_min")).not_to_be_empty()
+    if problems := violations(page):
+        found["/segments/new/ with an error"] = problems
+    assert found == {}
