@@ -330,3 +330,15 @@ def test_the_live_count_and_the_list_page_cost_the_same_queries_as_the_book_grow
         )
     assert queries(reverse("segments:count"), criteria) == count_before
     assert queries(reverse("segments:list")) == list_before
+
+
+def test_the_api_search_body_takes_criteria_lists_and_a_segment(world, shared):
+    cast, clients = world
+    everyone, _own = shared
+    http = api(cast, "manager")
+    body = {"tier": ["mass", "hnw"], "segment": everyone.pk, "risk_validity": "valid", "assets_max": "1000"}
+    response = http.post("/api/v1/clients/search/", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["count"] == 3
+    bad = http.post("/api/v1/clients/search/", {"tier": ["gold"]}, format="json")
+    assert bad.status_code == 400 and "tier" in bad.json()["fields"]
