@@ -212,12 +212,20 @@ def _in_window(segments: pd.Series, starts: list[datetime.date], low: datetime.d
 def _by_window(
     frame: pd.DataFrame, starts: list[datetime.date], windows: dict[str, tuple[datetime.date, datetime.date, str, str]]
 ) -> pd.DataFrame:
-    """Per client: ``{name: (low, high, column, "sum" | "max")}`` over the segments in (low, high]."""
-    out = pd.DataFrame({"client_id": frame["client_id"].drop_duplicates().sort_values().to_numpy()})
+    """Per client: ``{name: (low, high, column, "sum" | "max")}`` over the segments in (low, high];
+    one group-by per distinct window and aggregation, all its columns at once."""
+    clients = np.sort(frame["client_id"].unique())
+    grouped: dict[tuple, dict[str, str]] = {}
     for name, (low, high, column, how) in windows.items():
+        grouped.setdefault((low, high, how), {})[name] = column
+    columns = {}
+    for (low, high, how), names in grouped.items():
         part = frame[_in_window(frame["seg"], starts, low, high)]
-        values = part.groupby("client_id")[column].agg(how).rename(name)
-        out = out.merge(values, left_on="client_id", right_index=True, how="left")
+        sources = sorted(set(names.values()))
+        values = part.groupby("client_id")[sources].agg(how).reindex(clients, fill_value=0)
+        for name, column in names.items():
+            columns[name] = values[column].to_numpy()
+    out = pd.DataFrame({"client_id": clients, **{name: columns[name] for name in windows}})
     return out.fillna(0).astype("int64")
 
 
