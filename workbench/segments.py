@@ -8,6 +8,7 @@ or change a segment, what criteria mean, how they are counted — are ``clients.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -86,9 +87,9 @@ def _kind(name: str) -> str:
     if name == "status":
         return "select"
     field_class = ClientFilter.base_filters[name].field_class
-    if field_class.__name__ == "MultipleChoiceField":
+    if issubclass(field_class, forms.MultipleChoiceField):
         return "checks"
-    if field_class.__name__ in ("DecimalField", "IntegerField"):
+    if issubclass(field_class, forms.DecimalField | forms.IntegerField):
         return "number"
     return "text"
 
@@ -124,7 +125,6 @@ def _render_form(request, *, segment, segment_form, data, status=200):
             (str(ClientFilter.base_filters[name].label) if name in CRITERIA else name, reasons)
             for name, reasons in errors.items()
         ],
-        "criteria_names": CRITERIA,
     }
     return render(request, "segments/form.html", context, status=status)
 
