@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from campaigns import targeting
 from campaigns.models import Campaign
 from campaigns.targeting import BuildResult
+from core.access import client_scope
 
 __all__ = ["BuildResult", "build_targets", "finish_due_campaigns", "start_campaign"]
 
@@ -38,7 +39,22 @@ def _audit(campaign: Campaign, by, changes: dict[str, list]) -> None:
 
 def build_targets(campaign: Campaign, *, by, today: datetime.date | None = None) -> BuildResult:
     """Build the draft campaign's target list (``targeting.build_targets``) and record who built
-    it and what came out in the change log."""
+    it and what came out in the change log.
+
+    The candidates are the segment in the scope of the campaign's creator (else the builder): a
+    creator who sees no clients — operations staff keep campaigns' master data but serve no
+    clients — would build an empty list, so that is refused with the reason instead."""
+    creator = campaign.created_by or by
+    if client_scope(creator) is None:
+        raise ValidationError(
+            {
+                "created_by": _(
+                    "%(user)s sees no clients, and a campaign's targets come from its creator's clients: "
+                    "a branch manager or head office should create this campaign."
+                )
+                % {"user": creator.get_username()}
+            }
+        )
     with transaction.atomic():
         result = targeting.build_targets(campaign, by=by, today=today)
         _audit(campaign, by, {"build_summary": ["", str(campaign.build_summary)]})

@@ -329,3 +329,18 @@ def test_the_build_is_set_based(cast, fund, django_assert_max_num_queries):
     with django_assert_max_num_queries(few) as counted:
         targeting.build_targets(large, by=cast.manager.user, today=TODAY)
     assert CampaignTarget.objects.filter(campaign=large).count() == 5 + 40
+
+
+@pytest.mark.django_db
+def test_a_campaign_created_by_someone_who_sees_no_clients_is_refused_with_the_reason(cast, fund):
+    client(cast, assessment=FITS)
+    item = campaign(cast, fund, by=cast.ops)  # operations staff serve no clients (core/access.py)
+    with pytest.raises(ValidationError) as refused:
+        services.build_targets(item, by=cast.ops.user)
+    assert set(refused.value.message_dict) == {"created_by"}
+    item.refresh_from_db()
+    assert item.targets_built_at is None and not item.targets.exists()
+    # The same campaign created by the branch manager builds.
+    item.created_by = cast.manager.user
+    item.save(update_fields=["created_by"])
+    assert services.build_targets(item, by=cast.ops.user).targets == 1
