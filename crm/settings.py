@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
         "SuitabilityStepKindEnum": "suitability.models.SuitabilityStep.Kind",
         "SaleChannelEnum": "suitability.models.SuitabilityCheck.Channel",
         "ClientStatusEnum": "clients.models.Client.Status",  # the client and the client search's filter
+        "ProductTypeEnum": "products.models.Product.ProductType",  # the products API and the segment filters
     },
 }
 
