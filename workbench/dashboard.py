@@ -139,7 +139,7 @@ def campaign_tasks(targets) -> tuple[int, list]:
     """How many targets to work (capped) and the best-scored first few, with their client,
     campaign and product (one query each) and each target's top reasons in words."""
     rows = list(
-        targets.select_related("client", "campaign", "campaign__product")
+        targets.select_related("client", "campaign", "campaign__product", "advisor")
         .without_client_pii()
         .order_by(F("score").desc(nulls_last=True), "campaign__ends_on", "pk")[:LIST_ROWS]
     )

@@ -122,6 +122,18 @@ def test_the_section_shows_client_campaign_product_score_reasons_due_date_and_a_
     assert '<span class="badge text-bg-primary" data-testid="campaign-task-count">3</span>' in page
 
 
+def test_a_team_lead_sees_whose_task_each_one_is_and_an_advisor_is_not_told_their_own_name(book, client):
+    cast = book["cast"]
+    url = reverse("dashboard-section", args=["campaign-tasks"])
+    client.force_login(user_of(cast.team_lead))
+    page = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert page.count('data-testid="campaign-task-advisor"') == 4
+    assert cast.colleague.name in page and cast.advisor.name in page
+    client.force_login(user_of(cast.advisor))
+    page = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="campaign-task-advisor"' not in page
+
+
 def _count_queries(http, user) -> int:
     http.force_login(user)
     url = reverse("dashboard-section", args=["campaign-tasks"])
