@@ -139,7 +139,10 @@ class CampaignForm(forms.ModelForm):
 
 
 class CampaignFilterForm(forms.Form):
-    """The campaign list's filters (GET): all optional, unknown values ignored."""
+    """The campaign list's filters (GET): all optional. An invalid value (too long, a NUL byte,
+    not a date, not a status) is an error under its field and filters nothing; a unit code of no
+    unit (unknown, too long, a NUL byte) is an error under the field and the list is empty
+    (``unit_unknown``)."""
 
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Campaign.Status.choices]
@@ -149,3 +152,14 @@ class CampaignFilterForm(forms.Form):
     on = forms.DateField(
         label=_("Running on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+
+    def clean_unit(self) -> str:
+        code = (self.cleaned_data.get("unit") or "").strip()
+        if code and not OrgUnit.objects.filter(code__iexact=code).exists():
+            raise forms.ValidationError(_("No unit has the code %(code)s."), params={"code": code}, code="unknown")
+        return code
+
+    @property
+    def unit_unknown(self) -> bool:
+        """The unit box holds no unit's code (unknown, too long, a NUL byte): nothing can match."""
+        return "unit" in self.errors

@@ -52,10 +52,15 @@ def _campaign_or_404(request, pk: int, action: str = "view") -> Campaign:
 @permission_required("campaigns.view_campaign", raise_exception=True)
 def campaign_list(request):
     form = CampaignFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    # Each valid filter applies (an invalid one is shown under its field and ignored); an
+    # unknown unit code matches no campaign.
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     campaigns = filter_campaigns(
         campaigns_visible_to(request.user, queryset=Campaign.objects.select_related("product", "org_unit")), data
     )
+    if form.is_bound and form.unit_unknown:
+        campaigns = campaigns.none()
     campaigns = campaigns.order_by("-starts_on", "code")
     page = Paginator(campaigns, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     # The page's campaigns' figures over the reader's targets: one grouped query for the page.

@@ -88,6 +88,36 @@ def test_the_list_filters(world, client, campaign):
     assert http.get(reverse("campaigns:list"), {"on": "not a date", "status": "bogus"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "empty"),
+    [
+        ({"unit": "SH99"}, "unit", True),
+        ({"unit": "X" * 500}, "unit", True),
+        ({"q": "长" * 500}, "q", False),
+        ({"on": "2026-02-31"}, "on", False),
+        ({"on": "31/12/2026"}, "on", False),
+        ({"status": "bogus"}, "status", False),
+    ],
+)
+def test_an_odd_filter_value_is_a_message_under_its_field_never_a_server_error(
+    world, client, campaign, query, field, empty
+):
+    cast, _clients = world
+    page = as_(client, cast.manager).get(reverse("campaigns:list"), query)
+    assert page.status_code == 200
+    assert field in page.context["form"].errors and f'id="error-{field}"' in page.text
+    ids = [c.pk for c in page.context["page"]]
+    assert ids == [] if empty else campaign.pk in ids  # an unknown unit matches nothing; others are ignored
+    if query == {"unit": "SH99"}:
+        assert "SH99" in page.context["form"].errors["unit"][0] and "No campaigns in your scope match." in page.text
+
+
+@pytest.mark.parametrize("query", [{"unit": "SH\x0001"}, {"q": "AUTUMN\x00"}, {"on": "\x00"}, {"status": "\x00"}])
+def test_a_nul_byte_in_a_filter_is_refused_as_bad_input_not_a_server_error(world, client, campaign, query):
+    cast, _clients = world
+    assert as_(client, cast.manager).get(reverse("campaigns:list"), query).status_code == 400  # core.input_guard
+
+
 def test_the_nav_link_is_for_those_who_view_campaigns(world, client):
     cast, _clients = world
     link = f'href="{reverse("campaigns:list")}"'
