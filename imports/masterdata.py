@@ -45,7 +45,7 @@ from imports.columns import (
 )
 from imports.spec import Context, FileSpec, ParsedFile, Problem, Reference, Written
 from products.models import Product
-from suitability.models import RiskAssessment, refresh_risk_valid_until, retention_date
+from suitability.models import RiskAssessment, refresh_investor_type, refresh_risk_valid_until, retention_date
 
 # --- Shared pieces ---------------------------------------------------------------------------
 
@@ -642,6 +642,7 @@ def load_assessments(parsed: ParsedFile, ctx: Context) -> Written:
     levels_changed = _refresh_risk_levels(client_pks)
     for part in chunks(sorted({assessment.client_id for assessment in new})):
         refresh_risk_valid_until(part)
+        refresh_investor_type(part)
     ctx.advance(parsed, len(parsed))
     return Written(
         created=len(new),

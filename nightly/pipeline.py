@@ -33,6 +33,7 @@ from nightly.steps.churn import score_book
 from nightly.steps.segmentation import collect_activity_facts, collect_facts, segment_chunk, segmentation_context
 from nightly.steps.snapshots import take_snapshots
 from reports.aggregates import refresh_day
+from suitability.models import refresh_investor_type
 
 log = logging.getLogger("nightly")
 
@@ -330,9 +331,17 @@ def alerts_step(run_id: int, *, token: str | None = None) -> dict:
 def campaigns_step(run_id: int, *, token: str | None = None) -> dict:
     """Campaign conversions from the night's trades, and the campaigns whose window ended
     finished (``campaigns.conversions.mark_conversions``: two set-based statements that write
-    only what changed, so a rerun for the date writes nothing). After churn and the alerts."""
+    only what changed, so a rerun for the date writes nothing). After churn and the alerts.
 
-    return run_step(run_id, "campaigns", lambda run: mark_conversions(run.date), token=token)
+    First, every client's investor type in force (``suitability.models.refresh_investor_type``,
+    one UPDATE of the rows that changed) for the segments' ``investor_type`` criterion: a
+    classification that expired today turns its client ordinary without an assessment or a
+    classification being saved."""
+
+    def campaigns(run):
+        return {"investor_types": refresh_investor_type(today=run.date), **mark_conversions(run.date)}
+
+    return run_step(run_id, "campaigns", campaigns, token=token)
 
 
 def reports_step(run_id: int, *, token: str | None = None) -> dict:

@@ -699,3 +699,12 @@ def test_a_bad_marketing_opt_out_names_the_line_and_column(db, tmp_path):
     assert result.status == Outcome.REJECTED
     assert [str(error) for error in result.errors] == ["clients.csv:3: marketing_opt_out: expected 0 or 1, got 'yes'"]
     assert not Client.objects.exists()
+
+
+def test_an_assessment_import_sets_the_clients_investor_type(loaded):
+    """The segments' investor type criterion reads ``Client.investor_type``, kept by the import."""
+    assert dict(Client.objects.values_list("client_no", "investor_type")) == {
+        "C001": "ordinary",
+        "C002": "ordinary",
+        "C003": "",  # never assessed
+    }
