@@ -5,6 +5,9 @@ pages, the API and the nightly run call them.
   writes send no signals);
 - ``start_campaign``: a draft with built targets, on a day within its period (a campaign may
   start on its first day, today);
+- ``update_draft``: save a draft's edited settings; a change to what the target list is built
+  from (product or theme, segment, unit, limits, control share, window) on a built draft clears
+  the list in the same transaction, so it must be built again before the start;
 - ``finish_due_campaigns``: active campaigns whose period ended before the day → finished, one
   UPDATE (the nightly run calls it).
 """
@@ -20,11 +23,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import targeting
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
 from campaigns.targeting import BuildResult
 from core.access import client_scope
 
-__all__ = ["BuildResult", "build_targets", "finish_due_campaigns", "start_campaign"]
+__all__ = ["BUILD_INPUTS", "BuildResult", "build_targets", "finish_due_campaigns", "start_campaign", "update_draft"]
+
+#: The campaign's fields its target list is built from (attribute names: ids for the relations).
+BUILD_INPUTS = (
+    "product_id",
+    "theme",
+    "segment_id",
+    "org_unit_id",
+    "target_limit",
+    "control_share",
+    "advisor_cap",
+    "starts_on",
+    "ends_on",
+)
 
 
 def _audit(campaign: Campaign, by, changes: dict[str, list]) -> None:
@@ -88,6 +104,42 @@ def start_campaign(campaign: Campaign, *, by, today: datetime.date | None = None
         _audit(fresh, by, {"status": [Campaign.Status.DRAFT.value, Campaign.Status.ACTIVE.value]})
     campaign.status, campaign.started_at = fresh.status, fresh.started_at
     return fresh
+
+
+def update_draft(campaign: Campaign, *, by) -> list[str]:
+    """Save ``campaign`` (a draft, its edited settings set on the instance by a form or a
+    serializer). When its targets were built and a field they are built from
+    (``BUILD_INPUTS``) changed, the targets, the exclusions and the build's figures are cleared
+    in the same transaction — the list was built for other settings, and ``start_campaign``
+    then asks for a new build. Returns the changed build fields (empty: the list, if any,
+    stands). Raises ``ValidationError`` when the campaign is no longer a draft."""
+    with transaction.atomic():
+        stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if stored.status != Campaign.Status.DRAFT:
+            raise ValidationError({"status": _("Only a draft campaign can be changed.")})
+        changed = [name for name in BUILD_INPUTS if getattr(stored, name) != getattr(campaign, name)]
+        campaign.save()
+        if stored.targets_built_at is None or not changed:
+            return []
+        CampaignTarget.objects.filter(campaign=campaign).delete()
+        CampaignExclusion.objects.filter(campaign=campaign).delete()
+        campaign.targets_built_at = None
+        campaign.build_summary = {}
+        campaign.model_kind = ""
+        campaign.model_auc = campaign.model_top_decile_rate = campaign.model_base_rate = None
+        campaign.model_details = {}
+        campaign.save(
+            update_fields=[
+                "targets_built_at", "build_summary", "model_kind", "model_auc", "model_top_decile_rate",
+                "model_base_rate", "model_details", "updated_at",
+            ]
+        )  # fmt: skip
+        _audit(
+            campaign,
+            by,
+            {"targets_built_at": [str(stored.targets_built_at), ""], "cleared_by": [",".join(changed), ""]},
+        )
+    return changed
 
 
 def finish_due_campaigns(day: datetime.date) -> int:

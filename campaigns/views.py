@@ -123,8 +123,17 @@ def campaign_edit(request, pk: int):
     form = CampaignForm(request.POST or None, instance=campaign, user=request.user)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            try:
+                changed = services.update_draft(form.save(commit=False), by=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("campaigns:detail", pk=campaign.pk)
             messages.success(request, _("Campaign %(code)s saved.") % {"code": campaign.code})
+            if changed:
+                messages.warning(
+                    request,
+                    _("The settings the target list was built from changed: the list was cleared. Build it again."),
+                )
             return redirect("campaigns:detail", pk=campaign.pk)
         return _form_page(request, form, campaign, status=400)
     return _form_page(request, form, campaign)

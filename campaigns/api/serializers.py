@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from advisors.models import OrgUnit
+from campaigns import services
 from campaigns.access import creatable_units
 from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
 from campaigns.texts import reason_text
@@ -114,6 +116,18 @@ class CampaignWriteSerializer(serializers.ModelSerializer):
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+    def update(self, instance: Campaign, validated_data: dict) -> Campaign:
+        """Change a draft through ``services.update_draft``: a change to what its built target
+        list came from clears the list (``targets_cleared`` says so)."""
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        user = getattr(self.context.get("request"), "user", None)
+        try:
+            self.targets_cleared = bool(services.update_draft(instance, by=user))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+        return instance
 
 
 class BuildResultSerializer(serializers.Serializer):

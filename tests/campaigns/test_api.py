@@ -105,6 +105,24 @@ def test_patch_changes_a_draft_only(world, client, campaign):
     assert response.status_code == 200 and response.json()["name"] == "改名"
 
 
+def test_patching_what_a_built_list_came_from_clears_it(world, client, campaign):
+    cast, _clients = world
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT)
+    http = as_(client, cast.manager)
+    url = f"/api/v1/campaigns/{campaign.pk}/"
+    same = http.patch(
+        url, {"name": "改名", "control_share": str(campaign.control_share)}, content_type="application/json"
+    )
+    assert same.status_code == 200 and same.json()["targets_built_at"] is not None
+    assert campaign.targets.exists()
+    changed = http.patch(url, {"target_limit": 1}, content_type="application/json")
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["targets_built_at"] is None and changed.json()["build_summary"] == {}
+    assert not campaign.targets.exists() and not campaign.exclusions.exists()
+    start = http.post(f"{url}start/")
+    assert start.status_code == 400 and "targets" in start.json()["fields"]
+
+
 def test_a_campaign_outside_the_scope_is_404(world, client, campaign):
     cast, _clients = world
     http = as_(client, cast.other_manager)

@@ -181,6 +181,49 @@ def test_edit_is_for_drafts_in_the_users_subtree(world, client, campaign):
     assert as_(client, cast.other_manager).get(reverse("campaigns:edit", args=[campaign.pk])).status_code == 404
 
 
+def _as_typed(page) -> dict:
+    """The edit form's values as the page shows them (what a submit without changes sends)."""
+    form = page.context["form"]
+    return {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"target_limit": "1"},
+        {"control_percent": "0"},
+        {"advisor_cap": "7"},
+        {"ends_on": "2099-12-31"},
+        {"product_code": "", "theme": "养老规划"},
+        {"segment": "__new__"},
+    ],
+)
+def test_editing_what_a_built_list_came_from_clears_it_and_start_asks_for_a_build(world, client, campaign, change):
+    cast, _clients = world
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT)
+    campaign.refresh_from_db()
+    assert campaign.targets_built_at is not None and campaign.targets.exists() and campaign.exclusions.exists()
+    http = as_(client, cast.manager)
+    url = reverse("campaigns:edit", args=[campaign.pk])
+    typed = _as_typed(http.get(url))
+    # The name alone: the list stands.
+    kept = http.post(url, {**typed, "name": "只改名"}, follow=True)
+    campaign.refresh_from_db()
+    assert campaign.name == "只改名" and campaign.targets_built_at is not None and campaign.targets.exists()
+    assert "was cleared" not in kept.text
+    if change.get("segment") == "__new__":
+        change = {"segment": Segment.objects.create(name="另一个", criteria={}, owner=cast.manager.user).pk}
+    saved = http.post(url, {**typed, **change}, follow=True)
+    assert saved.status_code == 200
+    campaign.refresh_from_db()
+    assert campaign.targets_built_at is None and campaign.build_summary == {} and campaign.model_kind == ""
+    assert not campaign.targets.exists() and not campaign.exclusions.exists()
+    assert "the list was cleared. Build it again." in saved.text
+    started = http.post(reverse("campaigns:start", args=[campaign.pk]), follow=True)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT and "Build the target list before starting" in started.text
+
+
 def test_the_campaign_page_shows_header_build_counts_results_and_targets(world, client, campaign):
     cast, _clients = world
     page = as_(client, cast.manager).get(reverse("campaigns:detail", args=[campaign.pk]))
