@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import CampaignTarget
 from campaigns.results import breakdown, daily, results
+from campaigns.templatetags.campaign_tags import points, rate
 from tests.campaigns.campaign_world import START, running_campaign
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +97,21 @@ def test_daily_series_covers_the_window_to_today(world, campaign):
     assert series["amount"][2] == 12000.0
     whole = daily(campaign, cast.compliance.user)
     assert whole["days"][-1] == campaign.ends_on.isoformat() and sum(whole["converted"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.2778, "27.8%"), (0.27749, "27.7%"), (1 / 3, "33.3%"), (0.0005, "0.1%"), (1.0, "100.0%"), (None, "—")],
+)
+def test_rates_are_rounded_not_cut(value, shown, settings):
+    settings.LANGUAGE_CODE = "en"
+    assert rate(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.1556, "+15.6 pp"), (-0.1556, "−15.6 pp"), (0.00004, "0.0 pp"), (-0.00004, "0.0 pp"), (None, "—")],
+)
+def test_uplift_points_are_rounded_not_cut(value, shown, settings):
+    settings.LANGUAGE_CODE = "en"
+    assert points(value) == shown
