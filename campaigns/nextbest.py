@@ -3,9 +3,11 @@
 Candidates are the products on sale the client matches for a firm-initiated recommendation and
 does not hold (``suitability.shelf.recommendations``: the rules, art. 22(3)-(4) — a mismatch is
 never recommended); they are ranked by the target-client model's score for this client
-(``campaigns.propensity.recommendation_scores``), the shelf's order (closest fit) breaking ties.
-A constant number of queries: the shelf reads the client's profile once, the scores the client's
-history once, whatever the number of products.
+(``campaigns.propensity.recommendation_scores``: the model kept by the latest campaign built
+with it for the product's family — product type and variety — else the rule score; ``scoring``
+says which), the shelf's order (closest fit) breaking ties. A constant number of queries: the
+shelf reads the client's profile once, the scores the client's history and the kept models once,
+whatever the number of products.
 
 Recommending records what the firm did — a suitability check initiated by the advisor and an
 interaction naming the product, with the client's risk level then — in one transaction, so the
@@ -34,8 +36,9 @@ from suitability.rules import Decision, Outcome
 from suitability.shelf import recommendations
 
 # How many matching products the model ranks: the shelf's best fits (its own order), four
-# times the list shown so the model's choice is a real one; scoring costs about 2.5 ms a product
-# (``recommendation_scores`` on the demo book: 54 ms for 20, 134 ms for 40).
+# times the list shown so the model's choice is a real one; scoring cost about 2.5 ms a product
+# (``recommendation_scores`` on the demo book: 54 ms for 20, 134 ms for 40) before the reasons
+# were computed for all the products at once.
 CANDIDATES = 20
 PERMISSIONS = ("suitability.add_suitabilitycheck", "clients.add_interaction")
 
@@ -49,6 +52,8 @@ class NextBest:
     score: float
     reasons: list[dict]
     decision: Decision
+    scoring: str = "rule"  # "model": a campaign's kept model for the product's family (``campaign``)
+    campaign: str = ""
 
     @property
     def requires(self) -> tuple[str, ...]:
@@ -70,8 +75,10 @@ def next_best_products(client: Client, user, limit: int = 5, today: datetime.dat
     scores = recommendation_scores(client, [row.product for row in rows], today=today)
     ranked = []
     for place, row in enumerate(rows):
-        score, reasons = scores.get(row.product.pk, (0.0, []))
-        ranked.append((-score, place, NextBest(row.product, score, reasons, row.decision)))
+        scored = scores.get(row.product.pk)
+        score, reasons = scored or (0.0, [])
+        how, campaign = getattr(scored, "scoring", "rule"), getattr(scored, "campaign", "")
+        ranked.append((-score, place, NextBest(row.product, score, reasons, row.decision, how, campaign)))
     ranked.sort(key=lambda item: item[:2])
     return [item[2] for item in ranked[:limit]]
 

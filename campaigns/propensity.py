@@ -45,9 +45,20 @@ value, capped at 1; weights in ``RULE``, summing to 1) — is used when history 
 or a held-out period without both buyers and non-buyers) or when the model's held-out AUC does not
 beat the rule's. Its reasons are its three largest weighted parts.
 
-``recommendation_scores`` scores one client for several products with the rule score (no model
-is kept between requests: training per product per page view would cost seconds), reading the
-client's history once — four queries whatever the number of products.
+A build that uses the model keeps it in ``Campaign.model_details[KEPT]`` (``model_params``, at
+full precision): the product family it was trained for (product type and variety), the feature
+order, ``FEATURE_VERSION`` and ``TRANSFORMS`` (what ``finish_features`` does — log1p, clips —
+before standardising), the scaler's means and scales, the coefficients and the intercept; the
+build scores its candidates with that record (``apply_model``), so re-applying it gives the same
+scores to the bit.
+
+``recommendation_scores`` scores one client for several products, reading the client's history
+once and the kept models in one query — five queries whatever the number of products. A product
+whose family has a kept model (the most recently built campaign of that family whose build used
+the model, any status but cancelled; ``kept_models``) is scored by that model, with its reasons
+as in a campaign's list — the same client, day and product as a campaign's give the campaign's
+score and reasons; any other product gets the rule score (training per product per page view
+would cost seconds). Each result says which (``Scored.scoring``, ``Scored.campaign``).
 """
 
 from __future__ import annotations
@@ -60,8 +71,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Max, Subquery
+from django.db.models import Max, Q, Subquery
+from django.db.models.fields.json import KT
 
+from campaigns.models import Campaign
 from clients.models import AssetSnapshot, CashFlow, Client, Position, Transaction
 from core.bulk.frames import cents, read_frame, scalar
 from products.models import Product
@@ -76,6 +89,10 @@ MIN_ASSETS_CENTS = 1_000_000  # flows are relative to at least 10,000 yuan
 PURCHASE = "('buy', 'subscribe')"
 TRADING = "('buy', 'sell', 'subscribe', 'redeem')"
 TIER_RANK = {"mass": 0, "affluent": 1, "hnw": 2, "uhnw": 3}
+# Bumped whenever ``finish_features`` changes what a feature means: a kept model (``KEPT``) of
+# another version is not re-applied.
+FEATURE_VERSION = 1
+KEPT = "model"  # the key of ``model_details`` holding the kept model's parameters (full precision)
 SEGMENTS = ("active_trader", "long_term", "opportunistic")
 
 FEATURES = [
@@ -109,6 +126,26 @@ RAW = {
     "assets": "int64",
     "net_30": "int64",
     "net_90": "int64",
+}
+
+# How ``finish_features`` makes each feature from the raw inputs (money in cents), kept with a
+# model so that what its coefficients apply to is on record.
+TRANSFORMS = {
+    "bought_type": "log1p(type_count)",
+    "bought_variety": "log1p(variety_count)",
+    "bought_risk": "log1p(risk_count)",
+    "bought_issuer": "log1p(issuer_count)",
+    "bought_similar": "log1p(similar_count)",
+    "similar_amount": "log1p(max(similar_cents, 0) / 100)",
+    "holds_similar": "clip(similar_value / max(assets, holdings_value, 1), 0, 1)",
+    "flow_30": "clip(net_30 / max(assets, 1000000), -2, 2)",
+    "flow_90": "clip(net_90 / max(assets, 1000000), -2, 2)",
+    "log_assets": "log10(1 + max(assets, 0) / 100); assets = holdings_value when no snapshot",
+    "tier_rank": "mass 0, affluent 1, hnw 2, uhnw 3 (else 0)",
+    "age": "years at T (365.25 days), 45 when unknown",
+    "tenure": "max(years since opened_on at T, 0), 0 when unknown",
+    "trades": "log1p(trade_count)",
+    **{f"segment_{name}": f"behavior_segment == {name!r}" for name in SEGMENTS},
 }
 
 # Rule score: reason code → (weight, raw input, full-scale value). Scaled = value / full, in [0, 1].
@@ -548,10 +585,13 @@ class _Row:
         return self[name] if name in self.extra or name in self.columns else default
 
 
-def top_reasons(frame: pd.DataFrame, parts: pd.DataFrame, like: Like, limit: int = 3) -> list[list[dict]]:
+def top_reasons(
+    frame: pd.DataFrame, parts: pd.DataFrame, like: Like | Sequence[Like], limit: int = 3
+) -> list[list[dict]]:
     """Per row of ``frame``: up to ``limit`` reasons ``{code, params}``, the largest positive
     parts first (``parts``: one column per feature or reason code; a code's parts add up),
-    each backed by evidence (``_evidence``)."""
+    each backed by evidence (``_evidence``). ``like``: the product the rows are scored for, or
+    one per row (one client scored for several products)."""
     by_code = parts.T.groupby(lambda name: FEATURE_REASON.get(name, name)).sum().T
     codes = list(by_code.columns)
     values = by_code.to_numpy(dtype=float)
@@ -562,8 +602,15 @@ def top_reasons(frame: pd.DataFrame, parts: pd.DataFrame, like: Like, limit: int
             "net_30", "net_90", "assets", "tier", "trade_count", "tenure", "age", "birth_date",
             "behavior_segment"]  # fmt: skip
     columns = {name: frame[name].tolist() for name in keep if name in frame.columns}
-    like_params = {"like_type": like.product_type, "like_variety": like.variety, "like_risk": like.risk_level,
-                   "like_issuer": like.issuer}  # fmt: skip
+    if isinstance(like, Like):
+        like_params = {"like_type": like.product_type, "like_variety": like.variety, "like_risk": like.risk_level,
+                       "like_issuer": like.issuer}  # fmt: skip
+    else:
+        like_params = {}
+        columns.update(
+            like_type=[item.product_type for item in like], like_variety=[item.variety for item in like],
+            like_risk=[item.risk_level for item in like], like_issuer=[item.issuer for item in like],
+        )  # fmt: skip
     reasons = []
     for index, (row_order, row_values) in enumerate(zip(order.tolist(), values, strict=True)):
         chosen = []
@@ -580,18 +627,73 @@ def top_reasons(frame: pd.DataFrame, parts: pd.DataFrame, like: Like, limit: int
 # --- One client, several products --------------------------------------------------------------
 
 
+class Scored(tuple):
+    """``(score, reasons)`` — it unpacks and compares as that pair — and how the score was made:
+    ``scoring`` ``"model"`` (the kept model of campaign ``campaign``, its code) or ``"rule"``."""
+
+    def __new__(cls, score: float, reasons: list[dict], scoring: str = "rule", campaign: str = "") -> Scored:
+        made = super().__new__(cls, (score, reasons))
+        made.scoring, made.campaign = scoring, campaign
+        return made
+
+    @property
+    def score(self) -> float:
+        return self[0]
+
+    @property
+    def reasons(self) -> list[dict]:
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"Scored({self[0]!r}, {self[1]!r}, scoring={self.scoring!r}, campaign={self.campaign!r})"
+
+
+def kept_models(families: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, dict]]:
+    """``{(product_type, variety): (campaign code, kept model)}``: per product family, the model
+    kept (``model_details[KEPT]``, of this ``FEATURE_VERSION``) by the most recently built
+    campaign for a product of that family whose build used the model (``model_kind`` "model"),
+    any status but cancelled. One query whatever the number of families."""
+    families = set(families)
+    if not families:
+        return {}
+    wanted = Q()
+    for product_type, variety in sorted(families):
+        wanted |= Q(family_type=product_type, family_variety=variety)
+    rows = (
+        Campaign.objects.filter(model_kind="model", targets_built_at__isnull=False)
+        .exclude(status=Campaign.Status.CANCELLED)
+        .filter(**{f"model_details__{KEPT}__version": FEATURE_VERSION})
+        .annotate(family_type=KT(f"model_details__{KEPT}__product_type"),
+                  family_variety=KT(f"model_details__{KEPT}__variety"))
+        .filter(wanted)
+        .order_by("family_type", "family_variety", "-targets_built_at", "-pk")
+        .distinct("family_type", "family_variety")
+        .values_list("family_type", "family_variety", "code", f"model_details__{KEPT}")
+    )  # fmt: skip
+    return {
+        (product_type, variety): (code, kept)
+        for product_type, variety, code, kept in rows
+        if isinstance(kept, dict) and kept.get("features") == FEATURES
+    }
+
+
 def recommendation_scores(
     client: Client, products: Iterable[Product], today: datetime.date | None = None
-) -> dict[int, tuple[float, list[dict]]]:
-    """``{product id: (score, reasons)}`` for ``client`` and each of ``products``: the rule score
-    (``RULE``) and its top three reasons (``[{code, params}]``, words by ``campaigns.texts``).
+) -> dict[int, Scored]:
+    """``{product id: (score, reasons)}`` for ``client`` and each of ``products`` (a ``Scored``:
+    also ``scoring`` and ``campaign``). A product whose family (product type and variety) has a
+    kept model (``kept_models``: the latest campaign built with the model for that family) is
+    scored by that model — standardised with its means and scales, the logistic function — and
+    its reasons are the top positive contributions backed by evidence, as in a campaign's list;
+    any other product gets the rule score (``RULE``) and its top three reasons (``[{code,
+    params}]``, words by ``campaigns.texts``).
 
     The client's history is read once — transactions of 365 days with their products'
     attributes, the holdings on the book's latest position day, the client's assets on the book's
-    latest snapshot day, 90 days of cash flows: four queries whatever the number of products —
-    and each product's features are
-    computed in memory. Suitability is not checked here: the caller keeps only products the
-    client matches."""
+    latest snapshot day, 90 days of cash flows — and the kept models in one query: five queries
+    whatever the number of products; each product's features, score and reasons are computed in
+    memory, the products together. Suitability is not checked here: the caller keeps only
+    products the client matches."""
     products = list(products)
     if not products:
         return {}
@@ -660,13 +762,31 @@ def recommendation_scores(
             }
         )
     frame = finish_features(pd.DataFrame(rows), today)
-    parts = _scaled(frame)
-    scores = parts.sum(axis=1).tolist()
-    result = {}
-    for position, product in enumerate(products):
-        reasons = top_reasons(frame.iloc[[position]], parts.iloc[[position]], Like.of(product))[0]
-        result[product.pk] = (round(float(scores[position]), 6), reasons)
-    return result
+    likes = [Like.of(product) for product in products]
+    kept = kept_models((like.product_type, like.variety) for like in likes)
+    models = [kept.get((like.product_type, like.variety)) for like in likes]
+    scored: list[Scored | None] = [None] * len(products)
+    on_rule = [i for i, found in enumerate(models) if found is None]
+    if on_rule:
+        parts = _scaled(frame)
+        rule = parts.sum(axis=1).tolist()
+        reasons = top_reasons(frame.iloc[on_rule], parts.iloc[on_rule], [likes[i] for i in on_rule])
+        for i, found in zip(on_rule, reasons, strict=True):
+            scored[i] = Scored(round(float(rule[i]), 6), found)
+    on_model = [i for i, found in enumerate(models) if found is not None]
+    if on_model:
+        part = frame.iloc[on_model]
+
+        def stacked(key: str) -> np.ndarray:
+            return np.array([models[i][1][key] for i in on_model], dtype=float)
+
+        probability, contributions = apply_model(
+            part, stacked("means"), stacked("scales"), stacked("coefficients"), stacked("intercept")
+        )
+        reasons = top_reasons(part, contributions, [likes[i] for i in on_model])
+        for i, score, found in zip(on_model, np.round(probability, 6).tolist(), reasons, strict=True):
+            scored[i] = Scored(float(score), found, "model", models[i][0])
+    return {product.pk: scored[i] for i, product in enumerate(products)}
 
 
 # --- A campaign's candidates -------------------------------------------------------------------
@@ -715,6 +835,41 @@ def _fit(frame: pd.DataFrame):
     model = LogisticRegression(max_iter=1000, class_weight="balanced", C=1.0)
     model.fit(scaler.transform(frame[FEATURES].to_numpy(dtype=float)), frame["label"].to_numpy(dtype=int))
     return scaler, model
+
+
+def model_params(scaler, model, like: Like) -> dict[str, Any]:
+    """What re-applies a fitted model exactly (``apply_model``), kept in the campaign's
+    ``model_details[KEPT]`` at full precision: the product family it was trained for, the
+    feature order, ``FEATURE_VERSION`` and ``TRANSFORMS`` (what ``finish_features`` does before
+    standardising), the scaler's means and scales, the coefficients and the intercept."""
+    return {
+        "version": FEATURE_VERSION,
+        "product_type": like.product_type,
+        "variety": like.variety,
+        "features": list(FEATURES),
+        "transforms": TRANSFORMS,
+        "means": [float(value) for value in scaler.mean_],
+        "scales": [float(value) for value in scaler.scale_],
+        "coefficients": [float(value) for value in model.coef_[0]],
+        "intercept": float(model.intercept_[0]),
+    }
+
+
+def apply_model(frame: pd.DataFrame, means, scales, coefficients, intercepts) -> tuple[np.ndarray, pd.DataFrame]:
+    """A kept model's probability for each row of ``frame`` and each feature's contribution
+    (coefficient × standardised value). The parameters hold one value per feature (shape
+    ``(k,)``, the intercept a number) or one row per row of ``frame`` (``(n, k)``, ``(n,)``).
+    Element-wise, the contributions summed feature by feature in ``FEATURES`` order: a row scores
+    the same, to the bit, alone or among a book's."""
+    from scipy.special import expit
+
+    x = frame[FEATURES].to_numpy(dtype=float)
+    contributions = (x - np.asarray(means, dtype=float)) / np.asarray(scales, dtype=float)
+    contributions = contributions * np.asarray(coefficients, dtype=float)
+    logit = np.broadcast_to(np.asarray(intercepts, dtype=float), (len(frame),)).copy()
+    for column in range(len(FEATURES)):
+        logit += contributions[:, column]
+    return expit(logit), pd.DataFrame(contributions, columns=FEATURES, index=frame.index)
 
 
 def _model_scores(scaler, model, frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -797,7 +952,9 @@ def score_candidates(
         kind, auc, decile = "rule", rule_auc, details["rule_top_decile_rate"]
     else:
         scaler, model = _fit(history)  # refit on every reference day
-        scores, parts = _model_scores(scaler, model, current)
+        kept = model_params(scaler, model, like)
+        details[KEPT] = kept  # re-applied by ``recommendation_scores``: the same scores
+        scores, parts = apply_model(current, kept["means"], kept["scales"], kept["coefficients"], kept["intercept"])
         details["coefficients"] = {name: round(float(c), 6) for name, c in zip(FEATURES, model.coef_[0], strict=True)}
         details["intercept"] = round(float(model.intercept_[0]), 6)
         details["rows"] = len(history)

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
-from campaigns.propensity import horizon_days, score_candidates, score_without_product
+from campaigns.propensity import KEPT, horizon_days, score_candidates, score_without_product
 from clients.models import Client, Position
 from clients.segments import segment_clients
 from suitability.gate import gate
@@ -210,16 +210,17 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def _plain(value):
-    """JSON-safe: numpy numbers to Python, floats rounded."""
+def _plain(value, exact: bool = False):
+    """JSON-safe: numpy numbers to Python, floats rounded — except the kept model's parameters
+    (``model_details[KEPT]``), stored at full precision so that they re-apply exactly."""
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): _plain(item, exact or key == KEPT) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [_plain(item, exact) for item in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
+        return None if math.isnan(value) else value if exact else round(value, 6)
     return value
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import numpy as np
 import pytest
 from django.utils import translation
 
-from campaigns import propensity, texts
-from tests import factories
+from campaigns import propensity, targeting, texts
+from campaigns.models import Campaign, CampaignTarget
+from tests import factories, personas
 from tests.campaigns.book import TODAY, flow, habit_book, hold, snapshot, trade
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -56,9 +58,9 @@ def test_recommendation_scores_read_the_history_once_whatever_the_products(branc
     trade(client, shelf[0], TODAY - 3 * DAY)
     hold(client, shelf[1], TODAY)
     snapshot(client, TODAY)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # the history (4) and the kept models (1)
         one = propensity.recommendation_scores(client, shelf[:1], today=TODAY)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # the history (4) and the kept models (1)
         many = propensity.recommendation_scores(client, shelf, today=TODAY)
     assert len(one) == 1 and len(many) == 12
     assert one[shelf[0].pk] == many[shelf[0].pk]
@@ -196,3 +198,112 @@ def test_one_clients_scores_equal_the_book_paths_rule_scores(branch):
         assert single[item.pk] == (round(float(parts.sum(axis=1).iloc[0]), 6), reasons)
     assert single[mixed.pk][1][0] == {"code": "bought_similar", "params": {"count": 3, "days": 365}}
     assert "holds_similar" not in [r["code"] for r in single[mixed.pk][1]]
+
+
+# --- The next-best products ranked by a campaign's kept model ------------------------------------
+
+
+def built(cast, product, *, code: str, unit=None, by=None, **fields) -> Campaign:
+    """A campaign for ``product`` over the unit's clients, built (``build_targets``) as of TODAY."""
+    by = by or cast.manager.user
+    item = Campaign.objects.create(
+        code=code, name=code, product=product, org_unit=unit or cast.tree["b1"], created_by=by, starts_on=TODAY,
+        ends_on=TODAY + 29 * DAY, control_share=Decimal(0), **fields,
+    )  # fmt: skip
+    targeting.build_targets(item, by=by, today=TODAY)
+    item.refresh_from_db()
+    return item
+
+
+@pytest.fixture
+def modelled(db):
+    """500 clients of branch b1 (who match mixed funds) on a book where buyers of mixed funds buy
+    again, and campaign MODEL for ``mixed`` built with the model."""
+    cast = personas.cast(factories.org_tree())
+    mixed, twin, bond = products()
+    clients = []
+    for _ in range(500):
+        made = factories.ClientFactory(branch=cast.tree["b1"], birth_date=datetime.date(1980, 3, 1))
+        personas.serve(made, cast.advisor)
+        factories.RiskAssessmentFactory(client=made)
+        clients.append(made)
+    habit_book(clients, [mixed, twin], [bond], seed=6)  # a draw where the model beats the rule (0.90 > 0.89)
+    campaign = built(cast, mixed, code="MODEL")
+    assert campaign.model_kind == "model"
+    return {"cast": cast, "campaign": campaign, "mixed": mixed, "twin": twin, "bond": bond, "clients": clients}
+
+
+def by_hand(kept: dict, frame) -> float:
+    """The kept model applied with plain arithmetic: (x − mean) ÷ scale, · coefficients, logistic."""
+    x = frame[kept["features"]].to_numpy(dtype=float)[0]
+    standard = (x - np.array(kept["means"])) / np.array(kept["scales"])
+    return float(1 / (1 + np.exp(-(standard @ np.array(kept["coefficients"]) + kept["intercept"]))))
+
+
+def test_a_campaign_built_with_the_model_keeps_what_reapplies_it(modelled):
+    kept = modelled["campaign"].model_details[propensity.KEPT]
+    assert kept["features"] == propensity.FEATURES and kept["version"] == propensity.FEATURE_VERSION
+    assert (kept["product_type"], kept["variety"]) == ("mixed_fund", "mixed")
+    assert set(kept["transforms"]) == set(propensity.FEATURES)
+    assert len(kept["means"]) == len(kept["scales"]) == len(kept["coefficients"]) == len(propensity.FEATURES)
+    assert all(scale > 0 for scale in kept["scales"])
+    # Full precision (the displayed coefficients are rounded).
+    assert any(len(repr(value)) > 10 for value in kept["coefficients"])
+
+
+def test_a_product_of_a_family_with_a_kept_model_scores_as_the_campaign_scored_the_client(modelled):
+    campaign, mixed, twin = modelled["campaign"], modelled["mixed"], modelled["twin"]
+    kept = campaign.model_details[propensity.KEPT]
+    targets = list(CampaignTarget.objects.filter(campaign=campaign).order_by("rank"))
+    assert len(targets) > 100
+    for target in targets[:10] + targets[-10:]:
+        scores = propensity.recommendation_scores(target.client, [mixed, twin, modelled["bond"]], today=TODAY)
+        for item in (mixed, twin):  # the twin: same type, variety, risk level and issuer
+            scored = scores[item.pk]
+            assert (scored.scoring, scored.campaign) == ("model", "MODEL")
+            assert scored == (target.score, target.reasons)  # the build's score and reasons, exactly
+        frame = propensity.book_features([target.client_id], propensity.Like.of(mixed), [TODAY], 30, TODAY)
+        assert scores[mixed.pk][0] == pytest.approx(by_hand(kept, frame), abs=1e-6)
+    # The model's reasons are its contributions', not the rule's: the fans' best reason is theirs.
+    assert targets[0].reasons and targets[0].reasons[0]["code"] in propensity.FEATURE_REASON.values()
+
+
+def test_a_product_of_another_family_keeps_the_rule_score(modelled):
+    client, bond = modelled["clients"][0], modelled["bond"]
+    scored = propensity.recommendation_scores(client, [modelled["mixed"], bond], today=TODAY)[bond.pk]
+    assert (scored.scoring, scored.campaign) == ("rule", "")
+    frame = propensity.book_features([client.pk], propensity.Like.of(bond), [TODAY], 30, TODAY)
+    parts = propensity._scaled(frame)
+    assert scored == (
+        round(float(parts.sum(axis=1).iloc[0]), 6),
+        propensity.top_reasons(frame, parts, propensity.Like.of(bond))[0],
+    )
+
+
+def test_a_campaign_built_with_the_rule_or_cancelled_is_not_a_model(modelled):
+    cast, mixed, twin = modelled["cast"], modelled["mixed"], modelled["twin"]
+    # A later campaign of the same family over branch b2's three clients: thin history, the rule.
+    for _ in range(3):
+        factories.RiskAssessmentFactory(client=factories.ClientFactory(branch=cast.tree["b2"]))
+    rule = built(cast, twin, code="RULE", unit=cast.tree["b2"], by=cast.hq_user.user)
+    assert rule.model_kind == "rule" and propensity.KEPT not in rule.model_details
+    assert rule.targets_built_at > modelled["campaign"].targets_built_at
+    client = modelled["clients"][0]
+    assert propensity.recommendation_scores(client, [mixed], today=TODAY)[mixed.pk].campaign == "MODEL"
+    Campaign.objects.filter(code="MODEL").update(status=Campaign.Status.CANCELLED)
+    assert propensity.recommendation_scores(client, [mixed], today=TODAY)[mixed.pk].scoring == "rule"
+    Campaign.objects.filter(code="MODEL").update(status=Campaign.Status.FINISHED)
+    assert propensity.recommendation_scores(client, [mixed], today=TODAY)[mixed.pk].campaign == "MODEL"
+
+
+def test_with_kept_models_the_queries_stay_five_whatever_the_products(modelled, django_assert_max_num_queries):
+    client = modelled["clients"][0]
+    shelf = [modelled["mixed"], modelled["twin"], modelled["bond"]]
+    shelf += [factories.ProductFactory(product_type="mixed_fund", variety="mixed") for _ in range(5)]
+    shelf += [factories.ProductFactory() for _ in range(5)]
+    with django_assert_max_num_queries(5):
+        one = propensity.recommendation_scores(client, shelf[:1], today=TODAY)
+    with django_assert_max_num_queries(5):
+        many = propensity.recommendation_scores(client, shelf, today=TODAY)
+    assert one[shelf[0].pk] == many[shelf[0].pk]
+    assert [many[item.pk].scoring for item in shelf[:8]] == ["model"] * 2 + ["rule"] + ["model"] * 5

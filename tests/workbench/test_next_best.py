@@ -105,6 +105,7 @@ def test_next_best_ranks_matching_products_not_held_by_the_models_score(shelf):
     best = next_best_products(client, user)
     assert [item.product.code for item in best] == ["NB-BOND", "NB-MIX"]  # not held, no R4, nothing closed
     assert best[0].score > best[1].score
+    assert [item.scoring for item in best] == ["rule", "rule"]  # no campaign model for these families
     assert "bought_similar" in [reason["code"] for reason in best[0].reasons]
     assert all(item.decision.outcome.value == "match" for item in best)
     # The shelf alone (closest risk level first) would put the mixed fund first: the score decides.
@@ -139,6 +140,7 @@ def test_the_client_page_loads_the_recommended_list_with_reasons_and_a_recommend
     assert "NB-HELD" not in page and "NB-R4" not in page and "NB-CLOSED" not in page
     assert "bought similar products 3 times in 365 days" in page
     assert page.count(">Recommend</button>") == 2
+    assert page.count('data-scoring="rule"') == 2  # no campaign has kept a model for these families
 
 
 def test_compliance_sees_the_list_but_cannot_recommend(shelf, client):
