@@ -38,7 +38,8 @@ from suitability.shelf import recommendations
 # How many matching products the model ranks: the shelf's best fits (its own order), four
 # times the list shown so the model's choice is a real one; scoring cost about 2.5 ms a product
 # (``recommendation_scores`` on the demo book: 54 ms for 20, 134 ms for 40) before the reasons
-# were computed for all the products at once.
+# were computed for all the products at once; since, on a 500-client test book, ~11 ms for 20 or
+# 40 products, rule or model (29 / 48 ms before, same machine).
 CANDIDATES = 20
 PERMISSIONS = ("suitability.add_suitabilitycheck", "clients.add_interaction")
 
