@@ -4,14 +4,19 @@ per day over the window (``daily``).
 
 Definitions (docs/campaigns.md):
 
-- *targets*, *contacted*, *interested*, *converted* count the worked (non-control) targets:
-  contacted = status contacted, interested or declined; interested = status interested;
-  converted = ``converted_on`` set (by the trades, ``campaigns.conversions``);
-- *hit rate* = converted among the contacted ÷ contacted (``None`` when no one was contacted) —
-  the figure brokerages quote;
+- the funnel *targets* ≥ *contacted* ≥ *converted* counts the worked (non-control) targets:
+  contacted = status contacted, interested or declined; interested = status interested (a
+  step of the contacted); *converted* = converted (``converted_on`` set by the trades,
+  ``campaigns.conversions``) **among the contacted**;
+- *hit rate* = converted ÷ contacted (``None`` when no one was contacted) — the figure
+  brokerages quote;
+- *converted_all* = every converted worked target, contacted or not (a client may buy without
+  a call), and *conversion rate* = converted_all ÷ targets — the treated group's rate, compared
+  with the control group's, which no one contacts;
 - *control conversion rate* = converted control targets ÷ control targets;
-- *uplift* = treated conversion rate (converted ÷ targets) − control conversion rate, and
-  *uplift ratio* = treated rate ÷ control rate (``None`` when either is undefined).
+- *uplift* = conversion rate − control conversion rate, and *uplift ratio* = conversion rate ÷
+  control rate (``None`` when either is undefined);
+- *conversion amount* = the amounts of all converted worked targets (``converted_all``).
 
 Set-based: ``results`` is one aggregate query with ``FILTER`` clauses; ``breakdown`` one query
 grouped by branch, team and advisor, rolled up in Python; ``daily`` one query grouped by day.
@@ -50,8 +55,8 @@ def _aggregates() -> dict[str, Any]:
         "targets": Count("pk", filter=_WORKED),
         "contacted": Count("pk", filter=_WORKED & _CONTACTED),
         "interested": Count("pk", filter=_WORKED & Q(status=CampaignTarget.Status.INTERESTED)),
-        "converted": Count("pk", filter=_WORKED & _CONVERTED),
-        "contacted_converted": Count("pk", filter=_WORKED & _CONTACTED & _CONVERTED),
+        "converted_all": Count("pk", filter=_WORKED & _CONVERTED),
+        "converted": Count("pk", filter=_WORKED & _CONTACTED & _CONVERTED),
         "conversion_amount": Coalesce(Sum("conversion_amount", filter=_WORKED & _CONVERTED), ZERO),
         "control_targets": Count("pk", filter=_CONTROL),
         "control_converted": Count("pk", filter=_CONTROL & _CONVERTED),
@@ -70,7 +75,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 def figures(row: dict[str, Any]) -> dict[str, Any]:
     """The rates from a row of counts (``_aggregates``' keys)."""
-    treated_rate = _rate(row["converted"], row["targets"])
+    treated_rate = _rate(row["converted_all"], row["targets"])
     control_rate = _rate(row["control_converted"], row["control_targets"])
     uplift = treated_rate - control_rate if treated_rate is not None and control_rate is not None else None
     ratio = treated_rate / control_rate if treated_rate is not None and control_rate else None
@@ -79,8 +84,9 @@ def figures(row: dict[str, Any]) -> dict[str, Any]:
         "contacted": row["contacted"],
         "interested": row["interested"],
         "converted": row["converted"],
+        "converted_all": row["converted_all"],
         "conversion_amount": row["conversion_amount"] or ZERO,
-        "hit_rate": _rate(row["contacted_converted"], row["contacted"]),
+        "hit_rate": _rate(row["converted"], row["contacted"]),
         "conversion_rate": treated_rate,
         "control_targets": row["control_targets"],
         "control_converted": row["control_converted"],

@@ -76,8 +76,8 @@ def campaign_list(request):
             .annotate(
                 n_targets=Count("pk", filter=worked),
                 n_contacted=Count("pk", filter=worked & Q(status__in=CONTACTED)),
-                n_converted=Count("pk", filter=worked & Q(converted_on__isnull=False)),
-                n_hits=Count("pk", filter=worked & Q(status__in=CONTACTED, converted_on__isnull=False)),
+                # Converted among the contacted: the funnel's end, hit rate = it ÷ contacted.
+                n_converted=Count("pk", filter=worked & Q(status__in=CONTACTED, converted_on__isnull=False)),
             )
         }
     for campaign in page:
@@ -85,7 +85,7 @@ def campaign_list(request):
         campaign.n_targets = row.get("n_targets", 0)
         campaign.n_contacted = row.get("n_contacted", 0)
         campaign.n_converted = row.get("n_converted", 0)
-        campaign.hit_rate = row.get("n_hits", 0) / campaign.n_contacted if campaign.n_contacted else None
+        campaign.hit_rate = campaign.n_converted / campaign.n_contacted if campaign.n_contacted else None
     return render(
         request,
         "campaigns/list.html",

@@ -141,10 +141,13 @@ class ResultsSerializer(serializers.Serializer):
     targets = serializers.IntegerField()
     contacted = serializers.IntegerField()
     interested = serializers.IntegerField()
-    converted = serializers.IntegerField()
-    conversion_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
-    hit_rate = serializers.FloatField(allow_null=True, help_text="Converted among the contacted ÷ contacted.")
-    conversion_rate = serializers.FloatField(allow_null=True, help_text="Converted ÷ targets (worked).")
+    converted = serializers.IntegerField(help_text="Worked targets converted among the contacted (the funnel's end).")
+    converted_all = serializers.IntegerField(help_text="Every converted worked target, contacted or not.")
+    conversion_amount = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text="Amount of every converted worked target (converted_all)."
+    )
+    hit_rate = serializers.FloatField(allow_null=True, help_text="converted ÷ contacted.")
+    conversion_rate = serializers.FloatField(allow_null=True, help_text="converted_all ÷ targets (worked).")
     control_targets = serializers.IntegerField()
     control_converted = serializers.IntegerField()
     control_conversion_rate = serializers.FloatField(allow_null=True)

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignTarget
 from clients.models import Segment
 from products.models import Product
 from tests import factories
@@ -152,6 +152,17 @@ def test_results_in_the_api(world, client, campaign):
     assert figures["hit_rate"] == pytest.approx(1 / 3)
     assert (figures["control_targets"], figures["control_converted"]) == (2, 1)
     assert figures["control_conversion_rate"] == 0.5 and figures["uplift"] == pytest.approx(1 / 3 - 0.5)
+
+
+def test_results_converted_is_among_the_contacted_and_converted_all_counts_every_conversion(world, client, campaign):
+    cast, clients = world
+    CampaignTarget.objects.filter(campaign=campaign, client=clients["colleagues"]).update(
+        status="pending", converted_on=campaign.starts_on, conversion_amount=100
+    )
+    figures = as_(client, cast.manager).get(f"/api/v1/campaigns/{campaign.pk}/results/").json()
+    assert (figures["targets"], figures["contacted"], figures["converted"], figures["converted_all"]) == (3, 2, 1, 2)
+    assert figures["hit_rate"] == pytest.approx(1 / 2) and figures["conversion_rate"] == pytest.approx(2 / 3)
+    assert figures["uplift"] == pytest.approx(2 / 3 - 0.5)
 
 
 def test_exclusions_are_listed_with_their_reason_to_team_leads_and_up(world, client, campaign):

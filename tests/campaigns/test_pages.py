@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignTarget
 from clients.models import Segment
 from core.models import AccessLog
 from products.models import Product
@@ -240,6 +240,25 @@ def test_the_campaign_page_shows_header_build_counts_results_and_targets(world, 
     assert 'data-control="1"' not in text  # a branch manager never sees the control group
     assert campaign.clients["excluded"].client_no in text  # the exclusion list
     assert 'id="daily-data"' in text and "vendor/chartjs/chart.umd.min.js" in text
+
+
+def test_the_funnel_adds_up_and_all_conversions_are_shown_apart(world, client, campaign):
+    cast, clients = world
+    # Two never-contacted targets converted on their own: conversions, not the funnel's.
+    CampaignTarget.objects.filter(campaign=campaign, client__in=[clients["colleagues"], clients["unserved"]]).update(
+        status="pending", converted_on=campaign.starts_on, conversion_amount=100
+    )
+    page = as_(client, cast.manager).get(reverse("campaigns:detail", args=[campaign.pk]))
+    figures = page.context["figures"]
+    assert figures["targets"] >= figures["contacted"] >= figures["converted"]
+    assert (figures["contacted"], figures["converted"], figures["converted_all"]) == (1, 1, 3)
+    assert figures["hit_rate"] == figures["converted"] / figures["contacted"]
+    assert 'data-figure="converted">1<' in page.text and 'data-figure="converted_all">3<' in page.text
+    assert "All converted targets (contacted or not)" in page.text and "Converted (of the contacted)" in page.text
+    assert 'data-figure="conversion_rate">100.0%<' in page.text
+    listed = as_(client, cast.manager).get(reverse("campaigns:list")).context["page"]
+    row = next(c for c in listed if c.pk == campaign.pk)
+    assert (row.n_contacted, row.n_converted, row.hit_rate) == (1, 1, 1.0)
 
 
 def test_compliance_sees_the_control_targets_marked_and_an_advisor_never(world, client, campaign):

@@ -31,7 +31,7 @@ def test_a_managers_results_count_the_funnel_the_control_group_and_the_uplift(wo
         figures = results(campaign, cast.manager.user)
     assert len([q for q in queries.captured_queries if "campaigns_campaigntarget" in q["sql"]]) == 1
     assert figures["targets"] == 3 and figures["contacted"] == 3 and figures["interested"] == 1
-    assert figures["converted"] == 1 and figures["conversion_amount"] == Decimal("12000")
+    assert figures["converted"] == figures["converted_all"] == 1 and figures["conversion_amount"] == Decimal("12000")
     assert figures["hit_rate"] == pytest.approx(1 / 3)
     assert (figures["control_targets"], figures["control_converted"]) == (2, 1)
     assert figures["control_conversion_rate"] == pytest.approx(0.5)
@@ -46,8 +46,12 @@ def test_hit_rate_counts_only_conversions_among_the_contacted_and_is_none_withou
         status="pending", converted_on=START, conversion_amount=Decimal("100")
     )
     figures = results(campaign, cast.manager.user)
-    assert (figures["converted"], figures["contacted"]) == (2, 2)
-    assert figures["hit_rate"] == pytest.approx(0.5)
+    assert (figures["targets"], figures["contacted"], figures["converted"]) == (3, 2, 1)
+    assert figures["converted_all"] == 2 and figures["conversion_amount"] == Decimal("12100")
+    assert figures["hit_rate"] == pytest.approx(figures["converted"] / figures["contacted"]) == pytest.approx(0.5)
+    # The uplift: all the worked group's conversions against the (never contacted) control group.
+    assert figures["conversion_rate"] == pytest.approx(2 / 3)
+    assert figures["uplift"] == pytest.approx(2 / 3 - 0.5)
     CampaignTarget.objects.filter(campaign=campaign).update(status="pending")
     figures = results(campaign, cast.manager.user)
     assert figures["contacted"] == 0 and figures["hit_rate"] is None
