@@ -150,7 +150,11 @@ def _criteria_words(campaign: Campaign) -> list[str]:
 
 
 def _build_context(campaign: Campaign, user) -> dict:
-    summary = campaign.build_summary or {}
+    # The build's counts are the whole campaign's (candidates, control, exclusions by reason):
+    # only for those who may see exclusions; an advisor sees their own targets and results.
+    may_see_build = user.has_perm("campaigns.view_campaignexclusion")
+    built = campaign.build_summary or {}
+    summary = built if may_see_build else {}
     labels = dict(CampaignExclusion.Reason.choices)
     excluded = sorted(((summary.get("excluded") or {}).items()), key=lambda item: -int(item[1] or 0))
     reasons = [{"code": code, "label": str(labels.get(code, code)), "count": int(n or 0)} for code, n in excluded]
@@ -158,6 +162,8 @@ def _build_context(campaign: Campaign, user) -> dict:
         "campaign": campaign,
         "summary": summary,
         "built": campaign.targets_built_at is not None,
+        "may_see_build": may_see_build,
+        "has_targets": bool(int(built.get("targets") or 0) + int(built.get("control") or 0)),
         "excluded_by_reason": reasons,
         "excluded_total": sum(reason["count"] for reason in reasons),
         "chart_excluded": {"labels": [r["label"] for r in reasons], "counts": [r["count"] for r in reasons]},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -259,6 +260,34 @@ def test_the_funnel_adds_up_and_all_conversions_are_shown_apart(world, client, c
     listed = as_(client, cast.manager).get(reverse("campaigns:list")).context["page"]
     row = next(c for c in listed if c.pk == campaign.pk)
     assert (row.n_contacted, row.n_converted, row.hit_rate) == (1, 1, 1.0)
+
+
+def test_the_number_column_is_the_rows_place_in_the_readers_list_not_the_stored_rank(world, client, campaign):
+    cast, clients = world
+    # The colleague's target moves to rank 7: the manager's stored ranks are 1, 3, 7 (the control
+    # group holds 4 and 5); the "#" column still reads 1, 2, 3.
+    CampaignTarget.objects.filter(campaign=campaign, client=clients["colleagues"]).update(rank=7)
+    page = as_(client, cast.manager).get(reverse("campaigns:detail", args=[campaign.pk]))
+    positions = re.findall(r'data-col="position">(\d+)<', page.text)
+    assert positions == ["1", "2", "3"]
+    assert [t.rank for t in page.context["target_page"]] == [1, 3, 7]
+    assert "0.720" in page.text  # the score is kept
+    more_targets(campaign, cast.advisor, cast.tree["b1"], 60)
+    second = as_(client, cast.manager).get(reverse("campaigns:detail", args=[campaign.pk]), {"page": 2})
+    assert re.findall(r'data-col="position">(\d+)<', second.text)[0] == "51"
+
+
+def test_the_build_counts_are_shown_only_to_those_who_may_see_exclusions(world, client, campaign):
+    cast, _clients = world
+    mine = as_(client, cast.advisor).get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert mine.status_code == 200
+    assert 'id="build-counts"' not in mine.text and 'id="excluded-by-reason"' not in mine.text
+    assert 'id="excluded-data"' not in mine.text and "Opted out of marketing" not in mine.text
+    assert mine.context["summary"] == {} and mine.context["excluded_by_reason"] == []
+    assert 'id="results"' in mine.text and 'id="target-list"' in mine.text  # their targets and results
+    for persona in ("team_lead", "manager", "compliance"):
+        page = as_(client, getattr(cast, persona)).get(reverse("campaigns:detail", args=[campaign.pk]))
+        assert 'id="build-counts"' in page.text and 'id="excluded-by-reason"' in page.text, persona
 
 
 def test_compliance_sees_the_control_targets_marked_and_an_advisor_never(world, client, campaign):
