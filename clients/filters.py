@@ -73,6 +73,14 @@ class OneOrMany(forms.Select):
             self.choices = choices
 
 
+class AnyYesNo(forms.NullBooleanSelect):
+    """A yes/no filter whose empty choice reads "Any" (the builder's word), not "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
 class ManyChoiceFilter(django_filters.MultipleChoiceFilter):
     """One or several values, any of which matches (``field IN (…)``): no DISTINCT, no OR chain."""
 
@@ -205,9 +213,9 @@ class ClientFilter(django_filters.FilterSet):
     branch = django_filters.CharFilter(label=_("branch code"), field_name="branch__code")
     advisor = django_filters.CharFilter(label=_("advisor code"), field_name="primary_advisor__code")
     assessment_expired = django_filters.BooleanFilter(
-        label=_("risk assessment expired or missing"), method="filter_assessment_expired"
+        widget=AnyYesNo, label=_("risk assessment expired or missing"), method="filter_assessment_expired"
     )
-    open_alert = django_filters.BooleanFilter(label=_("has an open alert"), method="filter_open_alert")
+    open_alert = django_filters.BooleanFilter(label=_("has an open alert"), method="filter_open_alert", widget=AnyYesNo)
 
     # --- Assets and flows
     assets_min = _amount(_("total assets from (yuan)"), method="filter_assets")
@@ -276,7 +284,9 @@ class ClientFilter(django_filters.FilterSet):
     open_alert_kind = ManyChoiceFilter(
         label=_("has an open alert of kind"), choices=Alert.Kind.choices, method="filter_open_alert_kind"
     )
-    marketing_opt_out = django_filters.BooleanFilter(label=_("opted out of marketing"), field_name="marketing_opt_out")
+    marketing_opt_out = django_filters.BooleanFilter(
+        label=_("opted out of marketing"), field_name="marketing_opt_out", widget=AnyYesNo
+    )
 
     # --- Organisation
     org_unit = CodeFilter(
@@ -291,6 +301,7 @@ class ClientFilter(django_filters.FilterSet):
         label=_("segment"),
         queryset=lambda request: visible_segments(getattr(request, "user", None)),
         method="filter_segment",
+        error_messages={"invalid_choice": _("No segment %(value)s that you may use.")},
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import ClientShare, Interaction
 from clients.reveal import REVEALABLE
@@ -100,8 +101,11 @@ class SegmentForm(forms.Form):
     """A segment's name, description and the unit it is shared with; its criteria are the
     client list's filters (``clients.filters.ClientFilter``), on the same page."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # The segment's name and description, not a person's name or a ticket's problem description.
+    name = forms.CharField(label=pgettext_lazy("segment", "Name"), max_length=200)
+    description = forms.CharField(
+        label=pgettext_lazy("segment", "Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     # Not ``org_unit``: that name is the criterion "clients of this unit" on the same form.
     share_with = forms.ModelChoiceField(
         label=_("Share with unit"),

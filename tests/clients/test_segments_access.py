@@ -101,8 +101,12 @@ def test_a_segment_the_reader_cannot_see_lists_nobody_and_is_a_400_in_the_api(wo
     assert set(response.json()["fields"]) == {"segment"}
     assert api(cast, "other_advisor").get(f"{API}{everyone.pk}/").status_code == 404
     client.force_login(user_of(cast, "other_advisor"))
-    page = client.get(reverse("clients:list"), {"segment": everyone.pk})
+    page = client.get(reverse("clients:list"), {"segment": everyone.pk}, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and list(page.context["page"]) == []
+    # Said in words, under the filter's label, not as a raw field name and Django's choice error.
+    text = page.content.decode()
+    assert f"Segment: No segment {everyone.pk} that you may use." in text
+    assert "segment: " not in text
 
 
 def test_a_segment_whose_criteria_went_stale_is_an_error_not_everyone(world, client):
