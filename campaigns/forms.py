@@ -76,6 +76,7 @@ class CampaignForm(forms.ModelForm):
             "advisor_cap",
             "description",
         )
+        error_messages = {"code": {"unique": _("A campaign with this code exists already.")}}
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

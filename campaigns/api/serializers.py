@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -56,16 +57,54 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class UnitCodeField(serializers.SlugRelatedField):
+    """A unit by its code, among the units the user may run campaigns for (the field's
+    queryset): a unit that exists outside them is named as such, not "does not exist"."""
+
+    default_error_messages = {
+        "does_not_exist": _lazy("No unit has the code {value}."),
+        "outside": _lazy("You may run campaigns only for your unit or a unit below it ({unit})."),
+        "invalid": _lazy("Give a unit's code."),
+    }
+
+    def to_internal_value(self, data):
+        try:
+            return self.get_queryset().get(**{self.slug_field: data})
+        except OrgUnit.DoesNotExist:
+            if OrgUnit.objects.filter(**{self.slug_field: data}).exists():
+                top = self.get_queryset().values_list("code", flat=True).first()
+                self.fail("outside", unit=top or "—")
+            self.fail("does_not_exist", value=str(data))
+        except (TypeError, ValueError):
+            self.fail("invalid")
+
+
 class CampaignWriteSerializer(serializers.ModelSerializer):
     """Create (``POST``) or change while draft (``PATCH``). ``product`` is a product code (on
     sale) — or give a ``theme`` instead; ``segment`` a segment id you may use; ``org_unit`` the
     code of a unit in your own subtree; ``control_share`` a share from 0 to 0.5."""
 
+    code = serializers.CharField(max_length=32)  # unique: checked in validate_code, naming the code
     product = serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), required=False, allow_null=True
+        slug_field="code",
+        queryset=Product.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={
+            "does_not_exist": _lazy("No product has the code {value}."),
+            "invalid": _lazy("Give a product's code."),
+        },
     )
-    segment = serializers.PrimaryKeyRelatedField(queryset=Segment.objects.all(), required=False, allow_null=True)
-    org_unit = serializers.SlugRelatedField(slug_field="code", queryset=OrgUnit.objects.all())
+    segment = serializers.PrimaryKeyRelatedField(
+        queryset=Segment.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={
+            "does_not_exist": _lazy("No segment {pk_value} that you may use."),
+            "incorrect_type": _lazy("Give a segment's id (a whole number)."),
+        },
+    )
+    org_unit = UnitCodeField(slug_field="code", queryset=OrgUnit.objects.all())
     control_share = serializers.DecimalField(
         max_digits=4, decimal_places=3, min_value=Decimal(0), max_value=Decimal("0.5"), required=False
     )
@@ -96,6 +135,16 @@ class CampaignWriteSerializer(serializers.ModelSerializer):
         if user is not None:
             self.fields["segment"].queryset = client_segments.segments_visible_to(user)
             self.fields["org_unit"].queryset = creatable_units(user)
+
+    def validate_code(self, code: str) -> str:
+        taken = Campaign.objects.filter(code=code)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError(
+                _("A campaign with the code %(code)s exists already.") % {"code": code}, code="unique"
+            )
+        return code
 
     def validate_product(self, product: Product | None) -> Product | None:
         if product is not None and product.status != Product.Status.ON_SALE:

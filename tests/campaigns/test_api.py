@@ -88,6 +88,33 @@ def test_invalid_fields_are_named_in_the_error_shape(world, client, campaign, ch
     assert response.json()["code"] == "invalid" and field in response.json()["fields"], response.json()
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"product": "ZZZ999"}, "product", "No product has the code ZZZ999."),
+        ({"org_unit": "SH02"}, "org_unit", "You may run campaigns only for your unit or a unit below it (SH01)."),
+        ({"org_unit": "NOWHERE"}, "org_unit", "No unit has the code NOWHERE."),
+        ({"code": "AUTUMN"}, "code", "A campaign with the code AUTUMN exists already."),
+        ({"segment": 999999}, "segment", "No segment 999999 that you may use."),
+    ],
+)
+def test_a_refused_value_is_named_in_words(world, client, campaign, changes, field, message, settings):
+    settings.LANGUAGE_CODE = "en"
+    cast, _clients = world
+    response = as_(client, cast.manager).post(
+        "/api/v1/campaigns/", body(cast, **changes), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert message in str(response.json()["fields"][field]), response.json()
+    # Changing another draft to a taken code is refused the same way; its own code is fine.
+    if field == "code":
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT)
+        own = as_(client, cast.manager).patch(
+            f"/api/v1/campaigns/{campaign.pk}/", {"code": "AUTUMN"}, content_type="application/json"
+        )
+        assert own.status_code == 200, own.json()
+
+
 def test_a_theme_campaign_needs_no_product(world, client):
     cast, _clients = world
     data = body(cast, product=None, theme="养老规划")

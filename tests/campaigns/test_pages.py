@@ -159,6 +159,13 @@ def test_each_invalid_field_gets_its_message(world, client, changes, field):
     assert response.status_code == 400 and response.context["form"][field].errors, response.context["form"].errors
 
 
+def test_a_taken_code_is_named_in_words_on_the_page(world, client, campaign):
+    cast, _clients = world
+    bad = as_(client, cast.manager).post(reverse("campaigns:new"), form_data(cast, code="AUTUMN"))
+    assert bad.status_code == 400
+    assert bad.context["form"]["code"].errors == ["A campaign with this code exists already."]
+
+
 @pytest.mark.parametrize("persona", ["advisor", "team_lead", "compliance", "no_role"])
 def test_roles_without_the_permission_cannot_create(world, client, persona):
     cast, _clients = world
