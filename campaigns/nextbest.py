@@ -94,7 +94,7 @@ def recommend_product(
     client: Client,
     product: Product,
     by,
-    channel: str = ContactChannel.MEETING,
+    channel: str = ContactChannel.CALL,
     today: datetime.date | None = None,
 ) -> tuple[SuitabilityCheck, Interaction]:
     """Record that ``by`` recommended ``product`` to ``client``: a suitability check initiated by

@@ -29,6 +29,7 @@ from clients.reveal import reveal_pii
 from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, remember_search
 from core.access import get_visible_or_404
 from core.audit import log_access
+from core.choices import ContactChannel
 from core.models import AccessLog
 from products.models import Product
 from workbench.client_page import client_profile
@@ -249,6 +250,7 @@ def _render_recommended(request, client, *, notice=None, status=200):
         "can_recommend": may_recommend(request.user)
         and Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
         "notice": notice,
+        "channels": ContactChannel.choices,
     }
     template = "clients/_recommended.html" if request.headers.get("HX-Request") else "clients/recommended.html"
     return render(request, template, context, status=status)
@@ -269,8 +271,12 @@ def recommend(request, pk: int):
     if product is None:
         notice = {"product": None, "ok": False, "text": _("Choose a product to recommend.")}
         return _render_recommended(request, client, notice=notice, status=400)
+    channel = request.POST.get("channel") or ContactChannel.CALL
+    if channel not in ContactChannel.values:
+        notice = {"product": product.pk, "ok": False, "text": _("Choose how you contacted the client.")}
+        return _render_recommended(request, client, notice=notice, status=400)
     try:
-        recommend_product(client=client, product=product, by=request.user)
+        recommend_product(client=client, product=product, by=request.user, channel=channel)
     except ValidationError as error:
         fields = getattr(error, "message_dict", {}) if hasattr(error, "error_dict") else {}
         text = " ".join(fields.get("product", error.messages))

@@ -167,6 +167,22 @@ def test_recommend_records_an_advisor_initiated_check_and_a_contact_naming_the_p
     assert list(contact.products_discussed.all()) == [bond]
     assert contact.summary == "Recommended Fund NB-BOND (NB-BOND)"
     assert contact.client_risk_level == "C3"
+    assert contact.channel == "call"  # the form's first channel, unless the advisor picks another
+    # The row now says it is done instead of offering the button again.
+    row = response.content.decode().split('data-product="NB-BOND"')[1].split("</li>")[0]
+    assert "Recommended ✓" in row and 'name="channel"' not in row
+
+
+def test_recommend_records_the_channel_chosen_and_refuses_an_unknown_one(shelf, client):
+    sign_in(client, shelf["cast"].advisor)
+    bond = shelf["products"]["bond"]
+    url = reverse("clients:recommend", args=[shelf["client"].pk])
+    refused = client.post(url, {"product": bond.pk, "channel": "carrier-pigeon"}, headers=HX)
+    assert refused.status_code == 400
+    assert "Choose how you contacted the client." in refused.content.decode()
+    assert not Interaction.objects.filter(client=shelf["client"]).exists()
+    assert client.post(url, {"product": bond.pk, "channel": "wechat"}, headers=HX).status_code == 200
+    assert Interaction.objects.get(client=shelf["client"]).channel == "wechat"
 
 
 def test_recommend_is_refused_for_a_mismatch_and_records_nothing(shelf, client):
