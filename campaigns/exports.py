@@ -4,7 +4,9 @@ The rows are the page's: the reader's scope (``campaigns.access``) — an adviso
 branch manager never gets a control row —, names as stored (surname first), reasons in the
 reader's language. Cells a spreadsheet would read as a formula are escaped (``core.exports``),
 and every export writes one access-log row saying who exported how many rows of which campaign.
-Targets are read in one streamed query (CSV) or one query (XLSX), whatever their number.
+Targets are read in one streamed query (CSV) or one query (XLSX), whatever their number. In the
+XLSX, rates are percentage cells ('0.0%'), dates date cells and amounts number cells; advisors
+are written as name and code in both formats.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from campaigns.access import exclusions_visible_to, targets_visible_to
 from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
@@ -31,12 +34,23 @@ KINDS = ("targets", "exclusions", "results")
 FORMATS = ("csv", "xlsx")
 
 
+class Share(float):
+    """A rate (0.278 = 27.8 %): a number in the CSV, a percentage cell ('0.0%') in the XLSX."""
+
+
+def _advisor(name: str | None, code: str | None) -> str:
+    """An advisor as name and code (``王芳 (A001)``); "" for none."""
+    if not code:
+        return name or ""
+    return f"{name} ({code})" if name else code
+
+
 def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Sequence[Any]]]:
     targets = targets_visible_to(user, campaign).order_by("control", "rank", "id")
     header = [
         _("rank"),
         _("client number"),
-        _("name"),
+        pgettext("client name", "name"),
         _("advisor"),
         _("score"),
         _("reasons"),
@@ -50,7 +64,8 @@ def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Seq
     statuses = {value: str(label) for value, label in CampaignTarget.Status.choices}
     yes, no = _("yes"), _("no")
     columns = (
-        "rank", "client__client_no", "client__name", "advisor__code", "score", "reasons", "control", "status",
+        "rank", "client__client_no", "client__name", "advisor__name", "advisor__code", "score", "reasons", "control",
+        "status",
         "contacted_at", "converted_on", "conversion_amount",
     )  # fmt: skip
 
@@ -60,7 +75,8 @@ def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Seq
             rank,
             client_no,
             name,
-            advisor,
+            advisor_name,
+            advisor_code,
             score,
             reasons,
             control,
@@ -73,7 +89,7 @@ def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Seq
                 rank,
                 client_no,
                 name,
-                advisor or "",
+                _advisor(advisor_name, advisor_code),
                 None if score is None else round(score, 4),
                 reasons_text(reasons) if reasons else "",
                 yes if control else no,
@@ -89,7 +105,7 @@ def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Seq
 def _exclusion_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Sequence[Any]]]:
     exclusions = exclusions_visible_to(user, campaign).order_by("reason", "id")
     labels = dict(CampaignExclusion.Reason.choices)
-    header = [_("client number"), _("name"), _("reason"), _("all reasons")]
+    header = [_("client number"), pgettext("client name", "name"), _("reason"), _("all reasons")]
 
     def rows():
         for client_no, name, reason, every in exclusions.values_list(
@@ -103,7 +119,7 @@ def _exclusion_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[
 
 def _results_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Sequence[Any]]]:
     header = [
-        _("level"),
+        pgettext("org level: branch, team or advisor", "level"),
         _("code"),
         _("name"),
         _("targets"),
@@ -148,8 +164,8 @@ def _results_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Se
     return header, len(lines), iter(lines)
 
 
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+def _ratio(value: float | None) -> Share | None:
+    return None if value is None else Share(round(value, 4))
 
 
 BUILDERS = {"targets": _target_rows, "exclusions": _exclusion_rows, "results": _results_rows}
@@ -183,14 +199,23 @@ def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> b
         cell.font = bold
         return cell
 
-    def money(value: Decimal) -> WriteOnlyCell:
+    def formatted(value: Any, number_format: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "#,##0.00"
+        cell.number_format = number_format
         return cell
+
+    def xlsx_cell(value: Any) -> Any:
+        if isinstance(value, Share):
+            return formatted(float(value), "0.0%")
+        if isinstance(value, Decimal):
+            return formatted(value, "#,##0.00")
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return formatted(value, "yyyy-mm-dd")
+        return _cell(value)
 
     sheet.append([heading(label) for label in header])
     for row in rows:
-        sheet.append([money(value) if isinstance(value, Decimal) else _cell(value) for value in row])
+        sheet.append([xlsx_cell(value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -375,11 +375,51 @@ def test_exports_follow_the_scope_and_an_advisor_never_gets_a_control_row(world,
         )
     ).active
     first = [cell.value for cell in results[2]]
-    assert first[1] == "AUTUMN" and first[3:7] == [3, 3, 1, 1]
+    assert first[1] == "AUTUMN" and first[3:7] == [3, 3, 1, 1] and first[8] == 1  # converted_all
     assert (
         as_(client, cast.manager).get(reverse("campaigns:export", args=[campaign.pk, "secrets", "csv"])).status_code
         == 404
     )
+
+
+def _sheet(response):
+    return load_workbook(io.BytesIO(response.content)).active
+
+
+def test_xlsx_exports_have_percentage_rates_real_dates_and_advisors_by_name_and_code(world, client, campaign):
+    cast, _clients = world
+    http = as_(client, cast.manager)
+    results = _sheet(http.get(reverse("campaigns:export", args=[campaign.pk, "results", "xlsx"])))
+    header = [cell.value for cell in results[1]]
+    first = dict(zip(header, results[2], strict=True))
+    assert first["hit rate"].number_format == "0.0%" and first["hit rate"].value == pytest.approx(0.3333)
+    assert first["conversion rate"].number_format == "0.0%"
+    assert first["control conversion rate"].number_format == "0.0%" and first["control conversion rate"].value == 0.5
+    assert first["uplift"].number_format == "0.0%" and first["uplift"].value == pytest.approx(-0.1667)
+    targets = _sheet(http.get(reverse("campaigns:export", args=[campaign.pk, "targets", "xlsx"])))
+    header = [cell.value for cell in targets[1]]
+    mine = dict(zip(header, targets[2], strict=True))
+    assert isinstance(mine["converted on"].value, datetime.datetime) and mine["converted on"].is_date
+    assert mine["converted on"].value.date() == campaign.targets.get(rank=1).converted_on
+    assert mine["advisor"].value == f"{cast.advisor.name} ({cast.advisor.code})"
+    rows = _csv(http.get(reverse("campaigns:export", args=[campaign.pk, "targets", "csv"])))
+    assert rows[1][3] == f"{cast.advisor.name} ({cast.advisor.code})"
+
+
+def test_export_headers_say_org_level_and_client_name_not_job_grade(world, client, campaign, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    cast, _clients = world
+    http = as_(client, cast.manager)
+    http.cookies.pop("django_language", None)
+    results = _sheet(
+        http.get(reverse("campaigns:export", args=[campaign.pk, "results", "xlsx"]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    )
+    assert results["B1"].value == "代码"  # the export is in Chinese
+    assert results["A1"].value != "职级"  # a job grade; this column is branch / team / advisor
+    targets = _sheet(
+        http.get(reverse("campaigns:export", args=[campaign.pk, "targets", "xlsx"]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    )
+    assert targets["C1"].value != "名称"  # a thing's name; this column is a person's
 
 
 def test_the_campaign_page_reads_a_constant_number_of_queries(world, client, campaign, django_assert_max_num_queries):
