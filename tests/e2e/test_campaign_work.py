@@ -101,13 +101,15 @@ def test_an_advisor_logs_interest_from_a_campaign_task_and_recommends_a_product(
     screenshot(page, "campaign-outcome")
 
     # The Recommended list arrives when revealed; Recommend answers in place.
-    page.locator("#h-recommended").scroll_into_view_if_needed()
+    # (The heading may be swapped by the list arriving while it scrolls: scroll in the page.)
+    page.evaluate("document.getElementById('h-recommended').scrollIntoView()")
     recommended = page.locator('[data-testid="next-best"]')
     expect(recommended).to_contain_text("BOND-7")
     recommended.locator('[data-product="BOND-7"]').get_by_role("button", name="Recommend").click()
     expect(recommended.locator('[data-product="BOND-7"]').get_by_role("status")).to_contain_text(
         re.compile("Recommended Steady Bond 7")
     )
+    expect(recommended.locator('[data-product="BOND-7"]')).to_contain_text("Recommended ✓")
     screenshot(page, "recommended")
     check = SuitabilityCheck.objects.get(client=client, product__code="BOND-7")
     assert (check.initiated_by, check.outcome) == ("advisor", "match")
