@@ -39,17 +39,59 @@
     chart("daily-chart", { type: "bar", data: { labels: data.days, datasets: datasets } });
   }
 
+  // A long label as lines (Chart.js draws an array as one line each), so that the y axis of a
+  // narrow chart keeps whole words instead of clipping them: at spaces, or every `width`
+  // characters in Chinese (no spaces to break at).
+  function wrapLabel(text, width) {
+    const words = String(text).split(" ");
+    const lines = [];
+    let line = "";
+    for (const word of words) {
+      let rest = word;
+      while (rest.length > width) {
+        if (line) {
+          lines.push(line);
+          line = "";
+        }
+        lines.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      }
+      if (!rest) continue;
+      if (line && (line + " " + rest).length > width) {
+        lines.push(line);
+        line = rest;
+      } else {
+        line = line ? line + " " + rest : rest;
+      }
+    }
+    if (line) lines.push(line);
+    return lines.length > 1 ? lines : lines[0] || "";
+  }
+
   function excludedChart() {
     const data = readJson("excluded-data");
     if (!data || !data.labels.length) return;
+    const canvas = document.getElementById("excluded-chart");
+    const wide = canvas && canvas.parentElement ? canvas.parentElement.clientWidth : window.innerWidth;
+    // About a third of the chart's width for the labels: ~14px a Chinese character, ~7px a Latin one.
+    const chinese = /[\u3400-\u9fff]/.test(data.labels.join(""));
+    const width = Math.max(4, Math.floor(wide / 3 / (chinese ? 13 : 7)));
+    const labels = data.labels.map((label) => wrapLabel(label, width));
+    const lines = labels.reduce((n, label) => n + (Array.isArray(label) ? label.length : 1), 0);
     chart("excluded-chart", {
       type: "bar",
-      data: { labels: data.labels, datasets: [{ data: data.counts, backgroundColor: ORANGE }] },
+      data: { labels: labels, datasets: [{ data: data.counts, backgroundColor: ORANGE }] },
       options: {
-        aspectRatio: Math.max(1.2, Math.min(4, 8 / data.labels.length)),
+        aspectRatio: Math.max(1, Math.min(4, 8 / Math.max(data.labels.length, lines / 1.5))),
         indexAxis: "y",
-        plugins: { legend: { display: false } },
-        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { title: (items) => data.labels[items[0].dataIndex] } },
+        },
+        scales: {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          y: { ticks: { autoSkip: false } },
+        },
       },
     });
   }
