@@ -55,10 +55,10 @@ def refusal(target: CampaignTarget, client: Client | None = None) -> str | None:
     if client is not None and target.client_id != client.pk:
         return _("This campaign target is another client's.")
     if target.control:
-        return _(
-            "This client is in the campaign's control group: held out so the campaign's effect can be "
-            "measured, and not to be contacted for it."
-        )
+        # Held out to measure the campaign's effect: not to be contacted for it. Said as for a
+        # client who is no target at all, so a tampered form does not tell an advisor who is in
+        # the control group (advisors never see it).
+        return _("This client is not a target of that campaign.")
     if target.campaign.status != Campaign.Status.ACTIVE:
         return _("The campaign “%(campaign)s” is not running (%(status)s): no outcome can be logged on it.") % {
             "campaign": target.campaign.name,
