@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from core.dates import add_months
@@ -24,6 +25,14 @@ WINDOW_MONTHS = 24
 # the last DAILY_POSITION_DAYS trading days (the nightly's snapshots, the month's figures and
 # the 20-day tier average read them).
 DAILY_POSITION_DAYS = 22
+
+
+def as_of_argument(value: str) -> dt.date:
+    """``--as-of YYYY-MM-DD`` of the demo's commands (argparse ``type=``)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
 
 
 def default_as_of(today: dt.date, holidays: Iterable[dt.date] = ()) -> dt.date:

@@ -18,26 +18,19 @@ import time
 
 import time_machine
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
 from clients.models import AssetSnapshot, Position
 from demo.context import CHINA
-from demo.dates import resolve_as_of
+from demo.dates import as_of_argument, resolve_as_of
 from demo.run import seeded_as_of
 from nightly.models import NightlyRun
 from nightly.steps.snapshots import take_snapshots
 from tickets.escalation import escalate_overdue
 
 MEMORY_MAIL = "django.core.mail.backends.locmem.EmailBackend"
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
 
 
 def month_ends(days: list[dt.date]) -> list[dt.date]:
@@ -55,7 +48,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=_date, default=None, help="the demo's as-of day (default: the seeded one)")
+        parser.add_argument(
+            "--as-of", type=as_of_argument, default=None, help="the demo's as-of day (default: the seeded one)"
+        )
         parser.add_argument("--runs", type=int, default=3, help="whole nightly runs on the last N month ends (3)")
 
     def handle(self, *args, as_of: dt.date | None, runs: int, verbosity: int = 1, **options):

@@ -6,26 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from demo.campaigns import seed_campaigns
-from demo.dates import resolve_as_of
+from demo.dates import as_of_argument, resolve_as_of
 from demo.run import seeded_as_of
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
 
 
 class Command(BaseCommand):
     help = "Create, build, start and work the demo's two campaigns, and load their clients' purchases."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=_date, default=None, help="the demo's as-of day (default: the seeded one)")
+        parser.add_argument(
+            "--as-of", type=as_of_argument, default=None, help="the demo's as-of day (default: the seeded one)"
+        )
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
 
     def handle(self, *args, as_of: dt.date | None, seed: int, verbosity: int = 1, **options):

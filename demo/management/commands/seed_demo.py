@@ -9,15 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import Source, audit_context
 from demo.context import SeedOptions
-from demo.dates import resolve_as_of
+from demo.dates import as_of_argument, resolve_as_of
 from demo.run import DemoDataExists, DemoImportRejected, existing_data, seed_demo, seeded_as_of
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
 
 
 class Command(BaseCommand):
@@ -34,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument(
             "--as-of",
-            type=_date,
+            type=as_of_argument,
             default=None,
             help="the demo's today, YYYY-MM-DD (default: the last trading day before today)",
         )
