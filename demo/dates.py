@@ -9,12 +9,12 @@ today), so a given ``--as-of`` always produces the same data.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.management.base import CommandError
 from django.utils import timezone
 
 from core.dates import add_months
@@ -32,7 +32,7 @@ def as_of_argument(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
+        raise argparse.ArgumentTypeError(f"{value!r}: expected YYYY-MM-DD") from exc
 
 
 def default_as_of(today: dt.date, holidays: Iterable[dt.date] = ()) -> dt.date:
