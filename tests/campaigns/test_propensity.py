@@ -12,7 +12,7 @@ from django.utils import translation
 
 from campaigns import propensity, targeting, texts
 from campaigns.models import Campaign, CampaignTarget
-from tests import factories, personas
+from tests import factories, personas, shared_rows
 from tests.campaigns.book import TODAY, flow, habit_book, hold, snapshot, trade
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -215,8 +215,7 @@ def built(cast, product, *, code: str, unit=None, by=None, **fields) -> Campaign
     return item
 
 
-@pytest.fixture
-def modelled(db):
+def build_modelled():
     """500 clients of branch b1 (who match mixed funds) on a book where buyers of mixed funds buy
     again, and campaign MODEL for ``mixed`` built with the model."""
     cast = personas.cast(factories.org_tree())
@@ -231,6 +230,17 @@ def modelled(db):
     campaign = built(cast, mixed, code="MODEL")
     assert campaign.model_kind == "model"
     return {"cast": cast, "campaign": campaign, "mixed": mixed, "twin": twin, "bond": bond, "clients": clients}
+
+
+@pytest.fixture(scope="module")
+def modelled_blueprint():
+    return shared_rows.Shared("propensity-modelled", build_modelled)
+
+
+@pytest.fixture
+def modelled(db, modelled_blueprint, _shared_rows):
+    """Built once for the module's consecutive tests that use it (``tests.shared_rows``)."""
+    return _shared_rows.rows(modelled_blueprint)
 
 
 def by_hand(kept: dict, frame) -> float:
