@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alerts import texts
 from core.access import ClientScopedQuerySet
 from core.models import TimeStampedModel
+
+
+def open_now(today: datetime.date | None = None) -> Q:
+    """What "open" means wherever alerts are listed or counted — the top bar's badge, the
+    dashboard, the alerts page: open, or snoozed until a day that has come (the snooze is over).
+    ``snoozed_now`` is the rest of the snoozed ones."""
+    today = today or timezone.localdate()
+    return Q(status=Alert.Status.OPEN) | Q(status=Alert.Status.SNOOZED, snoozed_until__lte=today)
+
+
+def snoozed_now(today: datetime.date | None = None) -> Q:
+    """Snoozed until a day still to come (those whose day has come are open, ``open_now``)."""
+    today = today or timezone.localdate()
+    return Q(status=Alert.Status.SNOOZED) & (Q(snoozed_until__gt=today) | Q(snoozed_until__isnull=True))
 
 
 class Alert(TimeStampedModel):

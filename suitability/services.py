@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert
-from alerts.raising import AlertKey, NewAlert, raise_alerts
+from alerts.raising import AlertKey, NewAlert, close_for_clients, raise_alerts
 from clients.models import AssetSnapshot, Client, Position
 from core import thresholds
 from products.models import Product
@@ -309,6 +309,11 @@ def take_assessment(
         )
         Client.objects.filter(pk=client.pk).update(risk_level=scored.level, updated_at=now)
         client.risk_level = scored.level
+        # The causes of the client's expiring-profile and drift alerts are gone with this
+        # assessment, in this transaction: the profile is new, and a drift named the assessment
+        # it was judged against. A holding that still drifts raises anew, keyed to this one.
+        close_for_clients(Alert.Kind.RISK_PROFILE_EXPIRING, [client.pk])
+        close_for_clients(Alert.Kind.SUITABILITY_DRIFT, [client.pk])
         alerts = raise_drift_alerts(client_ids=[client.pk], today=today)
     return TakenAssessment(assessment, scored, alerts)
 

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor
-from alerts.models import Alert
+from alerts.models import Alert, open_now
 from campaigns.models import Campaign, CampaignTarget
 from campaigns.texts import reason_text
 from clients.models import Client, Interaction, Position, TierPolicy
@@ -89,9 +89,7 @@ class DashboardScope:
 def dashboard_scope(user, advisor_code: str | None = None) -> DashboardScope:
     profile = access.access_profile(user)
     clients = Client.objects.visible_to(user)
-    alerts = Alert.objects.visible_to(user).filter(
-        Q(status=Alert.Status.OPEN) | Q(status=Alert.Status.SNOOZED, snoozed_until__lte=timezone.localdate())
-    )
+    alerts = Alert.objects.visible_to(user).filter(open_now())
     tickets = Ticket.objects.visible_to(user).filter(status__in=Ticket.OPEN_STATUSES)
     manages = (
         profile.is_superuser

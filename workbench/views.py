@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from alerts import actions as alert_actions
-from alerts.models import Alert
+from alerts.models import Alert, open_now, snoozed_now
 from clients.forms import apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Client
@@ -93,7 +93,13 @@ def alert_list(request):
     status = request.GET.get("status") or "open"
     kind = request.GET.get("kind") or ""
     alerts = base
-    if status in Alert.Status.values:
+    # "Open" and "snoozed" as every count reads them (alerts.models.open_now): a snooze whose day
+    # has come is open again, here as on the top bar and the dashboard.
+    if status == Alert.Status.OPEN:
+        alerts = alerts.filter(open_now())
+    elif status == Alert.Status.SNOOZED:
+        alerts = alerts.filter(snoozed_now())
+    elif status in Alert.Status.values:
         alerts = alerts.filter(status=status)
     if kind in Alert.Kind.values:
         alerts = alerts.filter(kind=kind)

@@ -115,3 +115,26 @@ def test_the_alerts_page_filters_by_kind_and_status(world, client):
     page = client.get(reverse("alerts"), {"status": "open"})
     assert page.status_code == 200 and f'id="alert-{_alert(clients).pk}"' in page.text
     assert f'id="alert-{_alert(clients).pk}"' not in client.get(reverse("alerts"), {"kind": "birthday"}).text
+
+
+def test_a_snooze_whose_day_has_come_is_open_on_the_top_bar_the_dashboard_and_the_alerts_page_alike(world, client):
+    """Issue 26: one definition of "open" for every count (alerts.models.open_now)."""
+    cast, clients = world
+    _login(client, cast, "advisor")
+    alert = _alert(clients)
+    today = timezone.localdate()
+
+    def listed(status="open"):
+        page = client.get(reverse("alerts"), {"status": status})
+        return {row.pk for row in page.context["page"]}, page.context["page"].paginator.count, page
+
+    Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.SNOOZED, snoozed_until=today)  # its day has come
+    rows, count, page = listed()
+    assert alert.pk in rows and int(str(page.context["open_alert_count"])) == count
+    assert alert.pk not in listed("snoozed")[0]
+    # Snoozed until tomorrow: neither counted nor listed as open, and listed as snoozed.
+    Alert.objects.filter(pk=alert.pk).update(snoozed_until=today + datetime.timedelta(days=1))
+    rows, later_count, page = listed()
+    assert alert.pk not in rows and later_count == count - 1
+    assert int(str(page.context["open_alert_count"])) == later_count
+    assert alert.pk in listed("snoozed")[0]

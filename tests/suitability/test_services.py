@@ -403,6 +403,31 @@ def test_a_lower_reassessment_raises_one_drift_alert_per_holding_that_no_longer_
     assert Alert.objects.filter(kind=Alert.Kind.SUITABILITY_DRIFT).count() == 1
 
 
+def test_a_new_assessment_closes_the_expiring_profile_and_stale_drift_alerts_at_once(questionnaire, client_record):
+    """Issue 26: an alert closes when its cause goes, in the same transaction, not next night.
+    The expired-profile alert goes with the new profile; the drift judged against the old
+    assessment goes, and a holding that still drifts is raised anew against the new one."""
+    advisor = served(client_record)
+    assessed(client_record, "C1", varieties=["cash"])
+    risky = product(risk_level="R4", variety="equity")
+    holding(client_record, risky)
+    assert services.raise_drift_alerts(client_ids=[client_record.pk], today=TODAY) == 1
+    old_drift = Alert.objects.get(kind=Alert.Kind.SUITABILITY_DRIFT)
+    expired = factories.AlertFactory(
+        client=client_record, advisor=advisor, kind=Alert.Kind.RISK_PROFILE_EXPIRING, condition="expired|2026-01-01"
+    )
+
+    lower = answers(questionnaire, "min", q12=["C"], q13=["C", "D"])  # still C1: the R4 holding still drifts
+    services.take_assessment(client=client_record, answers=lower, user=None)
+
+    expired.refresh_from_db()
+    old_drift.refresh_from_db()
+    assert expired.status == Alert.Status.DONE and expired.closed_at is not None
+    assert old_drift.status == Alert.Status.DONE
+    fresh = Alert.objects.get(kind=Alert.Kind.SUITABILITY_DRIFT, status=Alert.Status.OPEN)
+    assert fresh.pk != old_drift.pk and fresh.payload["product_code"] == risky.code
+
+
 def test_a_product_rerated_higher_raises_drift_for_its_holders(client_record):
     served(client_record)
     assessed(client_record, "C3")
