@@ -21,6 +21,15 @@ def reason_text(reason) -> str:
 
 
 @register.filter
+def variety_labels(codes) -> str:
+    """Declared varieties in words, in the page's language ("Fixed income, Equity"), not codes."""
+    from core.choices import Variety
+
+    labels = dict(Variety.choices)
+    return ", ".join(str(labels.get(code, code)) for code in codes or [])
+
+
+@register.filter
 def outcome_badge(outcome) -> str:
     """The Bootstrap badge class for an outcome."""
     return OUTCOME_BADGES.get(str(outcome), "text-bg-secondary")

@@ -42,6 +42,9 @@ def test_taking_the_questionnaire_shows_score_level_and_each_answers_points(worl
     assert 'data-testid="level">C5<' in result.text
     assert result.text.count("<tr") == 15 + 2  # a row per answer, the header and the total
     assert "Fixed income (bonds, bond funds)" in result.text
+    # The declared varieties in words, not their codes (issue 26, point 9).
+    declared = result.text.split("Declared varieties")[1].split("</p>")[0]
+    assert "fixed_income" not in declared and "Fixed income" in declared
 
 
 def test_the_questionnaire_reads_in_chinese(world, client, questionnaire):

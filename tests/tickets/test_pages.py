@@ -133,8 +133,12 @@ def test_a_change_from_an_old_version_asks_to_reload_and_overwrites_nothing(worl
         )
         assert response.status_code == 409
         assert "Someone else changed this ticket" in response.text
-        assert "version 2" in response.text  # the page now shows the latest version
+        # The page now carries the latest version in its forms (never shown to the user).
+        assert 'name="version" value="2"' in response.text and "version 2" not in response.text
     assert Ticket.objects.get(pk=ticket.pk).priority == "urgent"
+    # An urgent ticket's badge is red, not the grey of any other label (issue 26, point 9).
+    page = client.get(reverse("tickets:detail", args=[ticket.pk])).text
+    assert 'class="badge text-bg-danger" data-priority="urgent"' in page
 
 
 def test_without_htmx_an_action_redirects_back_to_the_ticket(world, clock, client):
