@@ -19,7 +19,6 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -29,6 +28,7 @@ from clients.models import Client, Segment
 from core import roles
 from core.access import access_profile
 from core.bulk.writes import without_jit
+from core.templatetags.crm_tags import money
 from products.models import Product
 
 # Criteria whose value is a code of another record (described with its name).
@@ -218,9 +218,9 @@ def _choice_labels(name: str) -> dict[str, str]:
 
 
 def _money(value: Any) -> str:
+    """Yuan with the language's grouping (``core``'s ``money`` filter), whole amounts without decimals."""
     amount = Decimal(str(value))
-    places = 0 if amount % 1 == 0 else 2
-    return number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return money(amount, 0 if amount % 1 == 0 else 2)
 
 
 def describe_many(criteria_list: Iterable[Mapping[str, Any]]) -> list[list[tuple[str, str]]]:

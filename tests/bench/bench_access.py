@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_seed import scratch_database  # noqa: E402
+from bench_seed import scratch_database, use_database  # noqa: E402
 
 ROLES = ("advisor", "team_lead", "branch_manager", "compliance")
 REPEAT = 5
@@ -150,19 +150,7 @@ def main() -> None:
     results = []
     for size in sorted({2000, args.clients}):
         url, drop = scratch_database(base_url)
-        os.environ["DATABASE_URL"] = url
-        import django
-        from django.conf import settings
-
-        if not settings.configured or not django.apps.apps.ready:
-            django.setup()
-        else:  # second size: point the default connection at the new scratch database
-            import dj_database_url
-            from django.db import connections
-
-            connections.close_all()
-            settings.DATABASES["default"].update(dj_database_url.parse(url))
-            connections["default"].settings_dict.update(dj_database_url.parse(url))
+        use_database(url)  # the second size re-points the connection at its own scratch database
         print(f"scratch database: {url} ({size:,} clients)", flush=True)
         try:
             results.extend(measure(size, args.seed))

@@ -47,6 +47,24 @@ def scratch_database(url: str | None, suffix: str = "_bench_seed") -> tuple[str,
     return urlunsplit(parts._replace(path="/" + name)), drop
 
 
+def use_database(url: str) -> None:
+    """Point Django at ``url``: set it up on the first call, then re-point the default
+    connection (a bench measuring several book sizes, one scratch database each)."""
+    os.environ["DATABASE_URL"] = url
+    import django
+    from django.conf import settings
+
+    if not settings.configured or not django.apps.apps.ready:
+        django.setup()
+        return
+    import dj_database_url
+    from django.db import connections
+
+    connections.close_all()
+    settings.DATABASES["default"].update(dj_database_url.parse(url))
+    connections["default"].settings_dict.update(dj_database_url.parse(url))
+
+
 def floor_seconds(rows: int) -> tuple[float, int]:
     """Time a plain bulk load of ``rows`` transaction rows (those just generated) into a scratch
     table without indexes or constraints. Returns (seconds, rows)."""
