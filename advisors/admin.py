@@ -20,6 +20,7 @@ from core.admin_utils import (
     LargeTableAdmin,
     changelist_link,
 )
+from core.names import user_name
 
 
 @admin.register(OrgUnit)
@@ -37,12 +38,17 @@ class OrgUnitAdmin(InitialDataMixin, TreeAdmin):
     form = movenodeform_factory(OrgUnit)
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    list_display = ("name", "code", "kind", "city", "manager", "is_active", "clients")
+    list_display = ("name", "code", "kind", "city", "manager_name", "is_active", "clients")
     list_filter = ("kind", "is_active")
     list_select_related = ("manager",)
     search_fields = ("=code", "name", "city")
     autocomplete_fields = ("manager",)
     ordering = ("path",)
+
+    @admin.display(description=_("manager"), ordering="manager__first_name")
+    def manager_name(self, obj: OrgUnit) -> str:
+        """The manager by name (张鑫旭, surname first), not by login."""
+        return user_name(obj.manager) if obj.manager_id else ""
 
     @admin.display(description=_("clients"))
     def clients(self, obj: OrgUnit) -> str:

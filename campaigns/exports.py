@@ -1,7 +1,8 @@
 """A campaign's targets, exclusions and results as CSV or XLSX.
 
 The rows are the page's: the reader's scope (``campaigns.access``) — an advisor, a team lead or a
-branch manager never gets a control row —, names as stored (surname first), reasons in the
+branch manager never gets a control row —, names as the pages show them (Chinese surname first
+with no space, ``core.names``), reasons in the
 reader's language. Cells a spreadsheet would read as a formula are escaped (``core.exports``),
 and every export writes one access-log row saying who exported how many rows of which campaign.
 Targets are read in one streamed query (CSV) or one query (XLSX), whatever their number. In the
@@ -29,6 +30,7 @@ from campaigns.texts import reasons_text
 from core.audit import log_access
 from core.exports import csv_response, csv_safe
 from core.models import AccessLog
+from core.names import display_name
 
 KINDS = ("targets", "exclusions", "results")
 FORMATS = ("csv", "xlsx")
@@ -40,8 +42,9 @@ class Share(float):
 
 def _advisor(name: str | None, code: str | None) -> str:
     """An advisor as name and code (``王芳 (A001)``); "" for none."""
+    name = display_name(name)
     if not code:
-        return name or ""
+        return name
     return f"{name} ({code})" if name else code
 
 
@@ -88,7 +91,7 @@ def _target_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Seq
             yield (
                 rank,
                 client_no,
-                name,
+                display_name(name),
                 _advisor(advisor_name, advisor_code),
                 None if score is None else round(score, 4),
                 reasons_text(reasons) if reasons else "",
@@ -112,7 +115,7 @@ def _exclusion_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[
             "client__client_no", "client__name", "reason", "all_reasons"
         ).iterator(chunk_size=5000):
             labelled = [str(labels.get(code, code)) for code in every or []]
-            yield (client_no, name, str(labels.get(reason, reason)), "; ".join(labelled))
+            yield (client_no, display_name(name), str(labels.get(reason, reason)), "; ".join(labelled))
 
     return header, exclusions.count(), rows()
 
@@ -143,7 +146,7 @@ def _results_rows(campaign: Campaign, user) -> tuple[list[str], int, Iterator[Se
         return (
             level,
             code,
-            name,
+            display_name(name),
             f["targets"],
             f["contacted"],
             f["interested"],

@@ -1,5 +1,7 @@
 """The client list as CSV: the user's scope and filters, personal data masked, formula-leading
-cells escaped, and one access-log row saying who exported how many rows with which filters."""
+cells escaped, and one access-log row saying who exported how many rows with which filters.
+Names read as on the pages (Chinese surname first, no space: ``core.names``), the advisor as name
+and code (``王芳 (A001)``, as the campaign exports write them); amounts exact, dates ISO."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from clients.reveal import masked_pii
 from core.audit import log_access
 from core.exports import csv_response
 from core.models import AccessLog
+from core.names import display_name
 
 COLUMNS = (
     ("client_no", _("client number")),
@@ -27,6 +30,13 @@ COLUMNS = (
 )
 
 
+def _advisor(advisor) -> str:
+    if advisor is None:
+        return ""
+    name = display_name(advisor.name)
+    return f"{name} ({advisor.code})" if name else advisor.code
+
+
 def client_list_csv(request, clients):
     # Counted first so the access log says how many rows left the system.
     rows = clients.count()
@@ -37,11 +47,11 @@ def client_list_csv(request, clients):
             pii = masked_pii(client)
             yield (
                 client.client_no,
-                client.name,
+                display_name(client.name),
                 pii["phone"],
                 pii["id_number"],
                 client.branch.code,
-                client.primary_advisor.code if client.primary_advisor else "",
+                _advisor(client.primary_advisor),
                 client.get_tier_display(),
                 client.get_lifecycle_stage_display(),
                 client.get_behavior_segment_display(),

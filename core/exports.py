@@ -5,12 +5,16 @@ Excel and WPS; a client name like ``=HYPERLINK(...)`` would run on the complianc
 machine. Such cells are prefixed with a single quote, which spreadsheets show as text. The
 full-width forms (``＝＋－＠``, what a Chinese input method types) count too — WPS and Excel in
 Chinese read ``＝SUM(…)`` as a formula — and so do those characters after leading spaces.
+Numbers are not text: a negative amount (``-1234.50``) stays a number the spreadsheet can add,
+exact and without the display's separators or ¥ (the pages' short forms, 万/亿, never reach an
+export).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
@@ -19,6 +23,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 
 def csv_safe(value) -> str:
     """The cell's text, neutralised if a spreadsheet would read it as a formula."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else str(value)
     return "'" + text if text.lstrip(" \u3000").startswith(FORMULA_PREFIXES) else text
 

@@ -1,6 +1,7 @@
 // Report pages: trend and mix charts (Chart.js, vendored) drawn from <script type="application/json">
 // blocks written by json_script — no inline code, so the pages run under the Content Security
-// Policy — and the print button.
+// Policy — and the print button. Figures, dates and months read in the page's language through
+// window.CrmCharts (charts.js, loaded first): amounts in 万/亿 in Chinese, M/B in English.
 "use strict";
 
 (function () {
@@ -11,31 +12,30 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  function numberFormat() {
-    const lang = document.documentElement.lang || "en";
-    return new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
-  }
-
-  function chart(canvasId, config) {
+  // kind "money": amounts (¥1.43亿 on the axis, four digits in the tooltip); "count": clients.
+  function chart(canvasId, kind, config) {
     const canvas = document.getElementById(canvasId);
-    if (!canvas || typeof Chart === "undefined") return;
-    const fmt = numberFormat();
-    config.options = Object.assign(
-      {
-        animation: false,
-        responsive: true,
-        plugins: { tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmt.format(ctx.parsed.y)}` } } },
-        scales: { y: { ticks: { callback: (value) => fmt.format(value) } } },
-      },
-      config.options || {}
-    );
+    if (!canvas || typeof Chart === "undefined" || !window.CrmCharts) return;
+    const fmt = window.CrmCharts;
+    // Lost clients are drawn below the axis; a tooltip still reads the count ("5", not "-5").
+    const tip = kind === "money" ? fmt.yuanTip : (value) => fmt.count(Math.abs(value));
+    const axis = kind === "money" ? fmt.yuanAxis : fmt.count;
+    config.data.labels = fmt.labels(config.data.labels);
+    const options = config.options || {};
+    const scales = options.scales || {};
+    config.options = Object.assign({}, options, {
+      animation: false,
+      responsive: true,
+      plugins: Object.assign({}, options.plugins, { tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${tip(ctx.parsed.y)}` } } }),
+      scales: Object.assign({}, scales, { y: Object.assign({}, scales.y, { ticks: { callback: (value) => axis(value) } }) }),
+    });
     new Chart(canvas, config);
   }
 
   function trendCharts() {
     const data = readJson("trend-data");
     if (!data) return;
-    chart("trend-assets-chart", {
+    chart("trend-assets-chart", "money", {
       type: "line",
       data: {
         labels: data.labels,
@@ -43,7 +43,7 @@
       },
       options: { plugins: { legend: { display: false } } },
     });
-    chart("trend-flow-chart", {
+    chart("trend-flow-chart", "money", {
       type: "bar",
       data: {
         labels: data.labels,
@@ -51,7 +51,7 @@
       },
       options: { plugins: { legend: { display: false } } },
     });
-    chart("trend-clients-chart", {
+    chart("trend-clients-chart", "count", {
       type: "bar",
       data: {
         labels: data.labels,
@@ -67,7 +67,7 @@
   function mixChart(canvasId, dataId) {
     const data = readJson(dataId);
     if (!data) return;
-    chart(canvasId, {
+    chart(canvasId, "count", {
       type: "bar",
       data: {
         labels: data.labels,

@@ -147,7 +147,7 @@ def test_in_english_no_alert_or_timeline_text_is_chinese(desk, client):
     assert "Churn risk 72%" in pages["alerts page"]
     assert "net outflow 62% in 30 days; no trade for 45 days; 2 complaint(s) in 180 days" in pages["client page"]
     assert (
-        "¥1,234,568 in P1 No.1 (P001) matures on 11/27/2026. Renewal ideas that fit the client: P2 No.2 (P002)."
+        "¥1,234,568 in P1 No.1 (P001) matures on 27 Nov 2026. Renewal ideas that fit the client: P2 No.2 (P002)."
         in (pages["dashboard"])
     )
     assert "Routed to the client's primary advisor." in pages["ticket timeline"]

@@ -31,7 +31,7 @@ def test_a_branch_manager_drills_down_from_the_branch_to_a_team(page, book):
     page.get_by_role("link", name="Reports", exact=True).click()
     expect(page.locator("#report-title")).to_have_text("SH01")
     expect(page.locator('[data-kpi="clients"]')).to_have_text("4")
-    expect(page.locator('[data-kpi="assets"]')).to_have_text("4,500.00")
+    expect(page.locator('[data-kpi="assets"]')).to_have_text("¥4,500.00")
     table = page.locator("#table-drilldown")
     expect(table.locator("tfoot")).to_contain_text("4,500.00")
     expect(page.locator("#trend-assets-chart")).to_be_visible()
@@ -44,7 +44,7 @@ def test_a_branch_manager_drills_down_from_the_branch_to_a_team(page, book):
     expect(page.get_by_role("navigation", name="Org tree")).to_contain_text("SH01")
     rows = page.locator("#table-drilldown tbody tr")
     expect(rows).to_have_count(2)  # ann and bob
-    expect(page.locator('[data-kpi="assets"]')).to_have_text("3,600.00")
+    expect(page.locator('[data-kpi="assets"]')).to_have_text("¥3,600.00")
     screenshot(page, "reports-team")
 
     page.emulate_media(media="print")  # the print layout: the report without the chrome

@@ -1,0 +1,97 @@
+"""How an amount of yuan is written for people.
+
+- Exact, for tables, statements and exports: grouped by thousands in both languages
+  (``1,234,567.89``); :func:`yuan` puts the currency sign in front where the amount stands alone
+  and no column header names the currency (``¥1,234,567.89``).
+- Short, for cards and charts, where a reader compares sizes at a glance: in Chinese by 万 and
+  亿 as Chinese statements and trading apps print them (``¥1.43亿``, ``¥649.7万``); in English by
+  millions and billions (``¥143.3M``, ``¥6.50M``), the way English-language brokerage and fund
+  reports write large figures. Amounts below one 万 (Chinese) or one million (English) stay
+  exact. Four significant digits, never more than two decimals.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.formats import number_format
+
+YUAN = "¥"
+DASH = "—"
+
+# (threshold, suffix) from the largest; an amount takes the first unit it reaches.
+_UNITS = {
+    "zh": ((Decimal(10) ** 8, "亿"), (Decimal(10) ** 4, "万")),
+    "en": ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M")),
+}
+SIGNIFICANT = 4
+MAX_DECIMALS = 2
+
+
+def _amount(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def grouped(value, places: int = 2) -> str:
+    """``1,234,567.89`` in the active language's marks; a dash for no amount."""
+    amount = _amount(value)
+    if amount is None:
+        return DASH
+    # Rounded half up here: number_format alone cuts the extra decimals off (9.999 → 9.99).
+    amount = amount.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    return number_format(amount, decimal_pos=int(places), use_l10n=True, force_grouping=True)
+
+
+def yuan(value, places: int = 2) -> str:
+    """``¥1,234,567.89`` / ``-¥1,234.50``; a dash for no amount."""
+    amount = _amount(value)
+    if amount is None:
+        return DASH
+    amount = amount.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""  # after rounding: never "-¥0.00"
+    return f"{sign}{YUAN}{grouped(abs(amount), places)}"
+
+
+def _significant(number: Decimal) -> Decimal:
+    digits = len(str(int(number)))
+    decimals = min(MAX_DECIMALS, max(0, SIGNIFICANT - digits))
+    return number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def _scaled(amount: Decimal, units) -> tuple[Decimal, str] | None:
+    """The amount in the largest unit it reaches, rounded to four significant digits (at most two
+    decimals) — rounding up into the next unit (9,999.96万 → 1.00亿) is taken into account."""
+    for i, (size, suffix) in enumerate(units):
+        if amount < size:
+            continue
+        scaled = amount / size
+        rounded = _significant(scaled)
+        if len(str(int(rounded))) > len(str(int(scaled))):  # 99.996 → 100.00 has five digits: 100.0
+            rounded = _significant(rounded)
+        if i > 0 and rounded * size >= units[i - 1][0]:
+            return _scaled(rounded * size, units)
+        return rounded, suffix
+    return None
+
+
+def short_yuan(value, language: str, places: int = 0) -> str:
+    """A card's or chart's figure: ``¥1.43亿`` / ``¥649.7万`` in Chinese, ``¥143.3M`` in English;
+    exact (with ``places`` decimals) below one 万 / one million; a dash for no amount."""
+    amount = _amount(value)
+    if amount is None:
+        return DASH
+    units = _UNITS["zh" if (language or "").lower().startswith("zh") else "en"]
+    amount = amount.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    found = _scaled(abs(amount), units)
+    if found is None:
+        return yuan(amount, places)
+    scaled, suffix = found
+    decimals = max(0, -scaled.as_tuple().exponent)
+    return f"{sign}{YUAN}{grouped(scaled, decimals)}{suffix}"

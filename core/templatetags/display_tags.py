@@ -1,0 +1,36 @@
+"""People and amounts as the reader's language writes them: ``{{ user|person }}``,
+``{{ amount|yuan }}``, ``{{ amount|money_short }}`` (see ``core.names`` and ``core.money``)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from core import money, names
+
+register = template.Library()
+
+
+@register.filter
+def person(value) -> str:
+    """A user by name, surname first for Chinese names ("张鑫旭"), as written for western ones
+    ("Anna Smith"), else the username; a name stored whole (a string) with stray spaces between
+    Chinese characters dropped."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return names.display_name(value)
+    return names.user_name(value)
+
+
+@register.filter
+def yuan(value, places: int = 2) -> str:
+    """An exact amount with the currency sign: ``¥1,234,567.89``."""
+    return money.yuan(value, int(places))
+
+
+@register.filter
+def money_short(value, places: int = 0) -> str:
+    """A card's figure: ``¥1.43亿`` / ``¥649.7万`` in Chinese, ``¥143.3M`` in English, exact
+    below one 万 (one million in English) with ``places`` decimals."""
+    return money.short_yuan(value, get_language() or "", int(places))

@@ -1,0 +1,95 @@
+"""Names in their language's order and yuan amounts as cards, tables and exports write them
+(core.names, core.money, the display_tags filters)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.template import Context, Template
+from django.utils import translation
+
+from core import money, names
+
+
+@pytest.mark.parametrize(
+    "family,given,shown",
+    [
+        ("张", "鑫旭", "张鑫旭"),  # Chinese: surname first, no space
+        ("欧阳", "娜娜", "欧阳娜娜"),  # a two-character surname
+        ("", "张鑫旭", "张鑫旭"),  # stored whole (the extract's advisors.csv)
+        ("", "张 鑫旭", "张鑫旭"),  # a stray space between Chinese characters
+        ("常", "", "常"),
+        ("Smith", "Anna", "Anna Smith"),  # western: as written, given name first
+        ("", "Anna Smith", "Anna Smith"),
+        ("  Smith ", " Anna  ", "Anna Smith"),
+        ("", "", ""),
+        (None, None, ""),
+    ],
+)
+def test_a_name_reads_in_its_languages_order(family, given, shown):
+    assert names.person_name(family, given) == shown
+
+
+def test_a_whole_name_keeps_its_spaces_unless_they_sit_between_chinese_characters():
+    assert names.display_name(" 阿卜杜 · 热合曼 ") == "阿卜杜·热合曼"
+    assert names.display_name("Mary  Jane Watson") == "Mary Jane Watson"
+    assert names.display_name("王 Tony") == "王 Tony"
+    assert names.display_name(None) == ""
+    assert names.is_chinese("王") and not names.is_chinese("Wang")
+
+
+def test_a_user_reads_by_name_and_else_by_username():
+    assert names.user_name(User(username="chang.jie", first_name="洁", last_name="常")) == "常洁"
+    assert names.user_name(User(username="anna", first_name="Anna", last_name="Smith")) == "Anna Smith"
+    assert names.user_name(User(username="ops1")) == "ops1"
+    assert names.user_name(None) == ""
+
+
+def test_the_person_filter_shows_users_and_whole_names():
+    template = Template("{% load display_tags %}{{ user|person }}|{{ whole|person }}|{{ nobody|person }}")
+    user = User(username="zhang.xx", first_name="鑫旭", last_name="张")
+    assert template.render(Context({"user": user, "whole": "张 三", "nobody": None})) == "张鑫旭|张三|"
+
+
+@pytest.mark.parametrize(
+    "value,chinese,english",
+    [
+        (143266282, "¥1.43亿", "¥143.3M"),
+        (Decimal("6497460.19"), "¥649.7万", "¥6.50M"),
+        (12345, "¥1.23万", "¥12,345"),
+        (9999, "¥9,999", "¥9,999"),
+        (Decimal("9999.6"), "¥1.00万", "¥10,000"),  # rounded first, then sized
+        (99_999_999.9, "¥1.00亿", "¥100.0M"),  # 9,999.99万 rounds up into 亿
+        (14_326_628_200, "¥143.3亿", "¥14.33B"),
+        (-6_497_460, "-¥649.7万", "-¥6.50M"),
+        (0, "¥0", "¥0"),
+        (None, "—", "—"),
+        ("not a number", "—", "—"),
+    ],
+)
+def test_a_cards_amount_is_short_in_wan_and_yi_in_chinese_and_millions_in_english(value, chinese, english):
+    with translation.override("zh-hans"):
+        assert money.short_yuan(value, "zh-hans") == chinese
+    with translation.override("en"):
+        assert money.short_yuan(value, "en") == english
+
+
+def test_an_exact_amount_is_grouped_with_the_yuan_sign_in_both_languages():
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert money.yuan(Decimal("6497460.19")) == "¥6,497,460.19"
+            assert money.yuan(143266282, 0) == "¥143,266,282"
+            assert money.yuan(Decimal("-1234.5")) == "-¥1,234.50"
+            assert money.yuan(Decimal("-0.001")) == "¥0.00"  # never "-¥0.00"
+            assert money.grouped(Decimal("9.999"), 2) == "10.00"  # rounded, not cut
+            assert money.short_yuan(Decimal("4500"), language, 2) == "¥4,500.00"
+
+
+def test_the_money_filters_follow_the_active_language():
+    template = Template("{% load display_tags %}{{ v|money_short }} {{ v|yuan:0 }}")
+    with translation.override("zh-hans"):
+        assert template.render(Context({"v": 143266282})) == "¥1.43亿 ¥143,266,282"
+    with translation.override("en"):
+        assert template.render(Context({"v": 143266282})) == "¥143.3M ¥143,266,282"
