@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import connections, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from clients.search_keys import search_keys
 from core.access import ClientQuerySet, ClientScopedQuerySet
 from core.choices import ContactChannel, RiskTolerance, Tier
 from core.models import TimeStampedModel
@@ -133,6 +136,12 @@ class Client(TimeStampedModel):
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)  # indexed in Meta
     phone = EncryptedCharField(_("phone"), max_length=32, blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)  # indexed in Meta
+    # The search columns (clients.search_keys): the phone's last four digits as a keyed hash of
+    # its own, the name in pinyin initials and in full, the name's characters and pairs of them.
+    phone_last4_hash = models.CharField(max_length=64, blank=True, editable=False)  # indexed in Meta
+    name_initials = models.CharField(max_length=100, blank=True, editable=False)  # indexed in Meta
+    name_pinyin = models.CharField(max_length=100, blank=True, editable=False)  # indexed in Meta
+    name_parts = ArrayField(models.TextField(), default=list, blank=True, editable=False)  # indexed in Meta
     email = EncryptedCharField(_("email"), max_length=254, blank=True)
     email_hash = models.CharField(max_length=64, blank=True, editable=False)  # indexed in Meta
     address = EncryptedTextField(_("address"), blank=True)
@@ -266,6 +275,15 @@ class Client(TimeStampedModel):
             models.Index(fields=["id_number_hash"], name="client_id_number_hash"),
             models.Index(fields=["phone_hash"], name="client_phone_hash"),
             models.Index(fields=["email_hash"], name="client_email_hash"),
+            # Search (clients.search, docs/search.md): a phone's tail by hash equality; initials
+            # and pinyin by prefix; one or two Han characters, or a latin word, by array element;
+            # three characters or more anywhere in the name (``name__contains``) by trigram
+            # (pg_trgm). None of these columns changes in the nightly run, whose updates stay HOT.
+            models.Index(fields=["phone_last4_hash"], name="client_phone_last4_hash"),
+            models.Index(fields=["name_initials"], name="client_name_initials", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_pinyin"], name="client_name_pinyin", opclasses=["varchar_pattern_ops"]),
+            GinIndex(fields=["name_parts"], name="client_name_parts"),
+            GinIndex(fields=["name"], name="client_name_trigram", opclasses=["gin_trgm_ops"]),
         ]
 
     def __str__(self) -> str:
@@ -285,6 +303,10 @@ class Client(TimeStampedModel):
         self.id_number_hash = pii_hash(normalize_id_number(self.id_number))
         self.phone_hash = pii_hash(normalize_phone(self.phone))
         self.email_hash = pii_hash(normalize_email(self.email))
+        # With the phone's tail hash, the name's search columns: all functions of the values.
+        keys = search_keys(name=self.name, phone=self.phone, individual=self.client_type != self.ClientType.INSTITUTION)
+        for field, value in keys.items():
+            setattr(self, field, value)
 
 
 class ClientUserObjectPermission(UserObjectPermissionBase):

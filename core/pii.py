@@ -97,12 +97,31 @@ def normalize_email(value: str) -> str:
     return (value or "").strip().lower()
 
 
-def pii_hash(normalized: str) -> str:
-    """HMAC-SHA256 of an already normalised value, hex; '' for an empty value."""
+def pii_hash(normalized: str, *, purpose: str = "") -> str:
+    """HMAC-SHA256 of an already normalised value, hex; '' for an empty value.
+
+    ``purpose`` names a hash that must not be comparable with the others: its key is derived
+    from ``PII_HASH_KEY`` and the purpose, so the hash of a phone's last four digits "1234"
+    never equals the hash of anything else that reads "1234" (and a table of the 10,000
+    possible tails made with one key says nothing about any other hash)."""
     if not normalized:
         return ""
     key = settings.PII_HASH_KEY.encode("utf-8")
+    if purpose:
+        key = hmac.new(key, f"purpose:{purpose}".encode(), hashlib.sha256).digest()
     return hmac.new(key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+#: The digits of a phone's tail that staff search by ("the client whose number ends 5678").
+PHONE_TAIL_DIGITS = 4
+
+
+def phone_tail_hash(normalized_phone: str) -> str:
+    """The keyed hash of the last four digits of a phone (``normalize_phone``d), '' when it has
+    fewer digits. Its own purpose key: see ``pii_hash``."""
+    if len(normalized_phone) < PHONE_TAIL_DIGITS:
+        return ""
+    return pii_hash(normalized_phone[-PHONE_TAIL_DIGITS:], purpose="phone_last4")
 
 
 # --- Masking --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from clients.models import Account, Client
+from clients.search_keys import SEARCH_KEY_FIELDS, search_keys
 from core import thresholds
 from core.bulk.writes import WRITE_BATCH, chunks, existing_values, fetch_rows, key_map, sync
 from core.choices import Horizon, InvestorType, ProductRisk, RiskTolerance, Variety
@@ -492,6 +493,8 @@ def load_clients(parsed: ParsedFile, ctx: Context) -> Written:
             "phone_hash": pii_hash(normalize_phone(phone)),
             "email": email,
             "email_hash": pii_hash(normalize_email(email)),
+            # The search columns (phone tail, pinyin, name parts): as Client.save computes them.
+            **search_keys(name=name, phone=phone, individual=client_type != Client.ClientType.INSTITUTION),
             "branch_id": branches[branch_code],
             "opened_on": opened_on,
             "status": status,
@@ -504,7 +507,7 @@ def load_clients(parsed: ParsedFile, ctx: Context) -> Written:
         key="client_no",
         rows=rows,
         compare=compare,
-        update=[*compare, "id_number", "phone", "email"],
+        update=[*compare, "id_number", "phone", "email", *SEARCH_KEY_FIELDS],
         existing=stored,
         tick=lambda n: ctx.advance(parsed, n),
     )
