@@ -16,6 +16,10 @@ RUN DEBUG=0 SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=ZGV2LW9ubHktZmllbGQta2V5L
     PII_HASH_KEY=build-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 
+# Production never shows a debug page: DEBUG is off in the image whatever the settings' default
+# (development's), and gunicorn.conf.py refuses DEBUG on a public bind.
+ENV DEBUG=0
+
 USER crm
 EXPOSE 8000
 CMD ["gunicorn", "crm.wsgi"]

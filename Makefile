@@ -27,6 +27,11 @@ venv: $(VENV)/.installed
 ## demo: virtualenv, dependencies, PostgreSQL (embedded unless DATABASE_URL), demo data, demo users printed, server on :8000
 demo: venv
 	$(WITH_DB) $(MAKE) --no-print-directory demo-steps
+# The demo shows the product as it runs in production (its own 403/404/500 pages, never a debug
+# page), on this machine over plain HTTP with the development keys (crm/settings.py, DEMO_MODE).
+# `make serve` stays the DEBUG development server.
+demo: export DEBUG = 0
+demo: export DEMO_MODE = 1
 
 # seed_demo loads the brokerage's raw facts through the extract import; backfill_demo runs the
 # pipeline over their history (snapshots, the last month ends' nightly runs, ticket escalation);

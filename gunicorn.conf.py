@@ -16,3 +16,44 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+# --- Never a debug page on the network -----------------------------------------------------
+# DEBUG shows settings and code on every error page, and the demo (DEMO_MODE) runs with public
+# keys over plain HTTP: gunicorn refuses to serve either beyond this machine. DEBUG's default is
+# the settings' (on), so production must say DEBUG=0 (the Dockerfile does). ALLOW_DEBUG=1 lets
+# DEBUG through when it is really wanted; the demo's keys never are.
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _flag(name: str, default: bool) -> bool:
+    """Read as core.env.env_bool does (this file runs before Django and the project are importable)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise SystemExit(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)")
+    return value in _TRUE
+
+
+def _on_this_machine(address: str) -> bool:
+    if address.startswith(("unix:", "fd://")):
+        return True
+    # "host:port", "[v6]:port", or a bare host
+    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
+    host = host.strip("[]").lower()
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
+def on_starting(server):
+    debug, demo = _flag("DEBUG", True), _flag("DEMO_MODE", False)
+    exposed = [address for address in server.cfg.bind if not _on_this_machine(address)]
+    if not exposed:
+        return
+    if demo:
+        raise SystemExit(f"DEMO_MODE uses public keys over plain HTTP: bind it to 127.0.0.1, not {exposed}")
+    if debug and not _flag("ALLOW_DEBUG", False):
+        raise SystemExit(
+            f"DEBUG is on and gunicorn binds {exposed}: set DEBUG=0 for production (or ALLOW_DEBUG=1 if really wanted)"
+        )

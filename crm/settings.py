@@ -3,7 +3,10 @@
 DATABASE_URL is always required (`make demo` and `make test` point it at an embedded PostgreSQL
 server). With nothing else set the product runs for development: DEBUG on, Celery tasks run
 in-process. Production sets DEBUG=0 and must then provide SECRET_KEY and FIELD_ENCRYPTION_KEY;
-the development fallbacks below are refused outside DEBUG.
+the development fallbacks below are refused outside DEBUG. DEBUG is refused when ALLOWED_HOSTS
+names anything but this machine (a debug page shows settings and code to whoever reaches it),
+unless ALLOW_DEBUG=1 says so explicitly. `make demo` runs with DEBUG off in DEMO_MODE: this
+machine only, plain HTTP, the public development keys — the product's real error pages.
 """
 
 from datetime import timedelta
@@ -18,6 +21,13 @@ from core.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", True)
+# The demo (`make demo`): DEBUG off, so people trying the product see its own error pages, yet
+# served from this machine over plain HTTP with the public development keys below (the demo's
+# data is encrypted with them). Refused unless ALLOWED_HOSTS names only this machine.
+DEMO_MODE = env_bool("DEMO_MODE", False)
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]", "testserver"}
+# Development or the demo: run on this machine, so the development keys and plain HTTP are allowed.
+_LOCAL_RUN = DEBUG or DEMO_MODE
 
 # Development-only keys. They are public (they are in this file), so production refuses them.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
@@ -28,9 +38,9 @@ SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY)
 FIELD_ENCRYPTION_KEY = env_list("FIELD_ENCRYPTION_KEY", _DEV_FIELD_ENCRYPTION_KEY)
 # Key for the keyed hashes that make encrypted PII searchable by exact match. Kept apart from
 # the encryption keys so that rotating those does not invalidate every hash.
-PII_HASH_KEY = env_str("PII_HASH_KEY", SECRET_KEY if DEBUG else "")
+PII_HASH_KEY = env_str("PII_HASH_KEY", SECRET_KEY if _LOCAL_RUN else "")
 
-if not DEBUG:
+if not _LOCAL_RUN:
     if SECRET_KEY == _DEV_SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     if _DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEY:
@@ -38,7 +48,19 @@ if not DEBUG:
     if not PII_HASH_KEY:
         raise ImproperlyConfigured("PII_HASH_KEY must be set when DEBUG is off")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if _LOCAL_RUN else "")
+# Hosts other than this machine ("*" and ".example.com" included): DEBUG or the demo's public
+# keys there would be served to the network.
+_REMOTE_HOSTS = [host for host in ALLOWED_HOSTS if host.lower() not in _LOCAL_HOSTS]
+if DEMO_MODE and _REMOTE_HOSTS:
+    raise ImproperlyConfigured(
+        f"DEMO_MODE serves public keys over plain HTTP: ALLOWED_HOSTS may name only this machine, not {_REMOTE_HOSTS}"
+    )
+if DEBUG and _REMOTE_HOSTS and not env_bool("ALLOW_DEBUG", False):
+    raise ImproperlyConfigured(
+        f"DEBUG is on while ALLOWED_HOSTS names {_REMOTE_HOSTS}: debug pages would show settings and code "
+        "to the network. Set DEBUG=0 (production), or ALLOW_DEBUG=1 if this is really wanted."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -96,6 +118,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "crm.urls"
+# A form posted with a missing or stale CSRF token: a styled page in the user's language (the
+# handlers for 400/403/404/500 are in crm/urls.py; both in crm/error_views.py).
+CSRF_FAILURE_VIEW = "crm.error_views.csrf_failure"
 WSGI_APPLICATION = "crm.wsgi.application"
 
 TEMPLATES = [
@@ -215,10 +240,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if _LOCAL_RUN
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+if DEMO_MODE:
+    # WhiteNoise serves the files from where they are (no collectstatic), as it does in DEBUG.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
@@ -362,7 +391,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-if not DEBUG:
+if not _LOCAL_RUN:  # production: HTTPS only (the demo runs on this machine over HTTP)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -376,7 +405,7 @@ if not DEBUG:
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend" if _LOCAL_RUN else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

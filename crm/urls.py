@@ -10,6 +10,13 @@ from workbench import views as advisor_views
 admin.site.site_header = settings.CRM_SITE_TITLE
 admin.site.site_title = settings.CRM_SITE_TITLE
 
+# Every refusal and failure, from any view: a styled page in the user's language, an htmx
+# fragment or the API's error shape (crm/error_views.py). Used when DEBUG is off.
+handler400 = "crm.error_views.bad_request"
+handler403 = "crm.error_views.permission_denied"
+handler404 = "crm.error_views.page_not_found"
+handler500 = "crm.error_views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

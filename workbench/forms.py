@@ -1,19 +1,32 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Assignment
 from campaigns.models import CampaignTarget
 from campaigns.outcomes import OUTCOME_CHOICES, PERMISSION, workable_targets
 from clients.forms import InteractionForm
-from clients.models import Interaction
+from clients.models import Client, Interaction
+from core.access import CLIENT_FACING_ROLES
 from core.choices import ContactChannel
+from workbench.transfers import transferable_advisors
+
+
+class AdvisorChoiceField(forms.ModelChoiceField):
+    """An advisor chosen by code (the page's select posts codes, so does the API)."""
+
+    def label_from_instance(self, advisor: Advisor) -> str:
+        return f"{advisor.name} · {advisor.code}"
 
 
 class TransferForm(forms.Form):
-    """Move one client, or a whole book, to another advisor."""
+    """Move one client, or a whole book, to another advisor — among the advisors and clients the
+    user may transfer (``workbench.transfers``): a team lead's team, a branch manager's branch.
+    Anything outside is refused on its field."""
 
     class Scope:
         CLIENT = "client"
@@ -26,31 +39,54 @@ class TransferForm(forms.Form):
         initial=Scope.CLIENT,
     )
     client_no = forms.CharField(label=_("Client number"), max_length=32, required=False)
-    from_advisor = forms.CharField(label=_("From advisor (code)"), max_length=32, required=False)
-    to_advisor = forms.CharField(label=_("To advisor (code)"), max_length=32)
+    from_advisor = AdvisorChoiceField(
+        label=_("From advisor"),
+        queryset=Advisor.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Choose the advisor whose book moves"),
+        error_messages={"invalid_choice": _("This advisor is not in your team or branch.")},
+    )
+    to_advisor = AdvisorChoiceField(
+        label=_("To advisor"),
+        queryset=Advisor.objects.none(),
+        to_field_name="code",
+        empty_label=_("Choose the advisor who takes the clients"),
+        error_messages={"invalid_choice": _("This advisor is not in your team or branch, or cannot take clients.")},
+    )
     reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.Reason.choices)
 
-    def _advisor(self, field: str) -> Advisor | None:
-        code = (self.cleaned_data.get(field) or "").strip()
-        if not code:
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        advisors = transferable_advisors(user).order_by("code")
+        # A leaver's book moves from an inactive advisor; only an active one who serves clients
+        # (a client-facing role) takes them.
+        self.fields["from_advisor"].queryset = advisors
+        serving = Group.objects.filter(user=OuterRef("user_id"), name__in=CLIENT_FACING_ROLES)
+        self.fields["to_advisor"].queryset = advisors.filter(Exists(serving), is_active=True, user__is_active=True)
+
+    def clean_client_no(self) -> Client | None:
+        """The client to move: one the user may change whose primary advisor is among theirs."""
+        number = (self.cleaned_data.get("client_no") or "").strip()
+        if not number:
             return None
-        advisor = Advisor.objects.select_related("org_unit", "user").filter(code=code).first()
-        if advisor is None:
-            raise ValidationError(_("No advisor has this code."))
-        return advisor
-
-    def clean_to_advisor(self):
-        return self._advisor("to_advisor")
-
-    def clean_from_advisor(self):
-        return self._advisor("from_advisor")
+        client = (
+            Client.objects.visible_to(self.user, "change")
+            .without_pii()
+            .filter(client_no=number, primary_advisor__in=transferable_advisors(self.user).values("pk"))
+            .first()
+        )
+        if client is None:
+            raise ValidationError(_("No client with this number among the clients of your team or branch."))
+        return client
 
     def clean(self):
         data = super().clean()
-        if data.get("scope") == self.Scope.CLIENT and not (data.get("client_no") or "").strip():
+        if data.get("scope") == self.Scope.CLIENT and not data.get("client_no") and "client_no" not in self.errors:
             self.add_error("client_no", _("Give the client number of the client to move."))
         if data.get("scope") == self.Scope.BOOK and not data.get("from_advisor") and "from_advisor" not in self.errors:
-            self.add_error("from_advisor", _("Give the code of the advisor whose book moves."))
+            self.add_error("from_advisor", _("Choose the advisor whose book moves."))
         return data
 
 

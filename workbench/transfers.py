@@ -11,6 +11,11 @@ and rewriting its author would falsify it. The duty moves with the client instea
 workbench lists "open follow-ups on clients I serve" (through ``visible_to``), not "interactions
 I logged", so the new advisor sees them and the old one, who no longer sees the client, does not.
 
+Who may transfer: a branch manager, between advisors of their branch subtree, clients booked in
+it; a team lead, between advisors of their team (both the advisor who gives the client up and
+the one who takes it: the clients a team lead sees are those the team's advisors serve, so a
+transfer inside the team never moves a client beyond the team); a superuser, anywhere.
+
 Everything is set-based — a constant number of statements whatever the book's size (UPDATE …
 WHERE … IN (subquery), INSERT … SELECT) — in one transaction. These bulk statements send no
 model signals, so django-auditlog records no per-row entries for them.
@@ -33,11 +38,47 @@ from django.utils.translation import gettext as _
 from advisors.models import Advisor, Assignment
 from alerts.models import Alert
 from clients.models import Client
-from core import access
+from core import access, roles
 from tickets import notes
 from tickets.models import Ticket, TicketEvent
 
 OPEN_ALERT_STATUSES = (Alert.Status.OPEN, Alert.Status.SNOOZED)
+TRANSFER_ROLES = frozenset({roles.BRANCH_MANAGER, roles.TEAM_LEAD})
+
+
+def may_transfer(user) -> bool:
+    """Whether the user transfers clients at all (the transfer page, the API): a superuser, or a
+    branch manager or team lead with a place in the org tree. Which advisors: ``transferable_advisors``."""
+    profile = access.access_profile(user)
+    if profile.is_superuser:
+        return True
+    return (
+        profile.unit_path is not None
+        and bool(profile.roles & TRANSFER_ROLES)
+        and user.has_perm("advisors.change_assignment")
+    )
+
+
+def transferable_advisors(user) -> QuerySet:
+    """The advisors ``user`` may move clients from and to: those whose unit lies in the subtree
+    of the user's unit (a branch manager's branch, a team lead's team); every advisor for a
+    superuser; none for anyone else. One query, indexed prefix match on the unit path."""
+    advisors = Advisor.objects.select_related("org_unit", "user")
+    profile = access.access_profile(user)
+    if profile.is_superuser:
+        return advisors.all()
+    if not may_transfer(user):
+        return advisors.none()
+    return advisors.filter(org_unit__path__startswith=profile.unit_path)
+
+
+def _leads_team_of(profile: access.AccessProfile, *advisors: Advisor) -> bool:
+    """Whether the user is a team lead whose unit holds every one of ``advisors``."""
+    return (
+        profile.has_role(roles.TEAM_LEAD)
+        and profile.unit_path is not None
+        and all(advisor.org_unit.path.startswith(profile.unit_path) for advisor in advisors)
+    )
 
 
 @dataclass(frozen=True)
@@ -79,8 +120,9 @@ def transfer_book(
     """Move ``from_advisor``'s primary clients — all of them, or those among ``clients`` (a
     queryset, or clients or ids) — to ``to_advisor``, from ``on`` (default today).
 
-    Only a superuser or a branch manager whose subtree holds the target advisor's unit and every
-    moving client's branch may do it (else ``PermissionDenied``, and nothing moves). A shared
+    Only a superuser, a branch manager whose subtree holds the target advisor's unit and every
+    moving client's branch, or a team lead whose team holds both advisors may do it (else
+    ``PermissionDenied``, and nothing moves). A shared
     assignment the target advisor already holds on a moving client is ended first (one active
     assignment per client and advisor).
     """
@@ -102,7 +144,10 @@ def transfer_book(
         raise ValidationError(errors)
 
     profile = access.access_profile(by)
-    if not access.manages_unit(by, target.org_unit.path):
+    within_team = _leads_team_of(profile, source, target)
+    if not (within_team or access.manages_unit(by, target.org_unit.path)):
+        if profile.has_role(roles.TEAM_LEAD) and not profile.has_role(roles.BRANCH_MANAGER):
+            raise PermissionDenied(_("A team lead transfers clients only between advisors of their own team."))
         raise PermissionDenied(_("Only a manager of the target advisor's branch can transfer clients to them."))
 
     moving = Assignment.objects.filter(advisor=source, role=Assignment.Role.PRIMARY, ended_on__isnull=True)
@@ -117,7 +162,7 @@ def transfer_book(
     moving_ids = moving.values("client_id")
 
     checks = {"total": Count("pk"), "started_later": Count("pk", filter=Q(started_on__gt=on))}
-    if not profile.is_superuser:
+    if not (profile.is_superuser or within_team):  # a team's clients are its advisors' (module docstring)
         checks["outside"] = Count("pk", filter=~Q(client__branch__path__startswith=profile.unit_path))
     counts = moving.aggregate(**checks)
     if counts.get("outside"):

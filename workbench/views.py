@@ -16,22 +16,18 @@ from alerts import actions as alert_actions
 from alerts.models import Alert, open_now, snoozed_now
 from clients.forms import apply_service_errors
 from clients.interactions import log_interaction
-from clients.models import Client
 from core.access import get_visible_or_404
 from workbench import transfers as services
 from workbench.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
 
 
-def _may_transfer(user) -> bool:
-    return user.is_superuser or (user.has_perm("advisors.change_assignment") and user.has_perm("clients.view_pii"))
-
-
 @login_required
 def transfer(request):
-    # Transfers are a branch manager's tool (the service checks the branch subtree again).
-    if not _may_transfer(request.user):
-        raise PermissionDenied
-    form = TransferForm(request.POST or None)
+    # Branch managers transfer within their branches, team leads within their team
+    # (workbench.transfers); the service checks both advisors and the clients again.
+    if not services.may_transfer(request.user):
+        raise PermissionDenied(_("Only branch managers and team leads transfer clients."))
+    form = TransferForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
         status = 400
@@ -39,15 +35,8 @@ def transfer(request):
             data = form.cleaned_data
             try:
                 if data["scope"] == TransferForm.Scope.CLIENT:
-                    client = (
-                        Client.objects.visible_to(request.user, "change")
-                        .filter(client_no=data["client_no"].strip())
-                        .first()
-                    )
-                    if client is None:
-                        raise ValidationError({"client_no": _("No client with this number in your branches.")})
                     result = services.transfer_client(
-                        client=client, to_advisor=data["to_advisor"], reason=data["reason"], by=request.user
+                        client=data["client_no"], to_advisor=data["to_advisor"], reason=data["reason"], by=request.user
                     )
                 else:
                     result = services.transfer_book(

@@ -135,11 +135,11 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_page(world, client):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_only_branch_managers_reach_the_transfer_page(world, client, persona):
+def test_only_branch_managers_and_team_leads_reach_the_transfer_page(world, client, persona):
     cast, _clients = world
     _login(client, cast, persona)
     response = client.get(reverse("transfer"))
-    assert response.status_code == (200 if persona in ("manager", "other_manager") else 403)
+    assert response.status_code == (200 if persona in ("manager", "other_manager", "team_lead") else 403)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from advisors.models import Assignment
@@ -150,8 +151,8 @@ def test_part_of_a_book_moves_when_clients_are_named(cast):
     assert set(Client.objects.filter(primary_advisor=cast.colleague).values_list("pk", flat=True)) == set(ids[:2])
 
 
-@pytest.mark.parametrize("persona", ["advisor", "team_lead", "compliance", "ops", "other_manager"])
-def test_only_a_manager_of_the_branch_may_transfer(cast, mine, persona):
+@pytest.mark.parametrize("persona", ["advisor", "compliance", "ops", "other_manager"])
+def test_only_a_manager_of_the_branch_or_the_team_lead_may_transfer(cast, mine, persona):
     with pytest.raises(PermissionDenied):
         transfer_client(client=mine, to_advisor=cast.colleague, reason="transfer", by=getattr(cast, persona).user)
     assert Client.objects.get(pk=mine.pk).primary_advisor == cast.advisor
@@ -240,3 +241,106 @@ def test_a_book_transfer_leaves_one_change_log_entry_with_the_clients_moved(cast
     assert entry.additional_data == {"source": "page"}
     assert entry.changes_dict["book transferred to"] == [cast.advisor.code, cast.colleague.code]
     assert entry.changes_dict["clients"][1] == ",".join(numbers)
+
+
+# --- Team leads: transfers inside their team (issue 26, point 7) ---------------------------------
+
+
+def test_a_team_lead_transfers_a_client_between_advisors_of_the_team(cast, mine):
+    alert = factories.AlertFactory(client=mine, advisor=cast.advisor)
+
+    result = transfer_client(client=mine, to_advisor=cast.colleague, reason="rebalance", by=fresh(cast.team_lead))
+
+    assert (result.clients, result.alerts) == (1, 1)
+    assert Client.objects.get(pk=mine.pk).primary_advisor == cast.colleague
+    assert Alert.objects.get(pk=alert.pk).advisor == cast.colleague
+    assert Assignment.objects.get(client=mine, ended_on=None).created_by == cast.team_lead.user
+
+
+def test_a_team_lead_moves_a_whole_book_inside_the_team(cast):
+    book(cast.advisor, cast.tree["b1"], 3)
+    assert move_book(cast, by=fresh(cast.team_lead)).clients == 3
+    assert not Client.objects.filter(primary_advisor=cast.advisor).exists()
+
+
+def test_a_team_lead_cannot_transfer_to_an_advisor_of_another_team(cast, mine):
+    with pytest.raises(PermissionDenied, match="own team"):
+        transfer_client(client=mine, to_advisor=cast.other_advisor, reason="rebalance", by=fresh(cast.team_lead))
+    assert Client.objects.get(pk=mine.pk).primary_advisor == cast.advisor
+
+
+def test_a_team_lead_cannot_take_a_book_from_an_advisor_of_another_team(cast):
+    book(cast.other_advisor, cast.tree["b2"], 2)
+    with pytest.raises(PermissionDenied):
+        move_book(cast, from_advisor=cast.other_advisor, by=fresh(cast.team_lead))
+    assert Client.objects.filter(primary_advisor=cast.other_advisor).count() == 2
+
+
+# --- The transfer page, as each role uses it -------------------------------------------------------
+
+
+def page_post(http, **fields):
+    return http.post(reverse("transfer"), {"scope": "client", "reason": "rebalance", **fields})
+
+
+def test_a_team_lead_sees_the_form_with_only_their_teams_advisors(cast, client):
+    client.force_login(cast.team_lead.user)
+    response = client.get(reverse("transfer"))
+    assert response.status_code == 200
+    offered = {advisor.code for advisor in response.context["form"].fields["to_advisor"].queryset}
+    assert offered == {cast.advisor.code, cast.colleague.code, cast.team_lead.code}  # not no_role: serves no one
+    assert f'value="{cast.other_advisor.code}"' not in response.text
+    # The navigation offers the page to the team lead, not to an advisor.
+    assert f'href="{reverse("transfer")}"' in response.text
+    client.force_login(cast.advisor.user)
+    assert f'href="{reverse("transfer")}"' not in client.get(reverse("home")).text
+
+
+def test_a_team_lead_transfers_a_client_from_the_page(cast, mine, client):
+    client.force_login(cast.team_lead.user)
+    client.cookies["django_language"] = "en"
+    response = page_post(client, client_no=mine.client_no, to_advisor=cast.colleague.code)
+    assert response.status_code == 302, response.context["form"].errors
+    assert Client.objects.get(pk=mine.pk).primary_advisor == cast.colleague
+    assert "Moved 1 clients" in client.get(response["Location"]).text
+
+
+def test_a_target_advisor_outside_the_team_is_refused_on_its_field(cast, mine, client):
+    client.force_login(cast.team_lead.user)
+    response = page_post(client, client_no=mine.client_no, to_advisor=cast.other_advisor.code)
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["to_advisor"]
+    assert "not in your team or branch" in response.context["form"].errors["to_advisor"][0]
+    assert f'value="{mine.client_no}"' in response.text  # what was typed is kept
+    assert Client.objects.get(pk=mine.pk).primary_advisor == cast.advisor
+
+
+def test_a_client_outside_the_team_is_refused_on_its_field(cast, client):
+    theirs = factories.ClientFactory(branch=cast.tree["b2"])
+    personas.serve(theirs, cast.other_advisor)
+    client.force_login(cast.team_lead.user)
+    response = page_post(client, client_no=theirs.client_no, to_advisor=cast.colleague.code)
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["client_no"]
+    assert Client.objects.get(pk=theirs.pk).primary_advisor == cast.other_advisor
+
+
+def test_a_manager_may_still_move_a_client_to_any_advisor_of_the_branch(cast, mine, client):
+    client.force_login(cast.manager.user)
+    response = page_post(client, client_no=mine.client_no, to_advisor=cast.team_lead.code)
+    assert response.status_code == 302, response.context["form"].errors
+    assert Client.objects.get(pk=mine.pk).primary_advisor == cast.team_lead
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", ["Not allowed", "Back to the dashboard"]), ("zh-hans", ["无权访问", "返回工作台"])]
+)
+def test_an_advisor_is_refused_with_the_styled_page_in_their_language(cast, client, language, words):
+    client.force_login(cast.advisor.user)
+    client.cookies["django_language"] = language
+    response = client.get(reverse("transfer"))
+    assert response.status_code == 403
+    text = response.text
+    assert f'<html lang="{language}">' in text and 'class="navbar' in text  # the base layout
+    assert all(word in text for word in words)
+    assert f'href="{reverse("home")}"' in text
