@@ -47,7 +47,9 @@ class Alert(TimeStampedModel):
     class Kind(models.TextChoices):
         CHURN_RISK = "churn_risk", _("Churn risk")
         MATURITY = "maturity", _("Product maturity")
-        RISK_PROFILE_EXPIRING = "risk_profile_expiring", _("Risk profile expiring")
+        # One kind for both: the words say "expires on" or "expired on" as the day they are read
+        # decides (``alerts.texts``); the label names both.
+        RISK_PROFILE_EXPIRING = "risk_profile_expiring", _("Risk profile expiring or expired")
         SUITABILITY_DRIFT = "suitability_drift", _("Suitability drift")
         LARGE_OUTFLOW = "large_outflow", _("Large outflow")
         DORMANT = "dormant", _("Dormant client")
@@ -55,6 +57,7 @@ class Alert(TimeStampedModel):
         CONTACT_DUE = "contact_due", _("Contact due")
         BIRTHDAY = "birthday", _("Birthday")
         TICKET_SLA = "ticket_sla", _("Ticket SLA")
+        FOLLOW_UP = "follow_up", _("Follow-up handed over")
 
     class Severity(models.TextChoices):
         INFO = "info", _("Info")

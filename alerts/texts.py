@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, pgettext
 
 from core.choices import Tier
@@ -40,6 +40,7 @@ DORMANT = "dormant"
 CONTACT_DUE = "contact_due"
 SUITABILITY_DRIFT = "suitability_drift"
 TICKET_SLA = "ticket_sla"
+FOLLOW_UP = "follow_up"
 
 
 # --- Formatters --------------------------------------------------------------------------------
@@ -116,14 +117,22 @@ def _maturity_reason(p: dict) -> str:
     return text
 
 
+def risk_profile_expired(p: dict, today: datetime.date | None = None) -> bool:
+    """Whether the profile has lapsed *now*: an alert raised while it was expiring (``expired``
+    false) reads "expired" once its ``valid_until`` has passed — the words follow the day they
+    are read, not the night the alert was raised."""
+    today = today or timezone.localdate()
+    return bool(p.get("expired")) or datetime.date.fromisoformat(p["valid_until"]) < today
+
+
 def _risk_profile_title(p: dict) -> str:
-    if p["expired"]:
+    if risk_profile_expired(p):
         return gettext("Risk profile expired on %(date)s") % {"date": day(p["valid_until"])}
     return gettext("Risk profile expires on %(date)s") % {"date": day(p["valid_until"])}
 
 
 def _risk_profile_reason(p: dict) -> str:
-    if p["expired"]:
+    if risk_profile_expired(p):
         return gettext("Reassess the client's risk tolerance; without a valid assessment they cannot buy.")
     return gettext("Reassess the client's risk tolerance before it lapses.")
 
@@ -250,6 +259,22 @@ def _ticket_reason(p: dict) -> str:
     return f"{p['subject']}\n{escalation_reason(p['reason'], p.get('hours'))}"
 
 
+def _follow_up_title(p: dict) -> str:
+    return gettext("Follow-up due on %(date)s") % {"date": day(p["due_on"])}
+
+
+def _follow_up_reason(p: dict) -> str:
+    """A follow-up handed over by a team lead: who promised it, after which contact, and what
+    that contact was about (the summary as the advisor typed it)."""
+    text = gettext("Handed over from %(advisor)s, who promised it after the contact of %(date)s.") % {
+        "advisor": p["from_advisor"],
+        "date": day(p["contact_on"]),
+    }
+    if p.get("summary"):
+        text += "\n" + p["summary"]
+    return text
+
+
 def _none(p: dict) -> str:
     return ""
 
@@ -265,6 +290,7 @@ KINDS = {
     CONTACT_DUE: (_contact_title, _contact_reason),
     SUITABILITY_DRIFT: (_drift_title, _drift_reason),
     TICKET_SLA: (_ticket_title, _ticket_reason),
+    FOLLOW_UP: (_follow_up_title, _follow_up_reason),
 }
 
 

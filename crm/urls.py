@@ -39,6 +39,8 @@ urlpatterns = [
     path("alerts/<int:pk>/done/", advisor_views.alert_done, name="alert-done"),
     path("alerts/<int:pk>/dismiss/", advisor_views.alert_dismiss, name="alert-dismiss"),
     path("alerts/<int:pk>/snooze/", advisor_views.alert_snooze, name="alert-snooze"),
+    path("alerts/<int:pk>/reassign/", advisor_views.alert_reassign, name="alert-reassign"),
+    path("follow-ups/<int:pk>/reassign/", advisor_views.follow_up_reassign, name="follow-up-reassign"),
     path("", advisor_views.dashboard, name="home"),
     path("dashboard/<slug:name>/", advisor_views.dashboard_section, name="dashboard-section"),
 ]

@@ -37,6 +37,7 @@ from pandas.api.types import union_categoricals
 
 from clients.models import Account, CashBalance, CashFlow, Position, Transaction
 from clients.partitions import ensure_months, holding, is_partitioned
+from imports.closures import close_drift_on_sold_holdings
 from imports.columns import EMPTY_REQUIRED, Choice, Code, Column, Date, Money, Number, Parser
 from imports.errors import ExtractError, FileProblem, Invalid
 from imports.reader import read_table
@@ -70,7 +71,12 @@ class TradingSpec:
     positive: tuple[str, ...] = ()  # amounts that must be > 0
 
     def load(self, parsed: BulkParsed, ctx: Context) -> Written:
-        return _merge(self, parsed, ctx)
+        written = _merge(self, parsed, ctx)
+        # Positions: a holding gone from the latest day was sold; its drift alert closes in this
+        # transaction (``imports.closures``).
+        if self.replaces_day and (closed := close_drift_on_sold_holdings()):
+            written.details["drift alerts closed"] = closed
+        return written
 
 
 @dataclass

@@ -4,8 +4,10 @@ A plain function of a user and a day: every section is one or two set-based quer
 user's scope (``core.access``), so the page costs the same number of queries whatever the size of
 the book. Definitions (also in README, "Dashboard"):
 
-- **alerts**: open alerts, and snoozed ones whose day has come. An advisor sees the alerts
-  addressed to them; a team lead or branch manager those on the clients of their scope.
+- **alerts**: open alerts, and snoozed ones whose day has come (``alerts.models.open_now``). An
+  advisor sees the alerts addressed to them; a team lead or branch manager those on the clients
+  of their scope. They are shown as the ranked today list (``alerts.ranking``): one row per
+  client, the most valuable first, the client's alerts folded in; the kinds are filters.
 - **follow-ups due**: open follow-ups (``next_follow_up_on``) due within 7 days or overdue.
 - **overdue for contact**: active clients whose last logged contact is older than their tier's
   coverage rule (``TierPolicy.contact_every_days``: by default UHNW 14, HNW 30, affluent 90,
@@ -33,12 +35,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Max, Q, Sum, Value, When, Window
+from django.db.models import Count, DecimalField, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor
+from alerts import ranking
 from alerts.models import Alert, open_now
 from campaigns.models import Campaign, CampaignTarget
 from campaigns.texts import reason_text
@@ -54,7 +57,8 @@ from tickets.models import Ticket
 FOLLOW_UP_WINDOW_DAYS = 7
 MATURITY_WINDOW_DAYS = 15
 EXPIRY_WINDOW_DAYS = 30
-ITEMS_PER_KIND = 5
+TODAY_ROWS = 12  # clients on the ranked today list
+ALERTS_PER_CLIENT = 10  # alerts folded into a client's row (the rest: the alerts page)
 LIST_ROWS = 10
 REASONS_SHOWN = 3
 # Counts on the dashboard stop at this many ("1,000+"): past it the number is not a to-do list,
@@ -62,12 +66,6 @@ REASONS_SHOWN = 3
 COUNT_CAP = 1000
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
-# Most severe first (the stored values sort alphabetically, which is not an order of urgency).
-SEVERITY_RANK = Case(
-    When(severity=Alert.Severity.CRITICAL, then=Value(0)),
-    When(severity=Alert.Severity.WARNING, then=Value(1)),
-    default=Value(2),
-)
 
 
 @dataclass
@@ -146,37 +144,66 @@ def campaign_tasks(targets) -> tuple[int, list]:
     return capped_count(targets), rows
 
 
-def alerts_by_kind(alerts) -> list[dict]:
-    """``[{kind, label, count, items}]``, most numerous first; ``items`` are the most urgent few."""
-    counts = dict(alerts.order_by().values_list("kind").annotate(n=Count("pk")))
-    # The few most urgent of each kind, in one query: a window numbers each kind's alerts, over
-    # the alert rows alone (joining the clients first would sort 20,000 wide rows for a firm);
-    # only the chosen few are then read with their client.
-    ranked = (
-        alerts.order_by()
-        .annotate(
-            place=Window(
-                RowNumber(), partition_by=[F("kind")], order_by=[SEVERITY_RANK.asc(), F("due_on").asc(), F("pk").asc()]
-            )
-        )
-        .filter(place__lte=ITEMS_PER_KIND)
-        .values("pk")
-    )
-    # The LIMIT (never reached: at most ITEMS_PER_KIND of each kind) tells PostgreSQL the subquery
-    # is a few rows; without it the planner joined every open alert to its client before looking
-    # at the ranks (150 ms for a firm's 20,000 open alerts).
-    urgent = list(
-        Alert.objects.filter(pk__in=ranked[: ITEMS_PER_KIND * len(Alert.Kind)])
-        .select_related("client")
-        .without_client_pii()
-        .order_by("kind", SEVERITY_RANK.asc(), "due_on", "pk")
-    )
+@dataclass
+class TodayRow:
+    """One client on the ranked today list: the client, their best alert's score, how many
+    alerts they have open in the list's scope, and the first ``ALERTS_PER_CLIENT`` of them,
+    best first (the rest are on the alerts page, ``/alerts/?client=``)."""
+
+    client: object
+    score: int
+    count: int
+    alerts: list = field(default_factory=list)
+
+    @property
+    def lead(self):
+        return self.alerts[0]
+
+    @property
+    def overdue_days(self) -> int:
+        return max((alert.overdue_days for alert in self.alerts), default=0)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.alerts)
+
+
+def kind_counts(alerts) -> list[dict]:
+    """``[{kind, label, count}]`` of the open alerts, most numerous first: the list's filters."""
+    counts = alerts.order_by().values_list("kind").annotate(n=Count("pk"))
     labels = dict(Alert.Kind.choices)
-    groups = []
-    for kind, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        items = [alert for alert in urgent if alert.kind == kind][:ITEMS_PER_KIND]
-        groups.append({"kind": kind, "label": labels.get(kind, kind), "count": count, "items": items})
-    return groups
+    return [
+        {"kind": kind, "label": labels.get(kind, kind), "count": n}
+        for kind, n in sorted(counts, key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def ranked_today(alerts, today: datetime.date, *, kind: str = "", limit: int = TODAY_ROWS) -> list[TodayRow]:
+    """The ranked today list (``alerts.ranking``): the ``limit`` clients whose best alert scores
+    highest, one row each with their alerts folded in — one query. The clients are chosen by an
+    aggregate over the scope's alert rows (a subquery); only their alerts are then read with the
+    client, each client's first ``ALERTS_PER_CLIENT`` (a window numbers them) and their count."""
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    chosen = ranking.top_clients(alerts, limit, today)
+    rows = (
+        ranking.with_score(alerts.filter(client_id__in=chosen), today)
+        .annotate(
+            place=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("score").desc(), "due_on", "pk"]),
+            of_client=Window(Count("pk"), partition_by=[F("client_id")]),
+        )
+        .filter(place__lte=ALERTS_PER_CLIENT)
+        .select_related("client", "advisor")
+        .without_client_pii()
+        .order_by("client_id", "place")
+    )
+    by_client: dict[int, TodayRow] = {}
+    for alert in rows:
+        row = by_client.get(alert.client_id)
+        if row is None:
+            row = by_client[alert.client_id] = TodayRow(client=alert.client, score=alert.score, count=alert.of_client)
+        row.alerts.append(alert)
+    return sorted(by_client.values(), key=lambda row: (-row.score, -row.count, row.client.pk))
 
 
 def of_clients(rows, clients):
@@ -306,18 +333,22 @@ def book_summary(book: Slice, today: datetime.date) -> dict:
     }
 
 
-def dashboard(user, *, advisor_code: str | None = None, today: datetime.date | None = None) -> dict:
-    """The page itself: the alerts and the book. The lists beside them (``SECTIONS``) are read by
-    ``dashboard_section``, each in a request of its own made once the page is shown, so a
-    manager's page does not wait for six reads of a branch's clients in a row."""
+def dashboard(user, *, advisor_code: str | None = None, kind: str = "", today: datetime.date | None = None) -> dict:
+    """The page itself: the ranked today list (``kind``: one kind of alert only) and the book.
+    The lists beside them (``SECTIONS``) are read by ``dashboard_section``, each in a request of
+    its own made once the page is shown, so a manager's page does not wait for six reads of a
+    branch's clients in a row."""
     today = today or timezone.localdate()
     scope = dashboard_scope(user, advisor_code)
-    groups = alerts_by_kind(scope.alerts)
+    kinds = kind_counts(scope.alerts)
+    kind = kind if kind in Alert.Kind.values else ""
     return {
         "today": today,
         "scope": scope,
-        "alert_groups": groups,
-        "alert_count": sum(group["count"] for group in groups),
+        "kinds": kinds,
+        "kind": kind,
+        "today_rows": ranked_today(scope.alerts, today, kind=kind),
+        "alert_count": sum(entry["count"] for entry in kinds),
         "count_cap": COUNT_CAP,
         "book": book_summary(scope.book, today),
         "sections": SECTIONS,

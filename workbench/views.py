@@ -7,17 +7,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from alerts import actions as alert_actions
+from alerts import ranking
 from alerts.models import Alert, open_now, snoozed_now
 from clients.forms import apply_service_errors
 from clients.interactions import log_interaction
+from clients.models import Interaction
 from core.access import get_visible_or_404
+from workbench import followups
 from workbench import transfers as services
+from workbench.alert_forms import ReassignForm
 from workbench.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
 
 
@@ -81,6 +87,7 @@ def alert_list(request):
         base = base.filter(advisor=scope.advisor)
     status = request.GET.get("status") or "open"
     kind = request.GET.get("kind") or ""
+    client = request.GET.get("client") or ""
     alerts = base
     # "Open" and "snoozed" as every count reads them (alerts.models.open_now): a snooze whose day
     # has come is open again, here as on the top bar and the dashboard.
@@ -92,15 +99,25 @@ def alert_list(request):
         alerts = alerts.filter(status=status)
     if kind in Alert.Kind.values:
         alerts = alerts.filter(kind=kind)
-    alerts = alerts.select_related("client", "advisor").without_client_pii().order_by("due_on", "pk")
+    if client.isdigit():  # one client's alerts (the dashboard's "and N more")
+        alerts = alerts.filter(client_id=int(client))
+    alerts = alerts.select_related("client", "advisor").without_client_pii()
+    if status in (Alert.Status.OPEN, Alert.Status.SNOOZED):
+        # The order of the day, as on the dashboard (alerts.ranking): clients by their best
+        # alert, each client's alerts together.
+        alerts = ranking.ranked(alerts)
+    else:  # closed alerts: the most recently closed first
+        alerts = ranking.with_score(alerts).order_by(F("closed_at").desc(nulls_last=True), "-pk")
     page = Paginator(alerts, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "status": status,
         "kind": kind,
+        "client": client if client.isdigit() else "",
         "kinds": Alert.Kind.choices,
         "statuses": Alert.Status.choices,
         "scope": scope,
+        "may_reassign": alert_actions.may_reassign(request.user),
     }
     return render(request, "advisors/alerts.html", context)
 
@@ -116,7 +133,13 @@ ALERT_FORMS = {"done": DoneForm, "dismiss": DismissForm, "snooze": SnoozeForm}
 def _alert_response(request, alert, form=None, action="", status=200):
     """The alert's row (htmx swaps it in place, with the open-alert count out of band); without
     htmx a success goes back to the list and a refusal shows the row on a page of its own."""
-    context = {"alert": alert, "form": form, "action": action, "oob_count": True}
+    context = {
+        "alert": alert,
+        "form": form,
+        "action": action,
+        "oob_count": True,
+        "may_reassign": alert_actions.may_reassign(request.user),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "advisors/_alert_row.html", context, status=status)
     if status == 200:
@@ -127,7 +150,8 @@ def _alert_response(request, alert, form=None, action="", status=200):
 def _alert_form(request, alert, action):
     """GET: the action's empty form, fetched when its button is pressed (a page of alerts renders
     no forms until then), or the row with that form open on a page of its own without htmx."""
-    context = {"alert": alert, "form": ALERT_FORMS[action](), "action": action}
+    form = ALERT_FORMS[action]() if action in ALERT_FORMS else _reassign_form(request, alert)
+    context = {"alert": alert, "form": form, "action": action}
     if request.headers.get("HX-Request"):
         return render(request, "advisors/_alert_form.html", context)
     return render(request, "advisors/alert_action.html", context)
@@ -193,11 +217,84 @@ def alert_snooze(request, pk: int):
     return _alert_response(request, alert, form, "snooze", status=400)
 
 
+def _reassign_form(request, alert, data=None) -> ReassignForm:
+    return ReassignForm(data, user=request.user, exclude_advisor_id=alert.advisor_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_reassign(request, pk: int):
+    """A team lead or branch manager hands the alert to an advisor of their unit
+    (``alerts.actions.reassign_alert``); anyone else is refused (403)."""
+    if not alert_actions.may_reassign(request.user):
+        raise PermissionDenied(_("Only a team lead or a branch manager can reassign work."))
+    alert = _alert_or_404(request, pk)
+    if request.method == "GET":
+        return _alert_form(request, alert, "reassign")
+    form = _reassign_form(request, alert, request.POST)
+    if form.is_valid():
+        try:
+            alert = alert_actions.reassign_alert(alert, to_advisor=form.cleaned_data["to_advisor"], by=request.user)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            if not request.headers.get("HX-Request"):  # in place, the row names its new advisor
+                messages.success(request, _("Alert handed to %(advisor)s.") % {"advisor": alert.advisor.name})
+            return _alert_response(request, alert)
+    return _alert_response(request, alert, form, "reassign", status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_up_reassign(request, pk: int):
+    """A team lead or branch manager hands an open follow-up to an advisor of their unit
+    (``workbench.followups``): the fragment for the dashboard's list (htmx) or a page of its own."""
+    if not alert_actions.may_reassign(request.user):
+        raise PermissionDenied(_("Only a team lead or a branch manager can reassign work."))
+    interaction = get_visible_or_404(
+        Interaction.objects.select_related("client", "advisor").without_client_pii(),
+        request.user,
+        "change",
+        pk=pk,
+        follow_up_done=False,
+        next_follow_up_on__isnull=False,
+    )
+    form = ReassignForm(request.POST or None, user=request.user, exclude_advisor_id=interaction.advisor_id)
+    status, handed = 200, None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                handed = followups.hand_over_follow_up(
+                    interaction, to_advisor=form.cleaned_data["to_advisor"], by=request.user
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                status = 200
+                if not request.headers.get("HX-Request"):
+                    advisor = form.cleaned_data["to_advisor"].name
+                    messages.success(request, _("Follow-up handed to %(advisor)s.") % {"advisor": advisor})
+                    return redirect("home")
+    context = {
+        "item": interaction,
+        "form": None if handed else form,
+        "handed": handed,
+        "may_reassign": True,
+        "today": timezone.localdate(),
+    }
+    template = "advisors/dashboard/_follow_up_reassign.html"
+    if not request.headers.get("HX-Request"):
+        template = "advisors/follow_up_reassign.html"
+    return render(request, template, context, status=status)
+
+
 @login_required
 def dashboard(request):
     from workbench.dashboard import dashboard as figures
 
-    context = figures(request.user, advisor_code=request.GET.get("advisor") or None)
+    context = figures(request.user, advisor_code=request.GET.get("advisor") or None, kind=request.GET.get("kind") or "")
+    context["may_reassign"] = alert_actions.may_reassign(request.user)
     context["chart"] = {
         "labels": [day.isoformat() for day, _total in context["book"]["assets_by_month"]],
         "values": [float(total) if total is not None else None for _day, total in context["book"]["assets_by_month"]],
@@ -216,5 +313,6 @@ def dashboard_section(request, name: str):
     if context is None:
         raise Http404
     context["fragment"] = f"advisors/dashboard/_{name.replace('-', '_')}.html"
+    context["may_reassign"] = alert_actions.may_reassign(request.user)
     template = context["fragment"] if request.headers.get("HX-Request") else "advisors/dashboard/section.html"
     return render(request, template, context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from alerts.models import Alert
@@ -21,8 +22,24 @@ class AlertSerializer(serializers.ModelSerializer):
         "raised before their words were rendered.",
     )
 
+    score = serializers.SerializerMethodField(
+        help_text="The alert's place in the order of the day (alerts.ranking: severity + tier + assets + days "
+        "overdue); null unless the list is ranked (`ordering=rank`, the default with `mine=1`)."
+    )
+    overdue_days = serializers.SerializerMethodField(help_text="Days past the due date (0 when not yet due).")
+
+    def get_score(self, alert) -> int | None:
+        return getattr(alert, "score", None)
+
+    def get_overdue_days(self, alert) -> int:
+        annotated = getattr(alert, "overdue_days", None)
+        if annotated is not None:
+            return annotated
+        return max((timezone.localdate() - alert.due_on).days, 0)
+
     class Meta:
         model = Alert
         fields = ("id", "kind", "severity", "status", "title", "reason", "due_on", "snoozed_until", "payload")
         fields = ("id", "advisor", "client", "client_no", *fields[1:], "params", "closed_at", "close_note")
+        fields = (*fields, "score", "overdue_days")
         read_only_fields = fields

@@ -61,6 +61,7 @@ def every_kind(client: Client, advisor_id: int) -> list[NewAlert]:
             "reason": "hnw_complaint_unresolved",
             "hours": 24,
         },
+        "follow_up": {"due_on": "2026-11-25", "from_advisor": "Wu Yi", "contact_on": "2026-11-10", "summary": "Q-2"},
     }
     return [
         NewAlert(key=AlertKey(kind, client.pk, "x", DAY), advisor_id=advisor_id, severity="warning", params=values)
@@ -112,7 +113,7 @@ def alert_texts(page: str) -> list[str]:
     found = []
     for row in re.findall(r'<li class="list-group-item" id="alert-\d+">(.*?)</li>', page, re.S):
         found += re.findall(r"<strong>(.*?)</strong>", row, re.S)
-        found += re.findall(r'<div class="small" style="white-space: pre-line">(.*?)</div>', row, re.S)
+        found += re.findall(r'<div class="small alert-reason">(.*?)</div>', row, re.S)
     return [html.unescape(text).strip() for text in found]
 
 

@@ -97,7 +97,9 @@ def test_an_advisors_dashboard_has_the_known_answers(book):
     for section in dashboard.SECTIONS:  # the lists the page fetches once shown
         figures.update(dashboard.dashboard_section(user, section.name, today=TODAY))
 
-    assert {group["kind"]: group["count"] for group in figures["alert_groups"]} == {"churn_risk": 1, "birthday": 1}
+    assert {entry["kind"]: entry["count"] for entry in figures["kinds"]} == {"churn_risk": 1, "birthday": 1}
+    # Ranked: the HNW client's critical alert before the mass client's birthday.
+    assert [row.client.pk for row in figures["today_rows"]] == [book["rich"].pk, book["small"].pk]
     assert figures["alert_count"] == 2
     assert [item.client_id for item in figures["follow_ups"]] == [book["small"].pk]
     assert figures["overdue_count"] == 1 and [c.pk for c in figures["overdue"]] == [book["rich"].pk]

@@ -1,0 +1,91 @@
+"""The order of an advisor's day: which alerts to work first (docs/alerts.md, *The ranked list*).
+
+One score per alert, an SQL expression the dashboard, the alerts page and the API annotate,
+so the three show the same order and the database computes it over the whole scope in the
+query that reads the page (a constant number of queries whatever the size of the book):
+
+    score = severity + tier + assets + overdue
+
+- **severity**: critical 40, warning 20, info 0 — a lapsed risk profile blocks every purchase;
+- **tier** of the client: ultra high net worth 30, high net worth 20, affluent 10, mass 0;
+- **assets**: 3 points per power of ten of the client's total assets (``Client.assets_band``,
+  kept on the client row by the nightly run): ¥1万 12, ¥100万 18, ¥1亿 24;
+- **overdue**: one point per day past the alert's due date, at most 30 — a month late weighs
+  as much as a better tier, so the long-forgotten do not sink below the fresh.
+
+A client's place is the score of their best alert; their other alerts (five drifted holdings)
+fold into the same row, best first. Ties go to the client with more alerts, then the lower id,
+so the order is stable from one page to the next.
+
+The expression reads two columns of the client (tier, assets band) through the alert's foreign
+key: PostgreSQL reads them by primary key for the open alerts of the scope (the alerts'
+``(advisor, status, due_on)`` and ``(client, status)`` indexes choose those), never the book.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Case, Count, F, Func, IntegerField, Max, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+
+from core.choices import Tier
+
+SEVERITY_POINTS = {"critical": 40, "warning": 20, "info": 0}
+TIER_POINTS = {Tier.ULTRA_HIGH_NET_WORTH: 30, Tier.HIGH_NET_WORTH: 20, Tier.AFFLUENT: 10, Tier.MASS: 0}
+POINTS_PER_ASSETS_BAND = 3
+MAX_OVERDUE_POINTS = 30
+
+
+def overdue_days(today: datetime.date | None = None) -> Func:
+    """Days past the due date (0 when not yet due): ``today - due_on``, an integer in PostgreSQL."""
+    today = today or timezone.localdate()
+    late = Func(Value(today), F("due_on"), template="(%(expressions)s)", arg_joiner=" - ", output_field=IntegerField())
+    return Greatest(late, Value(0), output_field=IntegerField())
+
+
+def _points(field: str, points: dict) -> Case:
+    return Case(
+        *(When(Q(**{field: value}), then=Value(n)) for value, n in points.items() if n),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def alert_score(today: datetime.date | None = None) -> Func:
+    """The score of an alert (module docstring) as an expression over ``Alert`` rows."""
+    return (
+        _points("severity", SEVERITY_POINTS)
+        + _points("client__tier", TIER_POINTS)
+        + F("client__assets_band") * Value(POINTS_PER_ASSETS_BAND)
+        + Least(overdue_days(today), Value(MAX_OVERDUE_POINTS), output_field=IntegerField())
+    )
+
+
+def with_score(alerts: QuerySet, today: datetime.date | None = None) -> QuerySet:
+    """``alerts`` annotated with ``score`` and ``overdue_days``."""
+    return alerts.annotate(score=alert_score(today), overdue_days=overdue_days(today))
+
+
+def ranked(alerts: QuerySet, today: datetime.date | None = None) -> QuerySet:
+    """``alerts`` in the order of the day: clients by their best alert's score, each client's
+    alerts together, best first (``client_best`` is that client's best score)."""
+    return (
+        with_score(alerts, today)
+        .annotate(client_best=Window(Max(alert_score(today)), partition_by=[F("client_id")]))
+        .annotate(client_alerts=Window(Count("pk"), partition_by=[F("client_id")]))
+        .order_by(F("client_best").desc(), F("client_alerts").desc(), "client_id", F("score").desc(), "due_on", "pk")
+    )
+
+
+def top_clients(alerts: QuerySet, limit: int, today: datetime.date | None = None) -> QuerySet:
+    """The ids of the ``limit`` clients whose best alert scores highest (a subquery: one
+    aggregate over the scope's alerts, sorted and cut in the database)."""
+    return (
+        alerts.order_by()
+        .values("client_id")
+        .annotate(best=Max(alert_score(today)), alerts=Count("pk"))
+        .order_by("-best", "-alerts", "client_id")
+        .values("client_id")[:limit]
+    )
