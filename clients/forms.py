@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from clients.models import ClientShare, Interaction
 from clients.reveal import REVEALABLE
 from core.choices import ContactChannel
+from products.forms import ProductMultipleChoiceField, check_pickable, include_not_on_sale, picker_options
 from products.models import Product
 
 PII_LABELS = {
@@ -72,9 +73,11 @@ class InteractionForm(forms.Form):
     channel = forms.ChoiceField(label=_("How"), choices=ContactChannel.choices, initial=ContactChannel.CALL)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Interaction.Outcome.choices)
     summary = forms.CharField(label=_("What was discussed"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
-    products = forms.ModelMultipleChoiceField(
+    # A type-ahead picker over products on sale (``products.forms``; "include products not on
+    # sale" on request), any number of them.
+    products = ProductMultipleChoiceField(
         label=_("Products discussed"),
-        queryset=Product.objects.none(),
+        queryset=Product.objects.all(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
@@ -84,17 +87,17 @@ class InteractionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["products"].queryset = Product.objects.exclude(status=Product.Status.MATURED).order_by("code")
+        self.today = timezone.localdate()
+        self.include_not_on_sale = include_not_on_sale(self)
+
+    def clean_products(self):
+        products = self.cleaned_data["products"]
+        check_pickable(products, self.today, include_not_on_sale=self.include_not_on_sale)
+        return products
 
     def product_options(self) -> list[tuple[str, str, bool]]:
-        """``(value, label, selected)`` for the products select, read in one query. The page
-        writes the options itself: the widget's template per option made a shelf of 400
-        products cost more than the rest of the client page."""
-        chosen = {str(value) for value in (self["products"].value() or [])}
-        return [
-            (str(pk), f"{name} ({code})", str(pk) in chosen)
-            for pk, code, name in self.fields["products"].queryset.values_list("pk", "code", "name")
-        ]
+        """``(value, label, selected)`` for the products picker (``products.forms.picker_options``)."""
+        return picker_options(self["products"], self.today, include_not_on_sale=self.include_not_on_sale)
 
 
 class SegmentForm(forms.Form):

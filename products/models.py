@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Horizon, ProductRisk, Variety
 from core.models import TimeStampedModel
+
+
+class ProductQuerySet(models.QuerySet):
+    """The product filters the shelf and the product pickers share."""
+
+    def on_sale(self, today: datetime.date) -> ProductQuerySet:
+        """Open for subscription today: status on sale and not past its maturity date (the
+        status is updated by the extract, the date may pass first)."""
+        return self.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today)
+
+    def pickable(self, today: datetime.date, *, include_not_on_sale: bool = False) -> ProductQuerySet:
+        """What a product picker offers: products on sale, or, when the user asks, every product
+        that has not matured (closed, suspended, not yet launched)."""
+        if include_not_on_sale:
+            return self.exclude(status=Product.Status.MATURED).exclude(maturity_date__lt=today)
+        return self.on_sale(today)
+
+    def search(self, text: str) -> ProductQuerySet:
+        """Products whose code or name contains ``text`` (case-insensitive), exact code first,
+        then codes starting with it, then the rest by code. The catalogue is a few hundred to a
+        few thousand rows: a filtered scan of it costs less than a trigram index would save."""
+        text = (text or "").strip()
+        if not text:
+            return self.order_by("code")
+        return (
+            self.filter(Q(code__icontains=text) | Q(name__icontains=text))
+            .annotate(
+                closeness=Case(
+                    When(code__iexact=text, then=Value(0)),
+                    When(code__istartswith=text, then=Value(1)),
+                    When(name__istartswith=text, then=Value(2)),
+                    default=Value(3),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("closeness", "code")
+        )
 
 
 class Product(TimeStampedModel):
@@ -57,6 +96,8 @@ class Product(TimeStampedModel):
     needs_dual_recording = models.BooleanField(_("needs audio/video recording"), default=False)
     nav = models.DecimalField(_("NAV / price"), max_digits=14, decimal_places=4, null=True, blank=True)
     nav_date = models.DateField(_("NAV date"), null=True, blank=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")

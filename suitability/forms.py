@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from products.forms import ProductChoiceField, check_pickable, include_not_on_sale, picker_options
 from products.models import Product
 from suitability.models import Questionnaire, SuitabilityCheck, SuitabilityStep
 
@@ -46,9 +50,13 @@ class AssessmentForm(forms.Form):
 
 
 class CheckForm(forms.Form):
-    product = forms.ModelChoiceField(
+    """Check a product for a client. The product picker (``products.forms``) offers products on
+    sale; with *include products not on sale* ticked, also closed, suspended and not yet launched
+    ones. A listed stock is not on the client page's shelf but is checked here."""
+
+    product = ProductChoiceField(
         label=_("Product"),
-        queryset=Product.objects.exclude(status=Product.Status.MATURED).order_by("code"),
+        queryset=Product.objects.all(),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     initiated_by = forms.ChoiceField(
@@ -63,6 +71,19 @@ class CheckForm(forms.Form):
         initial=SuitabilityCheck.Channel.BRANCH,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+    def __init__(self, *args, today: datetime.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.include_not_on_sale = include_not_on_sale(self)
+
+    def clean_product(self):
+        product = self.cleaned_data["product"]
+        check_pickable([product], self.today, include_not_on_sale=self.include_not_on_sale)
+        return product
+
+    def product_options(self) -> list[tuple[str, str, bool]]:
+        return picker_options(self["product"], self.today, include_not_on_sale=self.include_not_on_sale)
 
 
 class ConfirmationForm(forms.Form):

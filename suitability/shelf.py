@@ -9,6 +9,14 @@ steps, then the product code (stable order). Only products on sale are recommend
 
 Both functions read the client's profile once (a few queries) and decide every product in
 memory, so a shelf of any length costs the same queries.
+
+The client page's shelf (``shelf_page``) lists what a client buys *through the advisor*: funds
+(ETFs included), bonds, wealth products, asset management plans, structured products, private
+funds — on sale today. Individual listed stocks are left out: a client trades them on the
+exchange, the standard warning on 300 stocks buried the rest, and a stock stays checkable from
+the check page. The shelf is searched and filtered in the database and paged; the rules run in
+memory for the page shown (or, when filtering by outcome, for the searched products, whose
+outcome is only known once decided) — a constant number of queries whatever the catalogue.
 """
 
 from __future__ import annotations
@@ -17,11 +25,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
 from clients.models import Client, Position
 from products.models import Product
 from suitability import services
+from suitability.reasons import Reason
 from suitability.rules import LEVEL_ORDER, RISK_ORDER, Decision, InvestorProfile, Outcome, Sale, check
 from suitability.scoring import HORIZON_ORDER
 
@@ -38,6 +48,53 @@ class ShelfRow:
     @property
     def reasons(self):
         return self.decision.reasons
+
+    @property
+    def first_reason(self) -> Reason | None:
+        """The reason that decided the outcome: the rules list prohibitions first, then the
+        mismatches, then the steps owed, so the first one is the one to read."""
+        return self.decision.reasons[0] if self.decision.reasons else None
+
+    @property
+    def more_reasons(self) -> tuple[Reason, ...]:
+        return self.decision.reasons[1:]
+
+
+# Individual listed stocks are not on the shelf (see the module's docstring).
+NOT_ON_SHELF = (Product.ProductType.STOCK,)
+SHELF_PAGE_SIZE = 20
+SHELF_TYPES = [(value, label) for value, label in Product.ProductType.choices if value not in NOT_ON_SHELF]
+
+
+def shelf_products(today: datetime.date, *, text: str = "", product_type: str = ""):
+    """The products on the client page's shelf today, searched by code or name (a queryset)."""
+    products = Product.objects.on_sale(today).exclude(product_type__in=NOT_ON_SHELF)
+    if product_type:
+        products = products.filter(product_type=product_type)
+    return products.search(text)
+
+
+def shelf_page(
+    client: Client,
+    products,
+    *,
+    page_number: str | int | None = 1,
+    outcome: str = "",
+    today: datetime.date | None = None,
+    per_page: int = SHELF_PAGE_SIZE,
+) -> Page:
+    """One page of the shelf: a ``Page`` whose ``object_list`` is the page's ``ShelfRow``s.
+
+    Without an outcome filter the database pages the products (a count and one page of rows)
+    and only that page is decided; with one, every searched product is decided in memory (one
+    query for them all) and the list of rows is paged."""
+    today = today or timezone.localdate()
+    if outcome:
+        rows = [row for row in product_shelf(client, products, today) if row.outcome == outcome]
+        return Paginator(rows, per_page).get_page(page_number)
+    page = Paginator(products, per_page).get_page(page_number)
+    page.object_list = product_shelf(client, page.object_list, today)
+    return page
 
 
 def product_shelf(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from products.models import Product
 from suitability import services
 from suitability.forms import AssessmentForm, CheckForm, ConfirmationForm, StepForm, in_language
 from suitability.models import RiskAssessment, SuitabilityCheck
-from suitability.shelf import product_shelf
+from suitability.shelf import SHELF_TYPES, shelf_page, shelf_products
 from suitability.validity import assessment_state
 
 
@@ -170,23 +171,84 @@ def record_step(request, pk: int):
     return redirect("suitability:check_detail", pk=record.pk)
 
 
+SHELF_OUTCOMES = [(value, label) for value, label in SuitabilityCheck.Outcome.choices]
+
+
 @login_required
 def shelf(request, client_pk: int):
-    """The products on sale with the client's outcome for each. (What to recommend is the client
-    page's *Recommended* list, ranked by the target-client scoring: campaigns.nextbest.)"""
+    """The products on the shelf (on sale, bought through the advisor) with the client's outcome
+    for each: searched (``q``), filtered (``type``, ``outcome``), 20 a page (``page``).
+    (What to recommend is the client page's *Recommended* list, ranked by the target-client
+    scoring: campaigns.nextbest.)
+
+    The client page loads the shelf after the page itself (htmx: the partial with its search
+    box); the search box and the page links then replace only the results (``HX-Target:
+    shelf-results``); without JavaScript the same links open the whole shelf page."""
     _require(request, "suitability.view_suitabilitycheck")
     client = get_visible_or_404(Client, request.user, "view", pk=client_pk)
     today = timezone.localdate()
-    products = list(
-        Product.objects.filter(status=Product.Status.ON_SALE).exclude(maturity_date__lt=today).order_by("code")
-    )
-    # The client page loads the shelf after the page itself (htmx): the partial only.
-    template = "suitability/_shelf.html" if request.headers.get("HX-Request") else "suitability/shelf.html"
+    text = request.GET.get("q", "").strip()[:100]
+    product_type = request.GET.get("type", "")
+    if product_type not in {value for value, _label in SHELF_TYPES}:
+        product_type = ""
+    outcome = request.GET.get("outcome", "")
+    if outcome not in SuitabilityCheck.Outcome.values:
+        outcome = ""
+    products = shelf_products(today, text=text, product_type=product_type)
+    page = shelf_page(client, products, page_number=request.GET.get("page"), outcome=outcome, today=today)
+    if request.headers.get("HX-Target") == "shelf-results":
+        template = "suitability/_shelf_results.html"
+    elif request.headers.get("HX-Request"):
+        template = "suitability/_shelf.html"
+    else:
+        template = "suitability/shelf.html"
     return render(
         request,
         template,
         {
             "client": client,
-            "shelf_rows": product_shelf(client, products, today),
+            "page": page,
+            "shelf_rows": page.object_list,
+            "query": {"q": text, "type": product_type, "outcome": outcome},
+            "filtered": bool(text or product_type or outcome),
+            "shelf_types": SHELF_TYPES,
+            "outcomes": SHELF_OUTCOMES,
         },
+    )
+
+
+PRODUCT_SEARCH_LIMIT = 20
+
+
+@login_required
+def product_search(request):
+    """The product pickers' type-ahead (check form, contact form): products whose code or name
+    contains ``q``, on sale, or also those not on sale with ``closed=1``; at most 20, JSON.
+    Products are reference data: whoever may read the catalogue may search it."""
+    _require(request, "products.view_product")
+    text = request.GET.get("q", "").strip()[:100]
+    include_not_on_sale = request.GET.get("closed") in {"1", "true", "on"}
+    if not text:
+        return JsonResponse({"results": []})
+    products = (
+        Product.objects.pickable(timezone.localdate(), include_not_on_sale=include_not_on_sale)
+        .search(text)
+        .values("pk", "code", "name", "status", "risk_level")[:PRODUCT_SEARCH_LIMIT]
+    )
+    statuses = dict(Product.Status.choices)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": product["pk"],
+                    "code": product["code"],
+                    "name": product["name"],
+                    "risk_level": product["risk_level"],
+                    "label": f"{product['name']} ({product['code']})",
+                    "on_sale": product["status"] == Product.Status.ON_SALE,
+                    "status": str(statuses.get(product["status"], product["status"])),
+                }
+                for product in products
+            ]
+        }
     )

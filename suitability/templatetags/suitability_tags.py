@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import template
 from django.utils.translation import get_language
 
@@ -47,3 +49,16 @@ def step_label(kind) -> str:
     from suitability.models import SuitabilityStep
 
     return SuitabilityStep.Kind(str(kind)).label
+
+
+@register.simple_tag
+def shelf_query(query: dict, page_number) -> str:
+    """The shelf's search (``q``, ``type``, ``outcome``; empty ones left out) with a page number,
+    as a URL query string: the page links keep the search."""
+    return urlencode({**{key: value for key, value in query.items() if value}, "page": page_number})
+
+
+@register.filter
+def shelf_page_range(page):
+    """The page numbers to link, with "…" for long runs (1 2 … 7 8 9 … 19 20)."""
+    return page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)

@@ -1,0 +1,98 @@
+// Product pickers: a <select data-picker data-picker-url="..."> becomes a type-ahead search
+// (Tom Select, vendored under static/vendor/tom-select/) over the server's product search.
+// No inline scripts (the Content Security Policy forbids them).
+//
+// The select arrives with the options a browser without JavaScript needs (products on sale,
+// plus any chosen); here only the chosen ones are kept and the rest come from the search, so a
+// closed product is offered only when the box named by data-picker-closed is ticked. Tom Select
+// and its style sheet are loaded only on pages that have a picker; their URLs (hashed by the
+// static files storage) come from this script's own tag.
+"use strict";
+
+(() => {
+  const me = document.currentScript;
+  const assets = { js: me && me.dataset.tomSelectJs, css: me && me.dataset.tomSelectCss };
+  let loading = null;
+
+  function loadTomSelect() {
+    if (window.TomSelect) return Promise.resolve();
+    if (loading) return loading;
+    loading = new Promise((resolve, reject) => {
+      if (assets.css) {
+        const link = document.createElement("link");
+        link.rel = "stylesheet";
+        link.href = assets.css;
+        document.head.appendChild(link);
+      }
+      const script = document.createElement("script");
+      script.src = assets.js;
+      script.onload = () => resolve();
+      script.onerror = () => reject(new Error("Tom Select did not load"));
+      document.head.appendChild(script);
+    });
+    return loading;
+  }
+
+  function upgrade(select) {
+    if (select.tomselect || !select.dataset.pickerUrl) return;
+    const url = select.dataset.pickerUrl;
+    const closedBox = select.dataset.pickerClosed ? document.querySelector(select.dataset.pickerClosed) : null;
+    const noResults = select.dataset.pickerNoResults || "";
+    const notOnSale = select.dataset.pickerNotOnSale || "";
+    // The options the server marked chosen (defaultSelected: removing an option would make the
+    // browser select the next one).
+    const unchosen = Array.from(select.options).filter((option) => !option.defaultSelected || option.value === "");
+    unchosen.forEach((option) => option.remove());
+    const picker = new window.TomSelect(select, {
+      valueField: "id",
+      labelField: "label",
+      searchField: ["label"],
+      maxOptions: 20,
+      loadThrottle: 250,
+      create: false,
+      placeholder: select.dataset.pickerPlaceholder || "",
+      plugins: select.multiple ? ["remove_button"] : [],
+      shouldLoad: (query) => query.trim().length > 0,
+      load(query, callback) {
+        const params = new URLSearchParams({ q: query });
+        if (closedBox && closedBox.checked) params.set("closed", "1");
+        fetch(`${url}?${params}`, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then((response) => (response.ok ? response.json() : { results: [] }))
+          .then((data) => callback(data.results))
+          .catch(() => callback());
+      },
+      render: {
+        option(item, escape) {
+          const status = item.on_sale === false ? ` <span class="badge text-bg-secondary">${escape(item.status || notOnSale)}</span>` : "";
+          const risk = item.risk_level ? ` <span class="text-body-secondary small">${escape(item.risk_level)}</span>` : "";
+          return `<div>${escape(item.name || item.label)} <code>${escape(item.code || "")}</code>${risk}${status}</div>`;
+        },
+        item(item, escape) {
+          return `<div>${escape(item.label)}</div>`;
+        },
+        no_results() {
+          return `<div class="no-results">${noResults.replace(/[&<>"']/g, "")}</div>`;
+        },
+      },
+    });
+    if (closedBox) {
+      // Ticking or unticking the box changes what the search may return: forget the answers.
+      closedBox.addEventListener("change", () => {
+        picker.clearOptions();
+        const query = picker.inputValue();
+        if (query) picker.load(query);
+      });
+    }
+  }
+
+  function upgradeAll(root) {
+    const selects = (root || document).querySelectorAll("select[data-picker]");
+    if (!selects.length) return;
+    loadTomSelect()
+      .then(() => selects.forEach(upgrade))
+      .catch(() => {}); // The plain select still works.
+  }
+
+  document.addEventListener("DOMContentLoaded", () => upgradeAll(document));
+  document.addEventListener("htmx:afterSwap", (event) => upgradeAll(event.detail.target));
+})();
