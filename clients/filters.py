@@ -196,9 +196,18 @@ class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
-        help_text=_("Name (start), client number, account number, exact phone, ID number or email."),
+        help_text=_(
+            "Name: its start, any part of a Chinese name (a given name, one character), any word of a "
+            "western name, or pinyin initials (zxx for 张鑫旭) or pinyin; client or account number; "
+            "phone (whole, or its last 4 digits), ID number or email."
+        ),
         # Nor in the browser's saved form entries.
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "placeholder": _("Name, pinyin initials, client number, phone or last 4 digits"),
+            }
+        ),
     )
     tier = ManyChoiceFilter(label=_("tier"), choices=Tier.choices)
     lifecycle_stage = ManyChoiceFilter(label=_("lifecycle stage"), choices=Client.LifecycleStage.choices)

@@ -40,7 +40,14 @@ PII_FIELDS = ["id_number", "phone", "email", "address"]
 
 # model label → auditlog.register() options. Hash columns would only repeat the masked values.
 AUDITED_MODELS: dict[str, dict] = {
-    "clients.Client": {"mask_fields": PII_FIELDS, "exclude_fields": ["id_number_hash", "phone_hash", "email_hash"]},
+    "clients.Client": {
+        "mask_fields": PII_FIELDS,
+        # The search columns (clients.search_keys) follow from the name and the phone.
+        "exclude_fields": [
+            *("id_number_hash", "phone_hash", "email_hash", "phone_last4_hash"),
+            *("name_initials", "name_pinyin", "name_parts"),
+        ],
+    },
     "clients.Relationship": {"mask_fields": ["contact_phone"]},
     "clients.Account": {},
     "advisors.Assignment": {},

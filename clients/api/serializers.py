@@ -157,7 +157,10 @@ class ClientSearchSerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text="Name (start), client number, account number, exact phone, ID number or email.",
+        help_text=(
+            "Name (its start, any part of a Chinese name, any word of a western one, pinyin initials or "
+            "pinyin), client number, account number, phone (whole or its last 4 digits), ID number or email."
+        ),
     )
     tier = OneOrMany(choices=Tier.choices)
     lifecycle_stage = OneOrMany(choices=Client.LifecycleStage.choices)

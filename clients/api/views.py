@@ -53,9 +53,10 @@ def django_errors_to_api(error: DjangoValidationError) -> exceptions.ValidationE
 
 
 class ClientViewSet(ScopedUpdateViewSet):
-    """Clients in the user's scope. ``?q=`` searches name (start), client number or account
-    number — exact phone, ID number or email only with ``POST clients/search/`` (a ``?q=`` that
-    looks like one is a 400); filters: tier, lifecycle_stage, behavior_segment,
+    """Clients in the user's scope. ``?q=`` searches name (start, parts, pinyin — docs/search.md),
+    client number or account number — exact phone, a phone's last 4 digits, ID number or email
+    only with ``POST clients/search/`` (a ``?q=`` that looks like a phone, ID number or email is a
+    400; four digits there match numbers only); filters: tier, lifecycle_stage, behavior_segment,
     risk_level, status, churn_band, branch, advisor, assessment_expired, open_alert, and every
     segment criterion (docs/segments.md; ``?tier=hnw&tier=uhnw`` for several values);
     ``?segment=<id>`` applies a saved segment visible to the user (else a 400 naming

@@ -5,6 +5,7 @@ the scope, the personal-data rule for a phone's tail, and the indexes each branc
 from __future__ import annotations
 
 import pytest
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
@@ -139,6 +140,15 @@ def test_the_back_fill_and_the_command_compute_the_columns_of_stored_clients(wor
     Client.objects.update(**blank)
     call_command("refresh_search_keys", verbosity=0)
     assert list(Client.objects.order_by("pk").values_list(*SEARCH_KEY_FIELDS)) == expected
+
+
+def test_the_change_log_leaves_out_the_search_columns(world):
+    mine = world[1]["mine"]
+    mine.name, mine.phone = "张鑫旭", PHONE
+    mine.save()
+    entry = LogEntry.objects.get_for_object(mine).order_by("pk").last()
+    assert entry.changes_dict["name"][1] == "张鑫旭"
+    assert not {*SEARCH_KEY_FIELDS} & set(entry.changes_dict)
 
 
 # --- Matches ----------------------------------------------------------------------------------
