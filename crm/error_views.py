@@ -68,6 +68,8 @@ def error_response(
 ) -> HttpResponse:
     """The answer for an error of ``status``: JSON, an htmx fragment or a page (module docstring)."""
     if _is_api(request):
+        if status == 404:
+            message = _("Not found.")  # the API's own words for it (core/api/errors.py)
         return JsonResponse(
             {"code": _API_CODES.get(status, "error"), "message": message, "fields": {}},
             status=status,
