@@ -52,7 +52,7 @@
     if (!form.id) form.id = `filters-${++formNumber}`;
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "btn btn-sm btn-outline-secondary fold-toggle mb-2";
+    button.className = "btn btn-sm btn-outline-secondary fold-toggle";
     button.setAttribute("aria-controls", form.id);
     const label = document.createElement("span");
     label.textContent = words.filters;
