@@ -69,7 +69,16 @@ class TransitionForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=get_user_model().objects.none())
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=get_user_model().objects.none(),
+        # The choices are the people the user may hand this ticket to (``routing.assignable_users``).
+        error_messages={
+            "invalid_choice": _(
+                "You can assign this ticket only to someone of your team or branch who serves the client."
+            )
+        },
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, **kwargs):
