@@ -11,8 +11,7 @@
 window.CrmCharts = (function () {
   const lang = (document.documentElement.lang || "en").toLowerCase();
   const chinese = lang.startsWith("zh");
-  // en-GB: day before month ("20 Nov 2026"), the pages' English date style (crm/formats/en).
-  const locale = chinese ? "zh-CN" : "en-GB";
+  const locale = chinese ? "zh-CN" : "en-US"; // en-US: ¥143.3M as the cards write it (en-GB: ¥143.3m)
 
   function yuanFormat(digits) {
     return new Intl.NumberFormat(locale, {
@@ -21,21 +20,26 @@ window.CrmCharts = (function () {
       currencyDisplay: "narrowSymbol",
       notation: "compact",
       maximumSignificantDigits: digits,
+      maximumFractionDigits: 2, // ¥1.43亿 and ¥649.7万, as core/money.py writes the cards
+      roundingPriority: "lessPrecision",
     });
   }
   const axisYuan = yuanFormat(3);
   const tipYuan = yuanFormat(4);
   const counts = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
-  const days = new Intl.DateTimeFormat(locale, { year: "numeric", month: chinese ? "long" : "short", day: "numeric", timeZone: "UTC" });
-  const months = new Intl.DateTimeFormat(locale, { year: "numeric", month: chinese ? "long" : "short", timeZone: "UTC" });
+  // English month names as Django's "M" writes them (Sep, not en-GB's "Sept").
+  const monthName = new Intl.DateTimeFormat("en-US", { month: "short", timeZone: "UTC" });
+
+  function dateLabel(year, month, day) {
+    if (chinese) return day ? `${year}年${month}月${day}日` : `${year}年${month}月`;
+    const name = monthName.format(new Date(Date.UTC(year, month - 1, 1)));
+    return day ? `${day} ${name} ${year}` : `${name} ${year}`; // 20 Nov 2026, as crm/formats/en
+  }
 
   function label(text) {
     // The server sends ISO days (2026-11-20) and months (2026-11); anything else is shown as sent.
-    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-    if (day) return days.format(new Date(Date.UTC(+day[1], +day[2] - 1, +day[3])));
-    const month = /^(\d{4})-(\d{2})$/.exec(text);
-    if (month) return months.format(new Date(Date.UTC(+month[1], +month[2] - 1, 1)));
-    return text;
+    const found = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text);
+    return found ? dateLabel(+found[1], +found[2], found[3] ? +found[3] : 0) : text;
   }
 
   return {
