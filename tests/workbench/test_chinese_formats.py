@@ -152,3 +152,13 @@ def test_the_client_export_writes_names_whole_and_the_advisor_by_name_and_code(d
     rows = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
     advisor = desk["advisor"]
     assert any("常洁," in row and f"{advisor.name} ({advisor.code})" in row for row in rows[1:])
+
+
+def test_a_tickets_assignee_reads_surname_first_on_the_list_and_the_ticket(desk, client):
+    advisor = desk["advisor"]
+    ticket = factories.TicketFactory(client=desk["client"], assignee=advisor.user)
+    client.force_login(_user(advisor))
+    listed = _text(_get(client, "/tickets/", "zh-hans"))
+    shown = _text(_get(client, f"/tickets/{ticket.pk}/", "zh-hans"))
+    for text in (listed, shown):
+        assert "张鑫旭" in text and "鑫旭 张" not in text
