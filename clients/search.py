@@ -87,7 +87,7 @@ def client_search_condition(term: str, *, personal_data: bool = True) -> Q | Non
         return None
     Client = apps.get_model("clients", "Client")
     Account = apps.get_model("clients", "Account")
-    conditions = [Q(client_no=term), Q(name__startswith=term), *name_conditions(term)]
+    conditions = [Q(client_no=term), *name_conditions(term)]
     if personal_data:
         conditions.extend(personal_data_conditions(term))
     arms = [Client.objects.filter(condition).order_by().values("pk") for condition in conditions]
@@ -96,12 +96,13 @@ def client_search_condition(term: str, *, personal_data: bool = True) -> Q | Non
 
 
 def name_conditions(term: str) -> list[Q]:
-    """The matches of ``term`` within names beyond their start, each through its own index
-    (see the module docstring)."""
-    conditions = []
+    """The matches of ``term`` in names, each through its own index (see the module docstring)."""
     if len(term) <= 2 and all(HAN.match(char) for char in term):
-        conditions.append(Q(name_parts__contains=[term]))
-    elif LATIN_WORD.fullmatch(term):
+        # The name's parts hold its first characters too: no prefix search besides (a common
+        # surname's prefix search read 2,000 rows at 200,000 clients only to find them again).
+        return [Q(name_parts__contains=[term])]
+    conditions = [Q(name__startswith=term)]
+    if LATIN_WORD.fullmatch(term):
         word = term.lower()
         conditions.append(Q(name_parts__contains=[word]))
         if len(word) >= INITIALS_MIN:

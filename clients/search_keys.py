@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from django.db import connection
 from pypinyin import lazy_pinyin
 
 from core.pii import normalize_phone, phone_tail_hash
@@ -137,8 +138,11 @@ def fill_search_keys(client_model, *, batch: int = 2000, progress=None) -> int:
     """Compute the search columns of every client of ``client_model`` (the model, or a
     migration's historical model) and write those that differ; returns the rows written.
 
-    Walks the table in primary-key batches (keyset, never OFFSET), each batch one bulk update.
-    Reading a phone decrypts it: this is the one place that does, and only to hash its tail."""
+    Walks the table in primary-key batches (keyset, never OFFSET); each batch's changes go in
+    one ``UPDATE … FROM unnest(…)`` with five array parameters (``bulk_update``'s ``CASE WHEN``
+    took 8 s a batch at 200,000 clients). Reading a phone decrypts it: this is the one place that
+    does, and only to hash its tail."""
+    table = connection.ops.quote_name(client_model._meta.db_table)
     written, last_pk = 0, 0
     while True:
         clients = list(
@@ -148,16 +152,29 @@ def fill_search_keys(client_model, *, batch: int = 2000, progress=None) -> int:
         )
         if not clients:
             return written
-        changed = []
+        changed: list[tuple] = []
         for client in clients:
             keys = search_keys(name=client.name, phone=client.phone, individual=client.client_type != "institution")
             if any(getattr(client, field) != value for field, value in keys.items()):
-                for field, value in keys.items():
-                    setattr(client, field, value)
-                changed.append(client)
+                changed.append((client.pk, *(keys[field] for field in SEARCH_KEY_FIELDS)))
         if changed:
-            client_model._default_manager.bulk_update(changed, SEARCH_KEY_FIELDS, batch_size=batch)
+            ids, initials, pinyin, parts, tails = zip(*changed, strict=True)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET name_initials = v.initials, name_pinyin = v.pinyin, "
+                    "name_parts = v.parts::text[], phone_last4_hash = v.tail "
+                    "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+                    "AS v(id, initials, pinyin, parts, tail) "
+                    f"WHERE {table}.id = v.id",
+                    [list(ids), list(initials), list(pinyin), [_array_literal(p) for p in parts], list(tails)],
+                )
         written += len(changed)
         last_pk = clients[-1].pk
         if progress is not None:
             progress(last_pk, written)
+
+
+def _array_literal(values: list[str]) -> str:
+    """A PostgreSQL array literal of text values: ``{"张","张鑫"}``."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
