@@ -53,6 +53,12 @@
       placeholder: select.dataset.pickerPlaceholder || "",
       plugins: select.multiple ? ["remove_button"] : [],
       shouldLoad: (query) => query.trim().length > 0,
+      // A single picker lets go of the focus once a product is chosen: while focused, its box is
+      // two lines high (the chosen product, then the search input); shrinking only on the next
+      // click moved the submit button away under the pointer, and that click was lost.
+      onItemAdd() {
+        if (!select.multiple) this.blur();
+      },
       load(query, callback) {
         const params = new URLSearchParams({ q: query });
         if (closedBox && closedBox.checked) params.set("closed", "1");

@@ -131,7 +131,7 @@ def test_each_row_gives_one_line_of_reason_and_the_full_warning_on_demand(world,
     product(code="WARN-R4", risk_level="R4")
     page = shelf(client, clients["mine"], q="WARN-R4").text
     row = page[page.index('data-product="WARN-R4"') :]
-    row = row[: row.index("</tr>")]
+    row = row[: row.index("</div></li>")]
     # The first reason (the mismatch) on one line, the rest behind a <details>.
     assert row.count('data-testid="shelf-reason"') == 1
     assert "The product&#x27;s risk level R4 is above the client&#x27;s risk tolerance C3." in row
