@@ -344,3 +344,20 @@ def test_an_advisor_is_refused_with_the_styled_page_in_their_language(cast, clie
     assert f'<html lang="{language}">' in text and 'class="navbar' in text  # the base layout
     assert all(word in text for word in words)
     assert f'href="{reverse("home")}"' in text
+
+
+def test_a_team_lead_transfers_through_the_api_inside_the_team_only(cast, mine, client):
+    client.force_login(cast.team_lead.user)
+    outside = client.post(
+        "/api/v1/transfers/",
+        {"client": mine.pk, "to_advisor": cast.other_advisor.code, "reason": "rebalance"},
+        content_type="application/json",
+    )
+    assert outside.status_code == 403 and outside.json()["code"] == "permission_denied"
+    inside = client.post(
+        "/api/v1/transfers/",
+        {"client": mine.pk, "to_advisor": cast.colleague.code, "reason": "rebalance"},
+        content_type="application/json",
+    )
+    assert inside.status_code == 200 and inside.json()["clients"] == 1
+    assert Client.objects.get(pk=mine.pk).primary_advisor == cast.colleague
