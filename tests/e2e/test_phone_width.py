@@ -210,3 +210,35 @@ def test_the_alerts_page_folds_its_filters_and_counts_them(page, book):
     toggle.click()
     expect(page.get_by_label("Kind")).to_have_value("birthday")
     assert page.js_errors == []
+
+
+def test_the_client_list_and_page_fit_a_phone_in_chinese(page, book):
+    person, institution = book
+    _on_phone(page, language="zh-hans")
+    page.goto(page.base_url + "/clients/")
+    assert page.evaluate(OVERFLOW) <= 0
+    row = page.locator("table.table-cards tbody tr").filter(has_text=person.name)
+    assert row.locator("td.client-name").evaluate(TEXT_LINES) == 1
+    assert row.locator("td.num").last.evaluate("(td) => getComputedStyle(td, '::before').content") == '"总资产"'
+    screenshot(page, "phone-client-list-zh")
+    page.goto(page.base_url + f"/clients/{institution.pk}/")
+    expect(page.get_by_role("button", name="账户", exact=True)).to_have_attribute("aria-expanded", "false")
+    assert page.evaluate(OVERFLOW) <= 0
+    screenshot(page, "phone-client-page-zh")
+    assert page.js_errors == []
+
+
+def test_without_javascript_a_phone_shows_the_filters_and_every_section(browser, live_server, book):
+    _person, institution = book
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="en-US")
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page = context.new_page()
+    page.base_url = live_server.url
+    sign_in(page, "wang.fang")
+    page.goto(page.base_url + "/clients/")
+    expect(page.locator("form.filters")).to_be_visible()
+    expect(page.locator("button.fold-toggle")).to_have_count(0)
+    page.goto(page.base_url + f"/clients/{institution.pk}/")
+    expect(page.get_by_text("10010000116301")).to_be_visible()
+    expect(page.locator(".fold-button")).to_have_count(0)
+    context.close()
