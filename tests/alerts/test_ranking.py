@@ -186,4 +186,4 @@ def test_a_risk_profile_raised_as_expiring_reads_expired_once_its_day_has_passed
         assert lapsed.display_title.startswith("Risk profile expired on")
         assert "cannot buy" in lapsed.display_reason
         assert coming.display_title.startswith("Risk profile expires on")
-    assert str(Alert.Kind.RISK_PROFILE_EXPIRING.label) == "Risk profile expiring or expired"
+        assert str(Alert.Kind.RISK_PROFILE_EXPIRING.label) == "Risk profile expiring or expired"

@@ -106,8 +106,7 @@ def test_the_page_offers_reassigning_to_a_team_lead_and_refuses_an_advisor_with_
     assert url in client.get(reverse("alerts")).content.decode()
     form = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert f'value="{team["colleague"].pk}"' in form and f'value="{team["stranger"].pk}"' not in form
-    with translation.override("en"):
-        outside = client.post(url, {"to_advisor": team["stranger"].pk}, HTTP_HX_REQUEST="true")
+    outside = client.post(url, {"to_advisor": team["stranger"].pk}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     assert outside.status_code == 400
     assert "Choose an active advisor of your team." in outside.content.decode()
     moved = client.post(url, {"to_advisor": team["colleague"].pk}, HTTP_HX_REQUEST="true")
@@ -155,8 +154,7 @@ def test_the_follow_up_list_offers_the_hand_over_to_a_team_lead_only(team, clien
 
     client.force_login(user(team["lead"]))
     assert url in client.get(section, HTTP_HX_REQUEST="true").content.decode()
-    with translation.override("en"):
-        refused = client.post(url, {"to_advisor": team["stranger"].pk}, HTTP_HX_REQUEST="true")
+    refused = client.post(url, {"to_advisor": team["stranger"].pk}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 400 and "Choose an active advisor of your team." in refused.content.decode()
     done = client.post(url, {"to_advisor": team["colleague"].pk}, HTTP_HX_REQUEST="true")
     assert done.status_code == 200 and 'role="status"' in done.content.decode()

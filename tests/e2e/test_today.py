@@ -149,4 +149,10 @@ def test_at_phone_width_the_ranked_list_comes_first(browser, live_server, book):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     screenshot(page, "today-390")
+    # The same page in Chinese: names surname-first, the words from the catalogue.
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": page.base_url}])
+    page.reload()
+    expect(page.locator("#today")).to_be_visible()
+    assert page.locator("#today").bounding_box()["y"] < page.locator("#book-clients").bounding_box()["y"]
+    screenshot(page, "today-390-zh")
     context.close()
