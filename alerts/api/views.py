@@ -1,15 +1,30 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
-from alerts import ranking
+from advisors.models import Advisor
+from alerts import actions, ranking
 from alerts.api.serializers import AlertSerializer
 from alerts.models import Alert, open_now, snoozed_now
 from core.api.viewsets import ScopedReadOnlyViewSet
 
 RANK = "rank"
+
+
+class ReassignSerializer(serializers.Serializer):
+    advisor = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Advisor.objects.filter(is_active=True),
+        help_text="The advisor_code of an active advisor of your unit.",
+    )
 
 
 class AlertFilter(django_filters.FilterSet):
@@ -69,3 +84,31 @@ class AlertViewSet(ScopedReadOnlyViewSet):
         if ordering == RANK or (mine and not ordering):
             queryset = ranking.ranked(queryset)
         return queryset
+
+    @extend_schema(
+        request=ReassignSerializer,
+        responses={
+            200: AlertSerializer,
+            400: OpenApiResponse(description="An advisor outside your unit, or the alert is closed."),
+            403: OpenApiResponse(description="Only a team lead or a branch manager reassigns."),
+        },
+    )
+    # A change of the alert, not a new one: the change permission (and the role), not DRF's "add"
+    # that a POST maps to.
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def reassign(self, request, pk=None):
+        """Hand the alert to an advisor of your unit: ``{advisor: <advisor_code>}`` (team leads and
+        branch managers; ``alerts.actions.reassign_alert``, docs/alerts.md)."""
+        if not (request.user.has_perm("alerts.change_alert") and actions.may_reassign(request.user)):
+            raise exceptions.PermissionDenied("Only a team lead or a branch manager can reassign work.")
+        alert = self.get_object()
+        body = ReassignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            alert = actions.reassign_alert(alert, to_advisor=body.validated_data["advisor"], by=request.user)
+        except DjangoPermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error) or None) from error
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from error
+        fresh = self.queryset.model.objects.select_related("advisor", "client").get(pk=alert.pk)
+        return Response(AlertSerializer(fresh, context=self.get_serializer_context()).data)

@@ -161,3 +161,14 @@ def test_the_follow_up_list_offers_the_hand_over_to_a_team_lead_only(team, clien
     assert Alert.objects.get(kind="follow_up").advisor_id == team["colleague"].pk
     # Answered: the list no longer offers it, and a second hand-over finds nothing to hand.
     assert client.post(url, {"to_advisor": team["colleague"].pk}).status_code == 404
+
+
+def test_the_api_reassigns_for_a_team_lead_and_refuses_an_advisor_and_an_outsider(team, client):
+    url = f"/api/v1/alerts/{team['alert'].pk}/reassign/"
+    client.force_login(user(team["advisor"]))
+    assert client.post(url, {"advisor": "MA"}, content_type="application/json").status_code == 403
+    client.force_login(user(team["lead"]))
+    outside = client.post(url, {"advisor": "FAR"}, content_type="application/json")
+    assert outside.status_code == 400 and "to_advisor" in str(outside.json())
+    moved = client.post(url, {"advisor": "MA"}, content_type="application/json")
+    assert moved.status_code == 200 and moved.json()["advisor"] == "MA"
