@@ -14,6 +14,7 @@ from campaigns.access import creatable_units
 from campaigns.models import Campaign
 from clients import segments as client_segments
 from clients.models import Segment
+from core.widgets import DateInput
 from products.models import Product
 
 
@@ -78,8 +79,8 @@ class CampaignForm(forms.ModelForm):
         )
         error_messages = {"code": {"unique": _("A campaign with this code exists already.")}}
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -150,9 +151,7 @@ class CampaignFilterForm(forms.Form):
     )
     q = forms.CharField(label=_("Product, theme, code or name"), required=False, max_length=100)
     unit = forms.CharField(label=_("Unit code"), required=False, max_length=32)
-    on = forms.DateField(
-        label=_("Running on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    on = forms.DateField(label=_("Running on"), required=False, widget=DateInput())
 
     def clean_unit(self) -> str:
         code = (self.cleaned_data.get("unit") or "").strip()

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from clients.models import ClientShare, Interaction
 from clients.reveal import REVEALABLE
 from core.choices import ContactChannel
+from core.widgets import DateInput
 from products.forms import ProductMultipleChoiceField, check_pickable, include_not_on_sale, picker_options
 from products.models import Product
 
@@ -53,7 +54,7 @@ class RevealForm(forms.Form):
 class ShareForm(forms.Form):
     with_user = forms.CharField(label=_("Colleague's username"), max_length=150)
     level = forms.ChoiceField(label=_("Access"), choices=ClientShare.Level.choices, initial=ClientShare.Level.VIEW)
-    until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,9 +82,7 @@ class InteractionForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
-    next_follow_up_on = forms.DateField(
-        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from reports.periods import KINDS
 
 PERIOD_FIELDS = ("period", "on", "start", "end")
@@ -12,9 +13,9 @@ PERIOD_FIELDS = ("period", "on", "start", "end")
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=list(KINDS.items()), required=False)
-    on = forms.DateField(label=_("Day in the period"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("Day in the period"), required=False, widget=DateInput())
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

@@ -49,7 +49,9 @@ def assess(request, client_pk: int):
             messages.success(request, _("Assessment recorded: %(level)s.") % {"level": taken.assessment.risk_level})
             return redirect("suitability:assessment", pk=taken.assessment.pk)
     title = in_language(questionnaire.title, questionnaire.title_zh)
-    return render(request, "suitability/assess.html", {"client": client, "form": form, "title": title})
+    # A refused questionnaire comes back with the answers given and each gap marked (400).
+    status = 400 if request.method == "POST" else 200
+    return render(request, "suitability/assess.html", {"client": client, "form": form, "title": title}, status=status)
 
 
 @login_required
@@ -101,7 +103,8 @@ def check(request, client_pk: int):
             user=request.user,
         )
         return redirect("suitability:check_detail", pk=record.pk)
-    return render(request, "suitability/check.html", {"client": client, "form": form})
+    status = 400 if request.method == "POST" else 200  # refused: the form again, errors at the fields
+    return render(request, "suitability/check.html", {"client": client, "form": form}, status=status)
 
 
 @login_required

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from clients.forms import apply_service_errors
 from clients.models import Client
 from core.access import access_profile, get_visible_or_404
+from core.htmx import form_errors
 from tickets import attachments, routing, workflow
 from tickets.forms import (
     AssignForm,
@@ -202,7 +203,9 @@ def _act(request, pk: int, name: str, form_class, perform, success: str):
     forms = {name: form} if form is not None else {}
     partial = bool(request.headers.get("HX-Request"))
     context = {**_detail_context(request, ticket, **forms), "partial": partial}
-    return render(request, "tickets/_panel.html" if partial else "tickets/detail.html", context, status=status)
+    response = render(request, "tickets/_panel.html" if partial else "tickets/detail.html", context, status=status)
+    # A refused or stale action's panel is shown in place (crm.js swaps answers marked so).
+    return form_errors(response) if partial and status != 200 else response
 
 
 @login_required

@@ -30,6 +30,7 @@ from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, r
 from core.access import get_visible_or_404
 from core.audit import log_access
 from core.choices import ContactChannel
+from core.htmx import form_errors
 from core.models import AccessLog
 from products.models import Product
 from workbench.client_page import client_profile
@@ -145,7 +146,8 @@ def reveal(request, pk: int):
     status = 200 if revealed else 400
     if request.headers.get("HX-Request"):
         context = {**client_profile(client, request.user, sections=("pii",)), "reveal_form": form}
-        return render(request, "clients/_pii.html", {**context, "revealed": revealed}, status=status)
+        response = render(request, "clients/_pii.html", {**context, "revealed": revealed}, status=status)
+        return form_errors(response) if status != 200 else response
     return _render_detail(request, client, reveal_form=form, revealed=revealed, status=status)
 
 
@@ -252,8 +254,12 @@ def _render_recommended(request, client, *, notice=None, status=200):
         "notice": notice,
         "channels": ContactChannel.choices,
     }
-    template = "clients/_recommended.html" if request.headers.get("HX-Request") else "clients/recommended.html"
-    return render(request, template, context, status=status)
+    partial = bool(request.headers.get("HX-Request"))
+    response = render(
+        request, "clients/_recommended.html" if partial else "clients/recommended.html", context, status=status
+    )
+    # A refused recommendation comes back as the list with the reason on the row clicked.
+    return form_errors(response) if partial and status != 200 else response
 
 
 @login_required

@@ -13,6 +13,7 @@ from clients.forms import InteractionForm
 from clients.models import Client, Interaction
 from core.access import CLIENT_FACING_ROLES
 from core.choices import ContactChannel
+from core.widgets import DateInput
 from workbench.transfers import transferable_advisors
 
 
@@ -96,9 +97,7 @@ class DoneForm(forms.Form):
     channel = forms.ChoiceField(label=_("How"), choices=ContactChannel.choices, initial=ContactChannel.CALL)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Interaction.Outcome.choices)
     summary = forms.CharField(label=_("What was discussed"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
-    next_follow_up_on = forms.DateField(
-        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DateInput())
 
 
 class DismissForm(forms.Form):
@@ -106,7 +105,7 @@ class DismissForm(forms.Form):
 
 
 class SnoozeForm(forms.Form):
-    until = forms.DateField(label=_("Snooze until"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Snooze until"), widget=DateInput())
 
 
 class CampaignField(forms.TypedChoiceField):

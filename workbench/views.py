@@ -21,6 +21,7 @@ from clients.forms import apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Interaction
 from core.access import get_visible_or_404
+from core.htmx import form_errors
 from workbench import followups
 from workbench import transfers as services
 from workbench.alert_forms import ReassignForm
@@ -141,7 +142,8 @@ def _alert_response(request, alert, form=None, action="", status=200):
         "may_reassign": alert_actions.may_reassign(request.user),
     }
     if request.headers.get("HX-Request"):
-        return render(request, "advisors/_alert_row.html", context, status=status)
+        response = render(request, "advisors/_alert_row.html", context, status=status)
+        return form_errors(response) if status != 200 else response  # a refused form, shown in place
     if status == 200:
         return redirect(request.POST.get("next") or "alerts")
     return render(request, "advisors/alert_action.html", context, status=status)

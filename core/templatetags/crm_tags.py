@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -16,6 +17,18 @@ def add_class(bound_field, css: str):
     """Render a form field with extra CSS classes (Bootstrap's ``form-control`` …)."""
     existing = bound_field.field.widget.attrs.get("class", "")
     return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def iso_date(value) -> str:
+    """The value of an ``<input type="date">``: ISO (YYYY-MM-DD) in every language — the browser
+    rejects the localized ``2027/01/05``. A date is written in ISO; a string (what the user typed,
+    already in the input's format) is passed on as is; nothing gives an empty value."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
 
 
 @register.filter

@@ -32,3 +32,98 @@ function showLoadError(event) {
 }
 document.addEventListener("htmx:responseError", showLoadError);
 document.addEventListener("htmx:sendError", showLoadError);
+
+// ---- Forms that answer in place ----------------------------------------------------------------
+//
+// One mechanism for every in-place (htmx) form of the workbench. htmx swaps only 2xx answers; a
+// view that refuses a form answers the form's fragment again — what the user typed, each error
+// under its field — with a 4xx status and the header `X-Form-Errors: 1` (core/htmx.py). Those
+// answers are swapped like a success. Any other failed answer (the server's 403/404/500 pages, a
+// proxy's page) or no answer at all is not something to put in the page: a short message is
+// shown next to the form instead (role="alert"), and the form keeps what the user typed. The
+// messages are translated by the page: data-* attributes of this <script> tag (base.html).
+const requestWords = (() => {
+  const script = document.currentScript;
+  return {
+    refused: script?.dataset.refused || "You are not allowed to do this. Reload the page to see what you may do.",
+    failed: script?.dataset.failed || "This could not be done: the server answered with an error. What you typed is kept; try again.",
+    offline: script?.dataset.offline || "The server could not be reached. What you typed is kept; check the connection and try again.",
+  };
+})();
+
+// After a refused form is swapped in, the first invalid field takes the focus (its id is looked
+// up again: an outerHTML swap replaces the target element itself).
+let focusAfterSettle = null;
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("X-Form-Errors")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+    focusAfterSettle = event.detail.target?.id || null;
+  }
+  if (event.detail.shouldSwap) clearRequestError(event.detail.elt);
+});
+
+document.addEventListener("htmx:afterSettle", () => {
+  if (focusAfterSettle === null) return;
+  const area = document.getElementById(focusAfterSettle);
+  focusAfterSettle = null;
+  if (area) focusFirstInvalid(area);
+});
+
+function focusFirstInvalid(area) {
+  // A field in error first; a form-wide error (role="alert") only when no field is marked.
+  const mark =
+    area.querySelector(".is-invalid, [aria-invalid='true'], .invalid-feedback") || area.querySelector("[role='alert']");
+  if (!mark) return;
+  // An error under a group of boxes (radios, checkboxes): the group's first box.
+  const target = mark.matches(".invalid-feedback")
+    ? mark.parentElement?.querySelector("input:not([type='hidden']), select, textarea") || mark
+    : mark;
+  if (!target.matches("input, select, textarea, button, a")) target.setAttribute("tabindex", "-1");
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "center" });
+}
+
+// Where a failed request's message goes: at the top of the form that sent it, or after the
+// button or link that did.
+function requestErrorHolder(elt) {
+  return elt?.closest?.("form") || elt || null;
+}
+
+function clearRequestError(elt) {
+  const holder = requestErrorHolder(elt);
+  if (!holder) return;
+  const note = holder.tagName === "FORM" ? holder.querySelector(":scope > .js-request-error") : holder.nextElementSibling;
+  if (note?.classList.contains("js-request-error")) note.remove();
+}
+
+function showRequestError(event) {
+  const elt = event.detail?.elt;
+  if (!elt || elt.dataset?.loadError) return; // lists fetched after the page: showLoadError
+  const xhr = event.detail.xhr;
+  const status = event.type === "htmx:sendError" || !xhr ? 0 : xhr.status;
+  const text = status === 0 ? requestWords.offline : status === 403 ? requestWords.refused : requestWords.failed;
+  clearRequestError(elt);
+  const note = document.createElement("div");
+  note.className = "alert alert-danger small py-1 px-2 my-2 js-request-error";
+  note.setAttribute("role", "alert");
+  note.textContent = status ? `${text} (${status})` : text;
+  const holder = requestErrorHolder(elt);
+  if (holder.tagName === "FORM") holder.prepend(note);
+  else holder.after(note);
+}
+document.addEventListener("htmx:responseError", showRequestError);
+document.addEventListener("htmx:sendError", showRequestError);
+
+// A full page that comes back with a refused form (the share form at the foot of the client
+// page, the check, assessment and transfer pages): its first invalid field takes the focus and
+// is scrolled into view, so the user sees at once what to correct.
+// (Only forms that post: a list's GET filters never take the focus on arrival.)
+const firstInvalidForm = document
+  .querySelector([".is-invalid", ".invalid-feedback", "[role='alert']"].map((mark) => `main form[method="post" i] ${mark}`).join(", "))
+  ?.closest("form");
+// After the page's load: a URL's #fragment (the form's action, e.g. #share-form) moves the focus
+// to its target when the browser scrolls there, which would undo an earlier focus.
+if (firstInvalidForm) window.addEventListener("load", () => setTimeout(() => focusFirstInvalid(firstInvalidForm)));

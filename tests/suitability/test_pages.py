@@ -62,8 +62,9 @@ def test_an_incomplete_questionnaire_is_shown_again_with_the_questions_missing(w
     del chosen["4"]
     before = RiskAssessment.objects.count()
     page = client.post(reverse("suitability:assess", args=[clients["mine"].pk]), form_data(chosen), **EN)
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "invalid-feedback" in page.text
+    assert "1 question needs an answer or a correction" in page.text
     assert RiskAssessment.objects.count() == before
 
 
