@@ -116,8 +116,18 @@
     return head;
   }
 
+  // The id a URL's #fragment names ("" when none, or when it is not valid percent-encoding).
+  function fragmentId(hash) {
+    try {
+      return decodeURIComponent(hash.slice(1));
+    } catch {
+      return "";
+    }
+  }
+
   function holdsTarget(body) {
-    const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const id = fragmentId(location.hash);
+    const target = id && document.getElementById(id);
     return Boolean(target && body.contains(target));
   }
 
@@ -163,9 +173,9 @@
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[href*='#']");
     if (!link || link.pathname !== location.pathname || link.search !== location.search) return;
-    openTarget(decodeURIComponent(link.hash.slice(1)));
+    openTarget(fragmentId(link.hash));
   });
-  window.addEventListener("hashchange", () => openTarget(decodeURIComponent(location.hash.slice(1))));
+  window.addEventListener("hashchange", () => openTarget(fragmentId(location.hash)));
 
   // Content swapped into a folded card brings its own heading: make it the button again; and
   // a table it brings gets its scrolling box.

@@ -242,3 +242,14 @@ def test_without_javascript_a_phone_shows_the_filters_and_every_section(browser,
     expect(page.get_by_text("10010000116301")).to_be_visible()
     expect(page.locator(".fold-button")).to_have_count(0)
     context.close()
+
+
+def test_a_link_to_the_contact_form_opens_its_folded_card_on_a_phone(page, book):
+    """The dashboard's campaign tasks link to /clients/<pk>/?campaign=…#log-contact."""
+    _person, institution = book
+    _on_phone(page)
+    page.goto(page.base_url + f"/clients/{institution.pk}/#log-contact")
+    expect(page.get_by_role("button", name="Contacts", exact=True)).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("button", name="Accounts", exact=True)).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#log-contact")).to_be_visible()
+    assert page.js_errors == []
