@@ -85,6 +85,7 @@ def test_a_refusal_to_an_htmx_request_is_a_short_fragment_not_a_page(world, clie
 
 @pytest.mark.django_db
 def test_an_anonymous_visitor_gets_the_404_without_the_navigation(client):
+    client.cookies["django_language"] = "en"
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "Sign out" not in response.text and "navbar" in response.text

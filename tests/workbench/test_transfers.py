@@ -307,6 +307,7 @@ def test_a_team_lead_transfers_a_client_from_the_page(cast, mine, client):
 
 def test_a_target_advisor_outside_the_team_is_refused_on_its_field(cast, mine, client):
     client.force_login(cast.team_lead.user)
+    client.cookies["django_language"] = "en"
     response = page_post(client, client_no=mine.client_no, to_advisor=cast.other_advisor.code)
     assert response.status_code == 400
     assert list(response.context["form"].errors) == ["to_advisor"]
