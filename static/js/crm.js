@@ -99,17 +99,28 @@ function clearRequestError(elt) {
   if (note?.classList.contains("js-request-error")) note.remove();
 }
 
+// The reason the server gave, when its answer is the short fragment our error views write for
+// htmx (crm/error_views.py: `<div class="alert" role="alert">…</div>`, already in the user's
+// language); a whole page or anything else gives no reason and the generic words are used.
+function serverMessage(xhr) {
+  const body = xhr?.responseText || "";
+  if (!body || body.length > 2000 || /<html|<!doctype/i.test(body)) return "";
+  const fragment = new DOMParser().parseFromString(body, "text/html");
+  return fragment.querySelector("[role='alert']")?.textContent.trim() || "";
+}
+
 function showRequestError(event) {
   const elt = event.detail?.elt;
   if (!elt || elt.dataset?.loadError) return; // lists fetched after the page: showLoadError
   const xhr = event.detail.xhr;
   const status = event.type === "htmx:sendError" || !xhr ? 0 : xhr.status;
-  const text = status === 0 ? requestWords.offline : status === 403 ? requestWords.refused : requestWords.failed;
+  const generic = status === 0 ? requestWords.offline : status === 403 ? requestWords.refused : requestWords.failed;
+  const text = serverMessage(xhr) || (status ? `${generic} (${status})` : generic);
   clearRequestError(elt);
   const note = document.createElement("div");
   note.className = "alert alert-danger small py-1 px-2 my-2 js-request-error";
   note.setAttribute("role", "alert");
-  note.textContent = status ? `${text} (${status})` : text;
+  note.textContent = text;
   const holder = requestErrorHolder(elt);
   if (holder.tagName === "FORM") holder.prepend(note);
   else holder.after(note);

@@ -100,7 +100,7 @@ def test_done_with_an_empty_summary_says_so_under_the_summary_and_keeps_the_choi
     assert focused_id(page) == f"done-summary-{alert.pk}"
     alert.refresh_from_db()
     assert alert.status == Alert.Status.OPEN
-    screenshot(page, f"forms-alert-done{where.strip('/').replace('/', '-') or '-dashboard'}")
+    screenshot(page, f"forms-alert-done-{where.strip('/') or 'dashboard'}")
     assert script_errors(page) == []
 
 
@@ -172,6 +172,24 @@ def test_an_answer_that_is_not_a_form_shows_a_message_next_to_the_form_and_keeps
     form.get_by_role("button", name="Dismiss", exact=True).click()
     expect(form.get_by_role("alert")).to_contain_text("could not be reached")
     expect(form.get_by_role("alert")).to_have_count(1)  # replaced, not piled up
+
+
+def test_a_refusal_from_the_server_shows_its_own_reason_next_to_the_form(page, office):
+    """The server's error views answer htmx with a short translated fragment (crm/error_views.py):
+    its words are shown beside the form, which keeps what was typed."""
+    alert = office["alert"]
+    sign_in(page, "wang.fang")
+    page.goto(page.base_url + "/alerts/")
+    form = open_alert_form(page, alert, "Dismiss", "dismiss")
+    page.locator(f"#dismiss-reason-{alert.pk}").fill("Client already called in")
+    Alert.objects.filter(pk=alert.pk).update(
+        advisor=office["colleague"], client=factories.ClientFactory(branch=office["client"].branch)
+    )
+    form.get_by_role("button", name="Dismiss", exact=True).click()
+    expect(form.get_by_role("alert")).to_have_text(
+        "There is nothing at this address, or it is outside what you may see."
+    )
+    expect(page.locator(f"#dismiss-reason-{alert.pk}")).to_have_value("Client already called in")
 
 
 # --- The client page ------------------------------------------------------------------------
@@ -374,5 +392,6 @@ def test_a_transfer_of_an_unknown_client_without_a_new_advisor_is_refused_at_the
     else:
         expect(message).to_have_text(re.compile("[\u4e00-\u9fff]"))
     expect(form.locator(".invalid-feedback").last).to_have_text(REQUIRED[language])
+    office["client"].refresh_from_db()
     assert office["client"].primary_advisor_id == office["advisor"].pk
     screenshot(page, f"forms-transfer-{language}")
