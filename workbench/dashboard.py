@@ -226,7 +226,7 @@ def follow_ups_due(clients, today: datetime.date):
             follow_up_done=False,
             next_follow_up_on__lte=today + datetime.timedelta(days=FOLLOW_UP_WINDOW_DAYS),
         )
-        .select_related("client")
+        .select_related("client", "advisor")  # a team lead sees whose promise it is
         .without_client_pii()
         .order_by("next_follow_up_on", "pk")[:LIST_ROWS]
     )
