@@ -100,5 +100,5 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => upgradeAll(document));
-  document.addEventListener("htmx:afterSwap", (event) => upgradeAll(event.detail.target));
+  document.addEventListener("htmx:afterSwap", (event) => upgradeAll(event.detail?.target));
 })();
