@@ -92,6 +92,7 @@ vendor:
 	cp .vendor-build/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
 	cp .vendor-build/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp .vendor-build/node_modules/chart.js/dist/chart.umd.min.js* static/vendor/chartjs/
+	cp .vendor-build/node_modules/tom-select/dist/js/tom-select.complete.min.js* .vendor-build/node_modules/tom-select/dist/css/tom-select.bootstrap5.min.css* .vendor-build/node_modules/tom-select/LICENSE static/vendor/tom-select/
 	rm -rf .vendor-build
 
 clean:

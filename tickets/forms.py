@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from core.names import user_name
 from tickets import routing, workflow
 from tickets.models import DESCRIPTION_MAX_LENGTH, Priority, Ticket, TicketKind
 
@@ -85,7 +86,7 @@ class AssignForm(VersionedForm):
         super().__init__(*args, **kwargs)
         people = routing.assignable_users(self.ticket, self.user)
         self.fields["assignee"].queryset = get_user_model().objects.filter(pk__in=[u.pk for u in people])
-        self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["assignee"].label_from_instance = lambda user: user_name(user)
 
 
 class CommentForm(forms.Form):

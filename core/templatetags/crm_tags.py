@@ -9,6 +9,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.http import urlencode
 
+from core.money import grouped
+
 register = template.Library()
 
 
@@ -37,10 +39,10 @@ def money(value, places: int = 2):
     if value in (None, ""):
         return "—"
     try:
-        amount = Decimal(value)
+        Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return value
-    return number_format(amount, decimal_pos=int(places), use_l10n=True, force_grouping=True)
+    return grouped(value, int(places))  # rounded half up, as the cards and exports round
 
 
 @register.filter

@@ -36,7 +36,9 @@
     if (!data) return;
     const datasets = [{ label: data.labels.converted, data: data.converted, backgroundColor: BLUE }];
     if (data.show_control) datasets.push({ label: data.labels.control, data: data.control, backgroundColor: GREY });
-    chart("daily-chart", { type: "bar", data: { labels: data.days, datasets: datasets } });
+    // Days in the page's language (2026年11月20日 / 20 Nov 2026), as charts.js writes them.
+    const days = window.CrmCharts ? window.CrmCharts.labels(data.days) : data.days;
+    chart("daily-chart", { type: "bar", data: { labels: days, datasets: datasets } });
   }
 
   // A long label as lines (Chart.js draws an array as one line each), so that the y axis of a

@@ -23,9 +23,9 @@ RECOMMENDATIONS = 10
 
 
 class TransferView(APIView):
-    """``POST /api/v1/transfers/``: a branch manager moves one client (``client``) or an
-    advisor's book (``from_advisor``, optionally only ``clients``) to ``to_advisor``, with a
-    reason. All in one transaction, a constant number of statements whatever the book's size."""
+    """``POST /api/v1/transfers/``: a branch manager, or a team lead inside their team, moves one
+    client (``client``) or an advisor's book (``from_advisor``, optionally only ``clients``) to
+    ``to_advisor``, with a reason. All in one transaction, a constant number of statements whatever the book's size."""
 
     permission_classes = [IsAuthenticated]
 
