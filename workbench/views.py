@@ -285,10 +285,10 @@ def follow_up_reassign(request, pk: int):
         "may_reassign": True,
         "today": timezone.localdate(),
     }
-    template = "advisors/dashboard/_follow_up_reassign.html"
-    if not request.headers.get("HX-Request"):
-        template = "advisors/follow_up_reassign.html"
-    return render(request, template, context, status=status)
+    if request.headers.get("HX-Request"):
+        response = render(request, "advisors/dashboard/_follow_up_reassign.html", context, status=status)
+        return form_errors(response) if status != 200 else response  # a refused form, shown in place
+    return render(request, "advisors/follow_up_reassign.html", context, status=status)
 
 
 @login_required
