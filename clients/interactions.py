@@ -85,10 +85,12 @@ def log_interaction(
     )
     if products:
         interaction.products_discussed.set(products)
-    # Earlier follow-ups on this client are answered by this contact.
+    # Earlier follow-ups on this client are answered by this contact, and so are the follow-ups
+    # a team lead handed to another advisor (raised to them as ``follow_up`` alerts).
     Interaction.objects.filter(client=client, follow_up_done=False, next_follow_up_on__isnull=False).exclude(
         pk=interaction.pk
     ).update(follow_up_done=True, updated_at=now)
+    close_for_clients(Alert.Kind.FOLLOW_UP, [client.pk])
     if alert is not None:
         close_alert(alert, by=by, status=Alert.Status.DONE, note=summary.strip()[:500])
     if previous_contact is None or occurred_at > previous_contact:

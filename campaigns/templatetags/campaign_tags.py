@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from alerts.texts import money as yuan_text
+from core import money
 
 register = template.Library()
 
 
 @register.filter
 def yuan(value) -> str:
-    """An amount in yuan as the house writes money (``alerts.texts.money``): ``¥1,234,567``; in
-    Chinese ``¥123.46万`` / ``¥1.2亿``; "—" for none."""
-    if value in (None, ""):
-        return "—"
-    try:
-        return yuan_text(Decimal(value) * 100)
-    except (InvalidOperation, TypeError, ValueError):
-        return str(value)
+    """An amount in a table: exact whole yuan with separators in both languages (``¥1,234,567``,
+    ``core.money``); the cards write it short (``money_short``)."""
+    return money.yuan(value, 0)
 
 
 def _hundredths(value, places: int) -> Decimal:

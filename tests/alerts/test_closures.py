@@ -117,6 +117,19 @@ def test_a_logged_contact_closes_contact_due_in_its_transaction(due):
     assert status_of(alert) == Alert.Status.DONE
 
 
+def test_a_logged_contact_answers_a_handed_over_follow_up(due):
+    """A follow-up a team lead handed to another advisor is a ``follow_up`` alert; the client's
+    next logged contact answers it, as it answers the interaction's own follow-up."""
+    client, user, _contact_due = due
+    handed = factories.AlertFactory(client=client, advisor=_contact_due.advisor, kind=Alert.Kind.FOLLOW_UP)
+    other = factories.AlertFactory(
+        client=factories.ClientFactory(branch=client.branch), advisor=_contact_due.advisor, kind=Alert.Kind.FOLLOW_UP
+    )
+    log_interaction(client=client, by=user, channel="call", summary="Called back as promised")
+    assert status_of(handed) == Alert.Status.DONE
+    assert status_of(other) == Alert.Status.OPEN
+
+
 # --- A resolved ticket closes its SLA alerts ---------------------------------------------------
 
 

@@ -459,7 +459,9 @@ def test_the_admin_shows_the_model_figures_read_only_and_the_exclusions_read_onl
 
 
 def test_in_chinese_money_is_written_in_wan(world, client, campaign, settings):
+    """The card's figure in 万 (four significant digits), the exact amount on hover and in tables."""
     cast, _clients = world
     settings.LANGUAGE_CODE = "zh-hans"
     page = as_(client, cast.manager).get(reverse("campaigns:detail", args=[campaign.pk]))
-    assert page.status_code == 200 and "¥1.2万" in page.text
+    assert page.status_code == 200 and "¥1.20万" in page.text
+    assert 'title="¥12,000"' in page.text

@@ -490,7 +490,8 @@ def test_no_two_open_alerts_for_the_same_condition(book):
 @pytest.mark.django_db
 def test_every_kind_of_alert_appears(book):
     kinds = set(Alert.objects.values_list("kind", flat=True).distinct())
-    assert kinds == set(Alert.Kind.values)
+    # A handed-over follow-up is raised only when a team lead hands one over, never by the pipeline.
+    assert kinds == set(Alert.Kind.values) - {Alert.Kind.FOLLOW_UP}
     open_kinds = set(Alert.objects.filter(status=Alert.Status.OPEN).values_list("kind", flat=True).distinct())
     assert {Alert.Kind.CHURN_RISK, Alert.Kind.CONTACT_DUE, Alert.Kind.MATURITY, Alert.Kind.TICKET_SLA} <= open_kinds
 
