@@ -34,3 +34,9 @@ def money_short(value, places: int = 0) -> str:
     """A card's figure: ``¥1.43亿`` / ``¥649.7万`` in Chinese, ``¥143.3M`` in English, exact
     below one 万 (one million in English) with ``places`` decimals."""
     return money.short_yuan(value, get_language() or "", int(places))
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width with no space in Chinese (上月：), ": " in English."""
+    return "：" if (get_language() or "").lower().startswith("zh") else ": "
