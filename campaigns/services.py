@@ -19,7 +19,7 @@ import datetime
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from campaigns import targeting
@@ -92,11 +92,17 @@ def start_campaign(campaign: Campaign, *, by, today: datetime.date | None = None
             raise ValidationError({"targets": _("Build the target list before starting the campaign.")})
         if today < fresh.starts_on:
             raise ValidationError(
-                {"starts_on": _("The campaign starts on %(day)s: it cannot start before.") % {"day": fresh.starts_on}}
+                {
+                    "starts_on": _("The campaign starts on %(day)s: it cannot start before.")
+                    % {"day": formats.date_format(fresh.starts_on, "DATE_FORMAT")}
+                }
             )
         if today > fresh.ends_on:
             raise ValidationError(
-                {"ends_on": _("The campaign ended on %(day)s: it can no longer start.") % {"day": fresh.ends_on}}
+                {
+                    "ends_on": _("The campaign ended on %(day)s: it can no longer start.")
+                    % {"day": formats.date_format(fresh.ends_on, "DATE_FORMAT")}
+                }
             )
         fresh.status = Campaign.Status.ACTIVE
         fresh.started_at = timezone.now()

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, ClientShare, ClientUserObjectPermission
@@ -58,7 +58,7 @@ def share_client(*, client: Client, with_user, level: str, until: datetime.date,
         errors["until"] = _("The share must last until today or a later day.")
     elif until > today + SHARE_LONGEST:
         errors["until"] = _("A share can last at most a year: choose %(date)s or an earlier day.") % {
-            "date": (today + SHARE_LONGEST).isoformat()
+            "date": formats.date_format(today + SHARE_LONGEST, "DATE_FORMAT")
         }
     if not access.can_change_client_directly(by, client):
         errors["client"] = _("You can share only clients you can change.")

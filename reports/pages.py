@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -681,7 +682,7 @@ def _book_table(report: Report) -> Table:
         "name": _("%(count)d clients") % {"count": len(rows)},
         "assets": money(sum(row["assets"] for row in rows)),
     }
-    title = _("The book on %(day)s") % {"day": day.isoformat()} if day else _("The book")
+    title = _("The book on %(day)s") % {"day": formats.date_format(day, "DATE_FORMAT")} if day else _("The book")
     table = Table("clients", title, columns, rows, total)
     table.limit = BOOK_LIST_ROWS
     return table

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Max, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -414,7 +414,11 @@ def record_step(
         raise SuitabilityError(
             "consideration_period_running",
             _("The consideration period ends at %(end)s.")
-            % {"end": timezone.localtime(consideration_ends_at(check_record)).strftime("%Y-%m-%d %H:%M")},
+            % {
+                "end": formats.date_format(
+                    timezone.localtime(consideration_ends_at(check_record)), "SHORT_DATETIME_FORMAT"
+                )
+            },
         )
     try:
         with transaction.atomic():

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from advisors.models import Advisor
@@ -235,7 +235,11 @@ def _escalate(ticket: Ticket, decision: Decision, now: datetime.datetime, run: E
 
 
 def _email_body(ticket: Ticket, title: str, reason: str) -> str:
-    due = timezone.localtime(ticket.resolution_due_at).strftime("%Y-%m-%d %H:%M") if ticket.resolution_due_at else "—"
+    due = (
+        formats.date_format(timezone.localtime(ticket.resolution_due_at), "SHORT_DATETIME_FORMAT")
+        if ticket.resolution_due_at
+        else "—"
+    )
     return "\n".join(
         [
             title,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from urllib.parse import urlencode
 
 from django import template
+from django.utils import formats
 from django.utils.translation import get_language
 
 from suitability.reasons import Reason, record_message
@@ -14,12 +17,41 @@ register = template.Library()
 OUTCOME_BADGES = {"match": "text-bg-success", "mismatch_confirmable": "text-bg-warning", "prohibited": "text-bg-danger"}
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value) -> datetime.date | None:
+    """The day a reason's value names (a ``date`` or its ISO string, as stored), else None."""
+    if isinstance(value, datetime.datetime):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _readable_days(text: str, params) -> str:
+    """``text`` with each day its values name written in the reader's language (2025年8月20日,
+    20 Aug 2025) instead of ISO. The reason's words stay as stored (a check is a record, art. 32):
+    only the way a day is written is the page's."""
+    for value in dict(params or {}).values():
+        day = _iso_day(value)
+        if day is not None:
+            text = text.replace(day.isoformat(), formats.date_format(day, "DATE_FORMAT"))
+    return text
+
+
 @register.filter
 def reason_text(reason) -> str:
-    """A ``Reason`` (from the rules) or a stored reason (``{code, en, zh}``) in the page's language."""
+    """A ``Reason`` (from the rules) or a stored reason (``{code, en, zh, params}``) in the page's
+    language, its days written the page's way."""
     if isinstance(reason, Reason):
-        return reason.message(get_language())
-    return record_message(reason, get_language())
+        return _readable_days(reason.message(get_language()), reason.params)
+    return _readable_days(record_message(reason, get_language()), reason.get("params"))
 
 
 @register.filter

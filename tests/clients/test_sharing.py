@@ -13,7 +13,7 @@ from django.utils import translation
 from time_machine import travel
 
 from clients.models import Client, ClientShare, ClientUserObjectPermission
-from clients.services import delete_expired_share_permissions, revoke_share, share_client
+from clients.services import SHARE_LONGEST, delete_expired_share_permissions, revoke_share, share_client
 from tests import factories, personas
 from tests.shared_rows import Shared
 
@@ -253,3 +253,16 @@ def test_the_cleanup_is_scheduled_daily_and_names_a_registered_task(db):
     task = PeriodicTask.objects.get(name="Clean up expired client shares")
     assert task.enabled and task.crontab.hour == "1"
     assert task.task in app.tasks
+
+
+def test_a_share_longer_than_a_year_names_the_last_day_the_readers_way(world):
+    cast, mine = world
+    too_long = TODAY + SHARE_LONGEST + datetime.timedelta(days=1)
+    last = TODAY + SHARE_LONGEST
+    assert last == datetime.date(2027, 11, 20)
+    kwargs = {"client": mine, "with_user": cast.colleague.user, "level": "view", "until": too_long}
+    errors = _refusal(**kwargs, by=cast.advisor.user)
+    assert errors == {"until": ["A share can last at most a year: choose 20 Nov 2027 or an earlier day."]}
+    with translation.override("zh-hans"):
+        errors = _refusal(**kwargs, by=cast.advisor.user)
+    assert errors == {"until": ["共享期限最长一年：请选择 2027年11月20日 或更早的日期。"]}

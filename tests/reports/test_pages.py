@@ -218,3 +218,16 @@ def test_a_bad_period_falls_back_to_month_to_date_and_says_why(book, login):
     report = response.context["report"]
     assert (report.period.kind, report.period.start.isoformat()) == ("month", "2026-11-01")
     assert "needs a start and an end" in response.content.decode()
+
+
+def test_the_advisors_book_names_its_day_the_readers_way(book, login):
+    """The book table's title: "The book on 20 Nov 2026" / "2026年11月20日 名下客户", not ISO."""
+    http = login(book, "ann")
+    url = "/reports/SH01T1/advisors/ANN/"
+    english = http.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    day = english.context["report"].days.end
+    assert english.context["report"].table("clients").title == f"The book on {day.day} {day:%b} {day.year}"
+    chinese = http.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    title = f"{day.year}年{day.month}月{day.day}日 名下客户"
+    assert chinese.context["report"].table("clients").title == title
+    assert title in chinese.text and f"{day.isoformat()} 名下客户" not in chinese.text

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
 
 from suitability.models import RiskAssessment, SuitabilityCheck
+from suitability.reasons import Reason
+from suitability.templatetags.suitability_tags import reason_text
 from tests.suitability.conftest import answers, product
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +130,47 @@ def test_the_shelf_page_shows_each_products_outcome_and_leaves_recommending_to_t
     assert 'data-product="SHELF-R5" data-outcome="mismatch_confirmable"' in page.text
     # One list of recommendations, the client page's (campaigns.nextbest, tests/workbench/test_next_best.py).
     assert 'data-testid="recommended"' not in page.text
+
+
+def test_a_checks_reasons_are_words_with_days_written_the_readers_way(world, client):
+    """No code chips (``assessment_expired``) before a reason, and the day a reason names in the
+    reader's language, not ISO: 2025年8月20日, 20 Aug 2025."""
+    cast, clients = world
+    login(client, cast, "advisor")
+    earlier = SuitabilityCheck.objects.get(client=clients["mine"])
+    expired = Reason.of("assessment_expired", valid_until=datetime.date(2025, 8, 20))
+    record = SuitabilityCheck.objects.create(
+        client=earlier.client,
+        product=earlier.product,
+        advisor=earlier.advisor,
+        assessment=earlier.assessment,
+        initiated_by=SuitabilityCheck.InitiatedBy.CLIENT,
+        outcome=SuitabilityCheck.Outcome.PROHIBITED,
+        client_level="C3",
+        investor_type="ordinary",
+        product_level="R3",
+        reasons=[expired.as_record()],
+        retain_until=earlier.retain_until,
+    )
+    url = reverse("suitability:check_detail", args=[record.pk])
+    english = client.get(url, **EN).text
+    assert "The client&#x27;s risk assessment expired on 20 Aug 2025: a purchase needs a new assessment." in english
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").text
+    assert "客户的风险测评已于2025年8月20日过期，购买产品须重新测评。" in chinese
+    for page in (english, chinese):
+        reasons = page.split('class="list-group mb-3"')[1].split("</ul>")[0]
+        assert "<code" not in reasons and ">assessment_expired<" not in reasons and "2025-08-20" not in reasons
+
+
+def test_a_live_reason_writes_its_day_the_readers_way():
+    """The shelf renders ``Reason`` objects (a ``date`` param); stored ones hold ISO strings."""
+    day = datetime.date(2025, 8, 20)
+    live = Reason.of("assessment_expiring", valid_until=day)
+    with translation.override("en"):
+        assert reason_text(live) == "The client's risk assessment expires on 20 Aug 2025: arrange a new assessment."
+        assert reason_text(live.as_record()) == reason_text(live)
+    with translation.override("zh-hans"):
+        assert reason_text(live) == "客户的风险测评将于2025年8月20日到期，请安排重新测评。"
+        assert reason_text(live.as_record()) == reason_text(live)
+    # The stored texts stay as they were shown (art. 32); only the page writes the day its way.
+    assert live.as_record()["zh"] == "客户的风险测评将于2025-08-20到期，请安排重新测评。"
