@@ -13,19 +13,35 @@ window.CrmCharts = (function () {
   const chinese = lang.startsWith("zh");
   const locale = chinese ? "zh-CN" : "en-US"; // en-US: ¥143.3M as the cards write it (en-GB: ¥143.3m)
 
-  function yuanFormat(digits) {
+  function yuanFormat(digits, fractions = 2) {
     return new Intl.NumberFormat(locale, {
       style: "currency",
       currency: "CNY",
       currencyDisplay: "narrowSymbol",
       notation: "compact",
       maximumSignificantDigits: digits,
-      maximumFractionDigits: 2, // ¥1.43亿 and ¥649.7万, as core/money.py writes the cards
+      maximumFractionDigits: fractions, // ¥1.43亿 and ¥649.7万, as core/money.py writes the cards
       roundingPriority: "lessPrecision",
     });
   }
-  const axisYuan = yuanFormat(3);
   const tipYuan = yuanFormat(4);
+  // An axis reads 3 significant digits (¥1.43亿, ¥5400万) unless its ticks are closer than that:
+  // a year of one client's assets may span ¥121万–¥122万, and every tick would read ¥122万. Then
+  // as many digits as make consecutive ticks differ (¥121.8万, ¥122万, ¥122.2万), up to 7.
+  const axisYuans = [3, 4, 5, 6, 7].map((digits) => yuanFormat(digits, digits === 3 ? 2 : digits));
+  const axisChoice = new WeakMap(); // ticks array (one per axis layout) -> the formatter that fits
+
+  function axisFormat(ticks) {
+    if (!Array.isArray(ticks) || ticks.length < 2) return axisYuans[0];
+    let chosen = axisChoice.get(ticks);
+    if (chosen) return chosen;
+    const values = ticks.map((tick) => (tick && typeof tick === "object" ? tick.value : tick));
+    chosen =
+      axisYuans.find((format) => values.every((value, i) => i === 0 || format.format(value) !== format.format(values[i - 1]))) ||
+      axisYuans[axisYuans.length - 1];
+    axisChoice.set(ticks, chosen);
+    return chosen;
+  }
   const counts = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   // English month names as Django's "M" writes them (Sep, not en-GB's "Sept").
   const monthName = new Intl.DateTimeFormat("en-US", { month: "short", timeZone: "UTC" });
@@ -43,7 +59,8 @@ window.CrmCharts = (function () {
   }
 
   return {
-    yuanAxis: (value) => axisYuan.format(value),
+    // A tick callback (Chart.js passes value, index, ticks); called with a value alone, 3 digits.
+    yuanAxis: (value, _index, ticks) => axisFormat(ticks).format(value),
     yuanTip: (value) => tipYuan.format(value),
     count: (value) => counts.format(value),
     labels: (list) => (list || []).map((text) => label(String(text))),
@@ -69,7 +86,7 @@ function lineChart(canvasId, dataId) {
     options: {
       animation: false,
       plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => fmt.yuanTip(ctx.parsed.y) } } },
-      scales: { y: { ticks: { callback: (value) => fmt.yuanAxis(value) } } },
+      scales: { y: { ticks: { callback: (value, index, ticks) => fmt.yuanAxis(value, index, ticks) } } },
     },
   });
 }

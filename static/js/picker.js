@@ -50,6 +50,9 @@
       maxOptions: 20,
       loadThrottle: 250,
       create: false,
+      // The list closes once a product is picked (and when the focus leaves the picker): left
+      // open it covered the form's submit button until Escape was pressed.
+      closeAfterSelect: true,
       placeholder: select.dataset.pickerPlaceholder || "",
       plugins: select.multiple ? ["remove_button"] : [],
       shouldLoad: (query) => query.trim().length > 0,
@@ -80,6 +83,11 @@
           return `<div class="no-results">${noResults.replace(/[&<>"']/g, "")}</div>`;
         },
       },
+    });
+    picker.wrapper.addEventListener("focusout", (event) => {
+      const next = event.relatedTarget;
+      if (next && (picker.wrapper.contains(next) || picker.dropdown.contains(next))) return;
+      picker.close();
     });
     if (closedBox) {
       // Ticking or unticking the box changes what the search may return: forget the answers.

@@ -27,7 +27,7 @@
       animation: false,
       responsive: true,
       plugins: Object.assign({}, options.plugins, { tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${tip(ctx.parsed.y)}` } } }),
-      scales: Object.assign({}, scales, { y: Object.assign({}, scales.y, { ticks: { callback: (value) => axis(value) } }) }),
+      scales: Object.assign({}, scales, { y: Object.assign({}, scales.y, { ticks: { callback: (value, index, ticks) => axis(value, index, ticks) } }) }),
     });
     new Chart(canvas, config);
   }

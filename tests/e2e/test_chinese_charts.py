@@ -63,3 +63,47 @@ def test_report_charts_write_millions_and_english_months_in_english(page, book):
     assert ticks and all(tick.startswith(("¥", "-¥")) for tick in ticks), ticks
     assert page.evaluate(FIGURES) == ["¥143.3M", "¥6.5M", "-¥3M", "¥54M"]
     assert page.js_errors == []
+
+
+@pytest.fixture
+def narrow_client(tree):
+    """A client whose assets moved little over the year: ¥121.0万–¥122.2万, a narrow axis."""
+    import datetime
+
+    from django.utils import timezone
+
+    from clients.models import AssetSnapshot
+    from tests import factories, personas
+
+    advisor = personas.staff("chart.advisor", tree["t1"], ["advisor"], first_name="Min", last_name="Zhou")
+    client = factories.ClientFactory(branch=tree["b1"], name="钱稳")
+    personas.serve(client, advisor)
+    today = timezone.localdate()
+    AssetSnapshot.objects.bulk_create(
+        AssetSnapshot(
+            client=client,
+            as_of=today - datetime.timedelta(days=days),
+            total_assets=1_210_000 + (days * 37) % 12_000,
+            cash=10_000,
+            securities=1_200_000 + (days * 37) % 12_000,
+        )
+        for days in range(0, 360, 7)
+    )
+    return client
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_a_narrow_money_axis_writes_distinct_ticks(page, narrow_client, lang):
+    from tests.e2e.test_shelf import open_as
+
+    open_as(page, lang, 1280, "chart.advisor")
+    page.goto(f"{page.base_url}/clients/{narrow_client.pk}/")
+    _days, ticks = _chart_labels(page, "client-assets-chart")
+    assert len(ticks) >= 3, ticks
+    assert len(set(ticks)) == len(ticks), ticks  # not ¥122万 ×3 (¥1.22M ×4)
+    unit = "万" if lang == "zh-hans" else "M"
+    assert all(tick.startswith("¥") and tick.endswith(unit) for tick in ticks), ticks
+    # Wide ranges keep three digits: ¥5400万 / ¥54M.
+    assert page.evaluate("() => CrmCharts.yuanAxis(54000000)") == ("¥5400万" if lang == "zh-hans" else "¥54M")
+    screenshot(page, f"client-chart-narrow-{lang}")
+    assert page.js_errors == []

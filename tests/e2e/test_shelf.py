@@ -70,15 +70,17 @@ def unfold(section) -> None:
         button.first.click()
 
 
-def pick(page, scope, text: str, code: str) -> None:
-    """Type ``text`` into the picker inside ``scope`` and choose the product with ``code``."""
+def pick(page, scope, text: str, code: str, escape: bool = True) -> None:
+    """Type ``text`` into the picker inside ``scope`` and choose the product with ``code``
+    (then press Escape unless told not to: the list should close by itself)."""
     box = scope.locator(".ts-control input")
     box.click()
     box.fill(text)
     option = page.locator(".ts-dropdown .option", has_text=code)
     expect(option).to_have_count(1)
     option.click()
-    page.keyboard.press("Escape")
+    if escape:
+        page.keyboard.press("Escape")
 
 
 @pytest.mark.parametrize(("lang", "width"), SIZES)
@@ -176,10 +178,35 @@ def test_the_contact_forms_picker_takes_several_products_and_the_contact_is_save
     form = contact.locator("form")
     form.locator("select[name=outcome]").select_option("reached")
     form.locator("textarea[name=summary]").fill("Talked about a bond fund and the stock")
-    pick(page, form, "纯债", "007192")
-    pick(page, form, "600519", "600519")
+    box = form.locator(".ts-control input")
+    # The empty search box shows its whole placeholder ("Type a product name or code").
+    placeholder_fits = box.evaluate(
+        """(input) => {
+            const probe = document.createElement("span");
+            probe.style.cssText = "position:absolute;visibility:hidden;white-space:pre";
+            probe.style.font = getComputedStyle(input).font;
+            probe.textContent = input.placeholder;
+            document.body.appendChild(probe);
+            const needed = probe.getBoundingClientRect().width;
+            probe.remove();
+            const style = getComputedStyle(input);
+            const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            return [input.placeholder, needed, room];
+        }"""
+    )
+    assert placeholder_fits[0] and placeholder_fits[1] <= placeholder_fits[2], placeholder_fits
+    dropdown = form.locator(".ts-dropdown")
+    # No Escape: the list closes once a product is picked, and Save is clicked straight away.
+    pick(page, form, "纯债", "007192", escape=False)
+    expect(dropdown).to_be_hidden()
+    pick(page, form, "600519", "600519", escape=False)
+    expect(dropdown).to_be_hidden()
+    # A search that finds nothing leaves "No product found" under the box; it does not keep the
+    # click meant for Save.
+    box.fill("无此产品XYZ")
+    expect(dropdown.locator(".no-results")).to_be_visible()
     screenshot(page, f"contact-picker-{lang}-{width}")
-    form.locator("button[type=submit]").click()
+    form.locator("button[type=submit]").click(timeout=5_000)
     page.wait_for_load_state()
     logged = Interaction.objects.get(client=client, summary="Talked about a bond fund and the stock")
     assert sorted(logged.products_discussed.values_list("code", flat=True)) == ["007192", "600519"]
