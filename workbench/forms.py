@@ -55,7 +55,17 @@ class TransferForm(forms.Form):
         empty_label=_("Choose the advisor who takes the clients"),
         error_messages={"invalid_choice": _("This advisor is not in your team or branch, or cannot take clients.")},
     )
-    reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.Reason.choices)
+    # The reasons a person moves clients for; account opening and import are the system's own,
+    # and no reason is chosen for the user (a default would be recorded unread).
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("Choose a reason"))]
+        + [
+            (value, label)
+            for value, label in Assignment.Reason.choices
+            if value not in (Assignment.Reason.ACCOUNT_OPENING, Assignment.Reason.IMPORT)
+        ],
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -134,6 +134,9 @@ ALERT_FORMS = {"done": DoneForm, "dismiss": DismissForm, "snooze": SnoozeForm}
 def _alert_response(request, alert, form=None, action="", status=200):
     """The alert's row (htmx swaps it in place, with the open-alert count out of band); without
     htmx a success goes back to the list and a refusal shows the row on a page of its own."""
+    if getattr(alert, "overdue_days", None) is None:
+        # The lists annotate it in SQL (alerts.ranking); a row drawn again alone keeps its badge.
+        alert.overdue_days = max(0, (timezone.localdate() - alert.due_on).days)
     context = {
         "alert": alert,
         "form": form,

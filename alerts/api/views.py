@@ -51,7 +51,10 @@ class AlertFilter(django_filters.FilterSet):
     list=extend_schema(
         parameters=[
             OpenApiParameter(
-                "mine", OpenApiTypes.BOOL, description="Only the alerts addressed to me (my advisor profile)."
+                "mine",
+                OpenApiTypes.BOOL,
+                description="Only the alerts addressed to me (my advisor profile); without `status`, only the "
+                "open ones, as on the dashboard and the alerts page.",
             ),
             OpenApiParameter(
                 "ordering",
@@ -80,6 +83,10 @@ class AlertViewSet(ScopedReadOnlyViewSet):
         mine = params.get("mine") in ("1", "true")
         if mine:
             queryset = queryset.filter(advisor__user=self.request.user)
+            if "status" not in params:
+                # My day's list, as the dashboard and the alerts page show it: the open alerts
+                # (``status=done`` … asks for closed ones).
+                queryset = queryset.filter(open_now())
         ordering = params.get("ordering")
         if ordering == RANK or (mine and not ordering):
             queryset = ranking.ranked(queryset)

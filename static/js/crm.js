@@ -48,6 +48,9 @@ const requestWords = (() => {
     refused: script?.dataset.refused || "You are not allowed to do this. Reload the page to see what you may do.",
     failed: script?.dataset.failed || "This could not be done: the server answered with an error. What you typed is kept; try again.",
     offline: script?.dataset.offline || "The server could not be reached. What you typed is kept; check the connection and try again.",
+    signedOut: script?.dataset.signedOut || "Your sign-in has ended. What you typed is kept: sign in again in the new tab, then send the form again.",
+    signIn: script?.dataset.signIn || "Sign in",
+    signInUrl: script?.dataset.signInUrl || "/accounts/login/",
   };
 })();
 
@@ -57,6 +60,15 @@ let focusAfterSettle = null;
 
 document.addEventListener("htmx:beforeSwap", (event) => {
   const xhr = event.detail.xhr;
+  // A request whose sign-in has ended (signed out in another tab, idle too long) is redirected
+  // to the sign-in page, which the browser follows: that page must not be swapped into a row.
+  // The form stays as typed, with a link that signs in again in a new tab.
+  if (signInAnswer(xhr)) {
+    event.detail.shouldSwap = false;
+    // (The swap events fire on the target; the form that sent the request is the config's elt.)
+    noteRequestError(event.detail.requestConfig?.elt || event.detail.elt, requestWords.signedOut, requestWords.signInUrl);
+    return;
+  }
   if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("X-Form-Errors")) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
@@ -109,18 +121,42 @@ function serverMessage(xhr) {
   return fragment.querySelector("[role='alert']")?.textContent.trim() || "";
 }
 
+function signInAnswer(xhr) {
+  if (!xhr?.responseURL) return false;
+  try {
+    return new URL(xhr.responseURL, window.location.href).pathname === new URL(requestWords.signInUrl, window.location.href).pathname;
+  } catch {
+    return false;
+  }
+}
+
 function showRequestError(event) {
   const elt = event.detail?.elt;
   if (!elt || elt.dataset?.loadError) return; // lists fetched after the page: showLoadError
   const xhr = event.detail.xhr;
   const status = event.type === "htmx:sendError" || !xhr ? 0 : xhr.status;
   const generic = status === 0 ? requestWords.offline : status === 403 ? requestWords.refused : requestWords.failed;
-  const text = serverMessage(xhr) || (status ? `${generic} (${status})` : generic);
+  noteRequestError(elt, serverMessage(xhr) || (status ? `${generic} (${status})` : generic));
+}
+
+// A message at the top of the form that sent the request (or after its button), with a link
+// opening in a new tab when ``href`` is given (signing in again keeps this page as typed).
+function noteRequestError(elt, text, href) {
+  if (!elt) return;
   clearRequestError(elt);
   const note = document.createElement("div");
   note.className = "alert alert-danger small py-1 px-2 my-2 js-request-error";
   note.setAttribute("role", "alert");
   note.textContent = text;
+  if (href) {
+    const link = document.createElement("a");
+    link.href = `${href}?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.className = "ms-1";
+    link.textContent = requestWords.signIn;
+    note.append(" ", link);
+  }
   const holder = requestErrorHolder(elt);
   if (holder.tagName === "FORM") holder.prepend(note);
   else holder.after(note);

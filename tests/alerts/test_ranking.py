@@ -157,6 +157,12 @@ def test_the_alerts_page_and_the_api_use_the_dashboards_order(day, client):
 
     listed = client.get("/api/v1/alerts/?mine=1&status=open").json()
     assert [row["id"] for row in listed["results"]] == expected
+    # Without a status, ``mine=1`` is the same list: a closed alert of mine is not in it.
+    Alert.objects.filter(pk=expected[-1]).update(status=Alert.Status.DONE)
+    mine = client.get("/api/v1/alerts/?mine=1").json()["results"]
+    assert [row["id"] for row in mine] == expected[:-1]
+    assert expected[-1] in [row["id"] for row in client.get("/api/v1/alerts/?mine=1&status=done").json()["results"]]
+    Alert.objects.filter(pk=expected[-1]).update(status=Alert.Status.OPEN)
     assert listed["results"][0]["score"] == 12 + 40 + 30 and listed["results"][0]["overdue_days"] == 40
     by_due = client.get("/api/v1/alerts/?mine=1&ordering=due_on").json()["results"]
     assert [row["due_on"] for row in by_due] == sorted(row["due_on"] for row in by_due)

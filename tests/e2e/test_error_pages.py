@@ -87,8 +87,11 @@ def test_a_team_lead_transfers_a_client_inside_the_team_from_the_form(page, cast
     expect(page.get_by_text("Give the client number of the client to move.")).to_be_visible()
     expect(page.get_by_label("To advisor")).to_have_value("COLLEAGUE")
 
+    # No reason is chosen for the user: "Choose a reason" is refused at the field.
+    expect(page.locator("#id_reason.is-invalid")).to_be_visible()
     mine = Client.objects.get(name="Li Ming")
     page.get_by_label("Client number").fill(mine.client_no)
+    page.get_by_label("Reason").select_option(value="rebalance")
     page.get_by_role("button", name="Transfer").click()
     expect(page.get_by_role("status")).to_contain_text("Moved 1 clients")
     assert Client.objects.get(pk=mine.pk).primary_advisor_id == cast.colleague.pk

@@ -104,6 +104,29 @@ def test_done_with_an_empty_summary_says_so_under_the_summary_and_keeps_the_choi
     assert script_errors(page) == []
 
 
+def test_a_form_sent_after_the_sign_in_ended_keeps_the_row_and_links_to_sign_in(page, office):
+    """Signed out in another tab: the redirect to the sign-in page is not swapped into the row;
+    the form stays as typed, with a message and a link that signs in again in a new tab."""
+    alert = office["alert"]
+    sign_in(page, "wang.fang", "zh-hans")
+    page.goto(page.base_url + "/alerts/")
+    form = open_alert_form(page, alert, "忽略", "dismiss")
+    page.locator(f"#dismiss-reason-{alert.pk}").fill("客户已电话确认")
+    # Signed out elsewhere: the session cookie is gone, the CSRF and language cookies stay.
+    kept = [cookie for cookie in page.context.cookies() if cookie["name"] != "sessionid"]
+    page.context.clear_cookies()
+    page.context.add_cookies(kept)
+    form.get_by_role("button", name="忽略", exact=True).click()
+    note = form.locator(".js-request-error")
+    expect(note).to_contain_text("登录已失效")
+    sign_in_link = note.get_by_role("link", name="登录")
+    expect(sign_in_link).to_have_attribute("href", re.compile(r"^/accounts/login/\?next=%2Falerts%2F"))
+    expect(page.locator(f"#dismiss-reason-{alert.pk}")).to_have_value("客户已电话确认")
+    assert page.locator("main form input[name=password]").count() == 0  # no sign-in page in the row
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.OPEN
+
+
 @pytest.mark.parametrize("where", ["/", "/alerts/"])
 def test_dismiss_without_a_reason_says_so_at_the_reason(page, office, where):
     alert = office["alert"]
