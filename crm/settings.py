@@ -252,6 +252,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
 # --- REST API -------------------------------------------------------------------------------
+# A filter left empty reads "Any" (不限) in the user's language, not django-filter's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")
+
 REST_FRAMEWORK = {
     # The token class first: DRF answers an unauthenticated request with the first class's
     # challenge, so a missing, wrong or expired token is a 401 (WWW-Authenticate: Token).
