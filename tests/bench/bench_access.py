@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_seed import scratch_database, use_database  # noqa: E402
+from bench_seed import scratch  # noqa: E402
 
 ROLES = ("advisor", "team_lead", "branch_manager", "compliance")
 REPEAT = 5
@@ -149,19 +149,9 @@ def main() -> None:
     base_url = os.environ.get("DATABASE_URL")
     results = []
     for size in sorted({2000, args.clients}):
-        url, drop = scratch_database(base_url)
-        use_database(url)  # the second size re-points the connection at its own scratch database
-        print(f"scratch database: {url} ({size:,} clients)", flush=True)
-        try:
+        # (each size its own scratch database; the second re-points Django's connection)
+        with scratch(base_url, keep=args.keep, label=f"{size:,} clients"):
             results.extend(measure(size, args.seed))
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            if args.keep:
-                print(f"kept {url}")
-            else:
-                drop()
 
     report(results)
 

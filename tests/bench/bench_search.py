@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_seed import scratch_database, use_database  # noqa: E402
+from bench_seed import scratch, use_database  # noqa: E402
 
 ROLES = ("advisor", "team_lead", "branch_manager", "compliance")
 REPEAT = 5
@@ -237,19 +237,8 @@ def main() -> None:
 
         report(measure(Client.objects.count(), args.seed, seeded=True))
         return
-    url, drop = scratch_database(os.environ.get("DATABASE_URL"), suffix="_bench_search")
-    use_database(url)
-    print(f"scratch database: {url} ({args.clients:,} clients)", flush=True)
-    try:
+    with scratch(os.environ.get("DATABASE_URL"), "_bench_search", keep=args.keep, label=f"{args.clients:,} clients"):
         result = measure(args.clients, args.seed)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if args.keep:
-            print(f"kept {url}")
-        else:
-            drop()
     report(result)
 
 

@@ -18,6 +18,7 @@ import io
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,6 +46,26 @@ def scratch_database(url: str | None, suffix: str = "_bench_seed") -> tuple[str,
         admin.close()
 
     return urlunsplit(parts._replace(path="/" + name)), drop
+
+
+@contextmanager
+def scratch(base_url: str | None, suffix: str = "_bench_seed", *, keep: bool = False, label: str = ""):
+    """A fresh scratch database for the ``with`` block, Django pointed at it (``use_database``);
+    afterwards the connections are closed and it is dropped — or kept (``--keep``) and its URL
+    printed, to measure again with ``--reuse``."""
+    url, drop = scratch_database(base_url, suffix)
+    use_database(url)
+    print(f"scratch database: {url}{f' ({label})' if label else ''}", flush=True)
+    try:
+        yield url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if keep:
+            print(f"kept {url}")
+        else:
+            drop()
 
 
 def use_database(url: str) -> None:

@@ -8,6 +8,7 @@ The browser is the system's ``chromium`` (``CHROMIUM_PATH`` overrides), never a 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -60,3 +61,18 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# The password tests.factories gives every user it makes.
+PASSWORD = "correct-horse-battery"
+
+
+def sign_in(page, username: str, language: str = "en") -> None:
+    """Sign in through the page, reading the pages in ``language`` (the cookie the language
+    switcher sets), and wait until the page the sign-in lands on has settled."""
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
+    page.goto(page.base_url + "/accounts/login/")
+    page.get_by_label(re.compile("Username|用户名")).fill(username)
+    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
+    page.wait_for_load_state("networkidle")

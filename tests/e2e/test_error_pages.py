@@ -3,18 +3,15 @@ user's language with a way back, and a team lead reaches the transfer form (issu
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from clients.models import Client
 from tests import factories, personas
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
 WORDS = {
     "en": {"404": "Not found", "403": "Not allowed", "500": "Something went wrong", "home": "Back to the dashboard"},
     "zh-hans": {"404": "未找到", "403": "无权访问", "home": "返回工作台"},
@@ -27,15 +24,6 @@ def cast(tree):
     mine = factories.ClientFactory(branch=tree["b1"], name="Li Ming")
     personas.serve(mine, cast.advisor)
     return cast
-
-
-def sign_in(page, username: str, language: str) -> None:
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
-    page.goto(page.base_url + "/accounts/login/")
-    page.get_by_label(re.compile("Username|用户名")).fill(username)
-    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
-    page.wait_for_load_state("networkidle")
 
 
 def styled(page, language: str, status: str) -> None:

@@ -20,12 +20,11 @@ from alerts.models import Alert
 from clients.models import ClientShare, Interaction
 from suitability.models import Questionnaire, RiskAssessment, SuitabilityCheck
 from tests import factories, personas
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tickets.models import Ticket, TicketEvent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
 REQUIRED = {"en": "This field is required.", "zh-hans": "该字段是必填项。"}
 
 
@@ -50,15 +49,6 @@ def office(tree):
         "alert": alert,
         "ticket": ticket,
     }
-
-
-def sign_in(page, username: str, language: str = "en") -> None:
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
-    page.goto(page.base_url + "/accounts/login/")
-    page.get_by_label(re.compile("Username|用户名")).fill(username)
-    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
-    page.wait_for_load_state("networkidle")
 
 
 def script_errors(page) -> list[str]:

@@ -15,11 +15,10 @@ from clients.models import Interaction
 from products.models import Product
 from suitability.models import SuitabilityCheck
 from tests import factories, personas
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
 SIZES = [("en", 1280), ("zh-hans", 1280), ("en", 390), ("zh-hans", 390)]
 
 
@@ -55,12 +54,7 @@ def shelf_world(tree):
 
 def open_as(page, lang: str, width: int, username: str = "shelf.advisor") -> None:
     page.set_viewport_size({"width": width, "height": 900})
-    page.context.add_cookies([{"name": "django_language", "value": lang, "url": page.base_url}])
-    page.goto(page.base_url + "/accounts/login/")
-    page.get_by_label(re.compile("Username|用户名")).fill(username)
-    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
-    page.wait_for_load_state()
+    sign_in(page, username, lang)
 
 
 def unfold(section) -> None:

@@ -6,7 +6,6 @@ actions, kinds as filters; a team lead hands an alert to a colleague, an advisor
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
@@ -16,11 +15,9 @@ from playwright.sync_api import expect
 from alerts.models import Alert
 from core.choices import Tier
 from tests import factories, personas
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -57,15 +54,6 @@ def book(tree):
     alert(late, Alert.Kind.LARGE_OUTFLOW, "critical", 20, "Large outflow")
     drifted = [alert(drift, Alert.Kind.SUITABILITY_DRIFT, "warning", n, f"Review P00{n}", n) for n in range(3)]
     return {"rich": rich, "late": late, "drift": drift, "drifted": drifted, "colleague": colleague}
-
-
-def sign_in(page, username: str) -> None:
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": page.base_url}])
-    page.goto(page.base_url + "/accounts/login/")
-    page.get_by_label(re.compile("Username|用户名")).fill(username)
-    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
-    page.wait_for_load_state("networkidle")
 
 
 def test_the_advisor_sees_the_most_valuable_first_overdue_marked_and_one_row_per_client(page, book):
