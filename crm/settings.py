@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "campaigns",
     "tickets",
     "reports",
+    "compliance",
     "workbench",
     "nightly",
     "demo",

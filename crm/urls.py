@@ -33,6 +33,8 @@ urlpatterns = [
     path("transfers/", advisor_views.transfer, name="transfer"),
     path("", include("suitability.urls")),
     path("reports/", include("reports.urls")),
+    path("compliance/", include("compliance.urls")),
+    path("imports/", include("imports.urls")),
     path("segments/", include("workbench.segment_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("alerts/", advisor_views.alert_list, name="alerts"),
