@@ -6,17 +6,12 @@ import datetime
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.language import in_language
 from products.forms import ProductChoiceField, check_pickable, include_not_on_sale, picker_options
 from products.models import Product
 from suitability.models import Questionnaire, SuitabilityCheck, SuitabilityStep
-
-
-def in_language(english: str, chinese: str) -> str:
-    """The Chinese text when the page is in Chinese and one exists, else the English."""
-    return chinese if chinese and (get_language() or "").lower().startswith("zh") else english
 
 
 class AssessmentForm(forms.Form):

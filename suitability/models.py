@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import clients_among, run_statements
 from core.access import ClientScopedQuerySet
 from core.choices import Horizon, InvestorType, ProductRisk, RiskTolerance
+from core.language import in_language
 from core.models import AppendOnlyModel, TimeStampedModel
 
 RETENTION_YEARS = 20
@@ -62,7 +63,7 @@ class Questionnaire(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} v{self.version}"
+        return f"{in_language(self.title, self.title_zh)} v{self.version}"
 
 
 class Question(models.Model):
@@ -93,7 +94,7 @@ class Question(models.Model):
         constraints = [models.UniqueConstraint(fields=["questionnaire", "number"], name="question_unique_number")]
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.text[:60]}"
+        return f"{self.number}. {in_language(self.text, self.text_zh)[:60]}"
 
 
 class Choice(models.Model):
@@ -119,7 +120,7 @@ class Choice(models.Model):
         constraints = [models.UniqueConstraint(fields=["question", "label"], name="choice_unique_label")]
 
     def __str__(self) -> str:
-        return f"{self.label}. {self.text}"
+        return f"{self.label}. {in_language(self.text, self.text_zh)}"
 
 
 class ScoreBand(models.Model):
@@ -158,7 +159,7 @@ class ScoreBand(models.Model):
         ]
 
     def __str__(self) -> str:
-        lowest = " (lowest)" if self.lowest_category else ""
+        lowest = _(" (lowest category)") if self.lowest_category else ""
         return f"{self.risk_level}{lowest}: {self.min_score}–{self.max_score}"
 
 

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from core.access import get_visible_or_404
+from core.language import in_language
 from products.models import Product
 from suitability import services
-from suitability.forms import AssessmentForm, CheckForm, ConfirmationForm, StepForm, in_language
+from suitability.forms import AssessmentForm, CheckForm, ConfirmationForm, StepForm
 from suitability.models import RiskAssessment, SuitabilityCheck
 from suitability.shelf import SHELF_TYPES, shelf_page, shelf_products
 from suitability.validity import assessment_state
