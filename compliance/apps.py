@@ -8,3 +8,13 @@ class ComplianceConfig(AppConfig):
 
     name = "compliance"
     verbose_name = _("Compliance")
+
+    def ready(self) -> None:
+        # A review is itself a record of oversight: its creation goes to the audit log with the
+        # actor and source, like the other suitability records (core.audit).
+        from auditlog.registry import auditlog
+
+        from compliance.models import CheckReview
+
+        if not auditlog.contains(CheckReview):
+            auditlog.register(CheckReview)

@@ -124,6 +124,9 @@ _COMPLIANCE_PERMS = [
     "clients.view_clientshare",
     "auditlog.view_logentry",
     "reports.view_report",
+    # The compliance workbench's sampling reviews (compliance/models.py): written, never edited.
+    "compliance.view_checkreview",
+    "compliance.add_checkreview",
 ]
 
 _OPS_PERMS = [
@@ -140,6 +143,7 @@ _OPS_PERMS = [
     "suitability.view_investorclassification",
     "suitability.view_suitabilitycheck",
     "suitability.view_suitabilitystep",
+    "compliance.view_checkreview",
     *_crud("tickets.ticket", "view change"),
     "tickets.view_ticketevent",
     "tickets.view_ticketattachment",
@@ -159,6 +163,10 @@ _OPS_PERMS = [
     "crm.view_accesslog",
     "clients.view_clientshare",
     "auditlog.view_logentry",
+    # The extract's code map (imports.code_maps): their counter system's codes → ours.
+    *_crud("imports.codemap"),
+    # Extract uploads in the browser (/imports/, imports.uploads): upload, dry run, confirm.
+    *_crud("imports.extractupload", "view add"),
     # Business thresholds (core/thresholds.py): one row each, edited, never added or deleted.
     *_crud("crm.threshold", "view change"),
     # The nightly runs' records (each step's time, counts, errors); the kept churn models stay
