@@ -99,13 +99,32 @@ class Assignment(models.Model):
         SHARED = "shared", _("Shared")
 
     class Reason(models.TextChoices):
+        """Why an assignment started. A person moving clients chooses one of ``CHOSEN_REASONS``;
+        the others are written by the system (an account opened, an import) or by transfers
+        made before the reasons were split (``transfer``, still accepted from the API)."""
+
         ACCOUNT_OPENING = "account_opening", _("Account opening")
         TRANSFER = "transfer", _("Transfer")
-        ADVISOR_LEFT = "advisor_left", _("Advisor left")
-        REBALANCE = "rebalance", _("Book rebalancing")
+        ADVISOR_LEFT = "advisor_left", _("Advisor leaving")
+        RESTRUCTURING = "restructuring", _("Restructuring")
         CLIENT_REQUEST = "client_request", _("Client request")
+        PERFORMANCE = "performance", _("Performance or service quality")
+        REBALANCE = "rebalance", _("Workload balancing")
         IMPORT = "import", _("Imported")
         OTHER = "other", _("Other")
+
+    #: The reasons a person moving clients chooses from, in the order the form offers them.
+    #: ``other`` needs a note saying what it was.
+    CHOSEN_REASONS = (
+        Reason.ADVISOR_LEFT,
+        Reason.RESTRUCTURING,
+        Reason.CLIENT_REQUEST,
+        Reason.PERFORMANCE,
+        Reason.REBALANCE,
+        Reason.OTHER,
+    )
+    #: Written by the system only (account opening, the daily import): never a transfer's reason.
+    SYSTEM_REASONS = frozenset({Reason.ACCOUNT_OPENING, Reason.IMPORT})
 
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="assignments"

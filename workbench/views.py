@@ -3,6 +3,8 @@ place with htmx) and, for branch managers, transfers of one client or a whole bo
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from alerts import actions as alert_actions
@@ -22,6 +25,7 @@ from clients.interactions import log_interaction
 from clients.models import Interaction
 from core.access import get_visible_or_404
 from core.htmx import form_errors
+from core.names import display_name
 from workbench import followups
 from workbench import transfers as services
 from workbench.alert_forms import ReassignForm
@@ -30,45 +34,58 @@ from workbench.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
 
 @login_required
 def transfer(request):
+    """The transfer page in two steps: the form posted once shows what would move (nothing is
+    written); posted again with ``confirm`` and the preview's fingerprint it is re-validated
+    and made. A confirmation whose clients changed since the preview shows the new preview."""
     # Branch managers transfer within their branches, team leads within their team
     # (workbench.transfers); the service checks both advisors and the clients again.
     if not services.may_transfer(request.user):
         raise PermissionDenied(_("Only branch managers and team leads transfer clients."))
     form = TransferForm(request.POST or None, user=request.user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if data["scope"] == TransferForm.Scope.CLIENT:
-                    result = services.transfer_client(
-                        client=data["client_no"], to_advisor=data["to_advisor"], reason=data["reason"], by=request.user
-                    )
-                else:
-                    result = services.transfer_book(
-                        from_advisor=data["from_advisor"],
-                        to_advisor=data["to_advisor"],
-                        reason=data["reason"],
-                        by=request.user,
-                    )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            except PermissionDenied as error:
-                form.add_error(None, str(error) or _("You cannot make this transfer."))
-            else:
-                messages.success(
-                    request,
-                    _("Moved %(clients)d clients, %(alerts)d open alerts and %(tickets)d open tickets to %(advisor)s.")
-                    % {
-                        "clients": result.clients,
-                        "alerts": result.alerts,
-                        "tickets": result.tickets,
-                        "advisor": data["to_advisor"].name,
-                    },
-                )
-                return redirect("transfer")
-    return render(request, "advisors/transfer.html", {"form": form}, status=status)
+    if request.method != "POST":
+        return _transfer_page(request, form)
+    if not form.is_valid():
+        return _transfer_page(request, form, status=400)
+    try:
+        preview = form.preview()
+    except PermissionDenied as error:
+        form.add_error(None, str(error) or _("You cannot make this transfer."))
+        return _transfer_page(request, form, status=400)
+    if "confirm" not in request.POST or not preview.clients:
+        return _transfer_page(request, form, preview=preview)
+    if preview.fingerprint != form.cleaned_data["fingerprint"]:
+        messages.warning(request, _("What would move has changed since the preview. Check it again, then confirm."))
+        return _transfer_page(request, form, preview=preview, status=409)
+    try:
+        result = form.transfer(preview)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+    except PermissionDenied as error:
+        form.add_error(None, str(error) or _("You cannot make this transfer."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Moved %(clients)d client to %(advisor)s, with %(alerts)d open alerts and %(tickets)d open tickets.",
+                "Moved %(clients)d clients to %(advisor)s, with %(alerts)d open alerts and %(tickets)d open tickets.",
+                result.clients,
+            )
+            % {
+                "clients": result.clients,
+                "alerts": result.alerts,
+                "tickets": result.tickets,
+                "advisor": display_name(form.cleaned_data["to_advisor"].name),
+            },
+        )
+        return redirect("transfer")
+    return _transfer_page(request, form, status=400)
+
+
+def _transfer_page(request, form: TransferForm, *, preview=None, status: int = 200):
+    context = {"form": form, "preview": preview, "chosen_json": json.dumps(form.chosen_clients(), ensure_ascii=False)}
+    if preview is not None:
+        context["reason_label"] = dict(form.fields["reason"].choices).get(form.cleaned_data["reason"], "")
+    return render(request, "advisors/transfer.html", context, status=status)
 
 
 # --- Alerts -------------------------------------------------------------------------------------

@@ -33,17 +33,40 @@
     return loading;
   }
 
+  // A text <input data-picker> (the transfer form's clients) is a picker of several items whose
+  // values the input posts comma-separated, as a person would type them without JavaScript.
+  // Its chosen items come with their labels in data-picker-chosen (JSON: [{id, label}]).
+  function inputSettings(input) {
+    let chosen = [];
+    try {
+      chosen = JSON.parse(input.dataset.pickerChosen || "[]");
+    } catch (error) {
+      chosen = [];
+    }
+    const values = input.value.split(/[\s,，;；、]+/).filter(Boolean);
+    const known = new Set(chosen.map((item) => item.id));
+    values.filter((value) => !known.has(value)).forEach((value) => chosen.push({ id: value, label: value }));
+    input.value = values.join(",");
+    return { options: chosen, items: values, maxItems: null, delimiter: ",", persist: false };
+  }
+
   function upgrade(select) {
     if (select.tomselect || !select.dataset.pickerUrl) return;
     const url = select.dataset.pickerUrl;
+    const isInput = select.tagName === "INPUT";
+    const multiple = select.multiple || isInput;
     const closedBox = select.dataset.pickerClosed ? document.querySelector(select.dataset.pickerClosed) : null;
     const noResults = select.dataset.pickerNoResults || "";
     const notOnSale = select.dataset.pickerNotOnSale || "";
     // The options the server marked chosen (defaultSelected: removing an option would make the
     // browser select the next one).
-    const unchosen = Array.from(select.options).filter((option) => !option.defaultSelected || option.value === "");
+    const unchosen = isInput
+      ? []
+      : Array.from(select.options).filter((option) => !option.defaultSelected || option.value === "");
     unchosen.forEach((option) => option.remove());
+    const hadFocus = document.activeElement === select;
     const picker = new window.TomSelect(select, {
+      ...(isInput ? inputSettings(select) : {}),
       valueField: "id",
       labelField: "label",
       searchField: ["label"],
@@ -54,18 +77,20 @@
       // open it covered the form's submit button until Escape was pressed.
       closeAfterSelect: true,
       placeholder: select.dataset.pickerPlaceholder || "",
-      plugins: select.multiple ? ["remove_button"] : [],
+      plugins: multiple ? ["remove_button"] : [],
       shouldLoad: (query) => query.trim().length > 0,
       // A single picker lets go of the focus once a product is chosen: while focused, its box is
       // two lines high (the chosen product, then the search input); shrinking only on the next
       // click moved the submit button away under the pointer, and that click was lost.
       onItemAdd() {
-        if (!select.multiple) this.blur();
+        if (!multiple) this.blur();
+        else this.setTextboxValue("");
       },
       load(query, callback) {
         const params = new URLSearchParams({ q: query });
         if (closedBox && closedBox.checked) params.set("closed", "1");
-        fetch(`${url}?${params}`, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        // A URL may carry its own parameters (the transfer form's "advisors who take clients").
+        fetch(`${url}${url.includes("?") ? "&" : "?"}${params}`, { headers: { Accept: "application/json" }, credentials: "same-origin" })
           .then((response) => (response.ok ? response.json() : { results: [] }))
           .then((data) => callback(data.results))
           .catch(() => callback());
@@ -74,7 +99,8 @@
         option(item, escape) {
           const status = item.on_sale === false ? ` <span class="badge text-bg-secondary">${escape(item.status || notOnSale)}</span>` : "";
           const risk = item.risk_level ? ` <span class="text-body-secondary small">${escape(item.risk_level)}</span>` : "";
-          return `<div>${escape(item.name || item.label)} <code>${escape(item.code || "")}</code>${risk}${status}</div>`;
+          const detail = item.detail ? ` <span class="text-body-secondary small">${escape(item.detail)}</span>` : "";
+          return `<div>${escape(item.name || item.label)} <code>${escape(item.code || "")}</code>${risk}${status}${detail}</div>`;
         },
         item(item, escape) {
           return `<div>${escape(item.label)}</div>`;
@@ -84,6 +110,8 @@
         },
       },
     });
+    // The page gave the field the focus (crm.js: the first field in error): the picker takes it.
+    if (hadFocus || document.activeElement === select) picker.focus();
     picker.wrapper.addEventListener("focusout", (event) => {
       const next = event.relatedTarget;
       if (next && (picker.wrapper.contains(next) || picker.dropdown.contains(next))) return;
@@ -100,7 +128,7 @@
   }
 
   function upgradeAll(root) {
-    const selects = (root || document).querySelectorAll("select[data-picker]");
+    const selects = (root || document).querySelectorAll("select[data-picker], input[data-picker]");
     if (!selects.length) return;
     loadTomSelect()
       .then(() => selects.forEach(upgrade))
