@@ -17,15 +17,27 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Concat
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 from knox.models import AuthToken
 
 from core import schedule, segregation, tokens
+from core.admin_roles import RoleFilter, label_groups, label_permissions
 from core.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
-from core.audit import log_access
+from core.access import CLIENT_PII_FIELDS
+from core.audit import (
+    ACTION_WORDS,
+    SOURCE_WORDS,
+    audited_models,
+    field_changes,
+    log_access,
+    model_field_named,
+    source_words,
+)
 from core.exports import csv_response
+from core.language import shipped_name
 from core.models import AccessLog, ImportBatch, Threshold, TradingHoliday
 from core.names import person_name
 
@@ -49,6 +61,15 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, CrmModelAdmin):
         "row_counts",
         "errors",
     )
+
+    def has_add_permission(self, request, obj=None):
+        # "Add" is the browser upload (imports.uploads): a batch is left by an import, never typed.
+        return request.user.has_perm("imports.add_extractupload")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return redirect("imports:upload")
 
     @admin.display(description=_("rows"))
     def total_rows(self, obj: ImportBatch) -> int | None:
@@ -95,10 +116,14 @@ class ThresholdAdmin(CrmModelAdmin):
 
 @admin.register(TradingHoliday)
 class TradingHolidayAdmin(CrmModelAdmin):
-    list_display = ("date", "name")
+    list_display = ("date", "holiday")
     search_fields = ("name",)
     date_hierarchy = "date"
     ordering = ("date",)
+
+    @admin.display(description=_("name"), ordering="name")
+    def holiday(self, day: TradingHoliday) -> str:
+        return shipped_name(day.name)
 
 
 admin.site.unregister(User)
@@ -115,7 +140,7 @@ class CrmUserAdmin(UserAdmin):
 
     show_full_result_count = False
     list_display = ("username", "name", "email", "is_active", "is_staff", "is_superuser")
-    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    list_filter = ("is_active", "is_staff", "is_superuser", ("groups", RoleFilter))
     # Surname before given name, as Chinese forms ask for them; most users' names arrive whole
     # from the extract (advisors.csv) in the given-name field, which is fine: shown names put
     # the parts in their language's order (core.names).
@@ -131,6 +156,14 @@ class CrmUserAdmin(UserAdmin):
     def name(self, user) -> str:
         """Surname first with no space for Chinese names (张鑫旭), as written for western ones."""
         return person_name(user.last_name, user.first_name)
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if field is not None and db_field.name == "groups":
+            label_groups(field)  # roles by their labels, not their codes
+        elif field is not None and db_field.name == "user_permissions":
+            label_permissions(field)
+        return field
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -203,15 +236,71 @@ def _export_action(filename: str, header: list[str], row):
     return export_csv
 
 
+class _TitledDateFilter(admin.DateFieldListFilter):
+    """Django's date filter under our own title (auditlog's field is named "timestamp", in
+    English only)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = _("time")
+
+
+class _SourceFilter(admin.SimpleListFilter):
+    title = _("source")
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return [(key, words) for key, words in SOURCE_WORDS.items()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        if queryset.model is AccessLog:
+            return queryset.filter(source=self.value())
+        return queryset.filter(additional_data__source=self.value())
+
+
+class _ActionFilter(admin.SimpleListFilter):
+    """The change log's actions in words (auditlog's "create"/"update" are English only)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(str(value), ACTION_WORDS[value]) for value in (0, 1, 2)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=int(self.value())) if self.value() in {"0", "1", "2"} else queryset
+
+
+class _RecordTypeFilter(admin.SimpleListFilter):
+    """The audited models by their names in the reader's language."""
+
+    title = _("record type")
+    parameter_name = "record_type"
+
+    def lookups(self, request, model_admin):
+        types = ContentType.objects.get_for_models(*audited_models())
+        return sorted(((str(ct.pk), str(model._meta.verbose_name)) for model, ct in types.items()), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(content_type_id=int(self.value())) if (self.value() or "").isdigit() else queryset
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
-    list_display = ["created_at", "user", "action", "client", "fields", "reason", "source", "remote_addr"]
-    list_filter = ["action", "source", ("created_at", admin.DateFieldListFilter)]
+    """Who looked at which client's data. Column titles and values in the reader's language; the
+    readable pages with search by name are /compliance/access/ (compliance.trail_views)."""
+
+    list_display = ["when", "who", "action", "client", "fields_words", "reason", "source_words"]
+    list_filter = ["action", _SourceFilter, ("created_at", _TitledDateFilter)]
     list_select_related = ["user", "client"]
     search_fields = ["user__username__exact", "client__client_no__exact"]
     search_help_text = _("A username or a client number, exactly.")
-    sortable_by = ["created_at"]
+    sortable_by = ["when"]
     ordering = ["-created_at"]
+    fields = ["when", "who", "action", "client", "fields_words", "reason", "rows", "path", "source_words", "ip"]
+    readonly_fields = ["when", "who", "fields_words", "source_words", "ip"]
     actions = [
         _export_action(
             "access-log.csv",
@@ -231,21 +320,52 @@ class AccessLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         )
     ]
 
+    def get_queryset(self, request):
+        # The client's name and number only: the encrypted personal data is not read for a list.
+        return super().get_queryset(request).defer(*(f"client__{name}" for name in CLIENT_PII_FIELDS))
+
+    @admin.display(description=_("time"), ordering="created_at")
+    def when(self, row):
+        return row.created_at
+
+    @admin.display(description=_("user"))
+    def who(self, row):
+        return user_name(row.user)
+
+    @admin.display(description=_("fields"))
+    def fields_words(self, row):
+        client_model = AccessLog._meta.get_field("client").related_model
+        names = [model_field_named(client_model, name) for name in row.fields or []]
+        return ", ".join(str(f.verbose_name) if f is not None else n for f, n in zip(names, row.fields or [])) or "-"
+
+    @admin.display(description=_("source"))
+    def source_words(self, row):
+        return source_words(row.source)
+
+    @admin.display(description=_("IP address"))
+    def ip(self, row):
+        return row.remote_addr or "-"
+
 
 admin.site.unregister(LogEntry)
 
 
 @admin.register(LogEntry)
 class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
-    """django-auditlog's change log, read-only (the database refuses edits too)."""
+    """django-auditlog's change log, read-only (the database refuses edits too). Column titles,
+    actions, record types and changed fields in the reader's language (auditlog's own are
+    English only); the readable pages with search by client and by user are /compliance/changes/
+    and a client's history (compliance.trail_views)."""
 
-    list_display = ["timestamp", "actor", "action", "content_type", "object_repr", "source", "remote_addr"]
-    list_filter = ["action", "content_type", ("timestamp", admin.DateFieldListFilter)]
+    list_display = ["when", "who", "action_words", "record_type", "object_repr", "source", "ip"]
+    list_display_links = ["when"]
+    list_filter = [_ActionFilter, _RecordTypeFilter, _SourceFilter, ("timestamp", _TitledDateFilter)]
     list_select_related = ["actor", "content_type"]
     search_fields = ["actor__username__exact", "object_pk__exact"]
     search_help_text = _("A username, or the changed record's id, exactly.")
-    readonly_fields = ["changes_display"]
-    sortable_by = ["timestamp"]
+    fields = ["when", "who", "action_words", "record_type", "object_repr", "object_pk", "source", "ip", "changes_display"]
+    readonly_fields = ["when", "who", "action_words", "record_type", "source", "ip", "changes_display"]
+    sortable_by = ["when"]
     ordering = ["-timestamp"]
     actions = [
         _export_action(
@@ -265,13 +385,53 @@ class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         )
     ]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        labels = {"object_repr": _("record"), "object_pk": _("record id")}
+        for name, label in labels.items():
+            if name in form.base_fields:
+                form.base_fields[name].label = label
+        return form
+
+    def label_for_field_names(self):
+        return {"object_repr": _("record")}
+
+    @admin.display(description=_("time"), ordering="timestamp")
+    def when(self, entry):
+        return entry.timestamp
+
+    @admin.display(description=_("user"))
+    def who(self, entry):
+        return user_name(entry.actor) if entry.actor_id else _("system")
+
+    @admin.display(description=_("action"))
+    def action_words(self, entry):
+        return ACTION_WORDS.get(entry.action, entry.action)
+
+    @admin.display(description=_("record type"))
+    def record_type(self, entry):
+        model = entry.content_type.model_class()
+        return model._meta.verbose_name if model is not None else entry.content_type.model
+
     @admin.display(description=_("source"))
     def source(self, entry):
-        return (entry.additional_data or {}).get("source", "")
+        return source_words((entry.additional_data or {}).get("source", ""))
+
+    @admin.display(description=_("IP address"))
+    def ip(self, entry):
+        return entry.remote_addr or "-"
 
     @admin.display(description=_("changes"))
     def changes_display(self, entry):
-        return json.dumps(entry.changes_dict, ensure_ascii=False, indent=1)
+        rows = field_changes(entry)
+        if not rows:
+            return "-"
+        return format_html(
+            "<table><tbody>{}</tbody></table>",
+            format_html_join(
+                "", "<tr><th scope='row'>{}</th><td>{}</td><td>→</td><td>{}</td></tr>", ((r.field, r.before, r.after) for r in rows)
+            ),
+        )
 
 
 admin.site.unregister(AuthToken)  # knox's admin can create tokens and shows their digests
@@ -323,17 +483,45 @@ class ApiTokenAdmin(CrmModelAdmin):
 admin.site.unregister(PeriodicTask)
 
 
+class ScheduledTaskFilter(admin.SimpleListFilter):
+    """By task, named as the schedule declares it (django-celery-beat's own filter is titled in
+    English and lists the Celery names)."""
+
+    title = _("task")
+    parameter_name = "task"
+
+    def lookups(self, request, model_admin):
+        names = {entry.task: entry.title for entry in schedule.ENTRIES}
+        tasks = PeriodicTask.objects.order_by("task").values_list("task", flat=True).distinct()
+        return [(task, names.get(task, task)) for task in tasks]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(task=self.value()) if self.value() else queryset
+
+
 @admin.register(PeriodicTask)
 class ScheduleEntryAdmin(PeriodicTaskAdmin):
     """django-celery-beat's page, with our entries (``core.schedule``) named and described in the
     reader's language: a row's ``name`` is the sync's key and stays as declared."""
 
-    list_display = ("title", "enabled", "scheduler", "interval", "start_time", "last_run_at", "one_off")
+    list_display = ("title", "enabled", "when", "start_time", "last_run_at", "one_off")
+    list_filter = ("enabled", "one_off", ScheduledTaskFilter, "start_time", "last_run_at")
     readonly_fields = (*PeriodicTaskAdmin.readonly_fields, "declared")
     fieldsets = (
         (None, {"fields": ("declared", *PeriodicTaskAdmin.fieldsets[0][1]["fields"])}),
         *PeriodicTaskAdmin.fieldsets[1:],
     )
+
+    @admin.display(description=_("runs"))
+    def when(self, task):
+        return schedule.describe(task)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name, label in (("regtask", _("task (registered)")), ("task", _("task (custom)"))):
+            if name in form.base_fields:
+                form.base_fields[name].label = label  # django-celery-beat's "Task Name" is untranslated
+        return form
 
     @admin.display(description=_("name"), ordering="name")
     def title(self, task):

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.language import shipped_name
+
 
 class TimeStampedModel(models.Model):
     """Base for domain records people create and edit: when it was made and last changed."""
@@ -105,7 +107,7 @@ class TradingHoliday(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.name}"
+        return f"{self.date:%Y-%m-%d} {shipped_name(self.name)}"
 
 
 class AccessLog(AppendOnlyModel):

@@ -10,6 +10,8 @@ from a data migration; when this table changes, add a migration that calls it ag
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 ADVISOR = "advisor"
 TEAM_LEAD = "team_lead"
 BRANCH_MANAGER = "branch_manager"
@@ -24,6 +26,23 @@ SECURITY_PERMISSION = "crm.administer_security"
 # A group whose permissions include one of these is privileged: only a security admin may add a
 # user to it or take one out, or reset the password of a user who belongs to one.
 PRIVILEGED_PERMISSIONS = ("clients.view_pii", SECURITY_PERMISSION)
+# The roles by name in the reader's language: the group names are codes (the extract's
+# ``advisors.csv`` names them), shown to people through these labels.
+ROLE_LABELS = {
+    ADVISOR: _("Advisor"),
+    TEAM_LEAD: _("Team lead"),
+    BRANCH_MANAGER: _("Branch manager"),
+    COMPLIANCE: _("Compliance officer"),
+    OPS: _("Operations"),
+    SECURITY_ADMIN: _("Security administrator"),
+}
+
+
+def role_label(name: str) -> str:
+    """A group's name as people read it: the role's label, or the name of a group ops made."""
+    return str(ROLE_LABELS.get(name, name))
+
+
 # Roles whose users work in the Django admin (``is_staff``): operations edit, compliance reads.
 ADMIN_ROLES = (COMPLIANCE, OPS)
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.utils import translation
+from django.utils import formats, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,6 +81,35 @@ ENTRIES: tuple[Entry, ...] = (
     ),
 )
 BY_NAME = {entry.name: entry for entry in ENTRIES}
+
+
+_EVERY = {
+    "seconds": lambda n: ngettext("every %(n)s second", "every %(n)s seconds", n),
+    "minutes": lambda n: ngettext("every %(n)s minute", "every %(n)s minutes", n),
+    "hours": lambda n: ngettext("every %(n)s hour", "every %(n)s hours", n),
+    "days": lambda n: ngettext("every %(n)s day", "every %(n)s days", n),
+}
+
+
+def describe(task) -> str:
+    """When a ``PeriodicTask`` runs, in the reader's language: "every day at 22:30", "every 5
+    minutes"; a crontab other than a daily time as its five fields."""
+    if task.interval_id:
+        interval = task.interval
+        words = _EVERY.get(interval.period)
+        return words(interval.every) % {"n": interval.every} if words else f"{interval.every} {interval.period}"
+    if task.crontab_id:
+        cron = task.crontab
+        daily = cron.day_of_week == cron.day_of_month == cron.month_of_year == "*"
+        if daily and cron.minute.isdigit() and cron.hour.isdigit():
+            return gettext("every day at %(time)s") % {"time": f"{int(cron.hour):02d}:{int(cron.minute):02d}"}
+        return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week} (cron)"
+    if task.clocked_id:
+        when = formats.date_format(task.clocked.clocked_time, "DATETIME_FORMAT")
+        return gettext("once, at %(when)s") % {"when": when}
+    if task.solar_id:
+        return str(task.solar)
+    return "—"
 
 
 def source_text(text) -> str:

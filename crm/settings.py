@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "knox",  # API tokens, stored hashed, with idle and absolute expiry (core.tokens)
+    "core.vendor_apps.KnoxConfig",  # knox: API tokens, stored hashed, with idle and absolute expiry (core.tokens)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "treebeard",
     "django_celery_beat",
     "auditlog",
-    "axes",  # sign-in throttling (see "Sign-in, sessions and security headers")
+    "core.vendor_apps.AxesConfig",  # axes: sign-in throttling (see "Sign-in, sessions and security headers")
     "csp",
     "core",
     "advisors",

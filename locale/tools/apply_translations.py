@@ -16,7 +16,13 @@ PO = "locale/zh_Hans/LC_MESSAGES/django.po"
 
 def main(path: str) -> None:
     data = runpy.run_path(path)
-    singular, plural = data.get("T", {}), data.get("PLURAL", {})
+    singular = data.get("T", {})
+    # PLURAL's keys: the singular msgid, or (singular, plural); its values: the one Chinese form,
+    # or a list holding it.
+    plural = {
+        (key[0] if isinstance(key, tuple) else key): (value[0] if isinstance(value, list) else value)
+        for key, value in data.get("PLURAL", {}).items()
+    }
     ctx = data.get("CTX", {})  # (context, msgid) → msgstr
     po = polib.pofile(PO)
     done = 0
