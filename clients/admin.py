@@ -54,6 +54,7 @@ from core.admin_utils import (
     changelist_link,
     changelist_links,
 )
+from core.choices import Tier
 from core.pii import mask_id_number, mask_phone, normalize_email, normalize_id_number, normalize_phone, pii_hash
 
 PHONE_LIKE = re.compile(r"\+?[\d\s()-]{7,}")
@@ -354,7 +355,31 @@ class AssetSnapshotAdmin(TradingFactAdmin):
 
 @admin.register(SegmentChange)
 class SegmentChangeAdmin(TradingFactAdmin):
-    list_display = ("as_of", "client", "dimension", "old_value", "new_value")
+    list_display = ("as_of", "client", "dimension", "old_label", "new_label")
+    # The values are codes of the row's dimension (tier, stage or behaviour): shown by their labels.
+    LABELS = {
+        SegmentChange.Dimension.TIER: dict(Tier.choices),
+        SegmentChange.Dimension.LIFECYCLE_STAGE: dict(Client.LifecycleStage.choices),
+        SegmentChange.Dimension.BEHAVIOR_SEGMENT: dict(Client.BehaviorSegment.choices),
+    }
+
+    def _label(self, change: SegmentChange, code: str) -> str:
+        return str(self.LABELS.get(change.dimension, {}).get(code, code)) if code else "—"
+
+    @admin.display(description=_("from"))
+    def old_label(self, change: SegmentChange) -> str:
+        return self._label(change, change.old_value)
+
+    @admin.display(description=_("to"))
+    def new_label(self, change: SegmentChange) -> str:
+        return self._label(change, change.new_value)
+
+    def get_fields(self, request, obj=None):
+        return ["as_of", "client", "dimension", "old_label", "new_label"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
     list_filter = ("dimension", ("as_of", DateFieldListFilter))
     list_select_related = ("client",)
     search_fields = ("client__client_no__exact",)
