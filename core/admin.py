@@ -18,6 +18,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Concat
 from django.shortcuts import redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
@@ -61,6 +62,15 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, CrmModelAdmin):
         "row_counts",
         "errors",
     )
+
+    def has_add_permission(self, request, obj=None):
+        # "Add" is the browser upload (imports.uploads): a batch is left by an import, never typed.
+        return request.user.has_perm("imports.add_extractupload")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return redirect("imports:upload")
 
     def has_add_permission(self, request, obj=None):
         # "Add" is the browser upload (imports.uploads): a batch is left by an import, never typed.

@@ -452,6 +452,11 @@ NIGHTLY_CHUNK_CLIENTS = env_int("NIGHTLY_CHUNK_CLIENTS", 5000)
 NIGHTLY_LEASE_MINUTES = env_int("NIGHTLY_LEASE_MINUTES", 120)
 # Where the scheduled run finds extracts: <NIGHTLY_EXTRACT_ROOT>/<YYYY-MM-DD>/. Default empty: no import.
 NIGHTLY_EXTRACT_ROOT = env_str("NIGHTLY_EXTRACT_ROOT", "")
+# Extract uploads in the browser (/imports/, imports.uploads): the most one upload may hold, in
+# MB (the files are kept in PostgreSQL until imported), and the Celery queue their dry run and
+# import go to (empty: the default queue).
+EXTRACT_UPLOAD_MAX_MB = env_int("EXTRACT_UPLOAD_MAX_MB", 500)
+EXTRACT_UPLOAD_QUEUE = env_str("EXTRACT_UPLOAD_QUEUE", "")
 # Business thresholds (tier averaging, lifecycle, behaviour, churn, maturity reminders, large
 # outflows, birthdays, cool-downs …) are rows operations edit in the admin (*Thresholds*,
 # core/thresholds.py), read by each run; they are not environment settings.

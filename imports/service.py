@@ -12,6 +12,11 @@
    the succeeded ``ImportBatch``. An unexpected error rolls everything back, is recorded as a
    failed batch and raised.
 
+A dry run stops after step 2 (``VALIDATED``): every problem, but no created/updated/unchanged
+counts. A *rehearsal* (``dry_run=True, rehearse=True``, the browser upload's dry run) also runs
+step 4's loaders and then rolls the transaction back: the counts are exactly what the import
+would write, nothing stays written, and it takes as long as the import.
+
 Plain Python, no printing: the management command and a Celery task call it alike and follow
 along through ``Progress``.
 """
@@ -124,23 +129,41 @@ class _Rejected(Exception):
     pass
 
 
+class _Rehearsed(Exception):
+    """Leaves the import's transaction after a rehearsal's loaders ran: everything rolls back."""
+
+
 def fingerprint(files: list[RawFile]) -> str:
     listing = "\n".join(f"{raw.name}:{raw.sha256}" for raw in sorted(files, key=lambda raw: raw.name))
     return hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
 
-def import_folder(path, *, actor=None, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+def import_folder(
+    path,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    rehearse: bool = False,
+    progress: Progress | None = None,
+    label: str | None = None,
+) -> ImportResult:
     """Validate and load one extract folder; see the module docstring. ``actor``: the user who
     started it (None for the command and scheduled jobs). Changes that go through the ORM (users,
-    the org tree) are attributed to the actor with source ``import`` in the change log."""
+    the org tree) are attributed to the actor with source ``import`` in the change log.
+    ``rehearse`` (with ``dry_run``): load, count, roll back. ``label``: what the batch records as
+    its path (an upload's files sit in a temporary folder whose name says nothing)."""
     with audit_context(source=Source.IMPORT, actor=actor):
-        return _import_folder(path, actor=actor, dry_run=dry_run, progress=progress)
+        return _import_folder(
+            path, actor=actor, dry_run=dry_run, rehearse=dry_run and rehearse, progress=progress, label=label
+        )
 
 
-def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> ImportResult:
+def _import_folder(
+    path, *, actor, dry_run: bool, rehearse: bool, progress: Progress | None, label: str | None
+) -> ImportResult:
     progress = progress or Progress()
     folder = Path(path)
-    result = ImportResult(path=str(folder.resolve()), dry_run=dry_run)
+    result = ImportResult(path=label or str(folder.resolve()), dry_run=dry_run)
     if not folder.is_dir():
         return _reject(result, [ExtractError(str(folder), reason="no such folder")], actor)
 
@@ -186,13 +209,18 @@ def _import_folder(path, *, actor, dry_run: bool, progress: Progress | None) -> 
                 errors.extend(parsed.errors)
             if errors:
                 raise _Rejected
-            if dry_run:
+            if dry_run and not rehearse:
                 result.status = Outcome.VALIDATED
                 return result
             for parsed in ctx.files.values():
                 _load(parsed, ctx, progress)
+            if rehearse:
+                result.status = Outcome.VALIDATED
+                raise _Rehearsed
             result.status = Outcome.SUCCEEDED
             result.batch_id = _record(result, actor).pk
+    except _Rehearsed:
+        return result
     except _Rejected:
         order = {name: position for position, name in enumerate(known)}
         errors.sort(key=lambda error: (order.get(error.file, -1), error.line or 0))
