@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from imports.errors import Invalid
 
@@ -93,11 +94,23 @@ def _expected(values: Sequence[str]) -> str:
     return ", ".join(values)
 
 
+def fold_code(code: str) -> str:
+    """How a code is compared: case and surrounding blanks do not count (``' M'`` = ``'m'``).
+    The trading files' staging applies the same in SQL, ``lower(btrim(…))``
+    (``trading._sql_value``)."""
+    return code.strip().lower()
+
+
 @dataclass(frozen=True)
 class Choice(Parser):
-    """One of a fixed set of codes (case-insensitive): ``Choice(ProductRisk)``."""
+    """One of a fixed set of codes (case-insensitive): ``Choice(ProductRisk)``.
 
-    choices: Any = ()  # a TextChoices class or a sequence of codes
+    ``aliases`` are the operations' code map for this file's column (``imports.code_maps``):
+    a counter system's code (folded, ``fold_code``) → ours. Our own codes always win; an
+    import gets its own copy of the specs with the aliases filled in (``code_maps.with_code_maps``)."""
+
+    choices: Any = ()
+    aliases: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -108,10 +121,21 @@ class Choice(Parser):
         values = self.values
         if raw in values:
             return raw
+        key = fold_code(raw)
         folded = {value.lower(): value for value in values}
-        if raw.lower() in folded:
-            return folded[raw.lower()]
-        raise Invalid(f"unknown {self.noun} {raw!r} (expected {_expected(values)})")
+        if key in folded:
+            return folded[key]
+        if key in self.aliases:
+            return self.aliases[key]
+        raise Invalid(unknown_code(self.noun, raw, values))
+
+
+def unknown_code(noun: str, raw: str, values: Sequence[str]) -> str:
+    """The reason for a code that is neither ours nor mapped, in the language active while the
+    import runs (the reader's: the command's, or the uploading user's)."""
+    return gettext(
+        "unknown %(noun)s %(code)s (expected %(expected)s); to accept it, map it under Daily extract → Code maps"
+    ) % {"noun": noun, "code": repr(raw), "expected": _expected(values)}
 
 
 @dataclass(frozen=True)
@@ -123,7 +147,7 @@ class ChoiceList(Choice):
     blank: Any = ()
 
     def parse(self, raw: str) -> list[str]:
-        item = Choice(choices=self.choices, noun=self.noun)
+        item = Choice(choices=self.choices, noun=self.noun, aliases=self.aliases)
         found: list[str] = []
         for part in raw.split(self.separator):
             part = part.strip()
@@ -295,7 +319,9 @@ def resident_id_problem(value: str) -> str | None:
 class Column:
     """A column of a file kind: its header name and its parser.
 
-    ``optional`` columns may be missing from the header; every value then counts as blank.
+    ``optional`` columns may be missing from the header; every value then counts as blank for
+    the checks, and the loader leaves the stored field alone on update and uses the model's
+    default on create (``ParsedFile.has``).
     """
 
     name: str

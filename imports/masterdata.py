@@ -53,11 +53,17 @@ from suitability.models import RiskAssessment, refresh_investor_type, refresh_ri
 
 def upsert_loader(model, *, key: str, key_column: str, fields: dict[str, str], lookups: dict | None = None):
     """A loader for a plain table: ``fields`` maps columns to model fields; ``lookups`` maps a
-    reference column to ``(foreign key attname, target model, target key field)``."""
+    reference column to ``(foreign key attname, target model, target key field)``. A field whose
+    optional column the file leaves out is not written: an update keeps the stored value, a
+    new row gets the model's default."""
     lookups = lookups or {}
+    all_fields = fields
 
     def load(parsed: ParsedFile, ctx: Context) -> Written:
         values = parsed.values
+        fields = {
+            column: name for column, name in all_fields.items() if parsed.has(column) or not _optional(parsed, column)
+        }
         targets = {
             column: key_map(target, target_field, values[column])
             for column, (_, target, target_field) in lookups.items()
@@ -74,6 +80,10 @@ def upsert_loader(model, *, key: str, key_column: str, fields: dict[str, str], l
         return Written(created=len(result.created), updated=len(result.updated), unchanged=result.unchanged)
 
     return load
+
+
+def _optional(parsed: ParsedFile, name: str) -> bool:
+    return any(column.optional for column in parsed.spec.columns if column.name == name)
 
 
 def dates_in_order(earlier: str, later: str):
@@ -345,12 +355,12 @@ PRODUCTS = FileSpec(
         Column("risk_level", Choice(choices=ProductRisk)),
         Column("horizon", Choice(choices=Horizon)),
         Column("variety", Choice(choices=Variety)),
-        Column("issuer", Text(max_length=200, required=False)),
+        Column("issuer", Text(max_length=200, required=False), optional=True),
         Column("launch_date", Date()),
         Column("maturity_date", Date()),
         Column("status", Choice(choices=Product.Status)),
-        Column("professional_only", Flag()),
-        Column("access_min_assets", Money()),
+        Column("professional_only", Flag(), optional=True),
+        Column("access_min_assets", Money(), optional=True),
     ),
     row_checks=(dates_in_order("launch_date", "maturity_date"),),
     load=upsert_loader(
@@ -469,8 +479,13 @@ def load_clients(parsed: ParsedFile, ctx: Context) -> Written:
     advisors = key_map(Advisor, "code", [code for code in values["advisor_code"] if code])
     # The opt-out is written only when the file carries the column: a counter system that does
     # not export it leaves the opt-outs recorded in the CRM alone.
-    opt_out = "marketing_opt_out" in parsed.table.columns
+    opt_out = parsed.has("marketing_opt_out")
     compare = [*_CLIENT_COMPARE, "marketing_opt_out"] if opt_out else _CLIENT_COMPARE
+    # Likewise the email, which not every counter system exports (phone numbers it does: they
+    # also make the search keys).
+    has_email = parsed.has("email")
+    if not has_email:
+        compare = [name for name in compare if name != "email_hash"]
     stored = fetch_rows(Client, "client_no", values["client_no"], compare)
     plan = _plan_assignments(parsed, ctx, stored, advisors)
 
@@ -502,12 +517,14 @@ def load_clients(parsed: ParsedFile, ctx: Context) -> Written:
         }
         if opt_out:
             rows[client_no]["marketing_opt_out"] = values["marketing_opt_out"][index]
+        if not has_email:
+            del rows[client_no]["email"], rows[client_no]["email_hash"]
     result = sync(
         Client,
         key="client_no",
         rows=rows,
         compare=compare,
-        update=[*compare, "id_number", "phone", "email", *SEARCH_KEY_FIELDS],
+        update=[*compare, "id_number", "phone", *(["email"] if has_email else []), *SEARCH_KEY_FIELDS],
         existing=stored,
         tick=lambda n: ctx.advance(parsed, n),
     )
@@ -555,9 +572,9 @@ CLIENTS = FileSpec(
         Column("id_type", Choice(choices=Client.IdType, noun="ID type")),
         Column("id_number", Text(max_length=64, required=False)),
         Column("phone", Phone()),
-        Column("email", Email()),
+        Column("email", Email(), optional=True),
         Column("branch_code", Code()),
-        Column("advisor_code", Code(required=False)),
+        Column("advisor_code", Code(required=False), optional=True),
         Column("opened_on", Date()),
         Column("status", Choice(choices=Client.Status)),
         Column("marketing_opt_out", Flag(), optional=True),

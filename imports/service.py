@@ -35,6 +35,7 @@ from core.audit import Source, audit_context
 from core.bulk.writes import without_jit
 from core.models import ImportBatch
 from imports import masterdata, trading
+from imports.code_maps import with_code_maps
 from imports.early_staging import Stager
 from imports.errors import ExtractError, FileProblem
 from imports.reader import RawFile, decode, read_table
@@ -189,6 +190,7 @@ def _import_folder(
         with transaction.atomic():
             without_jit()
             _one_import_at_a_time()
+            known = with_code_maps(known)  # the operations' code maps, one query (imports.code_maps)
             if previous := _succeeded_batch(result.fingerprint):
                 result.status, result.batch_id = Outcome.ALREADY_IMPORTED, previous
                 return result

@@ -116,6 +116,11 @@ class ParsedFile:
     def lines(self) -> list[int]:
         return self.table.lines
 
+    def has(self, column: str) -> bool:
+        """Whether the file carries ``column``. An optional column it leaves out reads as blanks
+        for the checks, but a loader must not write those blanks over what is stored."""
+        return column in self.table.columns
+
     def problem(self, index: int, column: str | None, reason: str) -> None:
         self.bad_rows.add(index)
         self.errors.append(ExtractError(self.name, self.lines[index], column, reason))

@@ -513,11 +513,19 @@ def _sql_value(column: Column, stage: str) -> str:
     parser = column.parser
     expression = f"btrim({stage})"
     if isinstance(parser, Choice):
-        expression = f"lower({expression})"
+        expression = f"lower({expression})"  # columns.fold_code
+        if parser.aliases:  # the operations' code map (imports.code_maps); validation checked every code
+            cases = " ".join(f"WHEN {_literal(key)} THEN {_literal(ours)}" for key, ours in parser.aliases.items())
+            expression = f"(CASE {expression} {cases} ELSE {expression} END)"
     if not parser.required and parser.blank not in (None, ""):
         expression = f"COALESCE(NULLIF({expression}, ''), '{_text(parser.blank)}')"
     sql_type = next((name for kind, name in _SQL_TYPES.items() if isinstance(parser, kind)), None)
     return f"({expression})::{sql_type}" if sql_type else expression
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (the server's standard_conforming_strings: only quotes are special)."""
+    return "'" + text.replace("\x00", "").replace("'", "''") + "'"
 
 
 def _staged(spec: TradingSpec, parsed: BulkParsed, cursor) -> dict[str, str]:

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from advisors.models import Advisor, Assignment, OrgUnit
 from clients.models import Account, Client
@@ -27,6 +28,8 @@ from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.date(2026, 11, 20)
+# How an unknown code's reason ends (imports.columns.unknown_code).
+MAP_IT = "; to accept it, map it under Daily extract → Code maps"
 
 
 def with_check_digit(first17: str) -> str:
@@ -119,6 +122,13 @@ def counts() -> dict[str, int]:
         "assignments": Assignment.objects.count(),
         "assessments": RiskAssessment.objects.count(),
     }
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Reasons are in the language of whoever runs the import; these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -442,16 +452,16 @@ def test_every_bad_row_in_every_file_is_reported_in_order(db, tmp_path):
         )
     )
     assert [str(e) for e in result.errors] == [
-        "products.csv:2: risk_level: unknown risk level 'R7' (expected R1–R5)",
+        f"products.csv:2: risk_level: unknown risk level 'R7' (expected R1–R5){MAP_IT}",
         "products.csv:2: professional_only: expected 0 or 1, got '2'",
         "products.csv:2: access_min_assets: more than 2 decimal places: '12.345'",
         "products.csv:2: maturity_date: 2023-01-02 is before launch_date 2024-01-02",
         "clients.csv:2: phone: not a phone number (expected a mobile like 13812345678 or a landline like 010-12345678)",
         "clients.csv:2: email: not an email address",
         "clients.csv:2: id_number: resident ID number has a wrong check digit (mistyped?)",
-        "assessments.csv:3: horizon: unknown horizon 'forever' (expected short, medium, long)",
+        f"assessments.csv:3: horizon: unknown horizon 'forever' (expected short, medium, long){MAP_IT}",
         "assessments.csv:3: varieties: unknown variety 'gold' "
-        "(expected cash, fixed_income, equity, mixed, derivatives, complex)",
+        f"(expected cash, fixed_income, equity, mixed, derivatives, complex){MAP_IT}",
         "assessments.csv:3: lowest_category: the lowest category (1) requires risk level C1, not C4",
     ]
     assert not Product.objects.exists()
@@ -544,7 +554,9 @@ def test_a_username_of_another_advisor_is_rejected(loaded, tmp_path):
 def test_line_numbers_are_physical_lines_even_with_quoted_newlines(db, tmp_path):
     products = PRODUCTS.replace("某私募", '"某私募\n（有限合伙）"') + "P003,x,stock,R9,short,equity,,,,on_sale,0,\n"
     result = import_folder(write_folder(tmp_path, {"products.csv": products}))
-    assert [str(e) for e in result.errors] == ["products.csv:5: risk_level: unknown risk level 'R9' (expected R1–R5)"]
+    assert [str(e) for e in result.errors] == [
+        f"products.csv:5: risk_level: unknown risk level 'R9' (expected R1–R5){MAP_IT}"
+    ]
 
 
 def test_a_short_row_is_reported(loaded, tmp_path):
@@ -657,7 +669,7 @@ def test_the_command_prints_every_error_and_fails(loaded, tmp_path):
     with pytest.raises(CommandError, match="rejected with 2 problem"):
         call_command("import_extract", str(folder), stdout=io.StringIO(), stderr=err)
     assert err.getvalue().splitlines() == [
-        "accounts.csv:2: account_type: unknown account type 'savings' (expected cash, margin, fund, wealth)",
+        f"accounts.csv:2: account_type: unknown account type 'savings' (expected cash, margin, fund, wealth){MAP_IT}",
         "accounts.csv:4: opened_on: not a date (no such day): '2024-13-01'",
     ]
     assert ImportBatch.objects.filter(status="rejected").count() == 1

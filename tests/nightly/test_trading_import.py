@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection  # noqa: F401 (the skipif condition)
+from django.utils import translation
 
 from clients.models import CashBalance, CashFlow, Position, Transaction
 from core.models import ImportBatch
@@ -158,12 +159,16 @@ def test_a_bad_trading_file_writes_nothing_and_names_each_line(masters, tmp_path
     bad = replace_line(TRANSACTIONS, 3, "T2,AC002,P002,2026-11-31,hold,1,1,1.234,-1,app")
     bad += "T1,AC009,P001,2026-11-19,buy,1,1,1,0,app\n"
     flows = replace_line(CASHFLOWS, 2, "F1,AC001,2026-11-18,in,0.00")
-    result = import_folder(write_folder(tmp_path, {**TRADING, "transactions.csv": bad, "cashflows.csv": flows}))
+    with translation.override("en"):  # an unknown code's reason is in the reader's language
+        result = import_folder(write_folder(tmp_path, {**TRADING, "transactions.csv": bad, "cashflows.csv": flows}))
 
     assert result.status == Outcome.REJECTED
     messages = [str(error) for error in result.errors]
     assert "transactions.csv:3: trade_date: not a date (no such day): '2026-11-31'" in messages
-    assert "transactions.csv:3: side: unknown side 'hold' (expected buy, sell, subscribe, redeem, dividend)" in messages
+    assert (
+        "transactions.csv:3: side: unknown side 'hold' (expected buy, sell, subscribe, redeem, dividend)"
+        "; to accept it, map it under Daily extract → Code maps"
+    ) in messages
     assert "transactions.csv:3: amount: more than 2 decimal places: '1.234'" in messages
     assert "transactions.csv:3: commission: negative amount: '-1'" in messages
     assert "transactions.csv:5: trade_id: duplicate key T1 (also on line 2)" in messages
