@@ -27,6 +27,7 @@ from clients.interactions import log_interaction
 from clients.models import Client, ClientShare
 from clients.reveal import reveal_pii
 from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, remember_search
+from compliance.trail import may_read_trails
 from core.access import get_visible_or_404
 from core.audit import log_access
 from core.choices import ContactChannel
@@ -122,6 +123,7 @@ def _render_detail(
         open_contact_form=bool(interaction_form.errors or request.GET.get("campaign")),
         can_change=Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
         revealed=revealed or {},
+        may_read_trails=may_read_trails(request.user),
     )
     return render(request, "clients/detail.html", context, status=status)
 

@@ -133,6 +133,7 @@ class TransferForm(forms.Form):
             self.fields[name].widget.attrs.update(
                 {
                     "data-picker": True,
+                    "data-picker-server-match": True,
                     "data-picker-url": url,
                     "data-picker-placeholder": _("Type a name, pinyin or advisor code"),
                     "data-picker-no-results": _("No advisor of your team or branch matches"),

@@ -482,7 +482,7 @@ def preview_transfer(*, by, to_advisor: Advisor, from_advisor: Advisor | None = 
     totals = moving_clients.aggregate(
         clients=Count("pk"),
         assets=Sum("total_assets"),
-        ids=StringAgg(Cast("pk", CharField()), ",", ordering="pk", default=""),
+        ids=StringAgg(Cast("pk", CharField()), ",", order_by="pk", default=""),
     )
     listed = list(
         moving_clients.order_by("name", "client_no").values(

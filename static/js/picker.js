@@ -65,8 +65,13 @@
       : Array.from(select.options).filter((option) => !option.defaultSelected || option.value === "");
     unchosen.forEach((option) => option.remove());
     const hadFocus = document.activeElement === select;
+    // data-picker-server-match: the server's answer is the match (pinyin initials find "张三"
+    // for "zs", which the label does not contain): no filtering here, and each answer replaces
+    // the last one's options (the chosen ones stay).
+    const serverMatch = "pickerServerMatch" in select.dataset;
     const picker = new window.TomSelect(select, {
       ...(isInput ? inputSettings(select) : {}),
+      ...(serverMatch ? { score: () => () => 1 } : {}),
       valueField: "id",
       labelField: "label",
       searchField: ["label"],
@@ -87,6 +92,7 @@
         else this.setTextboxValue("");
       },
       load(query, callback) {
+        if (serverMatch) this.clearOptions();
         const params = new URLSearchParams({ q: query });
         if (closedBox && closedBox.checked) params.set("closed", "1");
         // A URL may carry its own parameters (the transfer form's "advisors who take clients").

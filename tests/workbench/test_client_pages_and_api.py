@@ -307,15 +307,11 @@ def test_a_manager_moves_a_whole_book_from_the_transfer_page(world, client, tree
     for _ in range(30):
         personas.serve(factories.ClientFactory(branch=tree["b1"]), cast.advisor)
     _login(client, cast, "manager")
-    response = client.post(
-        reverse("transfer"),
-        {
-            "scope": "book",
-            "from_advisor": cast.advisor.code,
-            "to_advisor": cast.colleague.code,
-            "reason": "advisor_left",
-        },
-    )
+    book = {"scope": "book", "from_advisor": cast.advisor.code, "to_advisor": cast.colleague.code}
+    book["reason"] = "advisor_left"
+    preview = client.post(reverse("transfer"), book)  # the preview first, then the confirmation
+    fingerprint = preview.context["preview"].fingerprint
+    response = client.post(reverse("transfer"), {**book, "fingerprint": fingerprint, "confirm": "1"})
     assert response.status_code == 302, response.context["form"].errors
     assert not Client.objects.filter(primary_advisor=cast.advisor).exists()
     assert Client.objects.filter(primary_advisor=cast.colleague).count() == 32  # 31 moved + their own

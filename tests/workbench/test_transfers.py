@@ -280,7 +280,19 @@ def test_a_team_lead_cannot_take_a_book_from_an_advisor_of_another_team(cast):
 
 
 def page_post(http, **fields):
+    """The form posted once: its preview (or its errors)."""
     return http.post(reverse("transfer"), {"scope": "client", "reason": "rebalance", **fields})
+
+
+def page_confirm(http, **fields):
+    """The form previewed, then confirmed with the preview's fingerprint."""
+    preview = page_post(http, **fields)
+    assert preview.status_code == 200, preview.context["form"].errors
+    fingerprint = preview.context["preview"].fingerprint
+    return http.post(
+        reverse("transfer"),
+        {"scope": "client", "reason": "rebalance", **fields, "fingerprint": fingerprint, "confirm": "1"},
+    )
 
 
 def test_a_team_lead_sees_the_form_with_only_their_teams_advisors(cast, client):
@@ -299,10 +311,10 @@ def test_a_team_lead_sees_the_form_with_only_their_teams_advisors(cast, client):
 def test_a_team_lead_transfers_a_client_from_the_page(cast, mine, client):
     client.force_login(cast.team_lead.user)
     client.cookies["django_language"] = "en"
-    response = page_post(client, client_no=mine.client_no, to_advisor=cast.colleague.code)
+    response = page_confirm(client, client_no=mine.client_no, to_advisor=cast.colleague.code)
     assert response.status_code == 302, response.context["form"].errors
     assert Client.objects.get(pk=mine.pk).primary_advisor == cast.colleague
-    assert "Moved 1 clients" in client.get(response["Location"]).text
+    assert f"Moved 1 client to {cast.colleague.name}" in client.get(response["Location"]).text
 
 
 def test_a_target_advisor_outside_the_team_is_refused_on_its_field(cast, mine, client):
@@ -328,7 +340,7 @@ def test_a_client_outside_the_team_is_refused_on_its_field(cast, client):
 
 def test_a_manager_may_still_move_a_client_to_any_advisor_of_the_branch(cast, mine, client):
     client.force_login(cast.manager.user)
-    response = page_post(client, client_no=mine.client_no, to_advisor=cast.team_lead.code)
+    response = page_confirm(client, client_no=mine.client_no, to_advisor=cast.team_lead.code)
     assert response.status_code == 302, response.context["form"].errors
     assert Client.objects.get(pk=mine.pk).primary_advisor == cast.team_lead
 
