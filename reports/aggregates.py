@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from advisors.models import Advisor, Assignment
+from advisors.models import Advisor, Assignment, OrgUnit
 from alerts.models import Alert
 from clients.models import AssetSnapshot, CashFlow, Client, Interaction, SegmentChange, TierPolicy, Transaction
 from reports.models import AdvisorDay, ClientExit, ReportDay, SegmentDay, SegmentMoveDay, TicketDay
@@ -297,7 +297,11 @@ def _segment_move_day_sql() -> str:
         GROUP BY a.unit_id, a.advisor_id, sc.dimension, sc.old_value, sc.new_value"""
 
 
-def _ticket_day_sql() -> str:
+def _ticket_figures(*, select: str, group: str) -> str:
+    """Tickets opened, resolved (within SLA) and rated from ``%(start)s`` to ``%(end)s``, where
+    the assignee sits (unassigned: the ticket's branch), ``GROUP BY`` ``group``: the day's
+    ``TicketDay`` rows, and a period's live figures after its last built day."""
+
     def during(column: str) -> str:
         return f"(t.{column} >= %(start)s AND t.{column} < %(end)s)"
 
@@ -308,23 +312,70 @@ def _ticket_day_sql() -> str:
     )
     rated = f"{during('closed_at')} AND t.satisfaction IS NOT NULL"
     return f"""
-        INSERT INTO {_t(TicketDay)}
-            (day, unit_id, advisor_id, kind_id, opened, resolved, resolved_in_sla, rated, satisfaction_sum)
-        SELECT %(day)s, COALESCE(adv.org_unit_id, t.branch_id), adv.id, t.kind_id,
+        SELECT {select},
                SUM(CASE WHEN {during("created_at")} THEN 1 ELSE 0 END),
                SUM(CASE WHEN {during("resolved_at")} THEN 1 ELSE 0 END),
                SUM(CASE WHEN {in_sla} THEN 1 ELSE 0 END),
                SUM(CASE WHEN {rated} THEN 1 ELSE 0 END),
                SUM(CASE WHEN {rated} THEN t.satisfaction ELSE 0 END)
         FROM {_t(Ticket)} t LEFT JOIN {_t(Advisor)} adv ON adv.user_id = t.assignee_id
-        WHERE {during("created_at")} OR {during("resolved_at")} OR {during("closed_at")}
-        GROUP BY COALESCE(adv.org_unit_id, t.branch_id), adv.id, t.kind_id"""
+        JOIN {_t(OrgUnit)} u ON u.id = COALESCE(adv.org_unit_id, t.branch_id)
+        WHERE ({during("created_at")} OR {during("resolved_at")} OR {during("closed_at")}) AND %(scope)s
+        GROUP BY {group}"""
+
+
+def _ticket_day_sql() -> str:
+    figures = _ticket_figures(select="%(day)s, u.id, adv.id, t.kind_id", group="u.id, adv.id, t.kind_id").replace(
+        "%(scope)s", "TRUE"
+    )
+    return f"""
+        INSERT INTO {_t(TicketDay)}
+            (day, unit_id, advisor_id, kind_id, opened, resolved, resolved_in_sla, rated, satisfaction_sum)
+        {figures}"""
+
+
+def live_tickets(
+    since: datetime.datetime, until: datetime.datetime, *, path: str | None = None, advisor_id: int | None = None
+) -> list[dict]:
+    """The ticket figures from ``since`` to ``until`` read from the tickets themselves — the days
+    after the last built one (today until tonight's run) — for the unit subtree ``path`` (and
+    advisor), with ``TicketDay``'s definitions: one dict per (unit, advisor, kind) with the unit's
+    path and depth, so a page can group them as it groups the aggregates. One query."""
+    scope = "u.path LIKE %(path)s" if path else "TRUE"
+    if advisor_id is not None:
+        scope += " AND adv.id = %(advisor)s"
+    sql = _ticket_figures(
+        select="u.path, u.depth, adv.id, adv.code, adv.name, t.kind_id",
+        group="u.path, u.depth, adv.id, adv.code, adv.name, t.kind_id",
+    ).replace("%(scope)s", scope)
+    params = {"start": _stamp(since), "end": _stamp(until), "path": f"{path}%" if path else None, "advisor": advisor_id}
+    names = ("unit_path", "unit_depth", "advisor_id", "advisor_code", "advisor_name", "kind_id")
+    names += ("opened", "resolved", "in_sla", "rated", "score")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _client_exit_sql() -> str:
+    """The day's lost clients where they sat, with what the churn model had said before: the
+    client's last churn score (a closed client is no longer scored, so it is the score of the
+    last night before the loss) and its ``churn_risk`` alerts due on or before the day — the
+    first one's day, the last one's day and reasons."""
     return f"""
-        INSERT INTO {_t(ClientExit)} (day, client_id, unit_id, advisor_id)
-        SELECT %(day)s, client_id, unit_id, advisor_id FROM {ATTRIBUTION} WHERE closed_on = %(day)s"""
+        INSERT INTO {_t(ClientExit)}
+            (day, client_id, unit_id, advisor_id, churn_score, churn_reason, churn_params,
+             first_warned_on, last_warned_on)
+        SELECT %(day)s, a.client_id, a.unit_id, a.advisor_id, c.churn_score, COALESCE(w.reason, ''), w.params,
+               w.first_on, w.last_on
+        FROM {ATTRIBUTION} a JOIN {_t(Client)} c ON c.id = a.client_id
+        LEFT JOIN LATERAL (
+            SELECT MIN(al.due_on) AS first_on, MAX(al.due_on) AS last_on,
+                   (ARRAY_AGG(al.reason ORDER BY al.due_on DESC, al.id DESC))[1] AS reason,
+                   (ARRAY_AGG(al.params ORDER BY al.due_on DESC, al.id DESC))[1] AS params
+            FROM {_t(Alert)} al
+            WHERE al.client_id = a.client_id AND al.kind = '{Alert.Kind.CHURN_RISK}' AND al.due_on <= %(day)s
+        ) w ON TRUE
+        WHERE a.closed_on = %(day)s"""
 
 
 def _report_day_sql() -> str:
@@ -390,4 +441,53 @@ def book_clients(day: datetime.date, advisor_id: int) -> list[tuple[int, object,
     """``[(client_id, assets, tier, lifecycle_stage)]`` of the advisor's book at the end of ``day``."""
     with connection.cursor() as cursor:
         cursor.execute(book_clients_sql(), {"day": _date(day), "advisor": advisor_id})
+        return list(cursor.fetchall())
+
+
+# --- Migration between two days ---------------------------------------------------------------
+
+
+def _attribution_on(param: str) -> str:
+    """``_attribution`` (with tier and stage) on the day ``%(<param>)s`` instead of ``%(day)s``."""
+    return _attribution(segments=DIMENSIONS).replace("%(day)s", f"%({param})s")
+
+
+def segment_transitions(
+    start: datetime.date, end: datetime.date, *, path: str | None = None, advisor_id: int | None = None
+) -> list[tuple[str, str | None, str | None, int]]:
+    """The migration matrices' cells between the end of ``start`` and the end of ``end``, for
+    the clients sitting in the unit subtree ``path`` (and with ``advisor_id``) on either day:
+    ``[(dimension, from, to, clients)]``, each client once per dimension — ``from`` their value
+    on ``start`` (None: not in the slice's book that day, "joined"), ``to`` their value on
+    ``end`` (None: "left"). So each ``from`` row adds up to the mix on ``start`` and each ``to``
+    column to the mix on ``end``, by the same attribution and segment history as the aggregates
+    (``SegmentDay``). One query; it reads the facts (assignments, segment history), since a
+    start–end pair cannot be summed from daily rows."""
+    units = connection.ops.quote_name(OrgUnit._meta.db_table)
+    scope = "u.path LIKE %(path)s" if path else "TRUE"
+    if advisor_id is not None:
+        scope += " AND a.advisor_id = %(advisor)s"
+
+    def book(param: str) -> str:
+        return f"""
+            SELECT a.client_id, a.tier, a.lifecycle_stage FROM ({_attribution_on(param)}) a
+            JOIN {units} u ON u.id = a.unit_id
+            WHERE a.on_book = 1 AND {scope}"""
+
+    sql = f"""
+        SELECT v.dimension, v.from_value, v.to_value, COUNT(*)
+        FROM ({book("start_day")}) s
+        FULL OUTER JOIN ({book("end_day")}) e ON e.client_id = s.client_id
+        CROSS JOIN LATERAL (VALUES ('tier', s.tier, e.tier),
+                                   ('lifecycle_stage', s.lifecycle_stage, e.lifecycle_stage))
+            AS v(dimension, from_value, to_value)
+        GROUP BY v.dimension, v.from_value, v.to_value"""
+    params = {
+        "start_day": _date(start),
+        "end_day": _date(end),
+        "path": f"{path}%" if path else None,
+        "advisor": advisor_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         return list(cursor.fetchall())

@@ -44,6 +44,23 @@ class Slice:
         return rows
 
 
+FULL, PARTIAL, NONE = "full", "partial", "none"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether every day of a stretch has built figures (``full``), some (``partial``: from
+    ``first`` to ``last`` at most) or none."""
+
+    state: str
+    first: datetime.date | None
+    last: datetime.date | None
+
+    @property
+    def full(self) -> bool:
+        return self.state == FULL
+
+
 @dataclass
 class ReportCalendar:
     """The built days around a period: the reference day (the last built day) and the days with
@@ -52,6 +69,21 @@ class ReportCalendar:
     reference: datetime.date
     snapshot_days: list[datetime.date] = field(default_factory=list)
     built: bool = False
+    # Every built day of the window (with or without snapshots): a period's figures are only as
+    # complete as its built days, and a comparison with unbuilt days would compare with nothing.
+    built_days: list[datetime.date] = field(default_factory=list)
+
+    def built_in(self, start: datetime.date, end: datetime.date) -> list[datetime.date]:
+        """The built days from ``start`` to ``end``."""
+        return self.built_days[bisect.bisect_left(self.built_days, start) : bisect.bisect_right(self.built_days, end)]
+
+    def coverage(self, start: datetime.date, end: datetime.date) -> Coverage:
+        """How much of ``start``–``end`` has built figures."""
+        days = self.built_in(start, end)
+        wanted = (end - start).days + 1
+        if not days:
+            return Coverage(NONE, None, None)
+        return Coverage(FULL if len(days) >= wanted else PARTIAL, days[0], days[-1])
 
     def as_of(self, day: datetime.date | None) -> datetime.date | None:
         """The last day with snapshots on or before ``day``."""
@@ -68,14 +100,19 @@ def reference_day() -> tuple[datetime.date, bool]:
 
 
 def load_calendar(reference: datetime.date, built: bool, since: datetime.date) -> ReportCalendar:
-    days = []
+    rows = []
     if built:
-        days = list(
-            ReportDay.objects.filter(day__gte=since, day__lte=reference, has_snapshots=True)
+        rows = list(
+            ReportDay.objects.filter(day__gte=since, day__lte=reference)
             .order_by("day")
-            .values_list("day", flat=True)
+            .values_list("day", "has_snapshots")
         )
-    return ReportCalendar(reference=reference, snapshot_days=days, built=built)
+    return ReportCalendar(
+        reference=reference,
+        snapshot_days=[day for day, snapshots in rows if snapshots],
+        built=built,
+        built_days=[day for day, _snapshots in rows],
+    )
 
 
 def calendar_for(period: Period, reference: datetime.date, built: bool) -> ReportCalendar:
@@ -269,16 +306,26 @@ def trend(where: Slice, period: Period, calendar: ReportCalendar) -> dict:
         .order_by()
     }
     out = {"labels": [], "clients": [], "assets": [], "net_inflow": [], "new_clients": [], "lost_clients": []}
-    for first, _last in months:
+    # A month without a built day has no figures (a gap in the chart, not a zero); one built only
+    # in part is named, so a short bar is not read as a bad month.
+    out["unbuilt"], out["partial"] = [], []
+    for first, last in months:
         day = as_of[first]
         stocks = stock_rows.get(day, {}) if day else {}
         flows = flow_rows.get(first, {})
-        out["labels"].append(f"{first:%Y-%m}")
+        covered = calendar.coverage(first, last)
+        label = f"{first:%Y-%m}"
+        out["labels"].append(label)
+        if covered.state == NONE:
+            out["unbuilt"].append(label)
+        elif covered.state == PARTIAL:
+            out["partial"].append(label)
+        built = covered.state != NONE
         out["clients"].append(stocks.get("clients") if day else None)
         out["assets"].append(float(stocks["assets"]) if stocks.get("assets") is not None else None)
-        out["net_inflow"].append(float(flows.get("net_inflow") or 0))
-        out["new_clients"].append(int(flows.get("new_clients") or 0))
-        out["lost_clients"].append(int(flows.get("lost_clients") or 0))
+        out["net_inflow"].append(float(flows.get("net_inflow") or 0) if built else None)
+        out["new_clients"].append(int(flows.get("new_clients") or 0) if built else None)
+        out["lost_clients"].append(int(flows.get("lost_clients") or 0) if built else None)
     return out
 
 

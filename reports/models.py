@@ -166,6 +166,14 @@ class ClientExit(_DayRow):
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    # What the churn model had said of the client before the loss, kept with the loss itself:
+    # the last score the nightly run gave (a closed client is no longer scored, so the score it
+    # carries is the one before it left) and its churn-risk alerts due on or before the day.
+    churn_score = models.FloatField(_("last churn score"), null=True, blank=True)
+    churn_reason = models.TextField(_("last churn reasons"), blank=True)
+    churn_params = models.JSONField(_("last churn reasons (codes)"), null=True, blank=True)
+    first_warned_on = models.DateField(_("first churn warning"), null=True, blank=True)
+    last_warned_on = models.DateField(_("last churn warning"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lost client")

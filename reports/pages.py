@@ -10,12 +10,13 @@ unit, kind and advisor), and the **advisor** report (figures, trend, the book at
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import IntegerField, OuterRef, Subquery, Sum
+from django.db.models import IntegerField, Sum
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,9 +26,9 @@ from alerts.models import Alert
 from clients.models import Client
 from core.choices import Tier
 from reports import figures
-from reports.aggregates import book_clients
-from reports.figures import AsOf, Level, ReportCalendar, Slice, flow, stock
-from reports.models import AdvisorDay, ClientExit, SegmentDay, SegmentMoveDay, TicketDay
+from reports.aggregates import book_clients, day_bounds, live_tickets, segment_transitions
+from reports.figures import AsOf, Coverage, Level, ReportCalendar, Slice, flow, stock
+from reports.models import AdvisorDay, ClientExit, SegmentDay, TicketDay
 from reports.periods import Period, month_ends
 from reports.tables import DATE, INTEGER, MONEY, NUMBER, PERCENT, TEXT, Column, Table, change, money, share
 from tickets.models import TicketKind
@@ -52,6 +53,49 @@ class Report:
     tables: list[Table] = field(default_factory=list)
     charts: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the page's figures cannot say, in words
+
+    @property
+    def covered(self) -> Coverage:
+        """How much of the period has built figures."""
+        return self.calendar.coverage(self.period.start, self.period.end)
+
+    @property
+    def compared(self) -> Coverage:
+        """How much of the comparison period has built figures."""
+        return self.calendar.coverage(self.period.previous_start, self.period.previous_end)
+
+    @property
+    def comparable(self) -> bool:
+        """Compare only with a comparison period built day by day: with days missing, its flows
+        would be sums over a part and every change a percentage of (almost) nothing."""
+        return self.compared.full and self.days.previous_end is not None
+
+    @property
+    def comparison_note(self) -> str:
+        """Why the page shows no comparison ("" when it does)."""
+        if self.comparable:
+            return ""
+        compared = self.compared
+        if compared.state == figures.NONE or self.days.previous_end is None:
+            return _("No data for the comparison period: no changes are shown.")
+        return _("The comparison period has figures only from %(first)s to %(last)s: no changes are shown.") % {
+            "first": _day(compared.first),
+            "last": _day(compared.last),
+        }
+
+    @property
+    def coverage_note(self) -> str:
+        """Whether the period's own figures are whole ("" when they are)."""
+        covered = self.covered
+        if covered.full or not self.calendar.built:
+            return ""
+        if covered.state == figures.NONE:
+            return _("No figures for this period: its days have not been built.")
+        return _("This period has figures only from %(first)s to %(last)s; the other days have not been built.") % {
+            "first": _day(covered.first),
+            "last": _day(covered.last),
+        }
 
     def table(self, name: str | None) -> Table | None:
         if not self.tables:
@@ -76,6 +120,10 @@ def prepare(unit, period: Period, calendar: ReportCalendar, *, advisor=None, que
     )
 
 
+def _day(day) -> str:
+    return formats.date_format(day, "DATE_FORMAT") if day else ""
+
+
 def _link(name: str, report: Report, *args) -> str:
     url = reverse(f"reports:{name}", args=args)
     return f"{url}?{report.query}" if report.query else url
@@ -92,23 +140,39 @@ KPI_LABELS = {
     "commission": gettext_lazy("Commission"),
 }
 KPI_KINDS = {"assets": MONEY, "net_inflow": MONEY, "commission": MONEY}
+# Figures whose change reads as a percentage (a stock or a flow that is never negative, usually
+# large). Net inflow changes sign and new or lost clients are small counts: their change is the
+# difference ("+3", "−¥1.2万"), since +200% of one lost client says nothing.
+KPI_PERCENT = frozenset({"clients", "assets", "commission"})
+# Beyond this a percentage is of a base too small to mean anything: the difference is shown.
+PERCENT_CAP = Decimal(1000)
 
 
-def kpi_cards(values: dict) -> list[dict]:
+def kpi_cards(values: dict, comparable: bool = True) -> list[dict]:
+    """The overview's cards. Without a comparison (``comparable`` False) no previous value,
+    difference or percentage — never a 0 the period did not have."""
     cards = []
     for name, label in KPI_LABELS.items():
-        now, before = values.get(name) or 0, values.get(f"{name}_previous") or 0
-        cards.append(
-            {
-                "name": name,
-                "label": label,
-                "kind": KPI_KINDS.get(name, INTEGER),
-                "value": now,
-                "previous": before,
-                "delta": now - before,
-                "change": change(now, before),
-            }
-        )
+        now = values.get(name) or 0
+        card = {
+            "name": name,
+            "label": label,
+            "kind": KPI_KINDS.get(name, INTEGER),
+            "value": now,
+            "previous": None,
+            "delta": None,
+            "change": None,
+            "compared": comparable,
+        }
+        if comparable:
+            before = values.get(f"{name}_previous") or 0
+            percent = change(now, before) if name in KPI_PERCENT and before > 0 else None
+            card.update(
+                previous=before,
+                delta=now - before,
+                change=percent if percent is not None and abs(percent) <= PERCENT_CAP else None,
+            )
+        cards.append(card)
     return cards
 
 
@@ -179,7 +243,7 @@ def overview(report: Report) -> Report:
     """KPIs, trend and the drill-down table one level below the unit (its rows add up to the
     KPIs). Six queries."""
     values = figures.kpis(report.where, report.period, report.days)
-    report.cards = kpi_cards(values)
+    report.cards = kpi_cards(values, report.comparable)
     report.charts["trend"] = trend_chart(report)
     level = figures.level_of(report.unit)
     rows = report.where.rows(AdvisorDay).filter(figures.day_window(report.period, report.days))
@@ -189,13 +253,16 @@ def overview(report: Report) -> Report:
     ]
 
     def assets_change(row):
-        row["assets_change"] = money((row.get("assets") or 0) - (row.get("assets_previous") or 0))
+        if report.comparable:
+            row["assets_change"] = money((row.get("assets") or 0) - (row.get("assets_previous") or 0))
+        else:
+            row["assets_change"] = None  # no comparison: not the whole of the assets as a "change"
 
-    report.tables = [
-        level_table(
-            report, level, grouped, columns, name="drilldown", title=_level_title(report.unit), derive=assets_change
-        )
-    ]
+    table = level_table(
+        report, level, grouped, columns, name="drilldown", title=_level_title(report.unit), derive=assets_change
+    )
+    table.note = report.comparison_note
+    report.tables = [table]
     report.extra["kpis"] = values
     return report
 
@@ -218,16 +285,72 @@ RANKING_COLUMNS = [
     Column("unit", gettext_lazy("Org unit"), TEXT),
     Column("clients", gettext_lazy("Clients"), INTEGER, sortable=True),
     Column("assets", gettext_lazy("Total assets"), MONEY, sortable=True),
-    Column("asset_growth", gettext_lazy("Asset growth"), MONEY, sortable=True),
+    Column(
+        "asset_growth",
+        gettext_lazy("Asset growth"),
+        MONEY,
+        sortable=True,
+        help=gettext_lazy("Total assets on the as-of day minus those on the last snapshot day before the period."),
+    ),
     Column("asset_growth_pct", gettext_lazy("Asset growth (%)"), PERCENT, sortable=True),
     Column("net_inflow", gettext_lazy("Net inflow"), MONEY, sortable=True),
     Column("commission", gettext_lazy("Commission"), MONEY, sortable=True),
     Column("new_clients", gettext_lazy("New clients"), INTEGER, sortable=True),
-    Column("coverage", gettext_lazy("Contact coverage (%)"), PERCENT, sortable=True),
-    Column("alerts_on_time", gettext_lazy("Alerts worked on time (%)"), PERCENT, sortable=True),
-    Column("sla_kept", gettext_lazy("Ticket SLA kept (%)"), PERCENT, sortable=True),
-    Column("satisfaction", gettext_lazy("Satisfaction (1–5)"), NUMBER, sortable=True),
+    Column(
+        "coverage",
+        gettext_lazy("Contact coverage (%)"),
+        PERCENT,
+        sortable=True,
+        help=gettext_lazy("Share of the book on the as-of day contacted within its tier's coverage rule."),
+    ),
+    Column(
+        "alerts_due",
+        gettext_lazy("Alerts due"),
+        INTEGER,
+        sortable=True,
+        help=gettext_lazy("Alerts whose three days to be worked on ended in the period."),
+    ),
+    Column(
+        "alerts_on_time",
+        gettext_lazy("Alerts worked on time (%)"),
+        PERCENT,
+        sortable=True,
+        help=gettext_lazy("Of the alerts due, the share a person closed within three days of the due day."),
+    ),
+    Column(
+        "tickets_resolved",
+        gettext_lazy("Tickets resolved"),
+        INTEGER,
+        sortable=True,
+        help=gettext_lazy("Tickets assigned to the advisor and resolved in the period."),
+    ),
+    Column(
+        "sla_kept",
+        gettext_lazy("Ticket SLA kept (%)"),
+        PERCENT,
+        sortable=True,
+        help=gettext_lazy(
+            "Of the tickets resolved, the share resolved by the resolution due time and first answered in time."
+        ),
+    ),
+    Column(
+        "satisfaction",
+        gettext_lazy("Satisfaction (1–5)"),
+        NUMBER,
+        sortable=True,
+        help=gettext_lazy("The average satisfaction score of the advisor's tickets closed in the period."),
+    ),
+    Column("rated", gettext_lazy("Satisfaction scores"), INTEGER, sortable=True),
 ]
+# Why a rate is empty, in its cell: the figure it is a share of is zero.
+RANKING_WHY = {
+    "asset_growth": gettext_lazy("no figures before the period"),
+    "asset_growth_pct": gettext_lazy("no assets before"),
+    "coverage": gettext_lazy("no clients"),
+    "alerts_on_time": gettext_lazy("no alert due"),
+    "sla_kept": gettext_lazy("no ticket resolved"),
+    "satisfaction": gettext_lazy("no score given"),
+}
 DEFAULT_RANKING_SORT = "-assets"
 
 
@@ -271,7 +394,8 @@ def ranking_rows(report: Report) -> list[dict]:
     rows = []
     for row in grouped:
         ticket = tickets.get(row["advisor_id"], {})
-        growth = money(row["assets"] - row["assets_start"])
+        # Without a built snapshot day before the period, growth would be the whole book.
+        growth = money(row["assets"] - row["assets_start"]) if days.before_start else None
         rows.append(
             {
                 "advisor_id": row["advisor_id"],
@@ -281,18 +405,22 @@ def ranking_rows(report: Report) -> list[dict]:
                 "clients": row["clients"],
                 "assets": money(row["assets"]),
                 "asset_growth": growth,
-                "asset_growth_pct": change(row["assets"], row["assets_start"]),
+                "asset_growth_pct": change(row["assets"], row["assets_start"]) if days.before_start else None,
                 "net_inflow": money(row["net_inflow"]),
                 "commission": money(row["commission"]),
                 "new_clients": row["new_clients"],
                 "coverage": share(row["contacted"], row["clients"]),
+                "alerts_due": row["alerts_due"],
                 "alerts_on_time": share(row["alerts_worked"], row["alerts_due"]),
+                "tickets_resolved": ticket.get("resolved") or 0,
                 "sla_kept": share(ticket.get("in_sla"), ticket.get("resolved")),
+                "rated": ticket.get("rated") or 0,
                 "satisfaction": (
                     (Decimal(ticket["score"]) / ticket["rated"]).quantize(Decimal("0.1"))
                     if ticket.get("rated")
                     else None
                 ),
+                "_why": RANKING_WHY,
                 "_detail": {
                     "contacted": row["contacted"],
                     "alerts_due": row["alerts_due"],
@@ -304,6 +432,26 @@ def ranking_rows(report: Report) -> list[dict]:
             }
         )
     return rows
+
+
+def ranking_note(report: Report, rows: list[dict]) -> str:
+    """What the rankings' empty rates mean for this slice and period, in words."""
+    notes = []
+    if not report.days.before_start:
+        notes.append(_("No figures before the period: asset growth cannot be shown."))
+    if rows and not any(row["alerts_due"] for row in rows):
+        notes.append(_("No alerts were due in this period."))
+    if rows and not any(row["tickets_resolved"] for row in rows):
+        notes.append(_("No tickets were resolved in this period."))
+    if rows and not any(row["rated"] for row in rows):
+        notes.append(_("No satisfaction surveys recorded in this period."))
+    notes.append(
+        _(
+            "A rate is given where there is something to rate: an advisor with no alert due, no ticket resolved "
+            "or no satisfaction score has the reason in its place."
+        )
+    )
+    return " ".join(notes)
 
 
 def sort_rankings(rows: list[dict], sort: str | None) -> tuple[list[dict], str]:
@@ -325,6 +473,7 @@ def rankings(report: Report, sort: str | None = None) -> Report:
     for row in rows:
         row["_link"] = _link("advisor", report, report.unit.code, row["advisor_code"])
     table = Table("rankings", _("Advisor rankings"), list(RANKING_COLUMNS), rows, limit=RANKED_ROWS)
+    table.note = ranking_note(report, rows)
     report.tables = [table]
     report.extra["sort"] = sort
     return report
@@ -340,15 +489,15 @@ def dimension_values(dimension: str) -> list[tuple[str, str]]:
 
 
 def segments(report: Report) -> Report:
-    """Tier and stage mix (now against the comparison's as-of day, and by month), migration
-    matrices, lost clients. Four queries."""
+    """Tier and stage mix (at the period's start and end, against the comparison's as-of day,
+    and by month), migration matrices from the start to the end, lost clients. Four queries."""
     period, days = report.period, report.days
     months = month_ends(period.end)
     month_days = {}
     for first, last in months:
         day = report.calendar.as_of(last)
         month_days[first] = day if day and day >= first else None
-    wanted = {day for day in (days.end, days.previous_end, *month_days.values()) if day}
+    wanted = {day for day in (days.end, days.before_start, days.previous_end, *month_days.values()) if day}
     mix: dict[tuple, dict] = {}
     for row in (
         report.where.rows(SegmentDay)
@@ -359,20 +508,17 @@ def segments(report: Report) -> Report:
     ):
         mix[(row["day"], row["dimension"], row["value"])] = row
     moves: dict[tuple, int] = {}
-    for row in (
-        report.where.rows(SegmentMoveDay)
-        .filter(day__gte=period.start, day__lte=period.end)
-        .values("dimension", "from_value", "to_value")
-        .annotate(clients=Sum("clients"))
-        .order_by()
-    ):
-        moves[(row["dimension"], row["from_value"], row["to_value"])] = row["clients"]
+    if days.before_start and days.end:
+        for dimension, from_value, to_value, clients in segment_transitions(
+            days.before_start, days.end, path=report.where.path, advisor_id=report.where.advisor_id
+        ):
+            moves[(dimension, from_value, to_value)] = clients
 
     tables = []
     for dimension in ("tier", "lifecycle_stage"):
-        tables.append(_mix_table(dimension, mix, days))
+        tables.append(_mix_table(dimension, mix, days, report.comparable))
     for dimension in ("tier", "lifecycle_stage"):
-        tables.append(_move_table(dimension, moves))
+        tables.append(_move_table(dimension, moves, days))
     tables.append(_churned_table(report))
     report.tables = tables
     report.charts = {
@@ -390,82 +536,116 @@ def segments(report: Report) -> Report:
                 }
                 for value, label in dimension_values(dimension)
             ],
+            "unbuilt": [f"{first:%Y-%m}" for first, _last in months if not month_days[first]],
         }
         for dimension in ("tier", "lifecycle_stage")
     }
     return report
 
 
-def _mix_table(dimension: str, mix: dict, days: AsOf) -> Table:
+def _mix_table(dimension: str, mix: dict, days: AsOf, comparable: bool) -> Table:
+    """The mix at the period's start and end (the migration matrix's row and column sums), the
+    share and assets at the end, and the comparison's as-of day when there is one."""
     columns = [
         Column("value", DIMENSION_LABELS[dimension], TEXT),
-        Column("clients", gettext_lazy("Clients"), INTEGER),
+        Column("clients_start", gettext_lazy("Clients at the start"), INTEGER),
+        Column("clients", gettext_lazy("Clients at the end"), INTEGER),
+        Column("clients_change", gettext_lazy("Change"), INTEGER),
         Column("share", gettext_lazy("Share (%)"), PERCENT),
         Column("assets", gettext_lazy("Total assets"), MONEY),
         Column("clients_previous", gettext_lazy("Clients (comparison)"), INTEGER),
-        Column("clients_change", gettext_lazy("Change"), INTEGER),
     ]
     rows = []
     for value, label in dimension_values(dimension):
         now = mix.get((days.end, dimension, value), {}) if days.end else {}
-        before = mix.get((days.previous_end, dimension, value), {}) if days.previous_end else {}
+        start = mix.get((days.before_start, dimension, value), {}) if days.before_start else {}
+        before = mix.get((days.previous_end, dimension, value), {}) if comparable else {}
         rows.append(
             {
                 "value": str(label),
                 "clients": now.get("clients") or 0,
+                "clients_start": (start.get("clients") or 0) if days.before_start else None,
                 "assets": money(now.get("assets")),
-                "clients_previous": before.get("clients") or 0,
+                "clients_previous": (before.get("clients") or 0) if comparable else None,
             }
         )
     total_clients = sum(row["clients"] for row in rows)
     for row in rows:
         row["share"] = share(row["clients"], total_clients)
-        row["clients_change"] = row["clients"] - row["clients_previous"]
+        row["clients_change"] = row["clients"] - row["clients_start"] if row["clients_start"] is not None else None
     total = {
         "value": _("Total"),
         "clients": total_clients,
+        "clients_start": sum(row["clients_start"] for row in rows) if days.before_start else None,
         "share": share(total_clients, total_clients),
         "assets": money(sum(row["assets"] for row in rows)),
-        "clients_previous": sum(row["clients_previous"] for row in rows),
+        "clients_previous": sum(row["clients_previous"] for row in rows) if comparable else None,
     }
-    total["clients_change"] = total["clients"] - total["clients_previous"]
+    total["clients_change"] = total["clients"] - total["clients_start"] if days.before_start else None
     name = "tier_mix" if dimension == "tier" else "stage_mix"
     title = _("Tier mix") if dimension == "tier" else _("Lifecycle stage mix")
-    return Table(name, title, columns, rows, total)
+    notes = []
+    if days.before_start:
+        notes.append(
+            _("At the start: %(start)s; at the end: %(end)s.")
+            % {"start": _day(days.before_start), "end": _day(days.end)}
+        )
+    else:
+        notes.append(_("No figures for the day before the period: the mix at its start is unknown."))
+    if not comparable:
+        notes.append(_("No data for the comparison period."))
+    return Table(name, title, columns, rows, total, note=" ".join(notes))
 
 
-def _move_table(dimension: str, moves: dict) -> Table:
+JOINED, LEFT = "__joined__", "__left__"
+
+
+def _move_table(dimension: str, moves: dict, days: AsOf) -> Table:
+    """From the value at the period's start (rows) to the value at its end (columns), each client
+    once: the diagonal stayed, "joined" came onto this book during the period (opened, or moved
+    in from another advisor or unit), "left" went off it (lost, or moved away). Each row adds up
+    to the start's mix, each column to the end's."""
     values = dimension_values(dimension)
     columns = [Column("from", gettext_lazy("From ↓ / to →"), TEXT)]
     columns += [Column(value, label, INTEGER) for value, label in values]
-    columns.append(Column("moved", gettext_lazy("Moved"), INTEGER))
+    columns.append(Column(LEFT, gettext_lazy("Left the book"), INTEGER))
+    columns.append(Column("start", gettext_lazy("At the start"), INTEGER))
     rows = []
-    for value, label in values:
-        row = {"from": str(label)}
+    known = days.before_start is not None and days.end is not None
+    if known:
+        for value, label in [*values, (JOINED, gettext_lazy("Joined the book"))]:
+            source = None if value == JOINED else value
+            row = {"from": str(label), "_muted": value == JOINED}
+            for target, _label in values:
+                row[target] = moves.get((dimension, source, target), 0)
+            # Joined and left within the period: on neither day's book, so in no cell.
+            row[LEFT] = moves.get((dimension, source, None), 0) if source else 0
+            row["start"] = sum(row[target] for target, _label in values) + row[LEFT] if source else 0
+            rows.append(row)
+    total = None
+    if known:
+        total = {"from": _("At the end")}
         for target, _label in values:
-            row[target] = moves.get((dimension, value, target), 0) if target != value else None
-        row["moved"] = sum(row[target] or 0 for target, _label in values)
-        rows.append(row)
-    total = {"from": _("Total")}
-    for target, _label in values:
-        total[target] = sum(row[target] or 0 for row in rows)
-    total["moved"] = sum(row["moved"] for row in rows)
+            total[target] = sum(row[target] for row in rows)
+        total[LEFT] = sum(row[LEFT] for row in rows)
+        total["start"] = sum(row["start"] for row in rows)
     name = "tier_moves" if dimension == "tier" else "stage_moves"
     title = _("Tier migration") if dimension == "tier" else _("Lifecycle stage migration")
-    return Table(name, title, columns, rows, total)
+    note = (
+        _("From %(start)s to %(end)s.") % {"start": _day(days.before_start), "end": _day(days.end)}
+        if known
+        else _("No figures for the day before the period: the migration needs the book at its start.")
+    )
+    return Table(name, title, columns, rows, total, note=note)
 
 
 def _churned_table(report: Report) -> Table:
-    last_reason = Alert.objects.filter(client=OuterRef("client_id"), kind=Alert.Kind.CHURN_RISK).order_by("-created_at")
-    exits = (
+    """The period's lost clients with what the churn model had said before each loss (kept on the
+    loss itself, ``ClientExit``), and the early-warning hit rate in ``report.extra``. One query."""
+    exits = list(
         report.where.rows(ClientExit)
         .filter(day__gte=report.period.start, day__lte=report.period.end)
         .select_related("client", "advisor", "unit")
-        .annotate(
-            reason=Subquery(last_reason.values("reason")[:1]),
-            reason_params=Subquery(last_reason.values("params")[:1]),
-            alert_on=Subquery(last_reason.values("due_on")[:1]),
-        )
         .order_by("-day", "client__client_no")
     )
     columns = [
@@ -474,27 +654,67 @@ def _churned_table(report: Report) -> Table:
         Column("day", gettext_lazy("Lost on"), DATE),
         Column("advisor", gettext_lazy("Advisor"), TEXT),
         Column("unit", gettext_lazy("Org unit"), TEXT),
+        Column("score", gettext_lazy("Last churn score"), INTEGER),
         Column("reason", gettext_lazy("Last churn reasons"), TEXT),
-        Column("alert_on", gettext_lazy("Churn alert of"), DATE),
+        Column("first_warned_on", gettext_lazy("First churn warning"), DATE),
+        Column("alert_on", gettext_lazy("Last churn warning"), DATE),
+        Column("warned_days", gettext_lazy("Warned days before"), INTEGER),
     ]
-    rows = [
-        {
-            "client_no": lost.client.client_no,
-            "name": lost.client.name,
-            "day": lost.day,
-            "advisor": f"{lost.advisor.name} ({lost.advisor.code})" if lost.advisor else _("No advisor"),
-            "unit": lost.unit.name,
-            # In the reader's language: the alert's parameters rendered (``alerts.texts``), or
-            # the words stored by an alert raised before.
-            "reason": alert_texts.reason_text(Alert.Kind.CHURN_RISK, lost.reason_params, lost.reason or ""),
-            "alert_on": lost.alert_on,
-            "_link": reverse("clients:detail", args=[lost.client_id]),
-        }
-        for lost in exits
-    ]
+    rows = []
+    for lost in exits:
+        warned = lost.first_warned_on
+        rows.append(
+            {
+                "client_no": lost.client.client_no,
+                "name": lost.client.name,
+                "day": lost.day,
+                "advisor": f"{lost.advisor.name} ({lost.advisor.code})" if lost.advisor else _("No advisor"),
+                "unit": lost.unit.name,
+                # A score in percent, as the alert states it; empty for a client never scored.
+                "score": round(lost.churn_score * 100) if lost.churn_score is not None else None,
+                # In the reader's language: the alert's parameters rendered (``alerts.texts``),
+                # or the words stored by an alert raised before; never warned: said so.
+                "reason": (
+                    alert_texts.reason_text(Alert.Kind.CHURN_RISK, lost.churn_params, lost.churn_reason)
+                    if warned
+                    else _("no churn warning before the loss")
+                ),
+                "first_warned_on": warned,
+                "alert_on": lost.last_warned_on,
+                "warned_days": (lost.day - warned).days if warned else None,
+                "_link": reverse("clients:detail", args=[lost.client_id]),
+            }
+        )
+    report.extra["early_warning"] = early_warning(rows)
     table = Table("churned", _("Lost clients and their last churn reasons"), columns, rows)
     table.limit = CHURNED_LIST_ROWS
+    table.note = _(
+        "Churn score and warnings as the nightly run gave them before the loss; a client closed before the "
+        "nightly run first scored them has none."
+    )
     return table
+
+
+# A hit rate is given in percent only over this many lost clients; below, "3 of 5" says it.
+HIT_RATE_MIN_BASE = 10
+
+
+def early_warning(rows: list[dict]) -> dict:
+    """How many of the lost clients had a churn warning before they left, and how early: the
+    median of the days between the first warning and the loss."""
+    lost = len(rows)
+    lead = sorted(row["warned_days"] for row in rows if row["warned_days"] is not None)
+    warned = len(lead)
+    median = None
+    if lead:
+        middle = len(lead) // 2
+        median = lead[middle] if len(lead) % 2 else (lead[middle - 1] + lead[middle]) / 2
+    return {
+        "lost": lost,
+        "warned": warned,
+        "rate": share(warned, lost) if lost >= HIT_RATE_MIN_BASE else None,
+        "median_days": median,
+    }
 
 
 # --- Service and compliance --------------------------------------------------------------------
@@ -522,6 +742,43 @@ def _ticket_rates(row: dict) -> None:
     row["satisfaction"] = (Decimal(row.get("score") or 0) / rated).quantize(Decimal("0.1")) if rated else None
 
 
+def live_window(report: Report) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The stretch of the period after its last built day up to now — today, until tonight's run
+    builds it — when the period reaches today; None otherwise."""
+    today = timezone.localdate()
+    calendar = report.calendar
+    first = calendar.reference + datetime.timedelta(days=1) if calendar.built else report.period.start
+    first = max(first, report.period.start)
+    if not (first <= today <= report.period.calendar_end):
+        return None
+    return day_bounds(first)[0], timezone.now()
+
+
+def _live_ticket_rows(report: Report) -> list[dict]:
+    """Ticket rows of the live window (``live_window``) keyed like the grouped aggregates (the
+    child unit's path, or the advisor in the unit itself). One query; none outside the window."""
+    window = live_window(report)
+    report.extra["live_since"] = window[0] if window else None
+    if window is None:
+        return []
+    unit = report.unit
+    width = (unit.depth + 1) * OrgUnit.steplen
+    out = []
+    for row in live_tickets(*window, path=report.where.path, advisor_id=report.where.advisor_id):
+        deeper = row["unit_depth"] > unit.depth
+        out.append(
+            {
+                "child": row["unit_path"][:width] if deeper else "",
+                "who": None if deeper else row["advisor_id"],
+                "who_code": "" if deeper else (row["advisor_code"] or ""),
+                "who_name": "" if deeper else (row["advisor_name"] or ""),
+                "kind_id": row["kind_id"],
+                **{name: row[name] for name in ("opened", "resolved", "in_sla", "rated", "score")},
+            }
+        )
+    return out
+
+
 def service(report: Report) -> Report:
     """Tickets by unit (one level down) and by kind; suitability by unit and by advisor. Six
     queries."""
@@ -544,6 +801,7 @@ def service(report: Report) -> Report:
         .annotate(**ticket_sums)
         .order_by()
     )
+    ticket_rows += _live_ticket_rows(report)
     # By unit: fold the kinds together.
     folded: dict[tuple, dict] = {}
     for row in ticket_rows:
@@ -629,6 +887,21 @@ def service(report: Report) -> Report:
         limit=RANKED_ROWS,
     )
     report.tables = [by_unit, by_kind, suit_units, by_advisor]
+    since = report.extra.get("live_since")
+    if since is not None:
+        since_day = timezone.localtime(since).date()
+        if since_day == timezone.localdate():
+            note = _("Tickets of today are counted live, up to now; the days before from the nightly figures.")
+        else:
+            note = _(
+                "Tickets from %(day)s to now are counted live (no nightly run has built those days yet); "
+                "the days before from the nightly figures."
+            ) % {"day": _day(since_day)}
+        note += " " + _("Suitability checks count up to the last built day, %(day)s.") % {
+            "day": _day(report.calendar.reference)
+        }
+        by_unit.note = note
+        by_kind.note = note
     return report
 
 
@@ -639,7 +912,7 @@ def advisor_report(report: Report) -> Report:
     """The advisor's KPIs, their ranking figures, trend, and their book on the as-of day (the
     list adds up to the clients and assets figures)."""
     values = figures.kpis(report.where, report.period, report.days)
-    report.cards = kpi_cards(values)
+    report.cards = kpi_cards(values, report.comparable)
     report.extra["kpis"] = values
     ranking = ranking_rows(report)
     report.extra["ranking"] = ranking[0] if ranking else None

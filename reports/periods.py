@@ -40,6 +40,12 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def calendar_end(self) -> datetime.date:
+        """The last day of the calendar month (quarter, year) — past the reference day for a
+        period to date; a custom period's own end."""
+        return self.end if self.kind == "custom" else _calendar_end(self.kind, self.start)
+
 
 def _calendar_start(kind: str, day: datetime.date) -> datetime.date:
     if kind == "month":

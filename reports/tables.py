@@ -50,6 +50,7 @@ class Column:
     label: str
     kind: str = INTEGER
     sortable: bool = False
+    help: str = ""  # what the figure means, on the column's title (hover)
 
     @property
     def numeric(self) -> bool:
@@ -59,7 +60,8 @@ class Column:
 @dataclass
 class Table:
     """``rows`` are dicts keyed by column key; a row may carry ``_link`` (its first cell links
-    there) and ``_muted`` (shown in grey, e.g. "no advisor")."""
+    there), ``_muted`` (shown in grey, e.g. "no advisor") and ``_why`` (column key → why that
+    figure is empty, shown instead of a bare dash: "no ticket resolved")."""
 
     name: str
     title: str
@@ -76,7 +78,7 @@ class Table:
         return [
             (
                 {"link": row.get("_link"), "muted": row.get("_muted", False)},
-                [_formatted(column, row.get(column.key)) for column in self.columns],
+                [_explained(column, row) for column in self.columns],
             )
             for row in rows
         ]
@@ -130,6 +132,15 @@ def _formatted(column: Column, value) -> tuple[str, str]:
         return format_cell(value, column.kind), ""
     negative = value is not None and value < 0
     return format_cell(value, column.kind), "num text-danger" if negative else "num"
+
+
+def _explained(column: Column, row: dict) -> tuple[str, str]:
+    """A cell, or for an empty figure the row's reason why (``_why``) in small grey words."""
+    value = row.get(column.key)
+    why = row.get("_why", {}).get(column.key) if value is None else None
+    if why:
+        return str(why), "num text-body-secondary small fst-italic"
+    return _formatted(column, value)
 
 
 def _cell(value):

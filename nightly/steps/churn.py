@@ -477,7 +477,12 @@ def score_book(day: datetime.date, run_id: int | None = None) -> dict:
         pd.DataFrame({"id": changed["client_id"], "churn_score": changed["score"]}),
         {"churn_score": "double precision"},
     )
-    high = current[(current["score"] >= limits["churn_alert_score"]) & (current["status"] != Client.Status.CLOSED)]
+    # A client is past warning once closed on or before the night — by the day, not today's
+    # status: a night run for a past day (a backfill, a rerun) warns the clients it would have
+    # warned then, so a client lost later keeps the warning that came before the loss.
+    closed_on = pd.to_datetime(current["closed_on"])
+    still_open = (current["status"] != Client.Status.CLOSED) | (closed_on > pd.Timestamp(day))
+    high = current[(current["score"] >= limits["churn_alert_score"]) & still_open]
     alerts = churn_rule.run(
         day, high, model=info["model"], cooldown_days=limits["churn_cooldown_days"], cap_days=CAP_DAYS
     )

@@ -126,9 +126,13 @@ def test_exports_carry_the_pages_numbers(book, login, url, table):
     response = http.get(url)
     shown = response.context["report"].table(table)
     html = response.content.decode()
-    for record in shown.records():  # the page shows each value, formatted
+    for _row, cells in [*shown.body(), (None, shown.total_cells())]:  # each value, formatted (or why not)
+        for text, _css in cells:
+            assert escape(text) in html, text
+    for record in shown.records():  # an empty figure is never shown as a bare dash
         for column, value in zip(shown.columns, record, strict=True):
-            assert escape(cell(value, column.kind)) in html, (column.key, value)
+            if value is not None:
+                assert escape(cell(value, column.kind)) in html, (column.key, value)
     expected = [shown.header()] + [[_as_text(value) for value in record] for record in shown.records()]
     as_csv = _csv(http.get(f"{url}?export=csv&table={table}"))
     escaped = [[cell.lstrip("'") if cell.startswith("'=") else cell for cell in row] for row in as_csv]
@@ -177,10 +181,12 @@ def test_the_lost_clients_list_carries_the_last_churn_reason(book, login):
         "net outflow 80% in 30 days",
         f"{bob.name} (BOB)",
     )
+    # From the start (the as-of day before November: 20 Oct) to the end (20 Nov): c4 left the
+    # book (lost), c3 joined it (opened 3 Nov), c1 went mass → affluent; the rest stayed.
     moves = {row["from"]: row for row in report.table("stage_moves").rows}
-    assert moves["Mature"]["churned"] == 1 and report.table("stage_moves").total["moved"] == 1
+    assert moves["Mature"]["__left__"] == 1 and moves["Joined the book"]["new"] == 1
     tiers = {row["from"]: row for row in report.table("tier_moves").rows}
-    assert tiers["Mass"]["affluent"] == 1
+    assert tiers["Mass"]["affluent"] == 1 and tiers["High net worth"]["hnw"] == 1
 
 
 # --- Rankings and the page itself --------------------------------------------------------------
