@@ -166,7 +166,9 @@ def test_nothing_chosen_says_what_to_choose():
 # --- The dry run -------------------------------------------------------------------------------
 
 
-def test_the_dry_run_counts_what_the_import_would_write_and_writes_nothing(ops_client, django_capture_on_commit_callbacks):
+def test_the_dry_run_counts_what_the_import_would_write_and_writes_nothing(
+    ops_client, django_capture_on_commit_callbacks
+):
     before = everything()
     with django_capture_on_commit_callbacks() as queued:
         upload = upload_files(ops_client, csv_files(), note="first day")
@@ -181,7 +183,14 @@ def test_the_dry_run_counts_what_the_import_would_write_and_writes_nothing(ops_c
     assert everything() == before
     assert upload.checked_at is not None
     by_file = {row["name"]: row for row in upload.dry_run_counts}
-    assert list(by_file) == ["org_units.csv", "advisors.csv", "products.csv", "clients.csv", "accounts.csv", "assessments.csv"]
+    assert list(by_file) == [
+        "org_units.csv",
+        "advisors.csv",
+        "products.csv",
+        "clients.csv",
+        "accounts.csv",
+        "assessments.csv",
+    ]
     assert (by_file["clients.csv"]["rows"], by_file["clients.csv"]["created"]) == (3, 3)
     assert (by_file["org_units.csv"]["created"], by_file["org_units.csv"]["updated"]) == (5, 0)
     assert upload.error_count == 0 and upload.batch is None
@@ -234,7 +243,9 @@ def test_every_problem_is_listed_as_file_line_column_reason_and_confirm_is_refus
 
 
 def test_thousands_of_problems_page_by_a_hundred_and_download_in_full(ops_client):
-    rows = "\n".join(f"C{n:05d},某人,individual,female,1990-02-30,,,,,SH01,A001,2024-01-02,active" for n in range(1, 251))
+    rows = "\n".join(
+        f"C{n:05d},某人,individual,female,1990-02-30,,,,,SH01,A001,2024-01-02,active" for n in range(1, 251)
+    )
     header = CLIENTS.splitlines()[0]
     upload = checked(ops_client, {**ALL_FILES, "clients.csv": f"{header}\n{rows}\n"})
     assert upload.status == ExtractUpload.Status.REJECTED
@@ -493,10 +504,16 @@ def test_the_upload_list_and_a_detail_page_take_the_same_queries_at_any_size(ops
         return len(context)
 
     _uploads(3, ops)
-    small = queries(reverse("imports:upload")), queries(reverse("imports:detail", args=[ExtractUpload.objects.last().pk]))
+    small = (
+        queries(reverse("imports:upload")),
+        queries(reverse("imports:detail", args=[ExtractUpload.objects.last().pk])),
+    )
     ExtractUpload.objects.all().delete()
     _uploads(60, ops)
-    large = queries(reverse("imports:upload")), queries(reverse("imports:detail", args=[ExtractUpload.objects.last().pk]))
+    large = (
+        queries(reverse("imports:upload")),
+        queries(reverse("imports:detail", args=[ExtractUpload.objects.last().pk])),
+    )
     assert small == large
 
 
