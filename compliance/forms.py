@@ -9,7 +9,11 @@ from compliance.models import CheckReview
 
 
 class ReviewForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("Verdict"), choices=CheckReview.Verdict.choices, widget=forms.RadioSelect)
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        choices=CheckReview.Verdict.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,

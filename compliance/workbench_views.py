@@ -77,7 +77,7 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         raise Http404
     user, now, today = request.user, timezone.now(), timezone.localdate()
     export = request.GET.get("export")
-    if name == queues.CHECKS and request.GET.get("sample") and not request.GET.get("seed"):
+    if name == queues.CHECKS and _sample_size(request) and not request.GET.get("seed"):
         # A new draw: a seed of its own, so its pages and its export show the same checks.
         params = request.GET.copy()
         params["seed"] = reviews.new_seed()

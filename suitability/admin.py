@@ -7,10 +7,14 @@ from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from advisors.models import Advisor, OrgUnit
 from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
@@ -18,6 +22,11 @@ from core.admin_utils import (
     ReadOnlyAdminMixin,
     ReadOnlyTabularInline,
 )
+from core.audit import log_access
+from core.exports import csv_response
+from core.language import in_language
+from core.models import AccessLog
+from core.names import display_name, user_name
 from products.admin import ProductAdmin
 from products.models import Product
 from suitability.models import (
@@ -31,6 +40,7 @@ from suitability.models import (
     SuitabilityStep,
 )
 from suitability.services import product_rerated
+from suitability.templatetags.suitability_tags import reason_text, step_label
 
 # --- Questionnaires: configuration ------------------------------------------------------------
 # Once a version has been answered, its questions, choices and bands are frozen (the stored
@@ -94,12 +104,16 @@ class ChoiceInline(FrozenOnceAnsweredMixin, admin.TabularInline):
 
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(CrmModelAdmin):
-    list_display = ("title", "code", "version", "audience", "is_active", "effective_from")
+    list_display = ("shown_title", "code", "version", "audience", "is_active", "effective_from")
     list_filter = ("audience", "is_active")
     search_fields = ("=code", "title", "title_zh")
     readonly_fields = ("created_at", "updated_at")
     ordering = ("code", "-version")
     inlines = (QuestionInline, ScoreBandInline)
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, obj: Questionnaire) -> str:
+        return in_language(obj.title, obj.title_zh)  # both are data; the reader's language shown
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and _answered(obj.pk):
@@ -126,17 +140,21 @@ class QuestionAdmin(FrozenOnceAnsweredMixin, CrmModelAdmin):
 
     @admin.display(description=_("question"))
     def short_text(self, obj: Question) -> str:
-        return Truncator(obj.text).chars(80)
+        return Truncator(in_language(obj.text, obj.text_zh)).chars(80)
 
 
 @admin.register(Choice)
 class ChoiceAdmin(FrozenOnceAnsweredMixin, CrmModelAdmin):
-    list_display = ("question", "label", "text", "score", "marks_lowest_category", "declares_horizon")
+    list_display = ("question", "label", "answer", "score", "marks_lowest_category", "declares_horizon")
     list_filter = ("marks_lowest_category", "question__questionnaire")
     list_select_related = ("question",)
     search_fields = ("text", "question__text")
     autocomplete_fields = ("question",)
     ordering = ("question_id", "label")
+
+    @admin.display(description=_("answer"))
+    def answer(self, obj: Choice) -> str:
+        return in_language(obj.text, obj.text_zh)
 
 
 @admin.register(ScoreBand)
@@ -205,6 +223,106 @@ class SuitabilityStepInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("recorded_by")
 
 
+def check_title(record: SuitabilityCheck) -> str:
+    """A check named in words: "张三 × 某产品：不匹配（需确认）", not ids and codes."""
+    return _("%(client)s × %(product)s: %(outcome)s") % {
+        "client": display_name(record.client.name),
+        "product": record.product.name,
+        "outcome": record.get_outcome_display(),
+    }
+
+
+class BranchFilter(admin.SimpleListFilter):
+    """The client's branch (a short list: the branches of the org tree)."""
+
+    title = _("branch")
+    parameter_name = "branch"
+
+    def lookups(self, request, model_admin):
+        return list(OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH).order_by("code").values_list("code", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(client__branch__code=self.value())
+        return queryset
+
+
+class AdvisorFilter(admin.SimpleListFilter):
+    """The check's advisor, among the advisors of the branch chosen (a firm's whole list of
+    advisors would not fit the sidebar): shown once a branch is chosen."""
+
+    title = _("advisor")
+    parameter_name = "advisor"
+
+    def lookups(self, request, model_admin):
+        branch = request.GET.get(BranchFilter.parameter_name)
+        unit = OrgUnit.objects.filter(code=branch, kind=OrgUnit.Kind.BRANCH).first() if branch else None
+        if unit is None:
+            return []
+        advisors = Advisor.objects.filter(org_unit__path__startswith=unit.path).order_by("code")
+        return [(code, f"{display_name(name)} ({code})") for code, name in advisors.values_list("code", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(advisor__code=self.value())
+        return queryset
+
+
+@admin.action(description=_("Export selected checks as CSV"))
+def export_checks(modeladmin, request, queryset):
+    """The selected checks as CSV, reasons and steps in words in the reader's language; the export
+    is written to the access log with its number of rows."""
+    count = queryset.count()
+    log_access(user=request.user, action=AccessLog.Action.EXPORT, rows=count, request=request)
+    header = [
+        _("Checked at"),
+        _("Client number"),
+        _("Client"),
+        _("Branch"),
+        _("Advisor"),
+        _("Product code"),
+        _("Product"),
+        _("Outcome"),
+        _("Client risk tolerance"),
+        _("Product risk level"),
+        _("Investor type"),
+        _("Initiated by"),
+        _("Channel"),
+        _("Reasons"),
+        _("Steps required"),
+        _("Checked by"),
+    ]
+    rows = (
+        queryset.select_related("client__branch", "product", "advisor", "checked_by")
+        .without_client_pii()
+        .order_by("-created_at")
+    )
+
+    def lines():
+        for record in rows.iterator(chunk_size=2000):
+            yield [
+                timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M"),
+                record.client.client_no,
+                display_name(record.client.name),
+                record.client.branch.name if record.client.branch_id else "",
+                f"{display_name(record.advisor.name)} ({record.advisor.code})" if record.advisor else "",
+                record.product.code,
+                record.product.name,
+                record.get_outcome_display(),
+                record.client_level,
+                record.product_level,
+                record.get_investor_type_display(),
+                record.get_initiated_by_display(),
+                record.get_channel_display(),
+                "; ".join(reason_text(reason) for reason in record.reasons or []),
+                ", ".join(str(step_label(kind)) for kind in record.requires or []),
+                user_name(record.checked_by) if record.checked_by else "",
+            ]
+
+    filename = f"suitability-checks-{timezone.localdate():%Y%m%d}.csv"
+    return csv_response(filename, [str(label) for label in header], lines())
+
+
 @admin.register(SuitabilityCheck)
 class SuitabilityCheckAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     list_display = (
@@ -222,6 +340,8 @@ class SuitabilityCheckAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     )
     list_filter = (
         "outcome",
+        BranchFilter,
+        AdvisorFilter,
         "product_level",
         "client_level",
         "investor_type",
@@ -236,6 +356,47 @@ class SuitabilityCheckAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     sortable_by = ("created_at",)
     ordering = ("-created_at",)
     inlines = (SuitabilityStepInline,)
+    actions = (export_checks,)
+    # The record read as a page: its reasons and steps in words, not the stored JSON.
+    fields = (
+        "client",
+        "product",
+        "advisor",
+        "outcome",
+        "reasons_in_words",
+        "steps_required",
+        "client_level",
+        "client_lowest_category",
+        "investor_type",
+        "product_level",
+        "initiated_by",
+        "channel",
+        "assessment",
+        "checked_by",
+        "consideration_ends_at",
+        "created_at",
+        "retain_until",
+    )
+    readonly_fields = ("reasons_in_words", "steps_required", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("client", "product")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        record = self.get_object(request, object_id) if object_id else None
+        if record is not None:
+            title = check_title(record)
+            extra_context = {**(extra_context or {}), "subtitle": title, "check_title": title}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("reasons"))
+    def reasons_in_words(self, record: SuitabilityCheck) -> str:
+        items = [format_html("<li>{}</li>", reason_text(reason)) for reason in record.reasons or []]
+        return format_html("<ul>{}</ul>", mark_safe("".join(items))) if items else "—"
+
+    @admin.display(description=_("steps required"))
+    def steps_required(self, record: SuitabilityCheck) -> str:
+        return ", ".join(str(step_label(kind)) for kind in record.requires or []) or "—"
 
 
 @admin.register(SuitabilityStep)
