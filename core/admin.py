@@ -15,32 +15,33 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Concat
 from django.shortcuts import redirect
-from django.shortcuts import redirect
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 from knox.models import AuthToken
 
-from core import schedule, segregation, tokens
+from core import admin_schedule, schedule, segregation, tokens  # noqa: F401 (admin_schedule registers)
+from core.access import CLIENT_PII_FIELDS
 from core.admin_roles import RoleFilter, label_groups, label_permissions
 from core.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
-from core.access import CLIENT_PII_FIELDS
 from core.audit import (
     ACTION_WORDS,
     SOURCE_WORDS,
+    accessed_fields,
     audited_models,
     field_changes,
     log_access,
-    model_field_named,
     source_words,
 )
 from core.exports import csv_response
 from core.language import shipped_name
 from core.models import AccessLog, ImportBatch, Threshold, TradingHoliday
-from core.names import person_name
+from core.names import person_name, user_name
 
 User = get_user_model()
 
@@ -62,15 +63,6 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, CrmModelAdmin):
         "row_counts",
         "errors",
     )
-
-    def has_add_permission(self, request, obj=None):
-        # "Add" is the browser upload (imports.uploads): a batch is left by an import, never typed.
-        return request.user.has_perm("imports.add_extractupload")
-
-    def add_view(self, request, form_url="", extra_context=None):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        return redirect("imports:upload")
 
     def has_add_permission(self, request, obj=None):
         # "Add" is the browser upload (imports.uploads): a batch is left by an import, never typed.
@@ -310,7 +302,7 @@ class AccessLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     sortable_by = ["when"]
     ordering = ["-created_at"]
     fields = ["when", "who", "action", "client", "fields_words", "reason", "rows", "path", "source_words", "ip"]
-    readonly_fields = ["when", "who", "fields_words", "source_words", "ip"]
+    readonly_fields = ["when", "who", "fields_words", "source_words", "ip"]  # and the model's own
     actions = [
         _export_action(
             "access-log.csv",
@@ -344,9 +336,7 @@ class AccessLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
     @admin.display(description=_("fields"))
     def fields_words(self, row):
-        client_model = AccessLog._meta.get_field("client").related_model
-        names = [model_field_named(client_model, name) for name in row.fields or []]
-        return ", ".join(str(f.verbose_name) if f is not None else n for f, n in zip(names, row.fields or [])) or "-"
+        return accessed_fields(row.fields) or "-"
 
     @admin.display(description=_("source"))
     def source_words(self, row):
@@ -367,14 +357,14 @@ class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     English only); the readable pages with search by client and by user are /compliance/changes/
     and a client's history (compliance.trail_views)."""
 
-    list_display = ["when", "who", "action_words", "record_type", "object_repr", "source", "ip"]
+    list_display = ["when", "who", "action_words", "record_type", "record", "source", "ip"]
     list_display_links = ["when"]
     list_filter = [_ActionFilter, _RecordTypeFilter, _SourceFilter, ("timestamp", _TitledDateFilter)]
     list_select_related = ["actor", "content_type"]
     search_fields = ["actor__username__exact", "object_pk__exact"]
     search_help_text = _("A username, or the changed record's id, exactly.")
-    fields = ["when", "who", "action_words", "record_type", "object_repr", "object_pk", "source", "ip", "changes_display"]
-    readonly_fields = ["when", "who", "action_words", "record_type", "source", "ip", "changes_display"]
+    fields = ["when", "who", "action_words", "record_type", "record", "record_id", "source", "ip", "changes_display"]
+    readonly_fields = fields
     sortable_by = ["when"]
     ordering = ["-timestamp"]
     actions = [
@@ -395,16 +385,13 @@ class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         )
     ]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        labels = {"object_repr": _("record"), "object_pk": _("record id")}
-        for name, label in labels.items():
-            if name in form.base_fields:
-                form.base_fields[name].label = label
-        return form
+    @admin.display(description=_("record"))
+    def record(self, entry):
+        return entry.object_repr
 
-    def label_for_field_names(self):
-        return {"object_repr": _("record")}
+    @admin.display(description=_("record id"))
+    def record_id(self, entry):
+        return entry.object_pk
 
     @admin.display(description=_("time"), ordering="timestamp")
     def when(self, entry):
@@ -439,7 +426,9 @@ class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         return format_html(
             "<table><tbody>{}</tbody></table>",
             format_html_join(
-                "", "<tr><th scope='row'>{}</th><td>{}</td><td>→</td><td>{}</td></tr>", ((r.field, r.before, r.after) for r in rows)
+                "",
+                "<tr><th scope='row'>{}</th><td>{}</td><td>→</td><td>{}</td></tr>",
+                ((r.field, r.before, r.after) for r in rows),
             ),
         )
 
@@ -525,6 +514,10 @@ class ScheduleEntryAdmin(PeriodicTaskAdmin):
     @admin.display(description=_("runs"))
     def when(self, task):
         return schedule.describe(task)
+
+    @admin.display(description=_("runs"))
+    def crontab_translation(self, task):
+        return schedule.describe(task) if task.pk else "—"  # django-celery-beat's reads English only
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -91,25 +91,37 @@ _EVERY = {
 }
 
 
+def describe_crontab(cron) -> str:
+    """A crontab in words when it is a daily time ("every day at 22:30"), else its five fields."""
+    daily = cron.day_of_week == cron.day_of_month == cron.month_of_year == "*"
+    if daily and cron.minute.isdigit() and cron.hour.isdigit():
+        return gettext("every day at %(time)s") % {"time": f"{int(cron.hour):02d}:{int(cron.minute):02d}"}
+    return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week} (cron)"
+
+
 def describe(task) -> str:
     """When a ``PeriodicTask`` runs, in the reader's language: "every day at 22:30", "every 5
-    minutes"; a crontab other than a daily time as its five fields."""
+    minutes"."""
     if task.interval_id:
         interval = task.interval
         words = _EVERY.get(interval.period)
         return words(interval.every) % {"n": interval.every} if words else f"{interval.every} {interval.period}"
     if task.crontab_id:
-        cron = task.crontab
-        daily = cron.day_of_week == cron.day_of_month == cron.month_of_year == "*"
-        if daily and cron.minute.isdigit() and cron.hour.isdigit():
-            return gettext("every day at %(time)s") % {"time": f"{int(cron.hour):02d}:{int(cron.minute):02d}"}
-        return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week} (cron)"
+        return describe_crontab(task.crontab)
     if task.clocked_id:
         when = formats.date_format(task.clocked.clocked_time, "DATETIME_FORMAT")
         return gettext("once, at %(when)s") % {"when": when}
     if task.solar_id:
         return str(task.solar)
     return "—"
+
+
+def bilingual(text) -> str:
+    """A new row's description in both languages: the row is data that either reader may open."""
+    with translation.override("zh-hans"):
+        chinese = str(text)
+    english = source_text(text)
+    return english if chinese == english else f"{english}\n{chinese}"
 
 
 def source_text(text) -> str:
@@ -150,7 +162,7 @@ def sync_schedule(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
                 args=json.dumps([]),
                 kwargs=json.dumps({}),
                 enabled=True,
-                description=source_text(entry.description),
+                description=bilingual(entry.description),
                 **schedule,
             )
             task.save(using=using)

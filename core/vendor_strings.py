@@ -16,6 +16,8 @@ STRINGS = (
     gettext_noop("In case you’ve forgotten, you are:"),
     # django-celery-beat
     gettext_noop("Execution Options"),
+    gettext_noop("Schedule"),
+    gettext_noop("Arguments"),
     gettext_noop("Periodic Tasks Using This Schedule"),
     # django-axes
     gettext_noop("Access Attempt"),

@@ -44,12 +44,13 @@ def test_every_declared_entry_names_a_registered_task():
     assert {entry.task for entry in schedule.ENTRIES} <= set(app.tasks)
 
 
-def test_the_descriptions_are_stored_untranslated_whatever_the_language():
+def test_the_descriptions_are_stored_in_both_languages_whatever_the_active_one():
     PeriodicTask.objects.all().delete()
     with translation.override("zh-hans"):
         schedule.sync_schedule()
-    nightly = PeriodicTask.objects.get(name="Nightly run")
-    assert nightly.description.startswith("Import tonight's extract")
+    english, chinese = PeriodicTask.objects.get(name="Nightly run").description.split("\n")
+    assert english.startswith("Import tonight's extract")
+    assert "导入" in chinese
 
 
 def test_a_time_ops_set_in_the_admin_survives_a_sync():

@@ -1,0 +1,54 @@
+"""django-celery-beat's schedule pages in the reader's language: its own admin names the task
+column "Task Name" and reads crontabs out in English ("At 01:15 AM"), neither translatable."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import (
+    ClockedScheduleAdmin,
+    CrontabScheduleAdmin,
+    IntervalScheduleAdmin,
+    PeriodicTaskInline,
+    SolarScheduleAdmin,
+)
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, SolarSchedule
+
+from core import schedule
+
+
+class ScheduledTasksInline(PeriodicTaskInline):
+    fields = ("title", "task_label", "args", "kwargs")
+    readonly_fields = fields
+
+    @admin.display(description=_("name"))
+    def title(self, task) -> str:
+        entry = schedule.BY_NAME.get(task.name)
+        return entry.title if entry else task.name
+
+    @admin.display(description=_("task"))
+    def task_label(self, task) -> str:
+        return task.task
+
+
+class CrontabAdmin(CrontabScheduleAdmin):
+    inlines = [ScheduledTasksInline]
+    list_display = ("__str__", "runs")
+    fields = ("runs", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
+    readonly_fields = ("runs",)
+
+    @admin.display(description=_("runs"))
+    def runs(self, cron) -> str:
+        return schedule.describe_crontab(cron) if cron.pk else "—"
+
+
+for model, base in (
+    (ClockedSchedule, ClockedScheduleAdmin),
+    (IntervalSchedule, IntervalScheduleAdmin),
+    (SolarSchedule, SolarScheduleAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, type(base.__name__, (base,), {"inlines": [ScheduledTasksInline]}))
+
+admin.site.unregister(CrontabSchedule)
+admin.site.register(CrontabSchedule, CrontabAdmin)
