@@ -66,6 +66,7 @@ class TransferPreviewSerializer(serializers.Serializer):
 
 class TransferClientMatchSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="the client number")
+    code = serializers.CharField(help_text="the client number")
     client_no = serializers.CharField()
     name = serializers.CharField()
     label = serializers.CharField()

@@ -126,6 +126,7 @@ class TransferClientSearchView(APIView):
         results = [
             {
                 "id": row["client_no"],
+                "code": row["client_no"],
                 "client_no": row["client_no"],
                 "name": row["name"],
                 "label": f"{row['name']} · {row['client_no']}",
