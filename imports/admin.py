@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -32,8 +33,8 @@ class CodeMapForm(forms.ModelForm):
     chosen column's group), the column's own list on an existing one. The model's ``clean``
     checks the pair again."""
 
-    target_column = forms.ChoiceField(label=_("column"))
-    our_code = forms.ChoiceField(label=_("our code"))
+    target_column = forms.ChoiceField(label=capfirst(_("column")))
+    our_code = forms.ChoiceField(label=capfirst(_("our code")))
 
     class Meta:
         model = CodeMap
@@ -81,6 +82,10 @@ class CodeMapAdmin(CrmModelAdmin):
     actions = ("switch_on", "switch_off")
     readonly_fields = ("shipped", "updated_at")
     fields = ("target_column", "their_code", "our_code", "active", "note", "shipped", "updated_at")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [name for name in fields if name not in ("shipped", "updated_at")]
 
     class Media:
         js = ("js/code_map.js",)

@@ -202,19 +202,15 @@ class CodeMap(models.Model):
             raise ValidationError({"column": _("Not a coded column of the extract.")})
         ours = {value.lower() for value in parser.values}
         if self.code_key in ours:
-            raise ValidationError(
-                {"their_code": _("%(code)s is one of our own codes for this column: it needs no mapping.")},
-                params={"code": self.their_code},
-            )
+            message = _("%(code)s is one of our own codes for this column: it needs no mapping.")
+            raise ValidationError({"their_code": ValidationError(message, params={"code": self.their_code})})
         # The unique constraint, checked here: the form leaves out the file, column and key.
         same = CodeMap.objects.filter(file=self.file, column=self.column, code_key=self.code_key)
         if same.exclude(pk=self.pk).exists():
             raise ValidationError({"their_code": _("This column already maps this code.")})
         if self.our_code not in parser.values:
-            raise ValidationError(
-                {"our_code": _("Choose one of the column's codes: %(codes)s.")},
-                params={"codes": ", ".join(parser.values)},
-            )
+            message = _("Choose one of the column's codes: %(codes)s.")
+            raise ValidationError({"our_code": ValidationError(message, params={"codes": ", ".join(parser.values)})})
 
 
 auditlog.register(CodeMap)

@@ -16,6 +16,7 @@ from django.apps import apps
 DATA_MIGRATIONS = [
     ("core.migrations.0003_default_reference_data", "load"),
     ("suitability.migrations.0003_default_questionnaire", "load"),
+    ("imports.migrations.0002_code_map", "shipped_defaults"),
 ]
 
 
