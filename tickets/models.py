@@ -8,9 +8,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -184,6 +185,20 @@ class Ticket(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
+
+    @classmethod
+    def reserve_number(cls, when) -> tuple[int, str]:
+        """The id and the number (``TK`` + local date + id) of a ticket about to be created.
+
+        The id is drawn from the table's own sequence *before* the INSERT, so the row is written
+        with its real number at once. Numbering it after the insert (as once done, from the new
+        id) left the change log's create entry — written by the INSERT's signal — under the
+        placeholder number the row was inserted with.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [cls._meta.db_table, cls._meta.pk.column])
+            (pk,) = cursor.fetchone()
+        return pk, f"TK{timezone.localtime(when):%Y%m%d}{pk:06d}"
 
 
 class TicketEvent(AppendOnlyModel):

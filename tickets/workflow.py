@@ -15,7 +15,6 @@ note, as does resolving.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -169,8 +168,10 @@ def create_ticket(
     destination = routing.route(client, kind)
     actor = by if getattr(by, "is_authenticated", False) else None
     with transaction.atomic():
+        ticket_id, number = Ticket.reserve_number(now)
         ticket = Ticket.objects.create(
-            number=f"new-{uuid.uuid4().hex[:20]}",
+            id=ticket_id,
+            number=number,
             client=client,
             kind=kind,
             channel=channel,
@@ -185,8 +186,6 @@ def create_ticket(
             resolution_due_at=due.resolution,
             created_by=actor,
         )
-        ticket.number = f"TK{timezone.localtime(now):%Y%m%d}{ticket.pk:06d}"
-        Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
         if destination.watchers:
             ticket.watchers.add(*destination.watchers)
         events = [
