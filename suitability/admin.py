@@ -257,9 +257,13 @@ class AdvisorFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         branch = request.GET.get(BranchFilter.parameter_name)
         unit = OrgUnit.objects.filter(code=branch, kind=OrgUnit.Kind.BRANCH).first() if branch else None
-        if unit is None:
+        if unit is not None:
+            advisors = Advisor.objects.filter(org_unit__path__startswith=unit.path).order_by("code")
+        elif self.value():
+            # An advisor chosen without a branch (a link, a bookmark): offered alone, so it applies.
+            advisors = Advisor.objects.filter(code=self.value())
+        else:
             return []
-        advisors = Advisor.objects.filter(org_unit__path__startswith=unit.path).order_by("code")
         return [(code, f"{display_name(name)} ({code})") for code, name in advisors.values_list("code", "name")]
 
     def queryset(self, request, queryset):
