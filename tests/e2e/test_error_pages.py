@@ -63,25 +63,34 @@ def test_a_team_lead_transfers_a_client_inside_the_team_from_the_form(page, cast
     sign_in(page, "team_lead", "en")
     page.get_by_role("link", name="Transfers").click()
     expect(page.get_by_role("heading", name="Transfer clients")).to_be_visible()
-    options = page.locator("#id_to_advisor option").all_inner_texts()
-    assert any("COLLEAGUE" in option for option in options)
-    assert not any("OTHER_ADVISOR" in option for option in options)  # another team's advisor
+    # The advisor type-ahead (issue 27, point 6) offers the team's advisors, not another team's.
+    advisor_picker = page.locator("#id_to_advisor-ts-control")
+    advisor_picker.click()
+    advisor_picker.press_sequentially("OTHER", delay=50)
+    expect(page.locator(".ts-dropdown .no-results")).to_be_visible()
+    advisor_picker.fill("")
+    advisor_picker.press_sequentially("COLL", delay=50)
+    page.locator(".ts-dropdown .option", has_text="COLLEAGUE").click()
     screenshot(page, "transfer-team-lead")
 
-    # Invalid first: no client number — the message is on the field, what was chosen is kept.
-    page.get_by_label("To advisor").select_option(value="COLLEAGUE")
-    page.get_by_role("button", name="Transfer").click()
-    expect(page.locator("#id_client_no.is-invalid")).to_be_visible()
-    expect(page.get_by_text("Give the client number of the client to move.")).to_be_visible()
-    expect(page.get_by_label("To advisor")).to_have_value("COLLEAGUE")
+    # Invalid first: no client — the message is on the field, what was chosen is kept.
+    page.locator("#transfer-form").get_by_role("button", name="Preview").click()
+    expect(page.locator("#id_client_no.is-invalid")).to_have_count(1)
+    expect(page.get_by_text("Choose the clients to move.")).to_be_visible()
+    expect(page.locator("#id_to_advisor")).to_have_value("COLLEAGUE")
 
     # No reason is chosen for the user: "Choose a reason" is refused at the field.
     expect(page.locator("#id_reason.is-invalid")).to_be_visible()
     mine = Client.objects.get(name="Li Ming")
-    page.get_by_label("Client number").fill(mine.client_no)
+    client_picker = page.locator("#id_client_no-ts-control")
+    client_picker.click()
+    client_picker.press_sequentially("Li M", delay=50)
+    page.locator(".ts-dropdown .option", has_text="Li Ming").click()
+    page.keyboard.press("Escape")
     page.get_by_label("Reason").select_option(value="rebalance")
-    page.get_by_role("button", name="Transfer").click()
-    expect(page.get_by_role("status")).to_contain_text("Moved 1 clients")
+    page.locator("#transfer-form").get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Confirm: move 1 client").click()
+    expect(page.get_by_role("status")).to_contain_text("Moved 1 client")
     assert Client.objects.get(pk=mine.pk).primary_advisor_id == cast.colleague.pk
 
 
