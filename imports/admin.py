@@ -70,13 +70,29 @@ class CodeMapForm(forms.ModelForm):
         return cleaned
 
 
+class ColumnFilter(admin.SimpleListFilter):
+    """By file and column together: ``status`` alone would mix clients', accounts' and products'."""
+
+    title = _("column")
+    parameter_name = "in"
+
+    def lookups(self, request, model_admin):
+        return _column_choices()
+
+    def queryset(self, request, queryset):
+        if self.value() and _SEPARATOR in self.value():
+            file, column = self.value().split(_SEPARATOR, 1)
+            return queryset.filter(file=file, column=column)
+        return queryset
+
+
 @admin.register(CodeMap)
 class CodeMapAdmin(CrmModelAdmin):
     form = CodeMapForm
-    list_display = ("column_shown", "their_code", "our_code_shown", "active", "shipped", "note", "updated_at")
+    list_display = ("column_shown", "their_code", "our_code_shown", "active", "shipped", "note")
     list_display_links = ("their_code",)
     list_editable = ("active",)
-    list_filter = ("file", "column", "active", "shipped")
+    list_filter = ("file", ColumnFilter, "active", "shipped")
     search_fields = ("their_code", "our_code", "column", "note")
     ordering = ("file", "column", "code_key")
     actions = ("switch_on", "switch_off")

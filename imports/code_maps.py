@@ -197,6 +197,8 @@ class CodeMap(models.Model):
     def clean(self) -> None:
         self.their_code = " ".join(self.their_code.split())
         self.code_key = fold_code(self.their_code)
+        if not (self.file and self.column):
+            return  # the form's column field says it is required
         parser = coded_columns().get((self.file, self.column))
         if parser is None:
             raise ValidationError({"column": _("Not a coded column of the extract.")})
@@ -208,7 +210,7 @@ class CodeMap(models.Model):
         same = CodeMap.objects.filter(file=self.file, column=self.column, code_key=self.code_key)
         if same.exclude(pk=self.pk).exists():
             raise ValidationError({"their_code": _("This column already maps this code.")})
-        if self.our_code not in parser.values:
+        if self.our_code and self.our_code not in parser.values:  # empty: the field says so
             message = _("Choose one of the column's codes: %(codes)s.")
             raise ValidationError({"our_code": ValidationError(message, params={"codes": ", ".join(parser.values)})})
 
