@@ -55,13 +55,13 @@ def _checks(user):
     return queues.checks_for(user).select_related("client", "client__branch", "product", "advisor").without_client_pii()
 
 
-def _counts(user, today) -> dict[str, int]:
+def _counts(user, today, hours: int) -> dict[str, int]:
     """Each queue's size in the user's scope (the tabs' counts): one query per queue."""
     checks = queues.checks_for(user).order_by()
     day = queues.book_day(today)
     return {
         queues.CONFIRMATIONS: queues.awaiting_confirmation(checks).order_by().count(),
-        queues.STEPS: queues.steps_owed(checks, services.policy().consideration_hours).count(),
+        queues.STEPS: queues.steps_owed(checks, hours).count(),
         queues.ASSESSMENTS: queues.assessments_due(
             Client.objects.visible_to(user).order_by(), today=today, day=day
         ).count(),
@@ -85,6 +85,7 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
     context = {"queue": name, "now": now}
+    hours = services.policy().consideration_hours
     if name == queues.ASSESSMENTS:
         day = queues.book_day(today)
         clients = Client.objects.visible_to(user).select_related("branch", "primary_advisor").without_pii()
@@ -100,7 +101,6 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         filtered = filters.qs if filters.is_bound else checks
         if filters.is_bound and not filters.is_valid():
             filtered = filtered.none()
-        hours = services.policy().consideration_hours
         if name == queues.CONFIRMATIONS:
             rows = reviews.with_last_review(queues.awaiting_confirmation(filtered))
             table = (lambda: exports.confirmations_table(rows, now)) if export in EXPORTERS else None
@@ -129,7 +129,7 @@ def queue(request, name: str = queues.CONFIRMATIONS):
     if name == queues.STEPS:
         items = queues.rows_for_page(list(items), checks, now)
     log_access(user=user, action=VIEW_LIST, rows=len(items), request=request)
-    counts = _counts(user, today)
+    counts = _counts(user, today, hours)
     context.update(
         queues=[(key, label, counts[key]) for key, label in queues.QUEUES.items()],
         title=exports.TITLES[name],
