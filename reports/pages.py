@@ -553,8 +553,9 @@ def _mix_table(dimension: str, mix: dict, days: AsOf, comparable: bool) -> Table
         Column("clients_change", gettext_lazy("Change"), INTEGER),
         Column("share", gettext_lazy("Share (%)"), PERCENT),
         Column("assets", gettext_lazy("Total assets"), MONEY),
-        Column("clients_previous", gettext_lazy("Clients (comparison)"), INTEGER),
     ]
+    if comparable:  # without a comparison, no column of dashes
+        columns.append(Column("clients_previous", gettext_lazy("Clients (comparison)"), INTEGER))
     rows = []
     for value, label in dimension_values(dimension):
         now = mix.get((days.end, dimension, value), {}) if days.end else {}
@@ -736,7 +737,11 @@ SUITABILITY_COLUMNS = [
 ]
 
 
+TICKET_WHY = {"sla_kept": gettext_lazy("no ticket resolved"), "satisfaction": gettext_lazy("no score given")}
+
+
 def _ticket_rates(row: dict) -> None:
+    row["_why"] = TICKET_WHY
     row["sla_kept"] = share(row.get("in_sla"), row.get("resolved"))
     rated = row.get("rated") or 0
     row["satisfaction"] = (Decimal(row.get("score") or 0) / rated).quantize(Decimal("0.1")) if rated else None

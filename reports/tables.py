@@ -94,7 +94,7 @@ class Table:
     def total_cells(self):
         if self.total is None:
             return []
-        return [_formatted(column, self.total.get(column.key)) for column in self.columns]
+        return [_explained(column, self.total) for column in self.columns]
 
     def header(self) -> list[str]:
         return [str(column.label) for column in self.columns]

@@ -250,7 +250,7 @@ def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:
         for name in ACTIVITY_FACT_COLUMNS
     )
     facts = read_frame(
-        f"SELECT c.id AS client_id, c.status, c.opened_on, c.tier, c.lifecycle_stage, c.behavior_segment, "
+        f"SELECT c.id AS client_id, c.status, c.opened_on, c.closed_on, c.tier, c.lifecycle_stage, c.behavior_segment, "
         f"c.sleeping, c.segmented_on, c.primary_advisor_id AS advisor_id, {cents('c.total_assets')} AS stored_assets, "
         f"{cents('c.average_assets')} AS stored_average, c.assets_as_of, {columns}, {activity} "
         f"FROM {Client._meta.db_table} c "
@@ -281,7 +281,16 @@ def read_facts(run_id: int, lo: int, hi: int) -> pd.DataFrame:
             "bought": "int64",
             "sold": "int64",
         },  # fmt: skip
-        dates=["opened_on", "segmented_on", "assets_as_of", "last_trade", "first_trade", "last_flow", "first_flow"],
+        dates=[
+            "opened_on",
+            "closed_on",
+            "segmented_on",
+            "assets_as_of",
+            "last_trade",
+            "first_trade",
+            "last_flow",
+            "first_flow",
+        ],
     )
     facts["has_account"] = facts["has_account"].astype("int64")
     return facts
@@ -325,7 +334,11 @@ def decide(facts: pd.DataFrame, day: datetime.date, ctx: dict) -> pd.DataFrame:
     base = out["base_assets"].astype("Float64").astype("float64")
 
     status = out["status"]
-    churned = status == Client.Status.CLOSED
+    # Churned once closed by the night's day (a closed client without a closing date: at once) —
+    # a night run for a past day (a backfill, a rerun) sees a client closed since as it was then,
+    # so the segment history has the client's stage before the loss and the loss on its day.
+    closed_on = out["closed_on"] if "closed_on" in out else pd.Series(pd.NaT, index=out.index)
+    churned = (status == Client.Status.CLOSED) & (closed_on.isna() | (closed_on <= pd.Timestamp(day)))
     prospect = (
         (status == Client.Status.PROSPECT) | (out["has_account"] == 0) | (last_activity.isna() & (assets_now <= 0))
     )

@@ -19,7 +19,9 @@
     const fmt = window.CrmCharts;
     // Lost clients are drawn below the axis; a tooltip still reads the count ("5", not "-5").
     const tip = kind === "money" ? fmt.yuanTip : (value) => fmt.count(Math.abs(value));
-    const axis = kind === "money" ? fmt.yuanAxis : fmt.count;
+    // Counts are whole clients: whole ticks only (never "1, 1, 0, -1"), and lost clients below
+    // the axis read as counts too.
+    const axis = kind === "money" ? fmt.yuanAxis : (value) => fmt.count(Math.abs(value));
     config.data.labels = fmt.labels(config.data.labels);
     const options = config.options || {};
     const scales = options.scales || {};
@@ -27,7 +29,7 @@
       animation: false,
       responsive: true,
       plugins: Object.assign({}, options.plugins, { tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${tip(ctx.parsed.y)}` } } }),
-      scales: Object.assign({}, scales, { y: Object.assign({}, scales.y, { ticks: { callback: (value, index, ticks) => axis(value, index, ticks) } }) }),
+      scales: Object.assign({}, scales, { y: Object.assign({}, scales.y, { ticks: Object.assign(kind === "money" ? {} : { precision: 0 }, { callback: (value, index, ticks) => axis(value, index, ticks) }) }) }),
     });
     new Chart(canvas, config);
   }
