@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ImportBatch
@@ -68,13 +68,13 @@ class ExtractUpload(models.Model):
     """A day's extract files uploaded in the browser, their dry run and their import."""
 
     class Status(models.TextChoices):
-        CHECKING = "checking", _("Dry run running")
-        CHECKED = "checked", _("Dry run OK")
-        REJECTED = "rejected", _("Errors")
-        IMPORTING = "importing", _("Importing")
-        IMPORTED = "imported", _("Imported")
-        ALREADY_IMPORTED = "already_imported", _("Already imported")
-        FAILED = "failed", _("Failed")
+        CHECKING = "checking", pgettext_lazy("extract upload", "Dry run running")
+        CHECKED = "checked", pgettext_lazy("extract upload", "Dry run OK")
+        REJECTED = "rejected", pgettext_lazy("extract upload", "Errors")
+        IMPORTING = "importing", pgettext_lazy("extract upload", "Importing")
+        IMPORTED = "imported", pgettext_lazy("extract upload", "Imported")
+        ALREADY_IMPORTED = "already_imported", pgettext_lazy("extract upload", "Already imported")
+        FAILED = "failed", pgettext_lazy("extract upload", "Failed")
 
     RUNNING = (Status.CHECKING, Status.IMPORTING)
 
@@ -178,7 +178,7 @@ class ExtractUploadError(models.Model):
     table of its own so thousands of them page and download without loading them all."""
 
     upload = models.ForeignKey(ExtractUpload, on_delete=models.CASCADE, related_name="errors")
-    position = models.PositiveIntegerField(_("position"))
+    position = models.PositiveIntegerField(_("number in the list"))
     file = models.CharField(_("file"), max_length=100)
     line = models.PositiveIntegerField(_("line"), null=True, blank=True)
     column = models.CharField(_("column"), max_length=100, blank=True)
@@ -440,10 +440,10 @@ def _record(upload: ExtractUpload, expected: str, result: ImportResult, *, dry_r
         status = Status.CHECKED
     else:
         status = Status.IMPORTED
-    counts = _counts(result)
-    if dry_run:
+    counts = _counts(result)  # none when already imported: the files were not even read
+    if dry_run and status != Status.ALREADY_IMPORTED:
         fields["dry_run_counts"] = counts
-    elif status == Status.IMPORTED or status == Status.REJECTED:
+    elif status in (Status.IMPORTED, Status.REJECTED):
         fields["import_counts"] = counts
     with transaction.atomic():
         if not _finish(upload, expected, status=status, error_count=len(result.errors), **fields):

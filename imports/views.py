@@ -55,11 +55,14 @@ def upload(request):
 def detail(request, pk: int):
     upload = get_object_or_404(_uploads(request), pk=pk)
     errors = Paginator(ExtractUploadError.objects.filter(upload=upload).order_by("position"), ERRORS_PER_PAGE)
-    files = ExtractUploadFile.objects.filter(upload=upload).order_by("name").values("name", "size", "sha256")
+    sizes = dict(ExtractUploadFile.objects.filter(upload=upload).order_by("name").values_list("name", "size"))
+    # One row per file: the counts once there are any (in loading order), else the names.
+    rows = [{**row, "size": sizes.get(row["name"])} for row in upload.counts] or [
+        {"name": name, "size": size} for name, size in sizes.items()
+    ]
     context = {
         "upload": upload,
-        "files": files,
-        "counts": upload.counts,
+        "rows": rows,
         "errors": errors.get_page(request.GET.get("page")),
     }
     return render(request, "imports/detail.html", context)

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
             name="ExtractUploadError",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("position", models.PositiveIntegerField(verbose_name="position")),
+                ("position", models.PositiveIntegerField(verbose_name="number in the list")),
                 ("file", models.CharField(max_length=100, verbose_name="file")),
                 ("line", models.PositiveIntegerField(blank=True, null=True, verbose_name="line")),
                 ("column", models.CharField(blank=True, max_length=100, verbose_name="column")),

@@ -326,6 +326,9 @@ def test_the_same_files_uploaded_again_are_already_imported_and_confirming_them_
     again = checked(ops_client)
     assert again.status == ExtractUpload.Status.ALREADY_IMPORTED
     assert again.batch_id == first.batch_id
+    assert again.dry_run_counts == []  # not read: nothing to count
+    page = ops_client.get(reverse("imports:detail", args=[again.pk])).content.decode()
+    assert "These files were imported before (the same files, byte for byte)" in page
     response = ops_client.post(reverse("imports:confirm", args=[again.pk]), follow=True)
     assert "These files were already imported: nothing was imported again." in response.content.decode()
     assert everything() == before
