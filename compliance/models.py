@@ -54,4 +54,4 @@ class CheckReview(AppendOnlyModel):
         indexes = [models.Index(fields=["check_record", "-created_at"], name="review_check_latest")]
 
     def __str__(self) -> str:
-        return f"{self.check_record_id}: {self.verdict}"
+        return f"{self.get_verdict_display()} · {self.check_record_id}"

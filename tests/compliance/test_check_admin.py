@@ -95,3 +95,19 @@ def test_an_advisor_cannot_reach_the_check_admin(world, client):
     cast, _clients = world
     client.force_login(get_user_model().objects.get(pk=cast.advisor.user_id))
     assert client.get(CHANGELIST).status_code == 302  # not staff: sent to the admin's sign-in
+
+
+def test_the_reviews_are_listed_in_the_admin_and_cannot_be_added_or_changed_there(officer, client):
+    from compliance.models import CheckReview
+
+    cast, clients = officer
+    record = make_check(clients["mine"], factories.ProductFactory())
+    review = CheckReview.objects.create(
+        check_record=record, verdict="finding", note="n", reviewed_by=cast.compliance.user
+    )
+    listing = client.get(reverse("admin:compliance_checkreview_changelist") + f"?q={clients['mine'].client_no}", **EN)
+    assert listing.status_code == 200 and "Finding" in listing.text
+    assert client.get(reverse("admin:compliance_checkreview_add")).status_code == 403
+    change = reverse("admin:compliance_checkreview_change", args=[review.pk])
+    assert client.post(change, {"verdict": "ok"}).status_code == 403
+    assert CheckReview.objects.get(pk=review.pk).verdict == "finding"
