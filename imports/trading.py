@@ -182,14 +182,14 @@ def parse(spec: TradingSpec, text: str, report) -> BulkParsed:
     parsed = BulkParsed(spec=spec, report=report)
     if len(text) > PIECE_CHARS and '"' not in text:
         header = _header(text[: text.find("\n")] if "\n" in text else text)
-        if all(column.name in header for column in spec.columns):
+        if all(column.name in header for column in spec.columns if not column.optional):
             return _parse_in_pieces(parsed, text, header)
     wanted = [column.name for column in spec.columns]
     frame, lines, header, clean = _read(spec.name, text, wanted, parsed)
     report.rows = len(lines)
     parsed.header, parsed.lines = header, lines
     parsed.bad = np.zeros(len(lines), dtype=bool)
-    missing = [column.name for column in spec.columns if column.name not in frame.columns]
+    missing = [column.name for column in spec.columns if column.name not in frame.columns and not column.optional]
     if missing:
         parsed.errors.append(ExtractError(spec.name, None, None, f"missing required columns: {', '.join(missing)}"))
         return parsed
@@ -202,8 +202,12 @@ def parse(spec: TradingSpec, text: str, report) -> BulkParsed:
 
 
 def _validate_frame(parsed: BulkParsed, frame: pd.DataFrame) -> None:
-    """Every column of ``frame`` checked (and normalised in place), then the positive amounts."""
+    """Every column of ``frame`` checked (and normalised in place), then the positive amounts. An
+    optional column the file leaves out is checked as blanks (its default), but not written over
+    stored rows (``_merge``)."""
     for column in parsed.spec.columns:
+        if column.name not in frame.columns:
+            frame[column.name] = pd.Series([""] * len(frame), index=frame.index, dtype=object)
         frame[column.name] = _validate(parsed, column, frame[column.name])
     for name in parsed.spec.positive:
         values = frame[name]
@@ -527,6 +531,25 @@ def _sql_value(column: Column, stage: str) -> str:
     return f"({expression})::{sql_type}" if sql_type else expression
 
 
+def _default(column: Column) -> str:
+    """An optional column the file leaves out: its default for the rows it creates (the merge
+    does not update it on stored rows)."""
+    parser = column.parser
+    if parser.blank in (None, ""):
+        sql_type = next((name for kind, name in _SQL_TYPES.items() if isinstance(parser, kind)), "text")
+        return f"NULL::{sql_type}" if parser.blank is None else "''"
+    return _sql_value(column, "''")
+
+
+def _present(spec: TradingSpec, header: list[str]) -> list[Column]:
+    return [column for column in spec.columns if column.name in header]
+
+
+def absent(spec: TradingSpec, header: list[str]) -> set[str]:
+    """The optional columns a file's header leaves out."""
+    return {column.name for column in spec.columns if column.optional and column.name not in header}
+
+
 def _literal(text: str) -> str:
     """A SQL string literal (the server's standard_conforming_strings: only quotes are special)."""
     return "'" + text.replace("\x00", "").replace("'", "''") + "'"
@@ -537,7 +560,7 @@ def _staged(spec: TradingSpec, parsed: BulkParsed, cursor) -> dict[str, str]:
     if parsed.text is not None:
         return stage_text(spec, parsed.text, cursor)
     if parsed.bodies is not None:
-        where = {column.name: f"c{parsed.header.index(column.name)}" for column in spec.columns}
+        where = {column.name: f"c{parsed.header.index(column.name)}" for column in _present(spec, parsed.header)}
         payload = [body + "\n" for body in parsed.bodies if body]
         return _copy_stage(spec, len(parsed.header), where, payload, False, cursor)
     where = {name: f"c{position}" for position, name in enumerate(parsed.frame.columns)}
@@ -548,12 +571,12 @@ def _staged(spec: TradingSpec, parsed: BulkParsed, cursor) -> dict[str, str]:
 
 def stage_text(spec: TradingSpec, text: str, cursor) -> dict[str, str] | None:
     """COPY a file's text, header and all, into the staging table; None when the header lacks
-    one of the spec's columns (the parse says which)."""
+    one of the spec's required columns (the parse says which)."""
     first = text.find("\n")
     header = _header(text if first < 0 else text[:first])
-    if any(column.name not in header for column in spec.columns):
+    if any(column.name not in header for column in spec.columns if not column.optional):
         return None
-    where = {column.name: f"c{header.index(column.name)}" for column in spec.columns}
+    where = {column.name: f"c{header.index(column.name)}" for column in _present(spec, header)}
     return _copy_stage(spec, len(header), where, [text.lstrip("\ufeff")], True, cursor)
 
 
@@ -569,7 +592,10 @@ def _copy_stage(spec: TradingSpec, width: int, where: dict[str, str], payload: l
         _Utf8Reader(payload),
         size=4 << 20,
     )
-    staged = {column.name: _sql_value(column, f"s.{where[column.name]}") for column in spec.columns}
+    staged = {
+        column.name: _sql_value(column, f"s.{where[column.name]}") if column.name in where else _default(column)
+        for column in spec.columns
+    }
     staged["__from__"] = f"{stage} s"
     return staged
 
@@ -736,7 +762,9 @@ def _merge(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Written:
             )
             deleted = cursor.rowcount
         names = list(targets)
-        changing = [name for name in names if name not in spec.conflict]
+        # A column the file leaves out keeps what is stored (the new rows get its default).
+        left_out = absent(spec, parsed.header)
+        changing = [name for name in names if name not in spec.conflict and name not in left_out]
         # In client order: the rows then reach the per-client indexes (a leaf page per client,
         # out of hundreds of megabytes) in key order instead of at random — a fifth faster. A
         # prepared file was sorted so as it was resolved, in the background: its table is read
@@ -847,8 +875,12 @@ TRANSACTIONS = TradingSpec(
         Column("quantity", Number(places=4, max_digits=20, required=True)),
         Column("price", Number(places=4, max_digits=18, required=True)),
         Column("amount", Money(required=True)),
-        Column("commission", Money(max_digits=14, blank=Decimal("0"))),
-        Column("channel", Choice(choices=Transaction.Channel, required=False, blank=Transaction.Channel.OTHER.value)),
+        Column("commission", Money(max_digits=14, blank=Decimal("0")), optional=True),
+        Column(
+            "channel",
+            Choice(choices=Transaction.Channel, required=False, blank=Transaction.Channel.OTHER.value),
+            optional=True,
+        ),
     ),
     key=("trade_id",),
     references=(_ACCOUNT, _PRODUCT),

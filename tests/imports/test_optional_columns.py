@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from advisors.models import Assignment
-from clients.models import Client
+from clients.models import Client, Transaction
 from imports.service import Outcome, import_folder
 from products.models import Product
 from tests.imports.test_import_extract import ALL_FILES, CLIENTS, PRODUCTS, SHANGHAI, write_folder
@@ -105,3 +105,31 @@ def test_clients_without_advisor_code_keep_their_assignments(db, tmp_path, froze
 def test_a_required_column_left_out_is_still_named(db, tmp_path):
     result = import_folder(write_folder(tmp_path, {"products.csv": without(PRODUCTS, "risk_level", "issuer")}))
     assert [str(error) for error in result.errors] == ["products.csv: missing required columns: risk_level"]
+
+
+# --- The trading files: transactions' commission and channel ----------------------------------
+
+
+@pytest.mark.parametrize("piece_chars", [None, 40])
+def test_transactions_without_commission_and_channel(db, tmp_path, frozen_today, monkeypatch, piece_chars):
+    """Created with the defaults (0, other); a stored trade keeps its own — through the COPY and
+    merge of the trading files, whole and parsed in pieces."""
+    from imports import trading
+
+    if piece_chars:
+        monkeypatch.setattr(trading, "PIECE_CHARS", piece_chars)
+    run(tmp_path, "masters")
+    first = "trade_id,account_no,product_code,trade_date,side,quantity,price,amount,commission,channel\n"
+    first += "T1,AC001,P001,2026-11-19,buy,1000,10.0000,10000.00,5.00,app\n"
+    assert import_folder(write_folder(tmp_path, {"transactions.csv": first}, name="t1")).status == Outcome.SUCCEEDED
+
+    later = "trade_id,account_no,product_code,trade_date,side,quantity,price,amount\n"
+    later += "T1,AC001,P001,2026-11-19,buy,1000,10.0000,10000.50\nT2,AC002,P002,2026-11-20,sell,1,1,1.00\n"
+    result = import_folder(write_folder(tmp_path, {"transactions.csv": later}, name="t2"))
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    assert (result.file("transactions.csv").created, result.file("transactions.csv").updated) == (1, 1)
+    trades = {t.trade_id: (t.amount, t.commission, t.channel) for t in Transaction.objects.all()}
+    assert trades == {
+        "T1": (Decimal("10000.50"), Decimal("5.00"), "app"),
+        "T2": (Decimal("1.00"), Decimal("0.00"), "other"),
+    }
