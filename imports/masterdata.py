@@ -250,7 +250,9 @@ def load_advisors(parsed: ParsedFile, ctx: Context) -> Written:
             "advisor_code", "username", "name", "org_unit_code", "role", "category", "email"
         )
     }
-    advisor_fields = ["user_id", "name", "org_unit_id", "category", "email"]
+    # The email is written only when the file carries the column (optional).
+    has_email = parsed.has("email")
+    advisor_fields = ["user_id", "name", "org_unit_id", "category", *(["email"] if has_email else [])]
     stored = fetch_rows(Advisor, "code", list(rows), advisor_fields)
     user_fields = ["username", "first_name", "last_name", "email", "is_staff", "is_superuser"]
     users_by_pk = fetch_rows(User, "pk", [row["user_id"] for row in stored.values()], user_fields)
@@ -267,13 +269,16 @@ def load_advisors(parsed: ParsedFile, ctx: Context) -> Written:
             "email": row["email"],
             "is_staff": row["role"] in ADMIN_ROLES or bool(user and user["is_superuser"]),
         }
+        if not has_email:
+            del wanted["email"]
         if user is None:
             new_users.append(User(**wanted, password=make_password(None)))
         elif any(user[name] != value for name, value in wanted.items()):
             changed_users.append(User(pk=user["pk"], **wanted))
             touched.add(code)
     User.objects.bulk_create(new_users, batch_size=WRITE_BATCH)
-    User.objects.bulk_update(changed_users, ["username", "first_name", "last_name", "email", "is_staff"], WRITE_BATCH)
+    written = ["username", "first_name", "last_name", *(["email"] if has_email else []), "is_staff"]
+    User.objects.bulk_update(changed_users, written, WRITE_BATCH)
 
     user_ids = key_map(User, "username", values["username"])
     units = key_map(OrgUnit, "code", values["org_unit_code"])
@@ -283,7 +288,7 @@ def load_advisors(parsed: ParsedFile, ctx: Context) -> Written:
             "name": row["name"],
             "org_unit_id": units[row["unit"]],
             "category": row["category"],
-            "email": row["email"],
+            **({"email": row["email"]} if has_email else {}),
         }
         for code, row in rows.items()
     }
@@ -334,7 +339,7 @@ ADVISORS = FileSpec(
         Column("org_unit_code", Code()),
         Column("role", Choice(choices=ROLE_NAMES)),
         Column("category", Choice(choices=Advisor.Category)),
-        Column("email", Email()),
+        Column("email", Email(), optional=True),
     ),
     references=(Reference("org_unit_code", "org_units.csv", OrgUnit, "code", "org unit"),),
     row_checks=(_unique_usernames,),

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from advisors.models import Assignment
+from advisors.models import Advisor, Assignment
 from clients.models import Client, Transaction
 from imports.service import Outcome, import_folder
 from products.models import Product
-from tests.imports.test_import_extract import ALL_FILES, CLIENTS, PRODUCTS, SHANGHAI, write_folder
+from tests.imports.test_import_extract import ADVISORS, ALL_FILES, CLIENTS, PRODUCTS, SHANGHAI, write_folder
 
 
 @pytest.fixture(autouse=True)
@@ -133,3 +133,20 @@ def test_transactions_without_commission_and_channel(db, tmp_path, frozen_today,
         "T1": (Decimal("10000.50"), Decimal("5.00"), "app"),
         "T2": (Decimal("1.00"), Decimal("0.00"), "other"),
     }
+
+
+def test_advisors_without_email_keep_theirs_and_new_ones_get_none(db, tmp_path, frozen_today):
+    run(tmp_path, "a")
+    more = without(ADVISORS, "email") + "A004,liuyang,刘洋,SH01T1,advisor,broker\n"
+    more = more.replace("A001,zhangwei,张伟,", "A001,zhangwei,张伟伟,")
+    frozen_today.shift(datetime.timedelta(days=1))
+    result = run(tmp_path, "b", **{"advisors.csv": more})
+    assert (result.file("advisors.csv").created, result.file("advisors.csv").updated) == (1, 1)
+    renamed = Advisor.objects.select_related("user").get(code="A001")
+    assert (renamed.name, renamed.email, renamed.user.email) == (
+        "张伟伟",
+        "zhangwei@example.com",
+        "zhangwei@example.com",
+    )
+    new = Advisor.objects.select_related("user").get(code="A004")
+    assert (new.email, new.user.email) == ("", "")
