@@ -34,6 +34,7 @@ from core import access, roles
 from core.audit import (
     ACTION_WORDS,
     AUDITED_MODELS,
+    ID_REPR_MODELS,
     OPTIONAL_AUDITED_MODELS,
     FieldChange,
     accessed_fields,
@@ -47,16 +48,12 @@ from core.models import AccessLog
 from core.names import user_name
 from products.models import Product
 from suitability.models import InvestorClassification, RiskAssessment, SuitabilityCheck
+from tickets.models import TicketKind
 
 User = get_user_model()
 PAGE_SIZE = 50
 
 ACTION_CHOICES = [(str(value), ACTION_WORDS[value]) for value in (0, 1, 2)]
-
-# Records whose ``__str__`` is made of ids ("42 ↔ 7 (primary)"): the trail names their client
-# and their kind instead.
-ID_REPR_MODELS = {"advisors.assignment", "clients.clientshare", "suitability.riskassessment"}
-ID_REPR_MODELS |= {"suitability.investorclassification", "clients.relationship"}
 
 
 def may_read_trails(user) -> bool:
@@ -213,6 +210,7 @@ _NAMED_RELATIONS = {
     OrgUnit: (("pk", "name", "code"), lambda u: f"{u.name} ({u.code})"),
     Product: (("pk", "name", "code"), lambda p: f"{p.name} ({p.code})"),
     User: (("pk", "username", "first_name", "last_name"), user_name),
+    TicketKind: (("pk", "code", "name", "name_zh"), lambda kind: kind.label),
 }
 
 

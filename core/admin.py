@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 
 from auditlog.models import LogEntry
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Concat
 from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
@@ -31,9 +33,11 @@ from core.admin_roles import RoleFilter, label_groups, label_permissions
 from core.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 from core.audit import (
     ACTION_WORDS,
+    ID_REPR_MODELS,
     SOURCE_WORDS,
     accessed_fields,
     audited_models,
+    client_of_entry,
     field_changes,
     log_access,
     source_words,
@@ -385,8 +389,23 @@ class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         )
     ]
 
+    def get_queryset(self, request):
+        # The client of a record named by ids ("2 → 1 (view until …)"), read in the same query.
+        clients = apps.get_model("clients", "Client").objects.filter(pk=OuterRef("client_id"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(client_id=client_of_entry())
+            .annotate(
+                client_name=Subquery(clients.values("name")[:1]), client_no=Subquery(clients.values("client_no")[:1])
+            )
+        )
+
     @admin.display(description=_("record"))
     def record(self, entry):
+        label = f"{entry.content_type.app_label}.{entry.content_type.model}"
+        if label in ID_REPR_MODELS and getattr(entry, "client_name", None):
+            return f"{entry.client_name} ({entry.client_no})"
         return entry.object_repr
 
     @admin.display(description=_("record id"))

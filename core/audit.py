@@ -25,6 +25,7 @@ written before this marker existed are not findable by client (the log cannot be
 from __future__ import annotations
 
 import contextlib
+import datetime
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.db.models.lookups import Exact, In
 from django.db.models.signals import pre_save
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -148,6 +151,11 @@ def audited_client_models() -> list[type[models.Model]]:
     return found
 
 
+def client_of_entry():
+    """The id of the client an entry belongs to, as an SQL expression (the indexed one)."""
+    return Cast(KeyTextTransform(CLIENT_KEY, "additional_data"), BigIntegerField())
+
+
 def client_change_filter(client_ids) -> Q:
     """The change-log entries of these clients (an id, a list, or a subquery of ids): the
     clients' own changes and those of every record that belongs to them. Each half is served by
@@ -155,7 +163,7 @@ def client_change_filter(client_ids) -> Q:
     client_type = ContentType.objects.get_for_model(apps.get_model("clients", "Client"))
     # ``(additional_data ->> 'client')::bigint``: the indexed expression (migration crm.0012),
     # comparable with an id or an ``IN (subquery)`` of ids.
-    client_of = Cast(KeyTextTransform(CLIENT_KEY, "additional_data"), BigIntegerField())
+    client_of = client_of_entry()
     if isinstance(client_ids, int):
         own = Q(content_type=client_type, object_id=client_ids)
         related = Q(Exact(client_of, client_ids))
@@ -278,6 +286,20 @@ SYNTHETIC_FIELDS = {
     "open tickets moved": _("open tickets moved"),
 }
 
+# Records whose ``__str__`` is made of ids ("42 ↔ 7 (primary)"): shown by their client instead.
+ID_REPR_MODELS = frozenset(
+    {
+        "advisors.assignment",
+        "clients.clientshare",
+        "clients.relationship",
+        "suitability.riskassessment",
+        "suitability.investorclassification",
+    }
+)
+
+# Synthetic keys whose values are codes of a model's choices: the reason of a book transfer.
+SYNTHETIC_CHOICES = {"reason": ("advisors.Assignment", "reason")}
+
 
 @dataclass
 class FieldChange:
@@ -327,9 +349,30 @@ def _value_words(model_field, value, names) -> str:
         return text
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(text, text))
-    if text in _BOOLEANS and model_field.get_internal_type() == "BooleanField":
+    kind = model_field.get_internal_type()
+    if text in _BOOLEANS and kind == "BooleanField":
         return str(_BOOLEANS[text])
+    if kind == "DateTimeField":
+        return _moment_words(text)
+    if kind == "DateField":
+        try:
+            return date_format(datetime.date.fromisoformat(text), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return text
     return text
+
+
+def _moment_words(text: str) -> str:
+    """A logged time in the reader's time zone and format. auditlog writes an aware time as it
+    stood in UTC ("2026-12-07 01:00:00", or with its offset): shown bare, it would read as a
+    local time eight hours early."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def field_changes(entry: LogEntry, names: dict | None = None) -> list[FieldChange]:
@@ -356,8 +399,12 @@ def field_changes(entry: LogEntry, names: dict | None = None) -> list[FieldChang
             rows.append(FieldChange(label, "", str(values)))
             continue
         before, after = values
-        if created:
-            # A new record: what it was created with, leaving out what it was not given.
+        synthetic = model_field is None
+        if synthetic and name in SYNTHETIC_CHOICES:
+            label_model, label_field = SYNTHETIC_CHOICES[name]
+            model_field = apps.get_model(label_model)._meta.get_field(label_field)
+        if created or (synthetic and before in _EMPTY):
+            # A new record (or a fact logged with no "before"): what it was given, and only that.
             if after not in _EMPTY:
                 rows.append(FieldChange(label, "", _value_words(model_field, after, names)))
             continue
