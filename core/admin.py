@@ -21,6 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Concat
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
@@ -242,6 +244,11 @@ def _export_action(filename: str, header: list[str], row):
     return export_csv
 
 
+def _local_time(moment) -> str:
+    """A log row's time in the reader's zone and format (the detail page would show it raw)."""
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
 class _TitledDateFilter(admin.DateFieldListFilter):
     """Django's date filter under our own title (auditlog's field is named "timestamp", in
     English only)."""
@@ -332,7 +339,7 @@ class AccessLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
     @admin.display(description=_("time"), ordering="created_at")
     def when(self, row):
-        return row.created_at
+        return _local_time(row.created_at)
 
     @admin.display(description=_("user"))
     def who(self, row):
@@ -414,7 +421,7 @@ class ChangeLogAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
     @admin.display(description=_("time"), ordering="timestamp")
     def when(self, entry):
-        return entry.timestamp
+        return _local_time(entry.timestamp)
 
     @admin.display(description=_("user"))
     def who(self, entry):
