@@ -18,8 +18,9 @@ from clients.models import Client, Transaction
 from imports.code_maps import DEFAULTS, CodeMap, coded_columns, default_rows, with_code_maps
 from imports.service import FILE_KINDS, Outcome, import_folder
 from products.models import Product
+from suitability.models import RiskAssessment
 from tests import factories
-from tests.imports.test_import_extract import ALL_FILES, CLIENTS, PRODUCTS, SHANGHAI, write_folder
+from tests.imports.test_import_extract import ALL_FILES, ASSESSMENTS, CLIENTS, PRODUCTS, SHANGHAI, write_folder
 from tests.nightly.test_trading_import import TRANSACTIONS
 
 
@@ -119,6 +120,23 @@ def test_a_mapping_operations_add_applies_from_the_next_import(db, tmp_path):
     result = load(tmp_path, name="second", **{"products.csv": product_type("基金")})
     assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
     assert Product.objects.get(code="P001").product_type == "mixed_fund"
+
+
+def test_a_list_column_maps_each_of_its_codes(db, tmp_path):
+    CodeMap.objects.create(file="assessments.csv", column="varieties", their_code="权益类", our_code="equity")
+    assessments = ASSESSMENTS.replace("cash;equity,", "现金;权益类;equity,")
+    with translation.override("en"):
+        rejected = load(tmp_path, name="first", **{"assessments.csv": assessments})
+    assert [str(error) for error in rejected.errors] == [
+        "assessments.csv:3: varieties: unknown variety '现金' "
+        "(expected cash, fixed_income, equity, mixed, derivatives, complex); "
+        "to accept it, map it under Daily extract → Code maps"
+    ]
+    CodeMap.objects.create(file="assessments.csv", column="varieties", their_code="现金", our_code="cash")
+    result = load(tmp_path, name="second", **{"assessments.csv": assessments})
+    assert result.status == Outcome.SUCCEEDED, [str(e) for e in result.errors]
+    latest = RiskAssessment.objects.filter(client__client_no="C001").order_by("-assessed_at").first()
+    assert latest.varieties == ["cash", "equity"]  # duplicates dropped, order kept
 
 
 def test_a_switched_off_mapping_no_longer_applies(db, tmp_path):
