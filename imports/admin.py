@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import QueryDict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -98,6 +99,15 @@ class CodeMapAdmin(CrmModelAdmin):
     actions = ("switch_on", "switch_off")
     readonly_fields = ("shipped", "updated_at")
     fields = ("target_column", "their_code", "our_code", "active", "note", "shipped", "updated_at")
+
+    def get_changeform_initial_data(self, request):
+        """The list's column filter carries over to Add: the column is chosen already."""
+        initial = super().get_changeform_initial_data(request)
+        filters = QueryDict(request.GET.get("_changelist_filters", ""))
+        chosen = filters.get(ColumnFilter.parameter_name, "")
+        if _SEPARATOR in chosen and "file" not in initial:
+            initial["file"], initial["column"] = chosen.split(_SEPARATOR, 1)
+        return initial
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)

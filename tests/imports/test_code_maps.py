@@ -271,6 +271,16 @@ def test_ops_adds_a_mapping_in_the_admin_and_it_is_audited(ops):
     assert LogEntry.objects.get_for_object(row).get().action == LogEntry.Action.CREATE
 
 
+def test_add_from_a_list_filtered_by_column_has_the_column_chosen(ops):
+    page = ops.get(_url("add"), {"_changelist_filters": "in=transactions.csv|side"})
+    assert page.status_code == 200
+    assert page.context["adminform"].form["target_column"].value() == "transactions.csv|side"
+    assert b'value="redeem"' in page.content and b'value="male"' not in page.content
+    # Whatever the filter says, nothing breaks.
+    for junk in ("in=nope.csv|x", "in=|", "in=clients.csv", "%%%"):
+        assert ops.get(_url("add"), {"_changelist_filters": junk}).status_code == 200
+
+
 def test_a_wrong_target_is_refused_at_the_field_and_what_was_typed_is_kept(ops):
     with translation.override("en"):
         response = ops.post(
