@@ -252,10 +252,12 @@ def test_the_check_page_shows_its_reviews_with_who_and_when_and_reviews_in_place
     assert page.status_code == 200
     assert page.text.count('data-testid="review"') == 1 and "No finding" in page.text
     assert cast.compliance.user.username in page.text or cast.compliance.name in page.text
+    assert "Check another product" not in page.text  # compliance reads checks, never makes one
 
     login(client, cast.advisor)  # the advisor's own client: the check, without the reviews
     page = client.get(reverse("suitability:check_detail", args=[record.pk]), **EN)
     assert page.status_code == 200 and 'data-testid="reviews"' not in page.text
+    assert "Check another product" in page.text
     assert client.post(url, {"verdict": "ok"}, **EN).status_code == 403
     assert client.get(url, **EN).status_code == 403
 
