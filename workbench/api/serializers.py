@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from advisors.models import Advisor, Assignment
@@ -52,7 +53,7 @@ class TransferPreviewSerializer(serializers.Serializer):
     """What a transfer would move (``workbench.transfers.TransferPreview``)."""
 
     to_advisor = serializers.CharField(source="to_advisor.code")
-    from_advisors = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    from_advisors = serializers.SerializerMethodField(help_text="the codes of the advisors the clients leave")
     clients = serializers.IntegerField()
     total_assets = serializers.DecimalField(max_digits=20, decimal_places=2)
     listed = TransferPreviewClientSerializer(many=True, help_text="the first clients by name (at most 20)")
@@ -62,6 +63,10 @@ class TransferPreviewSerializer(serializers.Serializer):
     shares = serializers.IntegerField(help_text="active shares of the clients with colleagues (they stay)")
     shared_assignments_ending = serializers.IntegerField(help_text="the new advisor's shared assignments that end")
     fingerprint = serializers.CharField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_from_advisors(self, preview) -> list[str]:
+        return [advisor.code for advisor in preview.from_advisors]
 
 
 class TransferClientMatchSerializer(serializers.Serializer):
@@ -83,6 +88,14 @@ class TransferAdvisorMatchSerializer(serializers.Serializer):
     unit = serializers.CharField()
     is_active = serializers.BooleanField()
     detail = serializers.CharField()
+
+
+class TransferClientMatchesSerializer(serializers.Serializer):
+    results = TransferClientMatchSerializer(many=True)
+
+
+class TransferAdvisorMatchesSerializer(serializers.Serializer):
+    results = TransferAdvisorMatchSerializer(many=True)
 
 
 class RecommendationReasonSerializer(serializers.Serializer):

@@ -20,7 +20,9 @@ from clients.models import Client
 from workbench import transfers as services
 from workbench.api.serializers import (
     RecommendationSerializer,
+    TransferAdvisorMatchesSerializer,
     TransferAdvisorMatchSerializer,
+    TransferClientMatchesSerializer,
     TransferClientMatchSerializer,
     TransferPreviewSerializer,
     TransferResultSerializer,
@@ -118,7 +120,7 @@ class TransferClientSearchView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="name, pinyin or client number")],
-        responses={200: TransferClientMatchSerializer(many=True)},
+        responses={200: TransferClientMatchesSerializer},
     )
     def get(self, request):
         _require_transfer(request.user)
@@ -151,7 +153,7 @@ class TransferAdvisorSearchView(APIView):
             OpenApiParameter("q", str, description="code, name or pinyin"),
             OpenApiParameter("taking", bool, description="only advisors who may take clients"),
         ],
-        responses={200: TransferAdvisorMatchSerializer(many=True)},
+        responses={200: TransferAdvisorMatchesSerializer},
     )
     def get(self, request):
         _require_transfer(request.user)
