@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
@@ -159,7 +160,7 @@ class TransferAdvisorSearchView(APIView):
         _require_transfer(request.user)
         taking = request.query_params.get("taking") in {"1", "true", "on"}
         advisors = services.search_transferable_advisors(request.user, request.query_params.get("q", ""), taking=taking)
-        inactive = _("inactive")
+        inactive = pgettext("advisor", "inactive")
         results = [
             {
                 "id": advisor.code,
