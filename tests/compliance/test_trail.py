@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import services
 from clients.models import Client
 from core.audit import Source, audit_context, log_access
 from core.models import AccessLog
@@ -245,3 +246,21 @@ def test_the_admin_change_entry_page_shows_changes_by_field_name(client, cast):
     body = page.content.decode()
     assert page.status_code == 200 and "名称" in body and "王晓明" in body
     assert "Object representation" not in body and "object pk" not in body.lower()
+
+
+def test_the_admin_change_log_names_a_record_made_of_ids_by_its_client(client, cast):
+    record = _client(cast, "王小明", "C10000001")
+    with audit_context(source=Source.PAGE, actor=cast.advisor.user):
+        services.share_client(
+            client=record,
+            with_user=cast.colleague.user,
+            level="view",
+            until=timezone.localdate() + datetime.timedelta(days=7),
+            by=cast.advisor.user,
+        )
+    cast.compliance.user.is_staff = True
+    cast.compliance.user.save()
+
+    body = _signed_in(client, cast.compliance.user).get(reverse("admin:auditlog_logentry_changelist")).content.decode()
+
+    assert '<td class="field-record">王小明 (C10000001)</td>' in body  # not "42 → 7 (view until …)"
