@@ -27,6 +27,7 @@ class UploadForm(forms.Form):
     files = MultipleFileField(
         label=_("Extract files"),
         required=False,  # said by ``collect`` in words that name what to choose
+        allow_empty_file=True,  # the dry run names the empty file and says what it lacks
         widget=MultipleFileInput(attrs={"accept": ".csv,.zip,text/csv,application/zip"}),
     )
     note = forms.CharField(

@@ -395,6 +395,13 @@ def test_the_progress_panel_reloads_the_page_when_the_status_moved_on(ops_client
 # --- Pages, permissions, garbage ---------------------------------------------------------------
 
 
+def test_an_empty_file_is_named_by_the_dry_run(ops_client):
+    upload = checked(ops_client, {"clients.csv": b""})
+    assert upload.status == ExtractUpload.Status.REJECTED
+    problem = ExtractUploadError.objects.get(upload=upload)
+    assert str(problem) == "clients.csv: the file is empty (expected a header row)"
+
+
 def test_a_zip_uploads_through_the_page(ops_client):
     content = zipped(ALL_FILES)
     upload = upload_files(ops_client, [SimpleUploadedFile("2026-11-20.zip", content, "application/zip")])
@@ -423,12 +430,20 @@ def test_a_wrong_file_is_refused_at_the_field_and_the_note_is_kept(ops_client):
         [SimpleUploadedFile("day.zip", b"not a zip at all")],
         [SimpleUploadedFile("day.zip", b"PK\x03\x04\x00\x00garbage")],
         [SimpleUploadedFile("../../etc/passwd", b"root")],
+        [SimpleUploadedFile("clients.csv", b"client_no\n")] * 2,
     ],
 )
 def test_garbage_uploads_are_refused_with_a_400_and_no_upload(ops_client, files):
     response = ops_client.post(reverse("imports:upload"), {"files": files})
     assert response.status_code == 400
     assert 'class="invalid-feedback d-block"' in response.content.decode()
+    assert ExtractUpload.objects.count() == 0
+
+
+def test_too_long_a_note_is_refused_at_its_field(ops_client):
+    response = ops_client.post(reverse("imports:upload"), {"files": csv_files(), "note": "x" * 201})
+    assert response.status_code == 400
+    assert 'id="error-note-1"' in response.content.decode()
     assert ExtractUpload.objects.count() == 0
 
 

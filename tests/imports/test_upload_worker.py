@@ -33,7 +33,8 @@ def worker(settings):
 
 
 def settled(upload: ExtractUpload, timeout: float = 90) -> ExtractUpload:
-    """The upload once no worker runs on it any more."""
+    """The upload once no worker runs on it any more (the worker's output is printed when the
+    test fails: ``running_worker`` collects it as the worker stops)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         upload.refresh_from_db()
