@@ -1,25 +1,32 @@
-"""The workbench queues as tables: the page's columns, written to CSV or XLSX by the reports'
-export helpers (``reports.tables``: formula-leading text escaped, numbers as numbers), headers in
-the reader's language, reasons in the reader's language, names as the pages show them.
+"""The workbench queues as tables: the page's columns, headers and reasons in the reader's
+language, names as the pages show them — written as CSV (streamed, ``core.exports``) or XLSX
+(``reports.tables``); in both, text a spreadsheet would read as a formula is escaped and numbers
+stay numbers.
 
-Rows are read with plain values in one query per queue (the steps queue: one for its rows, one
-for their checks), whatever their number.
+A table's rows are a generator over the queue read in chunks (``iterator``), so a CSV of every
+check of a large book streams in constant memory; the steps queue reads its rows, then their
+checks, a chunk at a time.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance import queues
 from compliance.models import CheckReview
+from core.exports import csv_response
 from core.names import display_name
-from reports.tables import DATE, INTEGER, MONEY, TEXT, Column, Table
+from reports.tables import DATE, INTEGER, MONEY, TEXT, Column, Table, xlsx_export
 from suitability.models import SuitabilityCheck, SuitabilityStep
 from suitability.templatetags.suitability_tags import reason_text
+
+CHUNK = 2000
 
 TITLES = {
     queues.CONFIRMATIONS: _("Mismatch sales awaiting the client's confirmation"),
@@ -89,14 +96,26 @@ REVIEW_COLUMNS = [Column("review", _("Last review"), TEXT), Column("reviewed_at"
 
 def confirmations_table(checks: QuerySet, now: datetime.datetime) -> Table:
     columns = [*CHECK_COLUMNS, Column("waiting_days", _("Days waiting"), INTEGER), *REVIEW_COLUMNS]
-    rows = [
+    rows = (
         {**_check_cells(record), "waiting_days": (now - record.created_at).days, **_review_cells(record)}
-        for record in checks
-    ]
+        for record in checks.iterator(chunk_size=CHUNK)
+    )
     return Table(queues.CONFIRMATIONS, str(TITLES[queues.CONFIRMATIONS]), columns, rows)
 
 
-def steps_table(owed: list[queues.OwedStep]) -> Table:
+def owed_steps(rows: QuerySet, checks: QuerySet, now: datetime.datetime) -> Iterator[queues.OwedStep]:
+    """The steps queue's rows with their checks, a chunk at a time."""
+    chunk: list[dict] = []
+    for row in rows.iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield from queues.rows_for_page(chunk, checks, now)
+            chunk = []
+    if chunk:
+        yield from queues.rows_for_page(chunk, checks, now)
+
+
+def steps_table(owed) -> Table:
     labels = dict(SuitabilityStep.Kind.choices)
     columns = [
         Column("step", _("Step owed"), TEXT),
@@ -104,7 +123,7 @@ def steps_table(owed: list[queues.OwedStep]) -> Table:
         Column("overdue_hours", _("Hours overdue"), INTEGER),
         *CHECK_COLUMNS,
     ]
-    rows = [
+    rows = (
         {
             "step": str(labels.get(item.step, item.step)),
             "due": _local(item.due),
@@ -112,7 +131,7 @@ def steps_table(owed: list[queues.OwedStep]) -> Table:
             **_check_cells(item.check),
         }
         for item in owed
-    ]
+    )
     return Table(queues.STEPS, str(TITLES[queues.STEPS]), columns, rows)
 
 
@@ -129,7 +148,7 @@ def assessments_table(clients: QuerySet) -> Table:
         Column("top_level", _("Highest risk level held"), TEXT),
         Column("held_value", _("Value of R3+ holdings"), MONEY),
     ]
-    rows = [
+    rows = (
         {
             "client_no": client.client_no,
             "client": display_name(client.name),
@@ -141,11 +160,21 @@ def assessments_table(clients: QuerySet) -> Table:
             "top_level": client.top_level,
             "held_value": client.held_value,
         }
-        for client in clients
-    ]
+        for client in clients.iterator(chunk_size=CHUNK)
+    )
     return Table(queues.ASSESSMENTS, str(TITLES[queues.ASSESSMENTS]), columns, rows)
 
 
 def checks_table(checks: QuerySet) -> Table:
-    rows = [{**_check_cells(record), **_review_cells(record)} for record in checks]
+    rows = ({**_check_cells(record), **_review_cells(record)} for record in checks.iterator(chunk_size=CHUNK))
     return Table(queues.CHECKS, str(TITLES[queues.CHECKS]), [*CHECK_COLUMNS, *REVIEW_COLUMNS], rows)
+
+
+def respond(table: Table, export: str, filename: str) -> HttpResponse:
+    """The table as a CSV download (streamed) or an XLSX workbook."""
+    if export == "csv":
+        keys = [column.key for column in table.columns]
+        lines = ([row.get(key) for key in keys] for row in table.rows)
+        return csv_response(f"{filename}.csv", table.header(), lines)
+    table.rows = list(table.rows)
+    return xlsx_export(table, filename)

@@ -156,7 +156,7 @@ def test_exports_write_every_row_with_translated_headers_and_are_access_logged(b
     user = book["cast"].compliance.user
     response = client.get(QUEUE_URLS[0] + "?export=csv", **ZH)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert "客户号" in rows[0] and "判定依据" in rows[0]
     assert len(rows) == 2 and rows[1][1] == book["clients"]["mine"].client_no
     assert "产品风险等级R4高于客户风险承受能力等级C3。" in rows[1][rows[0].index("判定依据")]
@@ -278,9 +278,8 @@ def test_a_sample_keeps_its_draw_across_pages_and_exports(book, client):
     assert page.text.count('data-testid="check-row"') == 3 and 'data-testid="sample"' in page.text
     again = client.get(response["Location"], **EN)
     assert again.text.split("<tbody>")[1] == page.text.split("<tbody>")[1]
-    rows = list(
-        csv.reader(io.StringIO(client.get(response["Location"] + "&export=csv", **EN).content.decode("utf-8-sig")))
-    )
+    export = client.get(response["Location"] + "&export=csv", **EN)
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 4
 
 
