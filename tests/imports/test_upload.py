@@ -345,6 +345,22 @@ def test_files_imported_between_the_dry_run_and_the_confirm_are_not_imported_twi
     assert two.batch_id == ImportBatch.objects.get().pk
 
 
+def test_an_import_refused_by_what_changed_since_the_dry_run_lists_its_problems(ops_client, ops, branch):
+    client = factories.ClientFactory(branch=branch, client_no="C900")
+    accounts = "account_no,client_no,account_type,opened_on,status\nAC900,C900,cash,2024-01-02,active\n"
+    upload = checked(ops_client, {"accounts.csv": accounts})
+    assert upload.status == ExtractUpload.Status.CHECKED
+    client.delete()  # gone before the confirm
+
+    uploads.confirm(upload, user=ops)
+    assert uploads.run_import(upload.pk) == ExtractUpload.Status.REJECTED
+    upload.refresh_from_db()
+    assert upload.batch.status == ImportBatch.Status.REJECTED
+    assert str(ExtractUploadError.objects.get(upload=upload)).startswith("accounts.csv:2: client_no: ")
+    page = ops_client.get(reverse("imports:detail", args=[upload.pk])).content.decode()
+    assert "The import found problems and wrote nothing." in page
+
+
 def test_an_unexpected_failure_is_recorded_on_the_upload(ops_client, ops, monkeypatch):
     upload = checked(ops_client)
     uploads.confirm(upload, user=ops)
