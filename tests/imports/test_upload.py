@@ -513,12 +513,15 @@ def test_the_import_batch_admins_add_opens_the_upload_page_for_ops_only(client, 
     assert reverse("admin:crm_importbatch_add") in index
     response = ops_client.get(reverse("admin:crm_importbatch_add"))
     assert (response.status_code, response.url) == (302, reverse("imports:upload"))
+    batches = ops_client.get(reverse("admin:crm_importbatch_changelist")).content.decode()
+    assert f'<a href="{reverse("imports:upload")}" class="addlink">Upload the daily extract</a>' in batches
     compliance = factories.UserFactory(username="compliance-1", roles=["compliance"])
     compliance.is_staff = True
     compliance.save()
     client.force_login(compliance)
     assert client.get(reverse("admin:crm_importbatch_add")).status_code == 403
     assert reverse("admin:crm_importbatch_add") not in client.get(reverse("admin:index")).content.decode()
+    assert "Upload the daily extract" not in client.get(reverse("admin:crm_importbatch_changelist")).content.decode()
 
 
 def _uploads(n: int, ops) -> None:
