@@ -158,6 +158,11 @@ def test_a_review_is_a_new_record_each_time_and_a_finding_needs_a_note(world):
     with pytest.raises(Exception, match="append-only"):
         first.save()
     assert CheckReview.objects.filter(check_record=record).count() == 2
+    # Each review is in the audit log too, with its verdict.
+    from auditlog.models import LogEntry
+
+    logged = LogEntry.objects.get_for_objects(CheckReview.objects.filter(check_record=record))
+    assert sorted(entry.changes_dict["verdict"][1] for entry in logged) == ["finding", "ok"]
 
 
 def test_a_sample_draws_unreviewed_checks_the_same_for_the_same_seed(world):
