@@ -53,5 +53,10 @@ class CheckReview(AppendOnlyModel):
         ]
         indexes = [models.Index(fields=["check_record", "-created_at"], name="review_check_latest")]
 
+    def get_additional_data(self) -> dict:
+        """django-auditlog stores this with the review's log entry: the client's id under
+        ``"client"``, the marker ``core.audit`` reads a client's history by."""
+        return {"client": self.check_record.client_id}
+
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} · {self.check_record_id}"

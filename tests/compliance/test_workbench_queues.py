@@ -163,6 +163,7 @@ def test_a_review_is_a_new_record_each_time_and_a_finding_needs_a_note(world):
 
     logged = LogEntry.objects.get_for_objects(CheckReview.objects.filter(check_record=record))
     assert sorted(entry.changes_dict["verdict"][1] for entry in logged) == ["finding", "ok"]
+    assert {entry.additional_data["client"] for entry in logged} == {clients["mine"].pk}  # in the client's history
 
 
 def test_a_sample_draws_unreviewed_checks_the_same_for_the_same_seed(world):
