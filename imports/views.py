@@ -49,6 +49,26 @@ def upload(request):
     return render(request, "imports/upload.html", {"form": form, "page": page}, status=status)
 
 
+# What the loaders report beside the counts (``spec.Written.details``), in the reader's words.
+DETAIL_WORDS = {
+    "users created": gettext_lazy("users created"),
+    "assignments opened": gettext_lazy("assignments opened"),
+    "assignments ended": gettext_lazy("assignments ended"),
+    "client risk levels updated": gettext_lazy("client risk levels updated"),
+    "drift alerts closed": gettext_lazy("drift alerts closed"),
+    "deleted": gettext_lazy("deleted (not in the day's file)"),
+}
+_COUNTS = {"name", "encoding", "rows", "valid", "created", "updated", "unchanged", "ignored"}
+
+
+def _details(row: dict) -> list[tuple[str, int]]:
+    return [
+        (DETAIL_WORDS.get(key, key), value)
+        for key, value in row.items()
+        if key not in _COUNTS and isinstance(value, int) and value
+    ]
+
+
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 @require_GET
@@ -57,7 +77,7 @@ def detail(request, pk: int):
     errors = Paginator(ExtractUploadError.objects.filter(upload=upload).order_by("position"), ERRORS_PER_PAGE)
     sizes = dict(ExtractUploadFile.objects.filter(upload=upload).order_by("name").values_list("name", "size"))
     # One row per file: the counts once there are any (in loading order), else the names.
-    rows = [{**row, "size": sizes.get(row["name"])} for row in upload.counts] or [
+    rows = [{**row, "size": sizes.get(row["name"]), "details": _details(row)} for row in upload.counts] or [
         {"name": name, "size": size} for name, size in sizes.items()
     ]
     context = {

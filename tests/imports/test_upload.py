@@ -302,6 +302,7 @@ def test_a_confirmed_import_writes_records_the_batch_and_empties_the_stored_byte
     page = ops_client.get(reverse("imports:detail", args=[upload.pk])).content.decode()
     assert reverse("admin:crm_importbatch_change", args=[batch.pk]) in page
     assert "What the import wrote" in page
+    assert "assignments opened: 2" in page  # beside the counts, what else the loader did
 
 
 def test_a_second_confirm_of_the_same_upload_starts_nothing(ops_client, ops, django_capture_on_commit_callbacks):
