@@ -51,6 +51,10 @@ STRINGS = (
     gettext_noop("access logs"),
     # django-auditlog
     gettext_noop("Audit log"),
+    gettext_noop("Created {repr:s}"),
+    gettext_noop("Updated {repr:s}"),
+    gettext_noop("Deleted {repr:s}"),
+    gettext_noop("Logged {repr:s}"),
     gettext_noop("Action"),
     gettext_noop("Changes"),
     gettext_noop("Correlation ID"),
