@@ -186,8 +186,6 @@ _OPS_PERMS = [
     *_crud("imports.codemap"),
     # Extract uploads in the browser (/imports/, imports.uploads): upload, dry run, confirm.
     *_crud("imports.extractupload", "view add"),
-    # Extract uploads in the browser (/imports/, imports.uploads): upload, dry run, confirm.
-    *_crud("imports.extractupload", "view add"),
     # Business thresholds (core/thresholds.py): one row each, edited, never added or deleted.
     *_crud("crm.threshold", "view change"),
     # The nightly runs' records (each step's time, counts, errors); the kept churn models stay
