@@ -396,6 +396,10 @@ def ranking_rows(report: Report) -> list[dict]:
         ticket = tickets.get(row["advisor_id"], {})
         # Without a built snapshot day before the period, growth would be the whole book.
         growth = money(row["assets"] - row["assets_start"]) if days.before_start else None
+        growth_pct = change(row["assets"], row["assets_start"]) if days.before_start else None
+        why = RANKING_WHY
+        if growth_pct is not None and abs(growth_pct) > PERCENT_CAP:  # a percentage of almost nothing
+            growth_pct, why = None, {**RANKING_WHY, "asset_growth_pct": _("base too small")}
         rows.append(
             {
                 "advisor_id": row["advisor_id"],
@@ -405,7 +409,7 @@ def ranking_rows(report: Report) -> list[dict]:
                 "clients": row["clients"],
                 "assets": money(row["assets"]),
                 "asset_growth": growth,
-                "asset_growth_pct": change(row["assets"], row["assets_start"]) if days.before_start else None,
+                "asset_growth_pct": growth_pct,
                 "net_inflow": money(row["net_inflow"]),
                 "commission": money(row["commission"]),
                 "new_clients": row["new_clients"],
@@ -420,7 +424,7 @@ def ranking_rows(report: Report) -> list[dict]:
                     if ticket.get("rated")
                     else None
                 ),
-                "_why": RANKING_WHY,
+                "_why": why,
                 "_detail": {
                     "contacted": row["contacted"],
                     "alerts_due": row["alerts_due"],
