@@ -177,6 +177,22 @@ def test_churn_risk_says_why(book):
     assert all(0 <= score <= 1 for score in Client.objects.values_list("churn_score", flat=True))
 
 
+def test_a_night_for_a_past_day_sees_a_client_closed_since_as_they_were_then(book):
+    """A backfill or a rerun for a past day: the client lost ten days later is warned of churn and
+    segmented as on that day (not churned yet), so the loss keeps the warning that came before it."""
+    Client.objects.filter(client_no="CHURNER").update(
+        status=Client.Status.CLOSED, closed_on=DAY + datetime.timedelta(days=10)
+    )
+    run_night()
+    assert set(alerts("churn_risk")) == {"CHURNER"}
+    stage = SegmentChange.objects.get(client__client_no="CHURNER", as_of=DAY, dimension="lifecycle_stage")
+    assert stage.new_value != Client.LifecycleStage.CHURNED
+    # Closed on the night's day: churned, and no longer warned.
+    Client.objects.filter(client_no="CHURNER").update(closed_on=DAY)
+    run_night()
+    assert client("CHURNER").lifecycle_stage == Client.LifecycleStage.CHURNED
+
+
 def test_a_rerun_for_the_same_date_adds_nothing(book):
     run_night()
     before = (Alert.objects.count(), SegmentChange.objects.count(), AssetSnapshot.objects.count())
