@@ -148,11 +148,17 @@ KPI_PERCENT = frozenset({"clients", "assets", "commission"})
 PERCENT_CAP = Decimal(1000)
 
 
-def kpi_cards(values: dict, comparable: bool = True) -> list[dict]:
+def kpi_cards(values: dict, comparable: bool = True, *, flows: bool = True, stocks: bool = True) -> list[dict]:
     """The overview's cards. Without a comparison (``comparable`` False) no previous value,
-    difference or percentage — never a 0 the period did not have."""
+    difference or percentage — never a 0 the period did not have; without a built day in the
+    period (``flows`` False) or a snapshot day by its end (``stocks`` False), no value either."""
     cards = []
     for name, label in KPI_LABELS.items():
+        known = stocks if name in figures.KPI_STOCKS else flows
+        if not known:
+            cards.append({"name": name, "label": label, "kind": KPI_KINDS.get(name, INTEGER), "value": None,
+                          "previous": None, "delta": None, "change": None, "compared": comparable})  # fmt: skip
+            continue
         now = values.get(name) or 0
         card = {
             "name": name,
@@ -243,7 +249,9 @@ def overview(report: Report) -> Report:
     """KPIs, trend and the drill-down table one level below the unit (its rows add up to the
     KPIs). Six queries."""
     values = figures.kpis(report.where, report.period, report.days)
-    report.cards = kpi_cards(values, report.comparable)
+    report.cards = kpi_cards(
+        values, report.comparable, flows=report.covered.state != figures.NONE, stocks=report.days.end is not None
+    )
     report.charts["trend"] = trend_chart(report)
     level = figures.level_of(report.unit)
     rows = report.where.rows(AdvisorDay).filter(figures.day_window(report.period, report.days))
@@ -921,7 +929,9 @@ def advisor_report(report: Report) -> Report:
     """The advisor's KPIs, their ranking figures, trend, and their book on the as-of day (the
     list adds up to the clients and assets figures)."""
     values = figures.kpis(report.where, report.period, report.days)
-    report.cards = kpi_cards(values, report.comparable)
+    report.cards = kpi_cards(
+        values, report.comparable, flows=report.covered.state != figures.NONE, stocks=report.days.end is not None
+    )
     report.extra["kpis"] = values
     ranking = ranking_rows(report)
     report.extra["ranking"] = ranking[0] if ranking else None

@@ -256,3 +256,11 @@ def test_a_period_without_surveys_says_so(book, login):
 @pytest.mark.parametrize("url", ["/reports/SH01/segments/", "/reports/SH01/rankings/", "/reports/SH01/service/"])
 def test_an_advisor_cannot_open_a_units_pages(book, login, url):
     assert login(book, "ann").get(url).status_code == 404
+
+
+def test_a_period_without_any_built_day_shows_no_figures_rather_than_zeros(book, login):
+    response = login(book, "manager").get("/reports/SH01/?period=month&on=1990-01-01")
+    report = response.context["report"]
+    assert all(card["value"] is None for card in report.cards)
+    html = response.content.decode()
+    assert "no figures for this period" in html and "No figures for this period: its days have not been built." in html
