@@ -166,7 +166,8 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     from core.models import ImportBatch
-    from imports.service import import_folder
+    from imports.reader import RawFile
+    from imports.service import fingerprint, import_folder
     from imports.uploads import ExtractUpload
     from tests.celery_worker import running_worker
 
@@ -186,9 +187,23 @@ def main() -> None:
         print(f"  {name}: {rows:,} rows, {path.stat().st_size / 1e6:,.1f} MB", flush=True)
 
     figures: dict[str, float] = {}
+    # Before anything is deleted: files that were imported before would be "already imported"
+    # (nothing measured, and the day's rows deleted for nothing); an empty day measures nothing.
+    raws = [RawFile.read(folder / name) for name in names]
+    if previous := ImportBatch.objects.filter(
+        source=ImportBatch.Source.IMPORT, status=ImportBatch.Status.SUCCEEDED, fingerprint=fingerprint(raws)
+    ).first():
+        sys.exit(
+            f"these files were imported before (import batch #{previous.pk}): the bench needs files this database "
+            "has not imported; give another --day or --folder"
+        )
+    if not any(raw.content.count(b"\n") > 1 for raw in raws):
+        sys.exit(f"no rows for {day}: give a --day with trading rows, or a --folder")
+    del raws
     batches_before = set(ImportBatch.objects.values_list("pk", flat=True))
     uploads_before = set(ExtractUpload.objects.values_list("pk", flat=True))
     worker = running_worker("bench-upload", {"DATABASE_URL": args.reuse}) if settings.REDIS_URL else nullcontext()
+    restored = False
     try:
         print("command line (import_folder):", flush=True)
         forget_the_day(day, names)
@@ -210,10 +225,16 @@ def main() -> None:
                 ping.apply_async(queue=started[0]).get(timeout=300)  # the worker is up before the clock runs
             print(f"browser (Django test client; {'a Celery worker' if started else 'eager Celery'}):", flush=True)
             browser_path(folder, figures, args.timeout)
+        restored = True  # the browser's import wrote the day's rows back
     finally:
         ExtractUpload.objects.exclude(pk__in=uploads_before).delete()
         ImportBatch.objects.exclude(pk__in=batches_before).delete()
         get_user_model().objects.filter(username=BENCH_USER).delete()
+        if not restored:  # stopped half-way: put the day's rows back as they were exported
+            forget_the_day(day, names)
+            back = import_folder(folder)
+            ImportBatch.objects.filter(pk=back.batch_id).delete()
+            print(f"stopped half-way; the day's rows were put back ({back.status})", flush=True)
 
     rows = sum(report.rows for report in result.files)
     print(f"\n{rows:,} rows in {len(names)} files ({day}):")
