@@ -15,6 +15,8 @@ from core.models import ImportBatch
 from tests import factories
 from tests.celery_worker import running_worker
 from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.test_accessibility import violations
+from tests.e2e.test_phone_width import OVERFLOW
 from tests.imports.test_import_extract import ALL_FILES
 from tests.imports.test_upload_worker import database_url
 
@@ -51,6 +53,7 @@ def test_ops_upload_see_the_dry_run_confirm_and_follow_the_import_to_the_end(pag
     page.get_by_role("button", name="Upload and run the dry run").click()
     expect(page.locator(".invalid-feedback").first).to_contain_text("notes.txt is not a file of the daily extract")
     expect(page.locator("#id_note")).to_have_value("night of 20 November")
+    assert violations(page) == []
     screenshot(page, "extract-upload-wrong-file")
 
     page.set_input_files("#id_files", [str(day_folder / name) for name in ALL_FILES])
@@ -60,6 +63,7 @@ def test_ops_upload_see_the_dry_run_confirm_and_follow_the_import_to_the_end(pag
     expect(counts.locator('tr[data-file="clients.csv"] td').nth(0)).to_have_text("3")  # rows read
     expect(counts.locator('tr[data-file="clients.csv"] td').nth(1)).to_have_text("3")  # created
     assert Client.objects.count() == 0 and ImportBatch.objects.count() == 0
+    assert violations(page) == []
     screenshot(page, "extract-upload-dry-run")
 
     page.get_by_role("button", name="Confirm the import").click()
@@ -75,6 +79,13 @@ def test_ops_upload_see_the_dry_run_confirm_and_follow_the_import_to_the_end(pag
     rows = page.locator('[data-testid="upload-row"]')
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Imported")
+    # On a phone, in Chinese: the page fits its width (the tables scroll inside their region).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": page.base_url}])
+    for url in ("/imports/", rows.first.locator("a").first.get_attribute("href")):
+        page.goto(page.base_url + url)
+        assert page.evaluate(OVERFLOW) <= 0, url
+        assert violations(page) == []
     # The refused upload answered 400 (the browser logs it); no script failed.
     assert [error for error in page.js_errors if not error.startswith("Failed to load resource")] == []
 
