@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ImportBatch
@@ -79,7 +79,7 @@ class ExtractUpload(models.Model):
     RUNNING = (Status.CHECKING, Status.IMPORTING)
 
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CHECKING)
-    label = models.CharField(_("files"), max_length=200, help_text=_("the zip's name, or how many files"))
+    label = models.CharField(_("files"), max_length=200, help_text=_("the zip's name, or the files' names"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     fingerprint = models.CharField(_("fingerprint"), max_length=64, db_index=True)
     total_bytes = models.BigIntegerField(_("size"), default=0)
@@ -247,11 +247,14 @@ def collect(uploaded: Iterable, *, max_bytes: int | None = None) -> Collected:
         collected.problems.insert(0, _too_large(collected.total_bytes, max_bytes))
     if not collected.files and not collected.problems:
         collected.problems.append(gettext("Choose the day's extract files, or one zip of them."))
-    count = len(collected.files)
+    # What the list shows: the zip's name, or the files' names in loading order — names, not
+    # words, so every reader reads them alike.
     if len(zips) == 1 and len(uploaded) == 1:
-        collected.label = zips[0][:200]
+        collected.label = zips[0]
     else:
-        collected.label = ngettext("%(count)d file", "%(count)d files", count) % {"count": count}
+        collected.label = ", ".join(name for name in EXTRACT_FILE_NAMES if name in collected.files)
+    if len(collected.label) > 200:
+        collected.label = collected.label[:199] + "…"
     return collected
 
 

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 (
                     "label",
                     models.CharField(
-                        help_text="the zip's name, or how many files", max_length=200, verbose_name="files"
+                        help_text="the zip's name, or the files' names", max_length=200, verbose_name="files"
                     ),
                 ),
                 ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),

@@ -97,7 +97,7 @@ def test_csv_files_are_collected_by_name_case_ignored():
     )
     assert collected.problems == []
     assert sorted(collected.files) == ["accounts.csv", "clients.csv"]
-    assert collected.label == "2 files"
+    assert collected.label == "clients.csv, accounts.csv"  # names, in loading order
 
 
 def test_a_zip_of_a_day_folder_gives_its_files_and_is_named_after_the_zip():
@@ -294,7 +294,9 @@ def test_a_confirmed_import_writes_records_the_batch_and_empties_the_stored_byte
     batch = upload.batch
     assert batch is not None and batch.status == ImportBatch.Status.SUCCEEDED
     assert (batch.actor, batch.fingerprint) == (ops, upload.fingerprint)
-    assert batch.path == f"upload #{upload.pk}: 6 files"
+    assert batch.path == (
+        f"upload #{upload.pk}: org_units.csv, advisors.csv, products.csv, clients.csv, accounts.csv, assessments.csv"
+    )
     assert counts()["clients"] == 3 and counts()["units"] == 5
     assert {row["name"]: row["created"] for row in upload.import_counts}["clients.csv"] == 3
     assert upload.finished_at is not None
@@ -527,7 +529,7 @@ def test_the_import_batch_admins_add_opens_the_upload_page_for_ops_only(client, 
 
 def _uploads(n: int, ops) -> None:
     made = ExtractUpload.objects.bulk_create(
-        ExtractUpload(label=f"{i} files", fingerprint=f"{i:064d}", uploaded_by=ops, status=status)
+        ExtractUpload(label=f"day-{i}.zip", fingerprint=f"{i:064d}", uploaded_by=ops, status=status)
         for i, status in zip(range(n), [*ExtractUpload.Status.values] * n, strict=False)
     )
     ExtractUploadError.objects.bulk_create(
