@@ -40,7 +40,7 @@ EXPORTERS = ("csv", "xlsx")
 # A page of a queue is a list of several clients' records: logged as a list view (one row, the
 # number of rows listed), as an export logs the rows it wrote. (The access log's own action
 # choices gain "viewed a list" with its translation; until then the value is stored as is.)
-VIEW_LIST = getattr(AccessLog.Action, "VIEW_LIST", "view_list")
+VIEW_LIST = AccessLog.Action.VIEW_LIST
 ADVISOR_SEARCH_LIMIT = 20
 
 

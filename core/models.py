@@ -119,6 +119,7 @@ class AccessLog(AppendOnlyModel):
         VIEW_CLIENT = "view_client", _("Viewed a client")
         REVEAL_PII = "reveal_pii", _("Revealed personal data")
         EXPORT = "export", _("Exported a list")
+        VIEW_LIST = "view_list", _("Viewed a list")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import F, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import clients_among, run_statements
@@ -219,7 +219,8 @@ class RiskAssessment(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.risk_level} {self.assessed_at:%Y-%m-%d}"
+        when = formats.date_format(timezone.localtime(self.assessed_at), "SHORT_DATE_FORMAT")
+        return f"{self.get_risk_level_display()} ({when})"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -284,7 +285,7 @@ class InvestorClassification(AppendOnlyModel):
         indexes = [models.Index(fields=["client", "-created_at"], name="classification_client_latest")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.investor_type} ({self.status})"
+        return f"{self.get_investor_type_display()} ({self.get_status_display()})"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -397,7 +398,8 @@ class SuitabilityStep(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.check_record_id}: {self.kind}"
+        when = formats.date_format(timezone.localtime(self.done_at), "SHORT_DATE_FORMAT")
+        return f"{self.get_kind_display()} ({when})"
 
 
 # ``Client.risk_valid_until`` is the latest assessment's (by ``assessed_at``) validity, kept on

@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from core.access import get_visible_or_404
+from core.audit import log_access
 from core.language import in_language
+from core.models import AccessLog
 from products.models import Product
 from suitability import services
 from suitability.forms import AssessmentForm, CheckForm, ConfirmationForm, StepForm
@@ -115,6 +117,8 @@ def check_detail(request, pk: int):
     record = get_visible_or_404(
         SuitabilityCheck.objects.select_related("client", "product"), request.user, "view", pk=pk
     )
+    # A check names its client and what they were sold: its page is a view of the client's records.
+    log_access(user=request.user, action=AccessLog.Action.VIEW_CLIENT, client=record.client, request=request)
     owed = services.outstanding_steps(record)
     may_record = request.user.has_perm("suitability.add_suitabilitystep")
     confirmable = record.outcome == SuitabilityCheck.Outcome.MISMATCH_CONFIRMABLE and "client_confirmation" in owed

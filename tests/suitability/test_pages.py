@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
 
+from core.models import AccessLog
 from suitability.models import RiskAssessment, SuitabilityCheck
 from suitability.reasons import Reason
 from suitability.templatetags.suitability_tags import reason_text
@@ -91,6 +92,10 @@ def test_compliance_may_read_a_check_but_not_run_one(world, client):
     page = client.get(reverse("suitability:check_detail", args=[record.pk]), **EN)
     assert page.status_code == 200
     assert "Record the client" not in page.text
+    # reading a check is reading the client's records: it is in the access log
+    assert AccessLog.objects.filter(
+        user=cast.compliance.user, action=AccessLog.Action.VIEW_CLIENT, client=clients["mine"]
+    ).exists()
 
 
 def test_check_a_product_then_confirm_the_mismatch(world, client):
