@@ -29,7 +29,7 @@ from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 from knox.models import AuthToken
 
-from core import schedule, segregation, tokens
+from core import admin_schedule, schedule, segregation, tokens  # noqa: F401 (admin_schedule registers)
 from core.access import CLIENT_PII_FIELDS
 from core.admin_roles import RoleFilter, label_groups, label_permissions
 from core.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
