@@ -663,14 +663,14 @@ def _churned_table(report: Report) -> Table:
     )
     columns = [
         Column("client_no", gettext_lazy("Client number"), TEXT),
-        Column("name", gettext_lazy("Name"), TEXT),
-        Column("day", gettext_lazy("Lost on"), DATE),
-        Column("advisor", gettext_lazy("Advisor"), TEXT),
-        Column("unit", gettext_lazy("Org unit"), TEXT),
+        Column("name", gettext_lazy("Name"), TEXT, nowrap=True),
+        Column("day", gettext_lazy("Lost on"), DATE, nowrap=True),
+        Column("advisor", gettext_lazy("Advisor"), TEXT, nowrap=True),
+        Column("unit", gettext_lazy("Org unit"), TEXT, nowrap=True),
         Column("score", gettext_lazy("Last churn score"), INTEGER),
         Column("reason", gettext_lazy("Last churn reasons"), TEXT),
-        Column("first_warned_on", gettext_lazy("First churn warning"), DATE),
-        Column("alert_on", gettext_lazy("Last churn warning"), DATE),
+        Column("first_warned_on", gettext_lazy("First churn warning"), DATE, nowrap=True),
+        Column("alert_on", gettext_lazy("Last churn warning"), DATE, nowrap=True),
         Column("warned_days", gettext_lazy("Warned days before"), INTEGER),
     ]
     rows = []

@@ -51,6 +51,7 @@ class Column:
     kind: str = INTEGER
     sortable: bool = False
     help: str = ""  # what the figure means, on the column's title (hover)
+    nowrap: bool = False  # short text (a name, a date) kept on one line in a wide table
 
     @property
     def numeric(self) -> bool:
@@ -129,7 +130,7 @@ def format_cell(value, kind: str) -> str:
 def _formatted(column: Column, value) -> tuple[str, str]:
     """(text, CSS classes) of a cell."""
     if not column.numeric:
-        return format_cell(value, column.kind), ""
+        return format_cell(value, column.kind), "text-nowrap" if column.nowrap else ""
     negative = value is not None and value < 0
     return format_cell(value, column.kind), "num text-danger" if negative else "num"
 
