@@ -44,13 +44,14 @@ def settled(upload: ExtractUpload, timeout: float = 90) -> ExtractUpload:
     raise AssertionError(f"upload #{upload.pk} still {upload.status} after {timeout} s")
 
 
-def test_a_real_worker_dry_runs_writes_nothing_then_imports_once(client, worker):
+def test_a_real_worker_dry_runs_writes_nothing_then_imports_once(transactional_db, client, worker):
     ops = factories.ops_user()
     client.force_login(ops)
     client.cookies["django_language"] = "en"
     before = everything()
 
     response = client.post(reverse("imports:upload"), {"files": csv_files()})
+    assert response.status_code == 302, response.content.decode()[:500]
     upload = ExtractUpload.objects.get(pk=response.url.rstrip("/").split("/")[-1])
     assert settled(upload).status == ExtractUpload.Status.CHECKED, (upload.failure, worker)
     assert everything() == before
