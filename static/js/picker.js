@@ -47,7 +47,17 @@
     const known = new Set(chosen.map((item) => item.id));
     values.filter((value) => !known.has(value)).forEach((value) => chosen.push({ id: value, label: value }));
     input.value = values.join(",");
-    return { options: chosen, items: values, maxItems: null, delimiter: ",", persist: false };
+    const settings = { options: chosen, items: values, maxItems: null, delimiter: ",", persist: false };
+    if (input.dataset.pickerCreate !== undefined) {
+      // A number the list does not show may still be written (or a list pasted): the server
+      // says at the field which ones it does not know.
+      settings.create = (text) => ({ id: text, label: text });
+      // Only what looks like a number: a name typed and entered before its matches arrive
+      // must not become an item.
+      settings.createFilter = (text) => /^[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*$/.test(text.trim());
+      settings.splitOn = /[\s,，;；、]+/;
+    }
+    return settings;
   }
 
   function upgrade(select) {
@@ -70,8 +80,6 @@
     // the last one's options (the chosen ones stay).
     const serverMatch = "pickerServerMatch" in select.dataset;
     const picker = new window.TomSelect(select, {
-      ...(isInput ? inputSettings(select) : {}),
-      ...(serverMatch ? { score: () => () => 1 } : {}),
       valueField: "id",
       labelField: "label",
       searchField: ["label"],
@@ -111,13 +119,21 @@
         item(item, escape) {
           return `<div>${escape(item.label)}</div>`;
         },
+        option_create(data, escape) {
+          return `<div class="create">${escape(select.dataset.pickerCreate || "")} <strong>${escape(data.input)}</strong></div>`;
+        },
         no_results() {
           return `<div class="no-results">${noResults.replace(/[&<>"']/g, "")}</div>`;
         },
       },
+      // The transfer form's settings last: they override the defaults above (create, score).
+      ...(isInput ? inputSettings(select) : {}),
+      ...(serverMatch ? { score: () => () => 1 } : {}),
     });
-    // The page gave the field the focus (crm.js: the first field in error): the picker takes it.
+    // The page gives the field the focus (crm.js: the first field in error), before or after the
+    // upgrade: the picker takes it — the original field is hidden, and typed keys would be lost.
     if (hadFocus || document.activeElement === select) picker.focus();
+    select.addEventListener("focus", () => picker.focus());
     picker.wrapper.addEventListener("focusout", (event) => {
       const next = event.relatedTarget;
       if (next && (picker.wrapper.contains(next) || picker.dropdown.contains(next))) return;
