@@ -533,3 +533,38 @@ def test_transfer_book_still_takes_the_old_generic_reason(cast, clients):
         from_advisor=cast.advisor, to_advisor=cast.colleague, reason="transfer", by=fresh(cast.team_lead)
     )
     assert result.clients == 1
+
+
+def test_the_preview_page_costs_the_same_queries_for_a_small_and_a_large_book(cast, tree, client):
+    def bulk(n):
+        start = Client.objects.count()
+        made = Client.objects.bulk_create(
+            [
+                Client(client_no=f"PG{start + i:07d}", name=f"客户{i}", branch=tree["b1"], primary_advisor=cast.advisor)
+                for i in range(n)
+            ]
+        )
+        Assignment.objects.bulk_create(
+            [Assignment(client=c, advisor=cast.advisor, started_on=datetime.date(2024, 1, 2)) for c in made]
+        )
+
+    signed_in(client, cast, "manager")
+    bulk(2)
+    client.post(reverse("transfer"), book_fields(cast))
+    with CaptureQueriesContext(connection) as small:
+        assert client.post(reverse("transfer"), book_fields(cast)).context["preview"].clients == 2
+    bulk(200)
+    with CaptureQueriesContext(connection) as large:
+        response = client.post(reverse("transfer"), book_fields(cast))
+    assert response.context["preview"].clients == 202 and "and 182 more clients" in response.text
+    assert len(large) == len(small)
+
+
+def test_a_refused_form_gives_the_picker_the_chosen_clients_by_name(cast, clients, client):
+    signed_in(client, cast, "team_lead")
+    response = post(client, client_no=f"{clients['mine'].client_no} C-NOPE", to_advisor=cast.colleague.code)
+    assert response.status_code == 400
+    assert 'data-picker-url="/api/v1/transfers/clients/"' in response.text
+    chosen = re.search(r'data-picker-chosen="([^"]*)"', response.text).group(1)
+    assert f"张三丰 · {clients['mine'].client_no}" in chosen and "C-NOPE" in chosen
+    assert 'data-picker-url="/api/v1/transfers/advisors/?taking=1"' in response.text
