@@ -10,24 +10,29 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from imports import uploads
 from imports.uploads import Collected, ConfirmOutcome, ExtractUpload
 
 
 @shared_task(name="imports.dry_run_upload")
-def dry_run_upload(upload_id: int) -> str | None:
-    return uploads.run_dry_run(upload_id)
+def dry_run_upload(upload_id: int, language: str | None = None) -> str | None:
+    # The problems are written as the import words them: in the language of whoever uploaded.
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return uploads.run_dry_run(upload_id)
 
 
 @shared_task(name="imports.import_upload")
-def import_upload(upload_id: int) -> str | None:
-    return uploads.run_import(upload_id)
+def import_upload(upload_id: int, language: str | None = None) -> str | None:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return uploads.run_import(upload_id)
 
 
 def _queue(task, upload_id: int) -> None:
     queue = settings.EXTRACT_UPLOAD_QUEUE or None
-    transaction.on_commit(lambda: task.apply_async(args=[upload_id], queue=queue))
+    language = translation.get_language()  # the page's, while the request is being answered
+    transaction.on_commit(lambda: task.apply_async(args=[upload_id], kwargs={"language": language}, queue=queue))
 
 
 def upload_and_check(*, collected: Collected, user, note: str = "") -> ExtractUpload:

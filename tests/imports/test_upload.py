@@ -566,3 +566,20 @@ def test_collected_files_are_kept_in_the_order_the_import_loads_them():
 def test_a_file_object_with_a_windows_path_is_named_by_its_last_part():
     item = SimpleNamespace(name="C:\\exports\\clients.csv", size=3, read=lambda: b"abc")
     assert list(collect([item], max_bytes=100).files) == ["clients.csv"]
+
+
+def test_the_problems_are_worded_in_the_uploaders_language(ops_client, monkeypatch, django_capture_on_commit_callbacks):
+    """The worker words the problems as the import does, in the language of the page that uploaded."""
+    from imports import tasks
+
+    bad = {**ALL_FILES, "clients.csv": replace_line(CLIENTS, 2, CLIENTS.splitlines()[1].replace(",male,", ",X,"))}
+    queued = []
+    # What the page hands the worker (the broker is not what this test is about).
+    monkeypatch.setattr(tasks.dry_run_upload, "apply_async", lambda args, kwargs, queue: queued.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = upload_files(ops_client, csv_files(bad))  # an English page
+    assert queued == [{"language": "en"}]
+    with translation.override("zh-hans"):  # the worker's own default: the site's language
+        tasks.dry_run_upload(upload.pk, **queued[0])
+    problems = [str(error) for error in ExtractUploadError.objects.filter(upload=upload)]
+    assert problems and "Code maps" in problems[0], problems
