@@ -55,7 +55,7 @@ class ImportBatch(models.Model):
     """
 
     class Source(models.TextChoices):
-        IMPORT = "import", _("Import command")
+        IMPORT = "import", _("Extract import")  # from the command line or a browser upload (its path says which)
         JOB = "job", _("Scheduled job")
         SEED = "seed", _("Demo data")
 
