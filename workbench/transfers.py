@@ -469,8 +469,13 @@ def preview_transfer(*, by, to_advisor: Advisor, from_advisor: Advisor | None = 
     ``PREVIEW_LIST_LIMIT`` by name), the open alerts and open tickets that go with them, the
     open follow-ups and colleagues' shares that stay on them, and the target's shared
     assignments that end. Reads only; a constant number of queries whatever the book's size.
-    Who may make the transfer is checked when it is made (``transfer_book``), the caller's form
-    having already kept the advisors and clients to the user's scope."""
+
+    Refused (``PermissionDenied``) as ``transfer_book`` would refuse the transfer: a user who
+    does not transfer, an advisor the clients would leave or join outside the user's team or
+    branch, a client booked outside a branch manager's branch — so a preview reveals nothing
+    beyond the user's scope, whatever an API caller names."""
+    if not may_transfer(by):
+        raise PermissionDenied(_("Only branch managers and team leads transfer clients."))
     moving = Assignment.objects.filter(role=Assignment.Role.PRIMARY, ended_on__isnull=True)
     if from_advisor is not None:
         moving = moving.filter(advisor=from_advisor)
