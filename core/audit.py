@@ -310,8 +310,20 @@ class FieldChange:
 
 _EMPTY = {"None", "", None}
 # Columns every record keeps for itself: their change is the entry's own time.
-BOOKKEEPING_FIELDS = {"created_at", "updated_at", "version"}
+# Fields a reader learns nothing from: timestamps the entry has anyway, the org tree's encoding
+# (treebeard's path, depth and child count; the unit's name and code say where it is), and a
+# campaign's build counts (shown on the campaign's page).
+BOOKKEEPING_FIELDS = {"created_at", "updated_at", "version", "path", "depth", "numchild", "build_summary"}
 _BOOLEANS = {"True": _("yes"), "False": _("no")}
+
+
+def _is_relation_of(model, name: str) -> bool:
+    """Whether ``name`` is one of the model's own (reverse) relations, not a synthetic key."""
+    try:
+        model._meta.get_field(name)
+    except (FieldDoesNotExist, AttributeError):
+        return False
+    return True
 
 
 def model_field_named(model, name: str):
@@ -383,8 +395,8 @@ def field_changes(entry: LogEntry, names: dict | None = None) -> list[FieldChang
     rows = []
     for name, values in raw_changes(entry).items():
         model_field = model_field_named(model, name)
-        if model_field is None and name not in SYNTHETIC_FIELDS:
-            continue  # a reverse relation ("events" of a ticket) auditlog lists on create
+        if model_field is None and (name not in SYNTHETIC_FIELDS or _is_relation_of(model, name)):
+            continue  # a reverse relation ("events" of a ticket, "clients" of a unit) auditlog lists on create
         if model_field is not None and (model_field.primary_key or name in BOOKKEEPING_FIELDS):
             continue
         label = str(model_field.verbose_name) if model_field is not None else str(SYNTHETIC_FIELDS[name])

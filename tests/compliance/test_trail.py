@@ -264,3 +264,21 @@ def test_the_admin_change_log_names_a_record_made_of_ids_by_its_client(client, c
     body = _signed_in(client, cast.compliance.user).get(reverse("admin:auditlog_logentry_changelist")).content.decode()
 
     assert '<td class="field-record">王小明 (C10000001)</td>' in body  # not "42 → 7 (view until …)"
+
+
+def test_an_org_units_creation_reads_as_its_own_fields_only(db):
+    """Not the tree's encoding (path, depth, child count) nor the unit's reverse relations
+    ("clients", which auditlog lists as clients.Client.None)."""
+    from advisors.models import OrgUnit
+    from core.audit import field_changes
+
+    with audit_context(source=Source.SHELL):
+        unit = OrgUnit.add_root(code="HQX", name="Head office X", kind=OrgUnit.Kind.HEADQUARTERS)
+    entry = LogEntry.objects.get_for_object(unit).get(action=LogEntry.Action.CREATE)
+    from django.utils import translation
+
+    with translation.override("en"):
+        shown = {change.field.lower(): change.after for change in field_changes(entry)}
+    assert shown["code"] == "HQX" and shown["name"] == "Head office X"
+    assert not {"path", "depth", "numchild", "clients"} & set(shown)
+    assert not any(".None" in value for value in shown.values())
