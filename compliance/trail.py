@@ -15,6 +15,7 @@ scope reads them.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from auditlog.models import LogEntry
@@ -532,8 +533,13 @@ def _assignment_event(assignment) -> HistoryEvent:
         title=title,
         actor=user_name(assignment.created_by) if assignment.created_by_id else str(_("system")),
         details=details,
-        note=assignment.note,
+        note=_LEGACY_TRANSFER_NOTE.sub("", assignment.note or ""),
     )
+
+
+# Transfers before notes held only the person's words stored "Transferred from A00002[: note]";
+# the details above say where the client came from, in the reader's language.
+_LEGACY_TRANSFER_NOTE = re.compile(r"^Transferred from \S+(: )?")
 
 
 def _access_event(row: AccessRow) -> HistoryEvent:

@@ -43,7 +43,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.db.models.lookups import Exact, In
 from django.db.models.signals import pre_save
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
@@ -317,6 +317,17 @@ BOOKKEEPING_FIELDS = {"created_at", "updated_at", "version", "path", "depth", "n
 _BOOLEANS = {"True": _("yes"), "False": _("no")}
 
 
+# Synthetic keys whose values are ISO dates: shown as dates in the reader's format.
+SYNTHETIC_DATES = {"effective"}
+
+
+def _date_words(value: str) -> str:
+    try:
+        return formats.date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return value
+
+
 def _is_relation_of(model, name: str) -> bool:
     """Whether ``name`` is one of the model's own (reverse) relations, not a synthetic key."""
     try:
@@ -418,7 +429,8 @@ def field_changes(entry: LogEntry, names: dict | None = None) -> list[FieldChang
         if created or (synthetic and before in _EMPTY):
             # A new record (or a fact logged with no "before"): what it was given, and only that.
             if after not in _EMPTY:
-                rows.append(FieldChange(label, "", _value_words(model_field, after, names)))
+                shown = _date_words(after) if name in SYNTHETIC_DATES else _value_words(model_field, after, names)
+                rows.append(FieldChange(label, "", shown))
             continue
         rows.append(
             FieldChange(label, _value_words(model_field, before, names), _value_words(model_field, after, names))

@@ -46,6 +46,7 @@ from clients.models import Client, ClientShare, Interaction
 from clients.search import LATIN_WORD, search_clients
 from clients.search_keys import name_initials, name_pinyin
 from core import access, roles
+from core.audit import CLIENT_KEY
 from tickets import notes
 from tickets.models import Ticket, TicketEvent
 
@@ -261,9 +262,8 @@ def transfer_book(
         return TransferResult()
 
     now = timezone.now()
-    client_nos = list(
-        Client.objects.filter(pk__in=moving_ids).order_by("client_no").values_list("client_no", flat=True)
-    )
+    moving_clients = list(Client.objects.filter(pk__in=moving_ids).order_by("client_no").values_list("client_no", "pk"))
+    client_nos = [client_no for client_no, _pk in moving_clients]
     shared_ended = Assignment.objects.filter(advisor=target, ended_on__isnull=True, client_id__in=moving_ids).update(
         ended_on=Greatest(F("started_on"), Value(on))
     )
@@ -287,11 +287,13 @@ def transfer_book(
         client_nos=client_nos,
         alerts=alerts,
         tickets=tickets,
+        # one client moved: the entry is that client's too (found by a search for the client)
+        client_pk=moving_clients[0][1] if len(moving_clients) == 1 else None,
     )
     return TransferResult(clients=moved, alerts=alerts, tickets=tickets, shared_assignments_ended=shared_ended)
 
 
-def _log_transfer(*, source, target, reason, note, on, client_nos, alerts, tickets) -> None:
+def _log_transfer(*, source, target, reason, note, on, client_nos, alerts, tickets, client_pk=None) -> None:
     """One change-log entry for the whole transfer: the bulk statements above send no signals,
     so without it the change log would not know the book moved. Actor and source come from the
     audit context of the request or job."""
@@ -308,6 +310,7 @@ def _log_transfer(*, source, target, reason, note, on, client_nos, alerts, ticke
             "open alerts moved": ["", str(alerts)],
             "open tickets moved": ["", str(tickets)],
         },
+        **({"additional_data": {CLIENT_KEY: client_pk}} if client_pk else {}),
     )
 
 
@@ -385,15 +388,15 @@ def _log_ticket_reassignment(tickets: QuerySet, *, source: Advisor, target: Advi
     )
 
 
-#: What a transfer's note may hold (the assignment's note keeps "Transferred from …" before it).
+#: What a transfer's note may hold.
 NOTE_MAX_LENGTH = 300
 
 
 def assignment_note(source: Advisor, note: str = "") -> str:
-    """The new assignment's note: where the client came from, and the person's note if any."""
-    moved = _("Transferred from %(advisor)s") % {"advisor": source.code}
-    note = (note or "").strip()[:NOTE_MAX_LENGTH]
-    return f"{moved}: {note}" if note else moved
+    """The new assignment's note: the person's own words only. Where the client came from is the
+    assignment history itself (the ended assignment), shown in the reader's language; stored
+    words would stay in the language of whoever moved the client."""
+    return (note or "").strip()[:NOTE_MAX_LENGTH]
 
 
 @transaction.atomic

@@ -282,3 +282,18 @@ def test_an_org_units_creation_reads_as_its_own_fields_only(db):
     assert shown["code"] == "HQX" and shown["name"] == "Head office X"
     assert not {"path", "depth", "numchild", "clients"} & set(shown)
     assert not any(".None" in value for value in shown.values())
+
+
+def test_a_one_client_transfer_is_found_by_searching_for_the_client(client, cast):
+    """The transfer is logged on the advisor who gave the client up; with one client moved, the
+    entry is also the client's, so a search by the client number finds it."""
+    from workbench.transfers import transfer_clients
+
+    moved = factories.ClientFactory(branch=cast.tree["b1"])
+    personas.serve(moved, cast.advisor)
+    with audit_context(source=Source.PAGE, actor=cast.manager.user):
+        transfer_clients(clients=[moved.pk], to_advisor=cast.colleague, reason="client_request", by=cast.manager.user)
+    client.force_login(cast.compliance.user)
+    page = client.get(reverse("compliance:changes"), {"client": moved.client_no}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert cast.advisor.code in page.content.decode() and cast.colleague.code in page.content.decode()

@@ -237,7 +237,7 @@ def test_other_needs_a_note_which_the_new_assignment_keeps(cast, clients, client
     )
     assert done.status_code == 302
     new = Assignment.objects.get(client=mine, ended_on=None)
-    assert (new.reason, new.note) == ("other", f"Transferred from {cast.advisor.code}: 家人同在该团队")
+    assert (new.reason, new.note) == ("other", "家人同在该团队")  # where from: the ended assignment
 
 
 def test_the_api_takes_the_new_reasons(cast, clients, client):
