@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.language import shipped_name
@@ -161,7 +162,8 @@ class AccessLog(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.client_id or ''}"
+        when = formats.date_format(timezone.localtime(self.created_at), "SHORT_DATETIME_FORMAT")
+        return f"{when} {self.get_action_display()}"
 
 
 class Threshold(models.Model):

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
+from django.utils.translation import gettext_lazy as _
 
+from clients.models import Client
 from core.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
+from core.choices import Tier
 from reports.models import AdvisorDay, ClientExit, ReportDay, SegmentDay, SegmentMoveDay, TicketDay
 
 
@@ -32,14 +35,37 @@ class AdvisorDayAdmin(_DayRowAdmin):
     list_display = ("day", "unit", "advisor", "clients", "assets", "net_inflow", "new_clients", "lost_clients")
 
 
+# A segment row's values are codes of its dimension: shown by their labels.
+_SEGMENT_LABELS = {
+    SegmentDay.Dimension.TIER: dict(Tier.choices),
+    SegmentDay.Dimension.LIFECYCLE_STAGE: dict(Client.LifecycleStage.choices),
+}
+
+
+def _segment_label(row, code: str) -> str:
+    return str(_SEGMENT_LABELS.get(row.dimension, {}).get(code, code or "—"))
+
+
 @admin.register(SegmentDay)
 class SegmentDayAdmin(_DayRowAdmin):
-    list_display = ("day", "unit", "advisor", "dimension", "value", "clients", "assets")
+    list_display = ("day", "unit", "advisor", "dimension", "segment", "clients", "assets")
+
+    @admin.display(description=_("value"))
+    def segment(self, row: SegmentDay) -> str:
+        return _segment_label(row, row.value)
 
 
 @admin.register(SegmentMoveDay)
 class SegmentMoveDayAdmin(_DayRowAdmin):
-    list_display = ("day", "unit", "advisor", "dimension", "from_value", "to_value", "clients")
+    list_display = ("day", "unit", "advisor", "dimension", "moved_from", "moved_to", "clients")
+
+    @admin.display(description=_("from"))
+    def moved_from(self, row: SegmentMoveDay) -> str:
+        return _segment_label(row, row.from_value)
+
+    @admin.display(description=_("to"))
+    def moved_to(self, row: SegmentMoveDay) -> str:
+        return _segment_label(row, row.to_value)
 
 
 @admin.register(TicketDay)

@@ -362,7 +362,8 @@ class SuitabilityCheck(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id} × {self.product_id}: {self.outcome}"
+        # No names here: a list of steps or reviews names hundreds of checks (no query per row).
+        return f"{_('suitability check')} #{self.pk}: {self.get_outcome_display()}"
 
 
 class SuitabilityStep(AppendOnlyModel):

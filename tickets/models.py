@@ -11,7 +11,7 @@ from django.core.signals import setting_changed
 from django.db import connection, models
 from django.db.models import Q
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -84,7 +84,7 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} × {self.tier}: {self.response_hours}h / {self.resolution_hours}h"
+        return f"{self.kind} × {self.get_tier_display()}: {self.response_hours}h / {self.resolution_hours}h"
 
 
 class Ticket(TimeStampedModel):
@@ -249,7 +249,8 @@ class TicketEvent(AppendOnlyModel):
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        when = formats.date_format(timezone.localtime(self.created_at), "SHORT_DATETIME_FORMAT")
+        return f"{self.get_kind_display()} {when}"
 
     @property
     def text(self) -> str:
