@@ -372,10 +372,10 @@ class SuitabilityStep(AppendOnlyModel):
     consideration period, the callback (回访)."""
 
     class Kind(models.TextChoices):
-        SPECIAL_WARNING = "special_warning", _("Special risk warning given")
+        SPECIAL_WARNING = "special_warning", _("Special risk warning")
         CLIENT_CONFIRMATION = "client_confirmation", _("Client confirmation")
         DUAL_RECORDING = "dual_recording", _("Audio/video recording")
-        CONSIDERATION_PERIOD = "consideration_period", _("Consideration period observed")
+        CONSIDERATION_PERIOD = "consideration_period", _("Consideration period")
         CALLBACK = "callback", _("Callback")
 
     check_record = models.ForeignKey(

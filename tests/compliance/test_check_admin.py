@@ -49,7 +49,7 @@ def test_a_checks_page_is_named_in_words_with_its_reasons_and_steps_in_words(off
     assert '"code":' not in page.text and "&quot;code&quot;" not in page.text  # no raw JSON
     english = client.get(url, **EN)
     assert "The product&#x27;s risk level R4 is above the client&#x27;s risk tolerance C3." in english.text
-    assert "Special risk warning given, Client confirmation" in english.text
+    assert "Special risk warning, Client confirmation" in english.text
 
 
 def test_the_check_list_filters_by_branch_and_then_by_an_advisor_of_that_branch(officer, client):
