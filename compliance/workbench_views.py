@@ -61,9 +61,7 @@ def _counts(user, today, hours: int) -> dict[str, int]:
     return {
         queues.CONFIRMATIONS: queues.awaiting_confirmation(checks).order_by().count(),
         queues.STEPS: queues.steps_owed(checks, hours).count(),
-        queues.ASSESSMENTS: queues.assessments_due(
-            Client.objects.visible_to(user).order_by(), today=today, day=day
-        ).count(),
+        queues.ASSESSMENTS: queues.assessments_due_count(user, today=today, day=day),
         queues.CHECKS: checks.count(),
     }
 
@@ -123,12 +121,15 @@ def queue(request, name: str = queues.CONFIRMATIONS):
             table = exports.checks_table(rows)
         return exports.respond(table, export, f"compliance-{name}-{today:%Y%m%d}")
 
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = _counts(user, today, hours)
+    paginator = Paginator(rows, PAGE_SIZE)
+    if name == queues.ASSESSMENTS and not filters.is_bound:
+        paginator.count = counts[name]  # the tab's count is this list's: not counted twice
+    page = paginator.get_page(request.GET.get("page"))
     items = page.object_list
     if name == queues.STEPS:
         items = queues.rows_for_page(list(items), checks, now)
     log_access(user=user, action=VIEW_LIST, rows=len(items), request=request)
-    counts = _counts(user, today, hours)
     context.update(
         queues=[(key, label, counts[key]) for key, label in queues.QUEUES.items()],
         title=exports.TITLES[name],
