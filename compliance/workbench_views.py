@@ -82,6 +82,11 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
     context = {"queue": name, "now": now}
+    typed = request.GET.get("sample")
+    if name == queues.CHECKS and typed is not None and not _sample_size(request):
+        # a size that is no whole number from 1 to the maximum: said at its field, list unsampled
+        context["sample_typed"] = typed[:10]
+        context["sample_error"] = _("Enter a whole number from 1 to %(max)s.") % {"max": reviews.SAMPLE_MAX}
     hours = services.policy().consideration_hours
     if name == queues.ASSESSMENTS:
         day = queues.book_day(today)
@@ -146,11 +151,12 @@ def queue(request, name: str = queues.CONFIRMATIONS):
 
 
 def _sample_size(request) -> int:
+    """The sample size asked for, or 0 when none or none usable (see the page's error)."""
     try:
         size = int(request.GET.get("sample") or 0)
     except ValueError:
         return 0
-    return max(0, min(size, reviews.SAMPLE_MAX))
+    return size if 1 <= size <= reviews.SAMPLE_MAX else 0
 
 
 def _chosen(filters, field: str):

@@ -288,3 +288,14 @@ def test_advisor_search_finds_advisors_by_code_or_name(book, client):
     found = client.get(reverse("compliance:advisor_search") + "?q=OTHER_ADV").json()["results"]
     assert [item["code"] for item in found] == ["OTHER_ADVISOR"]
     assert client.get(reverse("compliance:advisor_search")).json() == {"results": []}
+
+
+@pytest.mark.parametrize("typed", ["0", "abc", "201"])
+def test_an_unusable_sample_size_is_said_at_its_field(world, client, typed):
+    cast, _clients = world
+    login(client, cast.compliance)
+    page = client.get(QUEUE_URLS[3], {"sample": typed}, **EN)
+    assert page.status_code == 200
+    html = page.text
+    assert "Enter a whole number from 1 to 200." in html and 'id="sample-size-error"' in html
+    assert 'data-testid="sample"' not in html  # the list is not sampled
