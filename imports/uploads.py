@@ -306,9 +306,10 @@ def _collect_zip(name: str, content: bytes, collected: Collected, max_bytes: int
                     collected.problems.append(_too_large(len(data), max_bytes))
                     return
                 _add(collected, PurePosixPath(info.filename).name, data, source=name)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        # (the library's own words are English and technical: the person needs what to do)
         collected.problems.append(
-            gettext("%(name)s is not a zip file that can be read (%(reason)s).") % {"name": name, "reason": exc}
+            gettext("%(name)s is not a zip file that can be read: make the zip again and upload it.") % {"name": name}
         )
     except RuntimeError:  # zipfile says "File … is encrypted, password required for extraction"
         collected.problems.append(

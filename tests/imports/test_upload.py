@@ -137,7 +137,7 @@ def test_a_file_twice_is_refused():
 def test_a_bad_zip_is_refused_in_words():
     collected = collect([SimpleUploadedFile("day.zip", b"PK\x03\x04 this is not really a zip")], max_bytes=1000)
     assert len(collected.problems) == 1
-    assert collected.problems[0].startswith("day.zip is not a zip file that can be read (")
+    assert collected.problems[0] == "day.zip is not a zip file that can be read: make the zip again and upload it."
 
 
 def test_an_empty_zip_is_refused():
