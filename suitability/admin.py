@@ -3,10 +3,12 @@ checks and their steps are append-only records written by the workflows and only
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -83,9 +85,16 @@ class FrozenOnceAnsweredMixin:
         super().save_model(request, obj, form, change)
 
 
+# Two languages side by side in one row: inputs sized so the row fits a 1280 px screen.
+_NARROW_TEXT = {
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 32})},
+}
+
+
 class QuestionInline(FrozenOnceAnsweredMixin, admin.TabularInline):
     model = Question
     fields = ("number", "text", "text_zh", "category", "multiple")
+    formfield_overrides = _NARROW_TEXT
     extra = 0
     show_change_link = True  # a question's choices are edited on its own page
 
@@ -100,6 +109,14 @@ class ChoiceInline(FrozenOnceAnsweredMixin, admin.TabularInline):
     model = Choice
     fields = ("label", "text", "text_zh", "score", "marks_lowest_category", "declares_horizon", "declares_variety")
     extra = 0
+    # eight columns in one row: each input as wide as what it holds
+    WIDTHS = {"label": "3em", "text": "14em", "text_zh": "12em", "score": "4em", "declares_variety": "8em"}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.WIDTHS:
+            field.widget.attrs["style"] = f"width: {self.WIDTHS[db_field.name]}"
+        return field
 
 
 @admin.register(Questionnaire)
