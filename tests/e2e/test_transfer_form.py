@@ -21,8 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 WORDS = {
     "en": {"preview": "Preview", "confirm": "Confirm: move 1 client", "moved": "Moved 1 client to 李娜"},
-    # New strings read in English until the lead applies the translations; Django's own are Chinese.
-    "zh-hans": {"preview": "Preview", "confirm": "Confirm: move 1 client", "moved": "李娜"},
+    "zh-hans": {"preview": "预览", "confirm": "确认：移交 1 位客户", "moved": "李娜"},
 }
 
 
