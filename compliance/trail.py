@@ -387,7 +387,8 @@ def _history_sources(client_id: int, kinds: set[str]) -> list[QuerySet]:
         )
     if "changes" in kinds:
         named = [assignment_type, assessment_type, share_type, classification_type]
-        sources.append(log("change", ~Q(content_type_id__in=named)))
+        # a transfer's entry on the client repeats its assignment (shown under transfers)
+        sources.append(log("change", ~Q(content_type_id__in=named) & ~Q(additional_data__has_key="transfer")))
     return sources
 
 

@@ -190,6 +190,11 @@ def _stamp_source(sender, instance, **kwargs) -> None:
     instance.additional_data = data
 
 
+def current_source() -> str | None:
+    """The source of the changes being made now (for entries written in bulk, without signals)."""
+    return _current_source.get()
+
+
 @contextlib.contextmanager
 def _source(source: str) -> Iterator[None]:
     token = _current_source.set(source)

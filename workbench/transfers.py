@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -46,7 +47,7 @@ from clients.models import Client, ClientShare, Interaction
 from clients.search import LATIN_WORD, search_clients
 from clients.search_keys import name_initials, name_pinyin
 from core import access, roles
-from core.audit import CLIENT_KEY
+from core.audit import CLIENT_KEY, current_source
 from tickets import notes
 from tickets.models import Ticket, TicketEvent
 
@@ -287,13 +288,12 @@ def transfer_book(
         client_nos=client_nos,
         alerts=alerts,
         tickets=tickets,
-        # one client moved: the entry is that client's too (found by a search for the client)
-        client_pk=moving_clients[0][1] if len(moving_clients) == 1 else None,
     )
+    _log_clients_moved(moving_clients, source=source, target=target, by=by, now=now)
     return TransferResult(clients=moved, alerts=alerts, tickets=tickets, shared_assignments_ended=shared_ended)
 
 
-def _log_transfer(*, source, target, reason, note, on, client_nos, alerts, tickets, client_pk=None) -> None:
+def _log_transfer(*, source, target, reason, note, on, client_nos, alerts, tickets) -> None:
     """One change-log entry for the whole transfer: the bulk statements above send no signals,
     so without it the change log would not know the book moved. Actor and source come from the
     audit context of the request or job."""
@@ -310,7 +310,32 @@ def _log_transfer(*, source, target, reason, note, on, client_nos, alerts, ticke
             "open alerts moved": ["", str(alerts)],
             "open tickets moved": ["", str(tickets)],
         },
-        **({"additional_data": {CLIENT_KEY: client_pk}} if client_pk else {}),
+    )
+
+
+def _log_clients_moved(moving_clients: list[tuple[str, int]], *, source, target, by, now) -> None:
+    """One change-log entry on each client moved (its primary advisor, before → after), written
+    in one INSERT: the client's own trail shows the transfer, however many clients moved with it.
+    Written in bulk, so with what auditlog's signals would have added: the actor and the source."""
+    client_type = ContentType.objects.get_for_model(Client)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=client_type,
+                object_pk=str(pk),
+                object_id=pk,
+                object_repr=client_no,
+                action=LogEntry.Action.UPDATE,
+                changes={"primary_advisor": [str(source.pk), str(target.pk)]},
+                actor=actor,
+                timestamp=now,
+                # "transfer": the client's history shows the move from the assignments already
+                additional_data={"source": current_source() or "", CLIENT_KEY: pk, "transfer": True},
+            )
+            for client_no, pk in moving_clients
+        ],
+        batch_size=5000,
     )
 
 

@@ -188,3 +188,17 @@ def test_a_clients_history_costs_the_same_queries_for_few_or_many_events(client,
     # One query per kind of record on the page and per kind of record its changes name: at most
     # a fixed number, and no more for 60 events than for 5 (the older kinds fall off page one).
     assert counts[1] <= counts[0] <= 25
+
+
+def test_a_transfer_shows_once_in_the_clients_history(client, cast):
+    """The transfer's entry on the client (for the change log's search) does not repeat the
+    transfer the history reads from the assignments."""
+    from workbench.transfers import transfer_clients
+
+    moved = factories.ClientFactory(branch=cast.tree["b1"])
+    personas.serve(moved, cast.advisor)
+    with audit_context(source=Source.PAGE, actor=cast.manager.user):
+        transfer_clients(clients=[moved.pk], to_advisor=cast.colleague, reason="restructuring", by=cast.manager.user)
+    events = HistoryPage(moved).events
+    naming_the_new_advisor = [event for event in events if cast.colleague.code in str(event.details)]
+    assert [event.kind for event in naming_the_new_advisor] == ["assignment"]

@@ -297,3 +297,23 @@ def test_a_one_client_transfer_is_found_by_searching_for_the_client(client, cast
     page = client.get(reverse("compliance:changes"), {"client": moved.client_no}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert cast.advisor.code in page.content.decode() and cast.colleague.code in page.content.decode()
+
+
+def test_every_client_of_a_transfer_finds_it_in_its_own_trail(client, cast):
+    """A transfer of several clients (a book) leaves an entry on each client moved — its primary
+    advisor before → after, by the person who moved it — found by a search for any of them."""
+    from workbench.transfers import transfer_clients
+
+    moved = [factories.ClientFactory(branch=cast.tree["b1"]) for _ in range(3)]
+    for one in moved:
+        personas.serve(one, cast.advisor)
+    with audit_context(source=Source.PAGE, actor=cast.manager.user):
+        transfer_clients(
+            clients=[one.pk for one in moved], to_advisor=cast.colleague, reason="restructuring", by=cast.manager.user
+        )
+    entry = LogEntry.objects.get_for_object(moved[1]).get(actor=cast.manager.user)
+    assert entry.actor == cast.manager.user and entry.additional_data["source"] == "page"
+    client.force_login(cast.compliance.user)
+    for one in moved:
+        page = client.get(reverse("compliance:changes"), {"client": one.client_no}, HTTP_ACCEPT_LANGUAGE="en").text
+        assert cast.advisor.name in page and cast.colleague.name in page, one.client_no
