@@ -75,6 +75,7 @@ def _review_cells(record) -> dict:
     return {
         "review": str(verdicts.get(verdict, "")) if verdict else "",
         "reviewed_at": _local(getattr(record, "last_reviewed_at", None)),
+        "review_note": getattr(record, "last_review_note", None) or "",
     }
 
 
@@ -91,7 +92,11 @@ CHECK_COLUMNS = [
     Column("outcome", _("Outcome"), TEXT),
     Column("reasons", _("Reasons"), TEXT),
 ]
-REVIEW_COLUMNS = [Column("review", _("Last review"), TEXT), Column("reviewed_at", _("Reviewed at"), TEXT)]
+REVIEW_COLUMNS = [
+    Column("review", _("Last review"), TEXT),
+    Column("reviewed_at", _("Reviewed at"), TEXT),
+    Column("review_note", _("Review note"), TEXT),
+]
 
 
 def confirmations_table(checks: QuerySet, now: datetime.datetime) -> Table:

@@ -44,12 +44,14 @@ def reviewed(checks: QuerySet) -> Exists:
 
 
 def with_last_review(checks: QuerySet) -> QuerySet:
-    """Each check with its latest review's verdict and time (``last_verdict``, ``last_reviewed_at``;
-    None when never reviewed) — two subqueries on the page's rows, served by the review index."""
+    """Each check with its latest review's verdict, time and note (``last_verdict``,
+    ``last_reviewed_at``, ``last_review_note``; None when never reviewed) — subqueries on the
+    page's rows, served by the review index."""
     latest = CheckReview.objects.filter(check_record=OuterRef("pk")).order_by("-created_at", "-pk")
     return checks.annotate(
         last_verdict=Subquery(latest.values("verdict")[:1]),
         last_reviewed_at=Subquery(latest.values("created_at")[:1]),
+        last_review_note=Subquery(latest.values("note")[:1]),
     )
 
 

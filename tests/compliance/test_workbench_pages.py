@@ -299,3 +299,15 @@ def test_an_unusable_sample_size_is_said_at_its_field(world, client, typed):
     html = page.text
     assert "Enter a whole number from 1 to 200." in html and 'id="sample-size-error"' in html
     assert 'data-testid="sample"' not in html  # the list is not sampled
+
+
+def test_the_checks_export_carries_the_last_reviews_note(book, client):
+    from compliance.reviews import review_check
+
+    officer = book["cast"].compliance.user
+    review_check(check_record=book["waiting"], user=officer, verdict="finding", note="No recording reference.")
+    login(client, book["cast"].compliance)
+    response = client.get(QUEUE_URLS[3] + "?export=csv", **EN)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    notes = {row[rows[0].index("Last review")]: row[rows[0].index("Review note")] for row in rows[1:]}
+    assert notes.get("Finding") == "No recording reference."
