@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance import queues
 from compliance.models import CheckReview
-from core.exports import csv_response
+from core.exports import csv_response, in_chunks
 from core.names import display_name
 from reports.tables import DATE, INTEGER, MONEY, TEXT, Column, Table, xlsx_export
 from suitability.models import SuitabilityCheck, SuitabilityStep
@@ -110,13 +110,7 @@ def confirmations_table(checks: QuerySet, now: datetime.datetime) -> Table:
 
 def owed_steps(rows: QuerySet, checks: QuerySet, now: datetime.datetime) -> Iterator[queues.OwedStep]:
     """The steps queue's rows with their checks, a chunk at a time."""
-    chunk: list[dict] = []
-    for row in rows.iterator(chunk_size=CHUNK):
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield from queues.rows_for_page(chunk, checks, now)
-            chunk = []
-    if chunk:
+    for chunk in in_chunks(rows, CHUNK):
         yield from queues.rows_for_page(chunk, checks, now)
 
 

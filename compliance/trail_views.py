@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,7 +12,7 @@ from compliance import trail
 from compliance.trail_forms import AccessSearchForm, ChangeSearchForm, HistoryKindForm
 from core.access import get_visible_or_404
 from core.audit import log_access
-from core.exports import csv_response
+from core.exports import csv_response, in_chunks
 from core.models import AccessLog
 
 EXPORT_CHUNK = 2000
@@ -48,17 +46,6 @@ def _log_export(request, *, label: str, rows: int) -> None:
     )
 
 
-def _chunks(queryset) -> Iterator[list]:
-    """The queryset in keyset-free slices of ``EXPORT_CHUNK`` rows (each slice one query)."""
-    offset = 0
-    while True:
-        rows = list(queryset[offset : offset + EXPORT_CHUNK])
-        if not rows:
-            return
-        yield rows
-        offset += EXPORT_CHUNK
-
-
 @login_required
 def changes(request):
     _require_reader(request)
@@ -77,7 +64,7 @@ def _export_changes(request, entries):
     _log_export(request, label="change log export", rows=entries.count())
 
     def lines():
-        for chunk in _chunks(entries):
+        for chunk in in_chunks(entries, EXPORT_CHUNK):
             for row in trail.change_rows(chunk):
                 yield [
                     row.entry.timestamp.isoformat(),
@@ -113,7 +100,7 @@ def _export_access(request, rows):
     _log_export(request, label="access log export", rows=rows.count())
 
     def lines():
-        for chunk in _chunks(rows):
+        for chunk in in_chunks(rows, EXPORT_CHUNK):
             for row in trail.access_rows(chunk):
                 yield [
                     row.row.created_at.isoformat(),

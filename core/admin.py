@@ -530,6 +530,7 @@ class ScheduleEntryAdmin(PeriodicTaskAdmin):
     reader's language: a row's ``name`` is the sync's key and stays as declared."""
 
     list_display = ("title", "enabled", "when", "start_time", "last_run_at", "one_off")
+    list_select_related = ("interval", "crontab", "clocked", "solar")  # "when" reads the schedule
     list_filter = ("enabled", "one_off", ScheduledTaskFilter, "start_time", "last_run_at")
     readonly_fields = (*PeriodicTaskAdmin.readonly_fields, "declared")
     fieldsets = (
