@@ -374,7 +374,7 @@ def _open_primary_assignments(*, source: Advisor, target: Advisor, on, reason: s
             Assignment.Role.PRIMARY.value,
             ops.adapt_datefield_value(on),
             reason,
-            assignment_note(source, note),
+            assignment_note(note),
             by.pk,
             ops.adapt_datetimefield_value(now),
             *ids_params,
@@ -417,7 +417,7 @@ def _log_ticket_reassignment(tickets: QuerySet, *, source: Advisor, target: Advi
 NOTE_MAX_LENGTH = 300
 
 
-def assignment_note(source: Advisor, note: str = "") -> str:
+def assignment_note(note: str = "") -> str:
     """The new assignment's note: the person's own words only. Where the client came from is the
     assignment history itself (the ended assignment), shown in the reader's language; stored
     words would stay in the language of whoever moved the client."""
