@@ -35,6 +35,7 @@ from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -49,6 +50,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.roles import role_label
 from core.security import client_ip
 
 
@@ -417,7 +419,10 @@ def field_changes(entry: LogEntry, names: dict | None = None) -> list[FieldChang
             continue
         label = str(model_field.verbose_name) if model_field is not None else str(SYNTHETIC_FIELDS[name])
         if isinstance(values, dict) and values.get("type") == "m2m":
-            objects = ", ".join(str(o) for o in values.get("objects", []))
+            named = values.get("objects", [])
+            if model_field is not None and model_field.related_model is Group:
+                named = [role_label(str(name)) for name in named]  # a role by its label, not its code
+            objects = ", ".join(str(o) for o in named)
             if values.get("operation") == "delete":
                 rows.append(FieldChange(label, objects, "—"))
             else:

@@ -317,3 +317,18 @@ def test_every_client_of_a_transfer_finds_it_in_its_own_trail(client, cast):
     for one in moved:
         page = client.get(reverse("compliance:changes"), {"client": one.client_no}, HTTP_ACCEPT_LANGUAGE="en").text
         assert cast.advisor.name in page and cast.colleague.name in page, one.client_no
+
+
+def test_a_users_roles_read_as_role_labels_in_the_trail(db):
+    from django.contrib.auth.models import Group
+    from django.utils import translation
+
+    from core.audit import field_changes
+
+    user = factories.UserFactory()
+    with audit_context(source=Source.ADMIN):
+        user.groups.add(Group.objects.get(name="team_lead"))
+    entry = LogEntry.objects.get_for_object(user).filter(changes__has_key="groups").latest("timestamp")
+    with translation.override("en"):
+        shown = {change.field.lower(): change.after for change in field_changes(entry)}
+    assert shown["groups"] == "Team lead"
