@@ -100,8 +100,11 @@ def test_the_shelf_is_short_searchable_paged_and_its_warning_opens(page, shelf_w
     assert height < 9000, height  # it was 33,000–74,000 px with every product on sale
     screenshot(page, f"shelf-{lang}-{width}")
 
-    # The full warning, on demand.
+    # The full warning, on demand (on a phone, a section another list settles into late can fold
+    # the shelf's card back to its heading: opened again first).
+    unfold(page.locator("section").filter(has=page.locator('[data-testid="shelf-section"]')))
     warning = page.locator('[data-product="F00000"] details')
+    warning.locator("summary").scroll_into_view_if_needed()
     warning.locator("summary").click()
     expect(warning.locator("li").first).to_be_visible()
 
