@@ -20,11 +20,11 @@ from core import schedule
 class ScheduledTasksInline(PeriodicTaskInline):
     fields = ("title", "task_label", "args", "kwargs")
     readonly_fields = fields
+    template = "admin/crm/edit_inline/scheduled_tasks.html"  # rows named by schedule.named
 
     @admin.display(description=_("name"))
     def title(self, task) -> str:
-        entry = schedule.BY_NAME.get(task.name)
-        return entry.title if entry else task.name
+        return schedule.title(task)
 
     @admin.display(description=_("task"))
     def task_label(self, task) -> str:

@@ -99,13 +99,17 @@ def describe_crontab(cron) -> str:
     return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week} (cron)"
 
 
+def describe_interval(interval) -> str:
+    """An ``IntervalSchedule`` in words: "every 5 minutes"."""
+    words = _EVERY.get(interval.period)
+    return words(interval.every) % {"n": interval.every} if words else f"{interval.every} {interval.period}"
+
+
 def describe(task) -> str:
     """When a ``PeriodicTask`` runs, in the reader's language: "every day at 22:30", "every 5
     minutes"."""
     if task.interval_id:
-        interval = task.interval
-        words = _EVERY.get(interval.period)
-        return words(interval.every) % {"n": interval.every} if words else f"{interval.every} {interval.period}"
+        return describe_interval(task.interval)
     if task.crontab_id:
         return describe_crontab(task.crontab)
     if task.clocked_id:
@@ -114,6 +118,22 @@ def describe(task) -> str:
     if task.solar_id:
         return str(task.solar)
     return "—"
+
+
+def title(task) -> str:
+    """A ``PeriodicTask`` by name: ours by their translated title, others by the name ops gave."""
+    entry = BY_NAME.get(task.name)
+    return str(entry.title) if entry else task.name
+
+
+def named(task) -> str:
+    """A ``PeriodicTask`` as pages name it (breadcrumbs, titles, inline rows), in place of its own
+    ``__str__`` ("Clean up expired client shares: 15 1 * * *", English and cron):
+    "清理过期的客户共享：每天 01:15"."""
+    if task is None or task.pk is None:
+        return ""
+    colon = "：" if (translation.get_language() or "").lower().startswith("zh") else ": "
+    return f"{title(task)}{colon}{describe(task)}"
 
 
 def bilingual(text) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin_utils import CrmModelAdmin
-from imports.code_maps import CodeMap, coded_columns, column_label
+from imports.code_maps import CodeMap, coded_columns, column_label, file_label
 from imports.codebook import code_labels
 
 _SEPARATOR = "|"  # between the file and the column in the form's column field
@@ -71,6 +71,20 @@ class CodeMapForm(forms.ModelForm):
         return cleaned
 
 
+class FileFilter(admin.SimpleListFilter):
+    """By file, named by what it holds ("客户"), not by its file name."""
+
+    title = _("file")
+    parameter_name = "file"
+
+    def lookups(self, request, model_admin):
+        files = dict.fromkeys(file for file, _column in coded_columns())
+        return [(file, file_label(file)) for file in files]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(file=self.value()) if self.value() else queryset
+
+
 class ColumnFilter(admin.SimpleListFilter):
     """By file and column together: ``status`` alone would mix clients', accounts' and products'."""
 
@@ -93,7 +107,7 @@ class CodeMapAdmin(CrmModelAdmin):
     list_display = ("column_shown", "their_code", "our_code_shown", "active", "shipped", "note")
     list_display_links = ("their_code",)
     list_editable = ("active",)
-    list_filter = ("file", ColumnFilter, "active", "shipped")
+    list_filter = (FileFilter, ColumnFilter, "active", "shipped")
     search_fields = ("their_code", "our_code", "column", "note")
     ordering = ("file", "column", "code_key")
     actions = ("switch_on", "switch_off")

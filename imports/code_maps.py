@@ -25,8 +25,10 @@ from dataclasses import replace
 from functools import cache
 
 from auditlog.registry import auditlog
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from imports.columns import Choice, Column, fold_code
@@ -46,8 +48,55 @@ def coded_columns() -> dict[tuple[str, str], Choice]:
     }
 
 
+# The model each file of the extract loads: its name names the file for people, and its
+# fields name the columns ("客户 · 性别", "Clients · Gender"), in the reader's language.
+FILE_MODELS = {
+    "org_units.csv": "advisors.OrgUnit",
+    "advisors.csv": "advisors.Advisor",
+    "products.csv": "products.Product",
+    "clients.csv": "clients.Client",
+    "accounts.csv": "clients.Account",
+    "positions.csv": "clients.Position",
+    "balances.csv": "clients.CashBalance",
+    "transactions.csv": "clients.Transaction",
+    "cashflows.csv": "clients.CashFlow",
+    "assessments.csv": "suitability.RiskAssessment",
+}
+# Columns that are no field of their file's model.
+COLUMN_LABELS = {("advisors.csv", "role"): _("role")}
+
+
+def _model(file: str):
+    try:
+        return apps.get_model(FILE_MODELS[file])
+    except (KeyError, LookupError):
+        return None
+
+
+def file_label(file: str) -> str:
+    """A file of the extract by what it holds ("客户"); an unknown file by its name."""
+    model = _model(file)
+    return capfirst(model._meta.verbose_name_plural) if model is not None else file
+
+
 def column_label(file: str, column: str) -> str:
-    return f"{file} · {column}"
+    """A column by its file's and its field's names in the reader's language ("客户 · 性别")."""
+    label = COLUMN_LABELS.get((file, column))
+    model = _model(file)
+    if label is None and model is not None:
+        try:
+            label = model._meta.get_field(column).verbose_name
+        except FieldDoesNotExist:
+            label = None
+    return f"{file_label(file)} · {capfirst(label) if label is not None else column}"
+
+
+def code_label(file: str, column: str, code: str) -> str:
+    """One of our codes of a column with its meaning in the reader's language ("male — 男")."""
+    parser = coded_columns().get((file, column))
+    choices = getattr(parser.choices, "choices", None) if parser is not None else None
+    label = dict(choices).get(code) if choices else None
+    return f"{code} — {label}" if label is not None else code
 
 
 # The shipped defaults: (file, column) → {their code: our code}. Only codes whose meaning is
@@ -188,7 +237,8 @@ class CodeMap(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{column_label(self.file, self.column)}: {self.their_code} → {self.our_code}"
+        ours = code_label(self.file, self.column, self.our_code)
+        return f"{column_label(self.file, self.column)}: {self.their_code} → {ours}"
 
     def save(self, *args, **kwargs):
         self.code_key = fold_code(self.their_code)

@@ -8,9 +8,13 @@ from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 from django.utils.translation import gettext_lazy as _
 
+from alerts import texts as alert_texts
+from alerts.models import Alert
 from clients.models import Client
+from core import admin_display as show
 from core.admin_utils import CrmModelAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 from core.choices import Tier
+from core.names import display_name
 from reports.models import AdvisorDay, ClientExit, ReportDay, SegmentDay, SegmentMoveDay, TicketDay
 
 
@@ -75,7 +79,25 @@ class TicketDayAdmin(_DayRowAdmin):
 
 
 @admin.register(ClientExit)
-class ClientExitAdmin(_DayRowAdmin):
+class ClientExitAdmin(show.RecordTitleMixin, _DayRowAdmin):
     list_display = ("day", "client", "unit", "advisor")
     list_select_related = ("client", "unit", "advisor")
     search_fields = ("client__client_no__exact", "unit__code__exact", "advisor__code__exact")
+    # The churn reasons in the reader's language (as the report's lost-clients list says them),
+    # not their codes.
+    fields = (
+        "day",
+        "client",
+        ("unit", "advisor"),
+        "churn_score",
+        "shown_churn_reason",
+        ("first_warned_on", "last_warned_on"),
+    )
+    readonly_fields = ("shown_churn_reason",)
+
+    def record_title(self, row: ClientExit) -> str:
+        return f"{show.day(row.day)} · {display_name(row.client.name)}"
+
+    @admin.display(description=_("last churn reasons"))
+    def shown_churn_reason(self, row: ClientExit) -> str:
+        return alert_texts.reason_text(Alert.Kind.CHURN_RISK, row.churn_params, row.churn_reason) or "—"

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from advisors.models import Advisor, OrgUnit
+from core import admin_display as show
 from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
@@ -25,6 +26,7 @@ from core.admin_utils import (
     ReadOnlyTabularInline,
 )
 from core.audit import log_access
+from core.choices import Variety
 from core.exports import csv_response
 from core.language import in_language
 from core.models import AccessLog
@@ -41,6 +43,7 @@ from suitability.models import (
     SuitabilityCheck,
     SuitabilityStep,
 )
+from suitability.reasons import record_message
 from suitability.services import product_rerated
 from suitability.templatetags.suitability_tags import reason_text, step_label
 
@@ -192,6 +195,57 @@ class AppendOnlyRecordAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     sortable_by = ()
 
 
+# --- The records' structured values in words -------------------------------------------------
+
+_VARIETIES = dict(Variety.choices)
+# What a professional-investor decision rests on (``classification.InvestorFacts``).
+_FACT_LABELS = {
+    "is_entity": _("an entity (not a person)"),
+    "is_class_a_institution": _("a licensed financial institution, its product or a pension fund (class A)"),
+    "net_assets": _("net assets at the last year end"),
+    "financial_assets": _("financial assets"),
+    "average_income_3y": _("average income over the last 3 years"),
+    "experience_years": _("years of investing experience"),
+    "relevant_work_years": _("years of relevant work"),
+    "has_listed_qualification": _("holds a listed qualification"),
+}
+_FACT_FORMATS = {
+    "net_assets": show.yuan,
+    "financial_assets": show.yuan,
+    "average_income_3y": show.yuan,
+    "experience_years": show.number,
+    "relevant_work_years": show.number,
+}
+
+
+def _question(number) -> str:
+    return _("Question %(number)s") % {"number": number}
+
+
+def answers_table(answers: dict | None):
+    """The chosen labels per question ("Question 3 → A、C")."""
+    if not answers:
+        return show.DASH
+    return show.table(answers, _question, {key: show.each(str) for key in answers})
+
+
+def contributions_table(contributions: list | None):
+    return show.rows(
+        contributions,
+        [
+            ("number", _("question"), show.number),
+            ("labels", _("answer"), show.each(str)),
+            ("score", _("score"), show.number),
+            ("lowest_category", _("marks the lowest category"), show.yes_no),
+        ],
+    )
+
+
+def reasons_list(reasons: list | None):
+    """Stored reasons (``{code, en, zh}``, a regulatory text kept in both languages), the reader's."""
+    return show.items([record_message(reason, get_language()) for reason in reasons or []])
+
+
 @admin.register(RiskAssessment)
 class RiskAssessmentAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     list_display = (
@@ -211,6 +265,31 @@ class RiskAssessmentAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin):
     search_fields = ("client__client_no__exact",)
     autocomplete_fields = ("client", "questionnaire", "assessed_by")
     ordering = ("-created_at",)
+    fields = (
+        "client",
+        "questionnaire",
+        "shown_answers",
+        "shown_contributions",
+        ("score", "risk_level", "lowest_category"),
+        ("investor_type", "horizon"),
+        "shown_varieties",
+        ("assessed_at", "valid_until"),
+        ("source", "assessed_by"),
+        "retain_until",
+    )
+    readonly_fields = ("shown_answers", "shown_contributions", "shown_varieties")
+
+    @admin.display(description=_("answers"))
+    def shown_answers(self, record: RiskAssessment):
+        return answers_table(record.answers)
+
+    @admin.display(description=_("score by answer"))
+    def shown_contributions(self, record: RiskAssessment):
+        return contributions_table(record.contributions)
+
+    @admin.display(description=_("declared varieties"))
+    def shown_varieties(self, record: RiskAssessment) -> str:
+        return show.each(show.choice(_VARIETIES))(record.varieties)
 
 
 @admin.register(InvestorClassification)
@@ -230,6 +309,25 @@ class InvestorClassificationAdmin(ClientScopedAdminMixin, AppendOnlyRecordAdmin)
     search_fields = ("client__client_no__exact",)
     autocomplete_fields = ("client", "decided_by")
     ordering = ("-created_at",)
+    fields = (
+        "client",
+        ("investor_type", "status", "treat_as_ordinary"),
+        "evidence",
+        "shown_facts",
+        "shown_reasons",
+        "application",
+        ("applied_on", "decided_on", "decided_by"),
+        ("valid_until", "retain_until"),
+    )
+    readonly_fields = ("shown_facts", "shown_reasons")
+
+    @admin.display(description=_("facts"))
+    def shown_facts(self, record: InvestorClassification):
+        return show.table(record.facts, _FACT_LABELS, _FACT_FORMATS)
+
+    @admin.display(description=_("reasons"))
+    def shown_reasons(self, record: InvestorClassification):
+        return reasons_list(record.reasons)
 
 
 class SuitabilityStepInline(ReadOnlyTabularInline):

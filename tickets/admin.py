@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from alerts.texts import escalation_reason
+from core import admin_display as show
 from core.admin_utils import (
     ClientScopedAdminMixin,
     CrmModelAdmin,
@@ -15,7 +18,71 @@ from core.admin_utils import (
     ReadOnlyAdminMixin,
     ReadOnlyTabularInline,
 )
-from tickets.models import SlaPolicy, Ticket, TicketAttachment, TicketEvent, TicketKind
+from core.names import user_name
+from tickets.models import Priority, SlaPolicy, Ticket, TicketAttachment, TicketEvent, TicketKind
+
+# A timeline line's details (``tickets.workflow``, ``tickets.escalation``, ``tickets.attachments``).
+_DETAIL_LABELS = {
+    "priority": _("priority"),
+    "derived_priority": _("priority by the SLA policy"),
+    "derived": _("priority by the SLA policy"),
+    "from": _("from"),
+    "to": _("to"),
+    "calendar_time": _("SLA in calendar time"),
+    "response_due_at": _("response due"),
+    "resolution_due_at": _("resolution due"),
+    "reopened": _("reopened"),
+    "from_user": _("from"),
+    "to_user": _("to"),
+    "watchers": _("watchers"),
+    "notified": _("notified"),
+    "reason": _("reason"),
+    "from_level": _("from level"),
+    "to_level": _("to level"),
+    "hours": _("hours"),
+    "score": _("satisfaction"),
+    "attachment": _("attachment (id)"),
+    "sha256": _("SHA-256"),
+    "size": _("size (bytes)"),
+    "from_name": _("from"),
+    "to_name": _("to"),
+}
+_PEOPLE = ("from_user", "to_user", "watchers", "notified")
+_ASSIGNMENT_REASONS = {"reassigned": _("reassigned by hand"), "routing": _("routed automatically")}
+_PRIORITIES = dict(Priority.choices)
+
+
+def _reason(code) -> str:
+    if code in _ASSIGNMENT_REASONS:
+        return str(_ASSIGNMENT_REASONS[code])
+    return escalation_reason(code) if code else show.DASH
+
+
+def details_table(data: dict | None):
+    """A timeline line's details: people by name, priorities and reasons in words."""
+    if not data:
+        return show.DASH
+    ids = set()
+    for key in _PEOPLE:
+        value = data.get(key)
+        ids.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int))
+    users = {user.pk: user for user in get_user_model().objects.filter(pk__in=ids)} if ids else {}
+
+    def person(pk) -> str:
+        return user_name(users[pk]) if pk in users else (show.DASH if pk is None else str(pk))
+
+    priority = show.choice(_PRIORITIES)
+    formats = {
+        **{key: show.each(person) for key in _PEOPLE},
+        "reason": _reason,
+        "priority": priority,
+        "derived_priority": priority,
+        "derived": priority,
+        "size": show.number,
+    }
+    if data.get("from") in _PRIORITIES or data.get("to") in _PRIORITIES:
+        formats.update({"from": priority, "to": priority})
+    return show.table(data, _DETAIL_LABELS, formats)
 
 
 class SlaPolicyInline(admin.TabularInline):
@@ -147,7 +214,16 @@ class TicketAdmin(ClientScopedAdminMixin, LargeTableAdmin):
 @admin.register(TicketEvent)
 class TicketEventAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     list_display = ("ticket", "kind", "created_at", "actor", "from_status", "to_status", "shown_text", "internal")
-    readonly_fields = ("shown_text",)
+    fields = (
+        "ticket",
+        ("kind", "created_at"),
+        "actor",
+        ("from_status", "to_status"),
+        "shown_text",
+        "internal",
+        "shown_data",
+    )
+    readonly_fields = ("shown_text", "created_at", "shown_data")
     list_filter = ("kind", "internal", ("created_at", DateFieldListFilter))
     list_select_related = ("ticket", "actor")
     search_fields = ("ticket__number__exact",)
@@ -160,6 +236,10 @@ class TicketEventAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     def shown_text(self, event: TicketEvent) -> str:
         """The line in the reader's language (``tickets.notes``)."""
         return event.text
+
+    @admin.display(description=_("details"))
+    def shown_data(self, event: TicketEvent):
+        return details_table(event.data)
 
 
 @admin.register(TicketAttachment)
