@@ -445,7 +445,8 @@ def test_the_admin_shows_the_model_figures_read_only_and_the_exclusions_read_onl
     assert page.status_code == 200
     form = page.context["adminform"].form
     assert "model_auc" not in form.fields and "build_summary" not in form.fields  # shown, read-only
-    assert {"model_auc", "model_top_decile_rate", "build_summary"} <= set(page.context["adminform"].readonly_fields)
+    readonly = set(page.context["adminform"].readonly_fields)
+    assert {"model_auc", "model_top_decile_rate", "shown_build_summary"} <= readonly  # the summary in words
     assert "target_limit" in form.fields and "control_share" in form.fields
     exclusions = http.get(reverse("admin:campaigns_campaignexclusion_changelist"), {"reason__exact": "risk"})
     assert exclusions.status_code == 200 and exclusions.context["cl"].result_count == 1

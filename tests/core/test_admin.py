@@ -13,7 +13,7 @@ from django.core import checks
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from advisors.models import OrgUnit
 from campaigns.models import Campaign, CampaignExclusion, CampaignTarget
@@ -647,19 +647,23 @@ def test_ops_reroutes_a_ticket_and_its_version_rises(ops, every_model):
 
 
 def test_ops_read_the_nightly_runs_steps_and_nobody_changes_them(ops, client, tree):
+    from nightly.admin import STEP_LABELS
     from nightly.models import NightlyRun
 
     run = NightlyRun.objects.create(
         date=datetime.date(2026, 11, 20),
         status=NightlyRun.Status.PUBLISHED,
-        steps={"segments": {"status": "done", "seconds": 4.2, "rows": 2000}},
+        steps={"segmentation": {"status": "done", "seconds": 4.2, "rows": {"clients": 2000}}},
         error="",
     )
 
     listing = ops.get(_url(NightlyRun, "changelist"))
     assert listing.status_code == 200 and list(listing.context["cl"].result_list) == [run]
     page = ops.get(_url(NightlyRun, "change", run.pk))
-    assert page.status_code == 200 and "segments" in page.content.decode()
+    # The steps read in words (nightly.admin.steps_table), not as their JSON.
+    with translation.override("zh-hans"):
+        step = str(STEP_LABELS["segmentation"])
+    assert page.status_code == 200 and step in page.content.decode() and '"segmentation"' not in page.content.decode()
     assert ops.post(_url(NightlyRun, "change", run.pk), {"status": "failed"}).status_code == 403
     assert ops.post(_url(NightlyRun, "delete", run.pk), {"post": "yes"}).status_code == 403
 
