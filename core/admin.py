@@ -612,12 +612,17 @@ class ScheduleEntryAdmin(PeriodicTaskAdmin):
     list_display = ("title", "enabled", "when", "start_time", "last_run_at", "one_off")
     list_select_related = ("interval", "crontab", "clocked", "solar")  # "when" reads the schedule
     list_filter = ("enabled", "one_off", ScheduledTaskFilter, "start_time", "last_run_at")
-    readonly_fields = (*PeriodicTaskAdmin.readonly_fields, "declared")
+    readonly_fields = (*PeriodicTaskAdmin.readonly_fields, "declared", "shown_arguments")
     # django-celery-beat's template only adds a script the CSP blocks; ours names the task.
     change_form_template = "admin/crm/periodictask/change_form.html"
-    fieldsets = (
-        (None, {"fields": ("declared", *PeriodicTaskAdmin.fieldsets[0][1]["fields"])}),
-        *PeriodicTaskAdmin.fieldsets[1:],
+    # The arguments stay editable as JSON text, with their reading above them.
+    fieldsets = tuple(
+        (None, {"fields": ("declared", *options["fields"])})
+        if title is None
+        else (title, {**options, "fields": ("shown_arguments", *options["fields"])})
+        if "args" in options["fields"]
+        else (title, options)
+        for title, options in PeriodicTaskAdmin.fieldsets
     )
 
     @admin.display(description=_("runs"))
@@ -677,6 +682,10 @@ class ScheduleEntryAdmin(PeriodicTaskAdmin):
     @admin.display(description=_("name"), ordering="name")
     def title(self, task):
         return schedule.title(task)
+
+    @admin.display(description=_("Arguments"))
+    def shown_arguments(self, task):
+        return admin_schedule.arguments(task) if task is not None and task.pk else "—"
 
     @admin.display(description=_("declared in the code"))
     def declared(self, task):
