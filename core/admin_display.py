@@ -296,7 +296,7 @@ def items(values: Iterable[Any] | None, item: Format = text) -> SafeString | str
 
 def joined(parts: Iterable[Any]) -> SafeString:
     """Several rendered parts one under another."""
-    return mark_safe("".join(str(format_html("<div>{}</div>", part)) for part in parts))
+    return mark_safe("".join(str(format_html('<div class="crm-readout-part">{}</div>', part)) for part in parts))
 
 
 class RecordTitleMixin:

@@ -1,6 +1,7 @@
 """Nightly runs in the admin: read-only (the pipeline writes them; ops read them)."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -156,38 +157,56 @@ def _segment_order(figures: dict) -> list[str]:
     return [key for key in figures if key not in ordered] + ordered
 
 
+def _per_rule_table(figures: dict):
+    """The alerts step's counts, one row per rule: raised, kept open, closed, time taken."""
+    times = figures.get("seconds") if isinstance(figures.get("seconds"), dict) else {}
+    records = [
+        {"rule": figure_label(rule) or show.humanise(rule), **counts, "seconds": times.get(rule)}
+        for rule, counts in figures.items()
+        if rule != "seconds"
+    ]
+    keys = list(dict.fromkeys(key for rule, counts in figures.items() if rule != "seconds" for key in counts))
+    return show.rows(
+        records,
+        [
+            ("rule", _("alert"), str),
+            *((key, figure_label(key) or show.humanise(key), show.number) for key in keys),
+            ("seconds", _("time taken"), show.seconds),
+        ],
+    )
+
+
 def figures_table(figures: dict | None):
     """A step's or a model's figures as a labelled table."""
+    per_rule = [value for key, value in (figures or {}).items() if key != "seconds"]
+    if per_rule and all(isinstance(value, dict) for value in per_rule):
+        return _per_rule_table(figures)
     order = _segment_order(figures) if isinstance(figures, dict) else ()
     return show.table(figures, figure_label, _FIGURE_FORMATS, order=order, skip=("context",))
 
 
 def steps_table(steps: dict | None):
-    """A run's steps in the order they run: each with its status, time and figures. ``plan``'s
-    segmentation context (thresholds the chunks share) is the thresholds' page's business."""
+    """A run's steps in the order they run, one under another (a table per step fits a phone):
+    each with its status and time, then its figures. ``plan``'s segmentation context (the
+    thresholds the chunks share) is the thresholds' page's business."""
     if not steps:
         return show.DASH
     names = [name for name in STEPS if name in steps] + [name for name in steps if name not in STEPS]
-    records = []
+    blocks = []
     for name in names:
         entry = steps[name] if isinstance(steps[name], dict) else {}
-        records.append(
-            {
-                "step": STEP_LABELS.get(name, show.humanise(name)),
-                "status": STEP_STATUS.get(entry.get("status"), entry.get("status")),
-                "seconds": entry.get("seconds"),
-                "rows": entry.get("rows") if entry.get("rows") is not None else entry.get("error"),
-            }
+        status = entry.get("status")
+        rows = entry.get("rows") if entry.get("rows") is not None else entry.get("error")
+        blocks.append(
+            format_html(
+                "<strong>{}</strong> · {} · {}{}",
+                STEP_LABELS.get(name, show.humanise(name)),
+                STEP_STATUS.get(status, status) if status else show.DASH,
+                show.seconds(entry.get("seconds")),
+                figures_table(rows) if isinstance(rows, dict) else format_html("<div>{}</div>", show.text(rows)),
+            )
         )
-    return show.rows(
-        records,
-        [
-            ("step", _("step"), str),
-            ("status", _("status"), lambda value: str(value) if value else show.DASH),
-            ("seconds", _("time taken"), show.seconds),
-            ("rows", _("figures"), lambda value: figures_table(value) if isinstance(value, dict) else show.text(value)),
-        ],
-    )
+    return show.joined(blocks)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
