@@ -56,7 +56,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from core import roles
+from core import authz_cache, roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -94,9 +94,10 @@ NOBODY = AccessProfile(user_id=None)
 def access_profile(user: AbstractBaseUser | AnonymousUser | None) -> AccessProfile:
     """The user's roles and org unit, read in one query and cached on the user object.
 
-    ``request.user`` lives for one request, so this costs one query per request at most (none
-    for anonymous, inactive or superusers). Call ``forget_access_profile`` after changing a
-    user's roles or unit within the same request/test.
+    ``request.user`` lives for one request; between requests the profile is kept in the cache
+    until users, groups, advisors or the org tree change (``core.authz_cache``), so a request
+    costs no query here once the user's first request of a generation has read it. Call
+    ``forget_access_profile`` after changing a user's roles or unit within the same request/test.
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOBODY
@@ -106,41 +107,46 @@ def access_profile(user: AbstractBaseUser | AnonymousUser | None) -> AccessProfi
     if user.is_superuser:
         profile = AccessProfile(user_id=user.pk, is_active=True, is_superuser=True)
     else:
-        OrgUnit = apps.get_model("advisors", "OrgUnit")
-        rows = list(
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .values_list(
-                "groups__name",
-                "advisor__pk",
-                "advisor__is_active",
-                "advisor__org_unit__path",
-                "advisor__org_unit__depth",
-                "advisor__org_unit__kind",
-            )
-        )
-        role_names = frozenset(row[0] for row in rows if row[0] in roles.ROLE_NAMES)
-        advisor_id = unit_path = None
-        headquarters = False
-        if rows and rows[0][1] is not None and rows[0][2]:
-            _, advisor_id, _, unit_path, depth, kind = rows[0]
-            headquarters = depth == 1 and kind == OrgUnit.Kind.HEADQUARTERS
-        profile = AccessProfile(
-            user_id=user.pk,
-            is_active=True,
-            roles=role_names,
-            advisor_id=advisor_id,
-            unit_path=unit_path,
-            unit_is_headquarters=headquarters,
-        )
+        profile = authz_cache.cached("profile", user, lambda: _read_profile(user))
     setattr(user, _CACHE_ATTR, profile)
     return profile
+
+
+def _read_profile(user) -> AccessProfile:
+    OrgUnit = apps.get_model("advisors", "OrgUnit")
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list(
+            "groups__name",
+            "advisor__pk",
+            "advisor__is_active",
+            "advisor__org_unit__path",
+            "advisor__org_unit__depth",
+            "advisor__org_unit__kind",
+        )
+    )
+    role_names = frozenset(row[0] for row in rows if row[0] in roles.ROLE_NAMES)
+    advisor_id = unit_path = None
+    headquarters = False
+    if rows and rows[0][1] is not None and rows[0][2]:
+        _, advisor_id, _, unit_path, depth, kind = rows[0]
+        headquarters = depth == 1 and kind == OrgUnit.Kind.HEADQUARTERS
+    return AccessProfile(
+        user_id=user.pk,
+        is_active=True,
+        roles=role_names,
+        advisor_id=advisor_id,
+        unit_path=unit_path,
+        unit_is_headquarters=headquarters,
+    )
 
 
 def forget_access_profile(user: Any) -> None:
     """Drop the cached profile (after the user's roles or org unit changed)."""
     if user is not None and hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    authz_cache.forget(user)
 
 
 class _Everything:

@@ -18,7 +18,10 @@ class CoreConfig(AppConfig):
 
         # Receivers that stamp sign-ins and revoke API tokens (core/sessions.py), and that count
         # failed sign-ins and forgive typos (core/signin_throttle.py).
-        from core import sessions, signin_throttle  # noqa: F401
+        from core import authz_cache, sessions, signin_throttle  # noqa: F401
+
+        # A user's roles, unit and permissions are cached between requests until one changes.
+        authz_cache.connect_signals()
         from core.schedule import sync_after_migrate
 
         # The beat schedule declared in core/schedule.py: entries without a row are created after

@@ -207,7 +207,7 @@ AUTHENTICATION_BACKENDS = [
     # before any password is checked.
     "core.signin_throttle.SignInThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.backends.CachedModelBackend",  # ModelBackend, its permissions cached (core/authz_cache.py)
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -322,6 +322,11 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
+# Kept in PostgreSQL and read through the cache: every signed-in request reads its session, and
+# with Redis that read is not a database round trip (docs/performance.md, "Under load"). Written
+# through to both, so a Redis restart signs nobody out. Without Redis (tests, a bare demo) the
+# database alone, as the per-process memory cache would not be shared between workers.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_SAMESITE = "Lax"  # Strict would drop the session on links from mail and chat
 CSRF_COOKIE_HTTPONLY = True  # no script of ours reads the cookie; forms carry the token
 CSRF_COOKIE_SAMESITE = "Lax"

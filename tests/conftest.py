@@ -53,6 +53,17 @@ def fresh_signin_throttle(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def fresh_authz_generation():
+    """Isolation: users' cached roles and permissions (core.authz_cache) outlive each test's
+    transaction, and a rollback sends no signal — a test that changed a shared user's groups
+    must not hand its facts to the next. (Also: a new test database numbers users from 1 again.)
+    Each test starts a generation of its own, as a deploy or any change to users would."""
+    from core import authz_cache
+
+    authz_cache.start_clean()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """A speed knob only: hashing with PBKDF2's full work factor dominates tests that log in."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,6 +14,7 @@ from time_machine import travel
 
 from clients.models import Client, ClientShare, ClientUserObjectPermission
 from clients.services import SHARE_LONGEST, delete_expired_share_permissions, revoke_share, share_client
+from core.access import forget_access_profile
 from tests import factories, personas
 from tests.shared_rows import Shared
 
@@ -240,6 +241,7 @@ def test_the_scope_with_shares_stays_one_query(world, django_assert_num_queries)
         personas.serve(client, cast.advisor)
         share_client(client=client, with_user=cast.colleague.user, level="view", until=TODAY, by=cast.advisor.user)
     user = fresh(cast.colleague)
+    forget_access_profile(user)  # not in the cache between requests either (core.authz_cache)
     with django_assert_num_queries(2):  # the user's profile, then the list
         assert len(list(Client.objects.visible_to(user))) == 5
 

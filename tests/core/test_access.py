@@ -27,7 +27,7 @@ from clients.models import (
     SegmentChange,
     Transaction,
 )
-from core.access import access_profile, get_visible_or_404
+from core.access import access_profile, forget_access_profile, get_visible_or_404
 from suitability.models import InvestorClassification, RiskAssessment, SuitabilityCheck
 from tests import factories, personas
 from tickets.models import Ticket
@@ -188,9 +188,10 @@ def test_the_scoped_client_list_costs_the_same_queries_for_5_or_50_clients(world
 
 
 def _user_no_query(cast, persona: str):
-    """The persona's user object with no cached profile, fetched outside the counted block."""
+    """The persona's user object with no cached profile (on the object or in the cache between
+    requests), fetched outside the counted block."""
     user = getattr(cast, persona).user
-    user.__dict__.pop("_crm_access_profile", None)
+    forget_access_profile(user)
     return user
 
 
