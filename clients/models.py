@@ -26,7 +26,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clients.search_keys import search_keys
 from core.access import ClientQuerySet, ClientScopedQuerySet
-from core.choices import ContactChannel, RiskTolerance, Tier
+from core.choices import ContactChannel, ProductRisk, RiskTolerance, Tier
 from core.models import TimeStampedModel
 from core.pii import (
     EncryptedCharField,
@@ -217,6 +217,19 @@ class Client(TimeStampedModel):
     # The investor class in force (ordinary / professional A–C), kept in step with assessments
     # and classifications by suitability.models.refresh_investor_type; "" = never assessed.
     investor_type = models.CharField(_("investor type"), max_length=16, blank=True, editable=False)
+    # The highest risk level of the products the client holds (quantity above zero) on the book's
+    # latest position day; "" = holds nothing that day. Kept exact by clients.held_risk: the
+    # positions import refreshes it in the import's transaction when it loads or corrects the
+    # latest day, and a trigger on products (migration 0019) when a product is re-rated, by any
+    # path. The compliance workbench's R3+ holders queue reads it through the partial index below.
+    held_risk = models.CharField(
+        _("highest risk level held"),
+        max_length=2,
+        blank=True,
+        editable=False,
+        choices=ProductRisk.choices,
+        db_default="",  # rows written without it (bulk loads naming their columns) hold nothing yet
+    )
     marketing_opt_out = models.BooleanField(
         _("opted out of marketing"),
         default=False,
@@ -268,6 +281,17 @@ class Client(TimeStampedModel):
                 fields=["tier", "last_contact_at"], name="client_contact_recency", condition=Q(status="active")
             ),
             models.Index(fields=["risk_valid_until"], name="client_risk_valid", condition=Q(status="active")),
+            # The compliance workbench's "assessments of R3+ holders" (compliance.queues): the
+            # holders of R3 or above in the queue's order. The levels are compliance.queues'
+            # HELD_LEVELS, written out: the planner uses the index only for the same list.
+            # Only the few clients whose level or validity changes rewrite it (the nightly's
+            # updates of assets and scores stay HOT).
+            models.Index(
+                F("risk_valid_until").asc(nulls_first=True),
+                F("client_no"),
+                name="client_r3_holders_due",
+                condition=Q(held_risk__in=("R3", "R4", "R5")),
+            ),
             # Exact lookups of the keyed hashes (search by phone or ID number, the import's
             # matching). Declared here rather than ``db_index=True``, which on PostgreSQL adds a
             # second ``varchar_pattern_ops`` index for LIKE that a hash never serves: three

@@ -92,7 +92,10 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         day = queues.book_day(today)
         clients = Client.objects.visible_to(user).select_related("branch", "primary_advisor").without_pii()
         filters = AssessmentQueueFilter(request.GET or None, queryset=clients, day=day)
-        rows = queues.assessments_due(filters.qs if filters.is_bound else clients, today=today, day=day)
+        # Valued here for an export (every row); a page values its own rows below.
+        rows = queues.assessments_due(
+            filters.qs if filters.is_bound else clients, today=today, day=day, valued=export in EXPORTERS
+        )
         context["book_day"] = day
         if filters.is_bound and not filters.is_valid():
             rows = rows.none()
@@ -134,6 +137,8 @@ def queue(request, name: str = queues.CONFIRMATIONS):
     items = page.object_list
     if name == queues.STEPS:
         items = queues.rows_for_page(list(items), checks, now)
+    elif name == queues.ASSESSMENTS:
+        items = queues.value_holdings(list(items), context["book_day"])
     log_access(user=user, action=VIEW_LIST, rows=len(items), request=request)
     context.update(
         queues=[(key, label, counts[key]) for key, label in queues.QUEUES.items()],

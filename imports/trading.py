@@ -18,9 +18,11 @@ night), so they take a path of their own beside the master files' row-by-row mac
 - **Loading**: the file's bytes are ``COPY``-ed into a temporary staging table and
   merged with one set-based statement per table (``INSERT … SELECT … ON CONFLICT DO UPDATE …
   WHERE … IS DISTINCT FROM``, in client order), so unchanged rows are not written; a day's
-  positions file also deletes that day's positions it no longer lists. The fact tables have no
-  foreign-key constraints (``clients.models.LOADED_REFERENCE``): the staging join proves the
-  references, and a ``SHARE`` lock on accounts and products keeps them until commit.
+  positions file also deletes that day's positions it no longer lists, and, when it brings the
+  book's latest day, refreshes each client's highest risk level held (``clients.held_risk``).
+  The fact tables have no foreign-key constraints (``clients.models.LOADED_REFERENCE``): the
+  staging join proves the references, and a ``SHARE`` lock on accounts and products keeps them
+  until commit.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import pandas as pd
 from django.db import connection
 from pandas.api.types import union_categoricals
 
+from clients.held_risk import refresh_after_positions
 from clients.models import Account, CashBalance, CashFlow, Position, Transaction
 from clients.partitions import ensure_months, holding, is_partitioned
 from imports.closures import close_drift_on_sold_holdings
@@ -789,6 +792,11 @@ def _merge(spec: TradingSpec, parsed: BulkParsed, ctx: Context) -> Written:
             # month that holds the day, where the table is partitioned (``clients.partitions``).
             for name in holding(table, days) if "as_of" in spec.conflict else [table]:
                 cursor.execute(f"ANALYZE {name}")
+        if spec.replaces_day:
+            # The latest day loaded or corrected: each client's highest risk level held, from it
+            # (one UPDATE of the clients whose level changed; an older day changes nothing).
+            # After ANALYZE, so the day's statistics are known to its plan.
+            refresh_after_positions(days)
     ctx.advance(parsed, len(parsed) - len(parsed) // 2)
     details = {"deleted": deleted} if spec.replaces_day else {}
     return Written(created=created, updated=updated, unchanged=len(parsed) - created - updated, details=details)

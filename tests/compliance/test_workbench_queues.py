@@ -180,15 +180,13 @@ def test_a_sample_draws_unreviewed_checks_the_same_for_the_same_seed(world):
     assert sample(checks, size=50, seed="x").count() == 11
 
 
-def test_the_assessments_tabs_count_follows_a_new_assessment_and_a_new_import(world):
-    """The tab's count is kept in the cache (it reads the day's R3+ positions); a new assessment or
-    an import changes its key, so the next page counts again."""
-    from core.models import ImportBatch
-
+def test_the_assessments_tabs_count_follows_a_corrected_day_a_re_rating_and_a_new_assessment_at_once(world):
+    """The tab's count is not cached (an index count): whatever changes the queue shows in the
+    next count — a corrected positions file of the same day, a product re-rated, an assessment."""
     cast, clients = world
     officer = cast.compliance.user
     day = factories.TODAY + datetime.timedelta(days=1)
-    r3 = factories.ProductFactory(risk_level="R3")
+    r3, r2 = factories.ProductFactory(risk_level="R3"), factories.ProductFactory(risk_level="R2")
     first, second = clients["mine"], clients["colleagues"]
     Client.objects.filter(pk__in=[first.pk, second.pk]).update(risk_valid_until=None)
     hold(first, r3, day, "5000.00")
@@ -197,11 +195,10 @@ def test_the_assessments_tabs_count_follows_a_new_assessment_and_a_new_import(wo
         return queues.assessments_due_count(officer, today=day, day=queues.book_day(day))
 
     assert count() == 1
-    hold(second, r3, day, "100.00")  # a corrected positions file of the same day…
-    assert count() == 1  # …is not seen until its import is recorded
-    ImportBatch.objects.create(
-        source=ImportBatch.Source.IMPORT, path="positions.csv", status=ImportBatch.Status.SUCCEEDED
-    )
+    hold(second, r2, day, "100.00")  # a corrected positions file of the same day: R2 only
+    assert count() == 1
+    r2.risk_level = "R4"  # re-rated, no import recorded
+    r2.save()
     assert count() == 2
     factories.RiskAssessmentFactory(client=first)  # the refresh of the client's validity comes with it
     Client.objects.filter(pk=first.pk).update(risk_valid_until=day + datetime.timedelta(days=365))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from clients.held_risk import refresh_after_positions
 from clients.models import Position
 from suitability.models import SuitabilityCheck, SuitabilityStep
 from suitability.reasons import Reason
@@ -55,8 +56,10 @@ def done(record, *kinds, reference="REF-1"):
 
 
 def hold(client, product, day, value="10000.00"):
+    """A position of ``client`` on ``day``, with what the positions import does after a day's
+    file: the clients' highest risk level held refreshed when ``day`` is the latest."""
     account = factories.AccountFactory(client=client)
-    return Position.objects.create(
+    position = Position.objects.create(
         account=account,
         client=client,
         product=product,
@@ -65,3 +68,5 @@ def hold(client, product, day, value="10000.00"):
         market_value=Decimal(value),
         cost=Decimal(value),
     )
+    refresh_after_positions([day])
+    return position

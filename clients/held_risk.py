@@ -1,0 +1,88 @@
+"""``Client.held_risk``: the highest risk level of the products a client holds on the book's
+latest position day, kept as a column so that "who holds R3 or above" is an index read rather
+than a join of the day's positions (745,000 rows at 200,000 clients).
+
+It changes only when one of its two inputs does, and each change refreshes it with one
+set-based ``UPDATE … FROM`` in the changing transaction:
+
+- **the latest day's positions** — ``refresh_after_positions``, called by the positions import
+  (``imports.trading``) after it has loaded or corrected a day: when the file names the book's
+  latest day (a new day, or a correction of it), every client's level is recomputed from that
+  day; a file of an older day changes nothing. A client without a position that day gets "".
+- **a product's risk level** — a statement trigger on the products table (migration
+  ``clients.0019_client_held_risk``) recomputes the holders of the products whose level the
+  statement changed. A trigger rather than a call, because products lie beneath clients in the
+  layers (the product admin and the products import cannot call this module without an upward
+  import) and because every path that re-rates a product — the admin, the extract, the shell —
+  must keep the column exact; like a cache, it is a copy of facts kept elsewhere.
+
+``held_levels`` is the reference query both follow, for the tests and for a check by hand.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import connection
+
+from clients.models import Client, Position
+from products.models import Product
+
+CLIENTS, POSITIONS, PRODUCTS = Client._meta.db_table, Position._meta.db_table, Product._meta.db_table
+
+# Each client holding anything on the day: the highest level of what they hold ('R1' < … < 'R5'
+# compare as text). Shared by the refresh and the migration's backfill.
+LEVELS_OF_DAY = f"""
+    SELECT p.client_id, max(pr.risk_level) AS level
+    FROM {POSITIONS} p JOIN {PRODUCTS} pr ON pr.id = p.product_id
+    WHERE p.as_of = %(day)s AND p.quantity > 0
+    GROUP BY p.client_id
+"""
+
+# Every client whose level differs from the day's: the day's holders (their level) and the
+# clients who held something before but nothing that day (""). Only changed rows are written.
+REFRESH = f"""
+    UPDATE {CLIENTS} c SET held_risk = fresh.level
+    FROM (
+        SELECT coalesce(day.client_id, before.id) AS client_id, coalesce(day.level, '') AS level
+        FROM ({LEVELS_OF_DAY}) day
+        FULL JOIN (SELECT id FROM {CLIENTS} WHERE held_risk <> '') before ON before.id = day.client_id
+    ) fresh
+    WHERE c.id = fresh.client_id AND c.held_risk IS DISTINCT FROM fresh.level
+"""
+
+
+def latest_position_day() -> datetime.date | None:
+    """The book's latest position day: the day ``Client.held_risk`` describes."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(as_of) FROM {POSITIONS}")
+        return cursor.fetchone()[0]
+
+
+def refresh_after_positions(days: Iterable[datetime.date]) -> int:
+    """After a positions file of ``days`` was merged (same transaction): when one of them is the
+    book's latest day, bring every client's ``held_risk`` to it; returns how many changed. A
+    file of older days only changes history, and returns 0 without a write."""
+    latest = latest_position_day()
+    if latest is None or latest not in set(days):
+        return 0
+    return refresh(latest)
+
+
+def refresh(day: datetime.date) -> int:
+    """Every client's ``held_risk`` from the positions of ``day`` (one statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH, {"day": day})
+        return cursor.rowcount
+
+
+def held_levels(day: datetime.date | None = None) -> dict[int, str]:
+    """``{client id: highest level held}`` computed from the positions of ``day`` (default: the
+    latest), the clients holding nothing left out — what ``held_risk`` must say."""
+    day = day or latest_position_day()
+    if day is None:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(LEVELS_OF_DAY, {"day": day})
+        return dict(cursor.fetchall())
