@@ -2,8 +2,8 @@
 latest position day, kept as a column so that "who holds R3 or above" is an index read rather
 than a join of the day's positions (745,000 rows at 200,000 clients).
 
-It changes only when one of its two inputs does, and each change refreshes it with one
-set-based ``UPDATE … FROM`` in the changing transaction:
+It changes only when one of its two inputs does, and each change refreshes it set-based in the
+changing transaction (one ``UPDATE … FROM`` of the clients whose level changed):
 
 - **the latest day's positions** — ``refresh_after_positions``, called by the positions import
   (``imports.trading``) after it has loaded or corrected a day: when the file names the book's
@@ -40,16 +40,22 @@ LEVELS_OF_DAY = f"""
     GROUP BY p.client_id
 """
 
-# Every client whose level differs from the day's: the day's holders (their level) and the
-# clients who held something before but nothing that day (""). Only changed rows are written.
-REFRESH = f"""
-    UPDATE {CLIENTS} c SET held_risk = fresh.level
-    FROM (
-        SELECT coalesce(day.client_id, before.id) AS client_id, coalesce(day.level, '') AS level
-        FROM ({LEVELS_OF_DAY}) day
-        FULL JOIN (SELECT id FROM {CLIENTS} WHERE held_risk <> '') before ON before.id = day.client_id
-    ) fresh
-    WHERE c.id = fresh.client_id AND c.held_risk IS DISTINCT FROM fresh.level
+# Every client whose level differs from the day's: the day's holders with another level than
+# their stored one, and the clients who held something before but nothing that day (""). The
+# stored levels are read from the partial index ``client_held_risk`` alone (the table is wide:
+# scanning it cost 0.3 s at 200,000 clients, twice).
+CHANGES = f"""
+    SELECT coalesce(day.client_id, before.id), coalesce(day.level, '')
+    FROM ({LEVELS_OF_DAY}) day
+    FULL JOIN (SELECT id, held_risk FROM {CLIENTS} WHERE held_risk <> '') before ON before.id = day.client_id
+    WHERE before.held_risk IS DISTINCT FROM day.level
+"""
+
+# The changed clients only, found by primary key (a night changes a few hundred of 200,000).
+UPDATE = f"""
+    UPDATE {CLIENTS} c SET held_risk = changed.level
+    FROM unnest(%(ids)s::bigint[], %(levels)s::varchar[]) AS changed(id, level)
+    WHERE c.id = changed.id
 """
 
 
@@ -71,9 +77,15 @@ def refresh_after_positions(days: Iterable[datetime.date]) -> int:
 
 
 def refresh(day: datetime.date) -> int:
-    """Every client's ``held_risk`` from the positions of ``day`` (one statement)."""
+    """Every client's ``held_risk`` from the positions of ``day``: which clients change (one
+    query), then one ``UPDATE`` of those; returns how many."""
     with connection.cursor() as cursor:
-        cursor.execute(REFRESH, {"day": day})
+        cursor.execute(CHANGES, {"day": day})
+        changed = cursor.fetchall()
+        if not changed:
+            return 0
+        ids, levels = zip(*changed, strict=True)
+        cursor.execute(UPDATE, {"ids": list(ids), "levels": list(levels)})
         return cursor.rowcount
 
 

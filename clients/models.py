@@ -292,6 +292,9 @@ class Client(TimeStampedModel):
                 name="client_r3_holders_due",
                 condition=Q(held_risk__in=("R3", "R4", "R5")),
             ),
+            # The stored levels as clients.held_risk compares them with a new day's, read from
+            # the index alone rather than from the wide table.
+            models.Index(fields=["id"], include=["held_risk"], name="client_held_risk", condition=~Q(held_risk="")),
             # Exact lookups of the keyed hashes (search by phone or ID number, the import's
             # matching). Declared here rather than ``db_index=True``, which on PostgreSQL adds a
             # second ``varchar_pattern_ops`` index for LIKE that a hash never serves: three

@@ -4,8 +4,9 @@ day (see ``clients.held_risk``), with
 
 - its backfill from the latest position day, one statement, before the index is built (so the
   writes do not maintain it row by row);
-- the partial index of the compliance workbench's R3+ holders queue, in the queue's order, and
-  the table's statistics (the new column has none);
+- the partial index of the compliance workbench's R3+ holders queue, in the queue's order; the
+  index of the stored levels the import compares a new day with; the table's statistics (the
+  new column has none);
 - the trigger that keeps it exact when a product is re-rated, whatever the path (admin, extract,
   shell): after each statement that updates products, the holders of the products whose risk
   level it changed get their level recomputed from the latest day (one ``UPDATE … FROM``).
@@ -107,6 +108,15 @@ class Migration(migrations.Migration):
                 models.F("client_no"),
                 condition=models.Q(("held_risk__in", ("R3", "R4", "R5"))),
                 name="client_r3_holders_due",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="client",
+            index=models.Index(
+                condition=models.Q(("held_risk", ""), _negated=True),
+                fields=["id"],
+                include=("held_risk",),
+                name="client_held_risk",
             ),
         ),
         # The new column has no statistics: without them the planner takes the R3+ holders for a
