@@ -317,6 +317,9 @@ def dashboard(request):
 
     context = figures(request.user, advisor_code=request.GET.get("advisor") or None, kind=request.GET.get("kind") or "")
     context["may_reassign"] = alert_actions.may_reassign(request.user)
+    if context["scope"].advisor is None:
+        # the navigation badge counts the same alerts: no second COUNT (workbench.context_processors)
+        context["open_alert_count"] = context["alert_count"]
     context["chart"] = {
         "labels": [day.isoformat() for day, _total in context["book"]["assets_by_month"]],
         "values": [float(total) if total is not None else None for _day, total in context["book"]["assets_by_month"]],
