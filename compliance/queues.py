@@ -149,8 +149,13 @@ def steps_owed(checks: QuerySet, consideration_hours: int = 24) -> QuerySet:
     return parts[0].union(*parts[1:], all=True).order_by("due", "pk", "step")
 
 
-def book_day(today: datetime.date) -> datetime.date | None:
-    """The book's latest position day up to ``today``: what the trading system last said is held."""
+def book_day(today: datetime.date, *, latest: datetime.date | None = None) -> datetime.date | None:
+    """The book's latest position day up to ``today``: what the trading system last said is held.
+    Almost always the book's latest day (``latest``, or ``max(as_of)`` read here: one read at the
+    end of each partition's index); only a book holding days after ``today`` is searched again."""
+    latest = latest or latest_position_day()
+    if latest is None or latest <= today:
+        return latest
     return Position.objects.filter(as_of__lte=today).order_by("-as_of").values_list("as_of", flat=True).first()
 
 
@@ -161,7 +166,12 @@ def _held(day: datetime.date | None) -> QuerySet:
 
 
 def assessments_due(
-    clients: QuerySet, *, today: datetime.date, day: datetime.date | None, valued: bool = True
+    clients: QuerySet,
+    *,
+    today: datetime.date,
+    day: datetime.date | None,
+    valued: bool = True,
+    latest: datetime.date | None = None,
 ) -> QuerySet:
     """Clients holding an R3+ product on ``day`` whose assessment is missing or expired (valid
     through yesterday or earlier), missing first, then the longest expired; with the highest
@@ -172,11 +182,12 @@ def assessments_due(
     On the book's latest day (always, but for a book holding days after ``today``) who holds R3+
     is ``Client.held_risk``, kept exact by the import and by re-ratings (``clients.held_risk``):
     the queue is a walk of the partial index ``client_r3_holders_due`` in its order. Another day
-    is read from its positions."""
+    is read from its positions. ``latest``: the book's latest day when the caller has read it
+    already (``book_day`` returns it), saving a query."""
     if day is None:
         return clients.none()
     held = _held(day)
-    if day == latest_position_day():
+    if day == (latest or latest_position_day()):
         holders = clients.filter(held_risk__in=HELD_LEVELS)  # the partial index's condition, as written
         top_level = F("held_risk")
     else:
@@ -212,13 +223,26 @@ def value_holdings(clients: list[Client], day: datetime.date | None) -> list[Cli
     return clients
 
 
-def assessments_due_count(user, *, today: datetime.date, day: datetime.date | None) -> int:
-    """The ``assessments`` tab's count in the user's scope. Not cached: on the latest day it is
-    a count over the partial index of R3+ holders (tens of milliseconds at 200,000 clients,
-    docs/performance.md), always exact — also right after a product is re-rated, which no cache
-    key of imports and assessments would see."""
+def assessments_due_count(
+    user, *, today: datetime.date, day: datetime.date | None, latest: datetime.date | None = None
+) -> int:
+    """The ``assessments`` tab's count in the user's scope. Not cached: always exact — also right
+    after a product is re-rated, which no cache key of imports and assessments would see.
+
+    Counted as the missing ones plus the expired ones (``UNION ALL`` of two disjoint sets): each
+    is one range of the partial index ``client_r3_holders_due`` (``risk_valid_until`` nulls
+    first), so the count reads only the due holders' entries. Written as one ``IS NULL OR <``
+    condition PostgreSQL reads the whole index and filters it — every R3+ holder, four times as
+    many entries at 200,000 clients."""
+    if day is None:
+        return 0
+    latest = latest or latest_position_day()
     clients = Client.objects.visible_to(user).order_by()
-    return assessments_due(clients, today=today, day=day, valued=False).count()
+    if day != latest:
+        return assessments_due(clients, today=today, day=day, valued=False, latest=latest).order_by().count()
+    missing = clients.filter(held_risk__in=HELD_LEVELS, risk_valid_until__isnull=True).values("pk")
+    expired = clients.filter(held_risk__in=HELD_LEVELS, risk_valid_until__lt=today).values("pk")
+    return missing.union(expired, all=True).count()
 
 
 def assessment_state(valid_until: datetime.date | None) -> str:

@@ -54,14 +54,13 @@ def _checks(user):
     return queues.checks_for(user).select_related("client", "client__branch", "product", "advisor").without_client_pii()
 
 
-def _counts(user, today, hours: int) -> dict[str, int]:
+def _counts(user, today, hours: int, *, day, latest) -> dict[str, int]:
     """Each queue's size in the user's scope (the tabs' counts): one query per queue."""
     checks = queues.checks_for(user).order_by()
-    day = queues.book_day(today)
     return {
         queues.CONFIRMATIONS: queues.awaiting_confirmation(checks).order_by().count(),
         queues.STEPS: queues.steps_owed(checks, hours).count(),
-        queues.ASSESSMENTS: queues.assessments_due_count(user, today=today, day=day),
+        queues.ASSESSMENTS: queues.assessments_due_count(user, today=today, day=day, latest=latest),
         queues.CHECKS: checks.count(),
     }
 
@@ -88,13 +87,19 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         context["sample_typed"] = typed[:10]
         context["sample_error"] = _("Enter a whole number from 1 to %(max)s.") % {"max": reviews.SAMPLE_MAX}
     hours = services.policy().consideration_hours
+    # The book's position days, read once for the page and its tabs' counts.
+    latest = queues.latest_position_day()
+    day = queues.book_day(today, latest=latest)
     if name == queues.ASSESSMENTS:
-        day = queues.book_day(today)
         clients = Client.objects.visible_to(user).select_related("branch", "primary_advisor").without_pii()
         filters = AssessmentQueueFilter(request.GET or None, queryset=clients, day=day)
         # Valued here for an export (every row); a page values its own rows below.
         rows = queues.assessments_due(
-            filters.qs if filters.is_bound else clients, today=today, day=day, valued=export in EXPORTERS
+            filters.qs if filters.is_bound else clients,
+            today=today,
+            day=day,
+            valued=export in EXPORTERS,
+            latest=latest,
         )
         context["book_day"] = day
         if filters.is_bound and not filters.is_valid():
@@ -129,9 +134,9 @@ def queue(request, name: str = queues.CONFIRMATIONS):
             table = exports.checks_table(rows)
         return exports.respond(table, export, f"compliance-{name}-{today:%Y%m%d}")
 
-    counts = _counts(user, today, hours)
+    counts = _counts(user, today, hours, day=day, latest=latest)
     paginator = Paginator(rows, PAGE_SIZE)
-    if name == queues.ASSESSMENTS and not filters.is_bound:
+    if _unfiltered(filters) and not context.get("sample_size"):
         paginator.count = counts[name]  # the tab's count is this list's: not counted twice
     page = paginator.get_page(request.GET.get("page"))
     items = page.object_list
@@ -153,6 +158,13 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         verdicts=dict(CheckReview.Verdict.choices),
     )
     return render(request, "compliance/workbench.html", context)
+
+
+def _unfiltered(filters) -> bool:
+    """No filter chosen (a bare queue, or only ``?page=…``): the list is the whole queue."""
+    if not filters.is_bound:
+        return True
+    return filters.is_valid() and all(value in (None, "") for value in filters.form.cleaned_data.values())
 
 
 def _sample_size(request) -> int:

@@ -311,3 +311,32 @@ def test_the_checks_export_carries_the_last_reviews_note(book, client):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     notes = {row[rows[0].index("Last review")]: row[rows[0].index("Review note")] for row in rows[1:]}
     assert notes.get("Finding") == "No recording reference."
+
+
+def _tab_and_total(page: str) -> tuple[int, int]:
+    tab = re.search(r'aria-current="page"[^>]*>[^<]*<span[^>]*data-count="[a-z]+">(\d+)</span>', page)
+    total = re.search(r'data-testid="total">(\d+)', page)
+    return int(tab.group(1)), int(total.group(1))
+
+
+def test_a_queues_total_is_its_tabs_count_and_a_filtered_queues_total_its_own(book, client):
+    """Unfiltered (also on a numbered page) the list's total is the tab's count, read once; a filter,
+    a sample or a bad filter value counts the list itself."""
+    login(client, book["cast"].compliance)
+    for url in QUEUE_URLS:
+        for query in ("", "?page=1"):
+            with CaptureQueriesContext(connection) as queries:
+                tab, total = _tab_and_total(client.get(url + query, **EN).text)
+            assert tab == total, url + query
+            counted = [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+            assert len(counted) == len(set(counted)), url + query  # no count read twice
+    checks = QUEUE_URLS[3]
+    page = client.get(checks + "?branch=SH02", **EN).text
+    tab, total = _tab_and_total(page)
+    assert total == page.count('data-testid="check-row"') == 2 and tab > total
+    tab, total = _tab_and_total(client.get(checks + "?branch=NOPE", **EN).text)
+    assert total == 0 and tab > 0
+    tab, total = _tab_and_total(client.get(checks + "?sample=1&seed=s", **EN).text)
+    assert total == 1 and tab > 1
+    tab, total = _tab_and_total(client.get(QUEUE_URLS[0] + "?branch=SH02", **EN).text)
+    assert total == 0 and tab == 1

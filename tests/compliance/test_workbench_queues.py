@@ -203,3 +203,34 @@ def test_the_assessments_tabs_count_follows_a_corrected_day_a_re_rating_and_a_ne
     factories.RiskAssessmentFactory(client=first)  # the refresh of the client's validity comes with it
     Client.objects.filter(pk=first.pk).update(risk_valid_until=day + datetime.timedelta(days=365))
     assert count() == 1
+
+
+def test_the_assessments_tabs_count_is_the_queues_length_on_the_latest_day_and_on_an_earlier_one(world):
+    """The count reads the missing and the expired apart (two ranges of the partial index) on the
+    book's latest day, the day's positions on an earlier one: either way the queue's length."""
+    cast, clients = world
+    officer = cast.compliance.user
+    day = factories.TODAY + datetime.timedelta(days=1)
+    earlier = factories.TODAY
+    r3 = factories.ProductFactory(risk_level="R5")
+    expired, missing, valid, low = clients["mine"], clients["colleagues"], clients["elsewhere"], clients["unserved"]
+    Client.objects.filter(pk=expired.pk).update(risk_valid_until=day - datetime.timedelta(days=1))
+    Client.objects.filter(pk__in=[missing.pk, low.pk]).update(risk_valid_until=None)
+    Client.objects.filter(pk=valid.pk).update(risk_valid_until=day)  # valid through today: not due
+    for client in (expired, missing, valid):
+        hold(client, r3, day)
+    hold(low, r3, earlier)  # held on the earlier day only
+
+    def due(today):
+        clients = Client.objects.visible_to(officer)
+        return list(queues.assessments_due(clients, today=today, day=queues.book_day(today), valued=False))
+
+    assert queues.book_day(day) == day and queues.book_day(earlier) == earlier
+    latest = due(day)
+    assert {missing.pk, expired.pk} <= {c.pk for c in latest} and not {valid.pk, low.pk} & {c.pk for c in latest}
+    assert queues.assessments_due_count(officer, today=day, day=day) == len(latest)
+    assert queues.assessments_due_count(officer, today=day, day=day, latest=day) == len(latest)
+    before = due(earlier)
+    assert low.pk in {c.pk for c in before}
+    assert queues.assessments_due_count(officer, today=earlier, day=earlier) == len(before)
+    assert queues.assessments_due_count(officer, today=day, day=None) == 0
