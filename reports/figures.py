@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
 
 from advisors.models import Advisor, OrgUnit
+from reports import cache
 from reports.models import AdvisorDay, ReportDay
 from reports.periods import Period, month_ends
 
@@ -197,7 +198,9 @@ def unnamed(row: dict) -> dict:
 def kpis(where: Slice, period: Period, days: AsOf) -> dict:
     """The slice's overview figures: one query."""
     rows = where.rows(AdvisorDay).filter(day_window(period, days))
-    return unnamed(rows.aggregate(**named(kpi_expressions(period, days))))
+    return cache.remember(
+        "kpis", (where, period, days), lambda: unnamed(rows.aggregate(**named(kpi_expressions(period, days))))
+    )
 
 
 # --- Grouping one level down -------------------------------------------------------------------
@@ -269,12 +272,19 @@ def by_level(level: Level, grouped) -> list[dict]:
     return out
 
 
-def grouped_by_level(level: Level, rows, expressions: dict) -> list[dict]:
+def grouped_by_level(level: Level, rows, expressions: dict, *, parts: tuple | None = None) -> list[dict]:
     """``rows`` (a queryset of one aggregate model, already filtered) summed one level below the
-    unit: one query."""
+    unit: one query — kept under the build (``reports.cache``) when ``parts`` names what
+    ``rows`` and ``expressions`` depend on; the level's units and advisors stay live."""
     keys = level_keys(level.unit)
-    grouped = rows.annotate(**keys).values(*keys).annotate(**named(expressions)).order_by()
-    return by_level(level, [unnamed(row) for row in grouped])
+
+    def query() -> list[dict]:
+        grouped = rows.annotate(**keys).values(*keys).annotate(**named(expressions)).order_by()
+        return [unnamed(row) for row in grouped]
+
+    if parts is None:
+        return by_level(level, query())
+    return by_level(level, cache.remember("level", (level.unit.path, level.unit.depth, parts), query))
 
 
 # --- Trend -------------------------------------------------------------------------------------
@@ -282,7 +292,12 @@ def grouped_by_level(level: Level, rows, expressions: dict) -> list[dict]:
 
 def trend(where: Slice, period: Period, calendar: ReportCalendar) -> dict:
     """Twelve months up to the period's end: clients and assets on each month's as-of day, net
-    inflow, new and lost clients per month. Two queries."""
+    inflow, new and lost clients per month. Two queries, kept under the build (``reports.cache``:
+    the calendar is the build's)."""
+    return cache.remember("trend", (where, period), lambda: _trend(where, period, calendar))
+
+
+def _trend(where: Slice, period: Period, calendar: ReportCalendar) -> dict:
     months = month_ends(period.end)
     as_of = {}
     for first, last in months:

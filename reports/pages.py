@@ -25,7 +25,7 @@ from alerts import texts as alert_texts
 from alerts.models import Alert
 from clients.models import Client
 from core.choices import Tier
-from reports import figures
+from reports import cache, figures
 from reports.aggregates import book_clients, day_bounds, live_tickets, segment_transitions
 from reports.figures import AsOf, Coverage, Level, ReportCalendar, Slice, flow, stock
 from reports.models import AdvisorDay, ClientExit, SegmentDay, TicketDay
@@ -255,7 +255,12 @@ def overview(report: Report) -> Report:
     report.charts["trend"] = trend_chart(report)
     level = figures.level_of(report.unit)
     rows = report.where.rows(AdvisorDay).filter(figures.day_window(report.period, report.days))
-    grouped = figures.grouped_by_level(level, rows, figures.kpi_expressions(report.period, report.days))
+    grouped = figures.grouped_by_level(
+        level,
+        rows,
+        figures.kpi_expressions(report.period, report.days),
+        parts=("overview", report.where, report.period, report.days),
+    )
     columns = [Column("name", _level_title(report.unit), TEXT)] + [
         Column(key, label, kind) for key, label, kind in DRILL_COLUMNS
     ]
@@ -363,7 +368,12 @@ DEFAULT_RANKING_SORT = "-assets"
 
 
 def ranking_rows(report: Report) -> list[dict]:
-    """One row per advisor in the slice (advisors only, not "no advisor"): two queries."""
+    """One row per advisor in the slice (advisors only, not "no advisor"): two queries, kept
+    under the build (``reports.cache``)."""
+    return cache.remember("rankings", (report.where, report.period, report.days), lambda: _ranking_rows(report))
+
+
+def _ranking_rows(report: Report) -> list[dict]:
     period, days = report.period, report.days
     base = report.where.rows(AdvisorDay).filter(advisor__isnull=False).filter(figures.day_window(period, days))
     grouped = (
@@ -511,19 +521,30 @@ def segments(report: Report) -> Report:
         month_days[first] = day if day and day >= first else None
     wanted = {day for day in (days.end, days.before_start, days.previous_end, *month_days.values()) if day}
     mix: dict[tuple, dict] = {}
-    for row in (
-        report.where.rows(SegmentDay)
-        .filter(day__in=wanted)
-        .values("day", "dimension", "value")
-        .annotate(clients=Sum("clients"), assets=Sum("assets"))
-        .order_by()
+    for row in cache.remember(
+        "segment_mix",
+        (report.where, tuple(sorted(wanted))),
+        lambda: list(
+            report.where.rows(SegmentDay)
+            .filter(day__in=wanted)
+            .values("day", "dimension", "value")
+            .annotate(clients=Sum("clients"), assets=Sum("assets"))
+            .order_by()
+        ),
     ):
         mix[(row["day"], row["dimension"], row["value"])] = row
     moves: dict[tuple, int] = {}
     if days.before_start and days.end:
-        for dimension, from_value, to_value, clients in segment_transitions(
-            days.before_start, days.end, path=report.where.path, advisor_id=report.where.advisor_id
-        ):
+        # Read from the facts (seconds at 200,000 clients), for built days only: kept under the
+        # build, so the matrix always adds up to the mix of the same build (``SegmentDay``).
+        transitions = cache.remember(
+            "transitions",
+            (days.before_start, days.end, report.where.path, report.where.advisor_id),
+            lambda: segment_transitions(
+                days.before_start, days.end, path=report.where.path, advisor_id=report.where.advisor_id
+            ),
+        )
+        for dimension, from_value, to_value, clients in transitions:
             moves[(dimension, from_value, to_value)] = clients
 
     tables = []
@@ -810,15 +831,19 @@ def service(report: Report) -> Report:
     }
     level = figures.level_of(report.unit)
     keys = figures.level_keys(report.unit)
-    ticket_rows = list(
-        report.where.rows(TicketDay)
-        .filter(**in_period)
-        .annotate(**keys)
-        .values(*keys, "kind_id")
-        .annotate(**ticket_sums)
-        .order_by()
+    ticket_rows = cache.remember(
+        "ticket_days",
+        (report.unit.path, report.unit.depth, report.where, period),
+        lambda: list(
+            report.where.rows(TicketDay)
+            .filter(**in_period)
+            .annotate(**keys)
+            .values(*keys, "kind_id")
+            .annotate(**ticket_sums)
+            .order_by()
+        ),
     )
-    ticket_rows += _live_ticket_rows(report)
+    ticket_rows += _live_ticket_rows(report)  # never cached: the tickets after the last built day
     # By unit: fold the kinds together.
     folded: dict[tuple, dict] = {}
     for row in ticket_rows:
@@ -866,18 +891,22 @@ def service(report: Report) -> Report:
     suit_units = level_table(
         report,
         level,
-        figures.grouped_by_level(level, rows, suitability_sums),
+        figures.grouped_by_level(level, rows, suitability_sums, parts=("suitability", report.where, period)),
         [name_column, *suitability_columns],
         name="suitability_by_unit",
         title=_("Suitability by unit"),
     )
 
     advisor_rows = []
-    for row in (
-        rows.filter(advisor__isnull=False)
-        .values("advisor__code", "advisor__name", "advisor__org_unit__name")
-        .annotate(**figures.named(suitability_sums))
-        .order_by()
+    for row in cache.remember(
+        "suitability_advisors",
+        (report.where, period),
+        lambda: list(
+            rows.filter(advisor__isnull=False)
+            .values("advisor__code", "advisor__name", "advisor__org_unit__name")
+            .annotate(**figures.named(suitability_sums))
+            .order_by()
+        ),
     ):
         row = figures.unnamed(row)
         advisor_rows.append(
@@ -942,7 +971,9 @@ def advisor_report(report: Report) -> Report:
 
 def _book_table(report: Report) -> Table:
     day = report.days.end
-    book = book_clients(day, report.advisor.pk) if day else []
+    # The book on a built day, read from the facts like the aggregates: kept under the build
+    # (``reports.cache``); the clients' numbers and names below are read live.
+    book = cache.remember("book", (day, report.advisor.pk), lambda: book_clients(day, report.advisor.pk)) if day else []
     names = {
         client.pk: client
         for client in Client.objects.filter(pk__in=[row[0] for row in book] or [0]).only("client_no", "name")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Advisor
 from core.audit import log_access
 from core.models import AccessLog
-from reports import figures, pages
+from reports import cache, figures, pages
 from reports.forms import PERIOD_FIELDS, PeriodForm
 from reports.periods import choose_period
 from reports.scope import ReportScope, advisor_or_404, report_scope, unit_or_404
@@ -32,11 +32,12 @@ EXPORTERS = {"csv": csv_export, "xlsx": xlsx_export}
 def _prepare(request, unit, *, advisor=None, whole_advisor=False) -> tuple[pages.Report, PeriodForm]:
     form = PeriodForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    reference, built = figures.reference_day()
+    build = cache.current_build()
+    cache.read_under(build, request.user)
     period = choose_period(
-        data.get("period"), reference=reference, on=data.get("on"), start=data.get("start"), end=data.get("end")
+        data.get("period"), reference=build.reference, on=data.get("on"), start=data.get("start"), end=data.get("end")
     )
-    calendar = figures.calendar_for(period, reference, built)
+    calendar = figures.calendar_for(period, build.reference, build.built)
     query = urlencode([(name, request.GET[name]) for name in PERIOD_FIELDS if data.get(name)])
     report = pages.prepare(unit, period, calendar, advisor=advisor, query=query, whole_advisor=whole_advisor)
     return report, form
@@ -65,6 +66,7 @@ def _respond(request, report: pages.Report, form, scope: ReportScope, page: str,
 
 
 @login_required
+@cache.per_request
 def overview(request, code: str | None = None):
     scope = report_scope(request.user)
     if code is None:
@@ -79,6 +81,7 @@ def overview(request, code: str | None = None):
 
 
 @login_required
+@cache.per_request
 def rankings(request, code: str):
     scope = report_scope(request.user)
     report, form = _prepare(request, unit_or_404(scope, code))
@@ -87,6 +90,7 @@ def rankings(request, code: str):
 
 
 @login_required
+@cache.per_request
 def segments(request, code: str):
     scope = report_scope(request.user)
     report, form = _prepare(request, unit_or_404(scope, code))
@@ -94,6 +98,7 @@ def segments(request, code: str):
 
 
 @login_required
+@cache.per_request
 def service(request, code: str):
     scope = report_scope(request.user)
     report, form = _prepare(request, unit_or_404(scope, code))
@@ -101,6 +106,7 @@ def service(request, code: str):
 
 
 @login_required
+@cache.per_request
 def advisor(request, code: str, advisor_code: str):
     scope = report_scope(request.user)
     unit, person = advisor_or_404(scope, code, advisor_code)
