@@ -64,6 +64,10 @@ REASONS_SHOWN = 3
 # Counts on the dashboard stop at this many ("1,000+"): past it the number is not a to-do list,
 # and counting a whole firm's overdue clients would cost a scan of the book on every page view.
 COUNT_CAP = 1000
+# From this many open alerts in the ranked list's scope (a firm's), its clients are chosen by
+# ``alerts.ranking.top_clients_of_many``; below it (an advisor's, a team's, a branch's: up to a
+# few thousand) the plain aggregate costs less than that query's first steps.
+MANY_ALERTS = 40_000
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 
@@ -178,14 +182,17 @@ def kind_counts(alerts) -> list[dict]:
     ]
 
 
-def ranked_today(alerts, today: datetime.date, *, kind: str = "", limit: int = TODAY_ROWS) -> list[TodayRow]:
+def ranked_today(
+    alerts, today: datetime.date, *, kind: str = "", limit: int = TODAY_ROWS, wide: bool = False
+) -> list[TodayRow]:
     """The ranked today list (``alerts.ranking``): the ``limit`` clients whose best alert scores
     highest, one row each with their alerts folded in — one query. The clients are chosen by an
     aggregate over the scope's alert rows (a subquery); only their alerts are then read with the
-    client, each client's first ``ALERTS_PER_CLIENT`` (a window numbers them) and their count."""
+    client, each client's first ``ALERTS_PER_CLIENT`` (a window numbers them) and their count.
+    ``wide``: a scope of ``MANY_ALERTS`` or more, whose clients ``ranking.top_clients_of_many`` chooses."""
     if kind:
         alerts = alerts.filter(kind=kind)
-    chosen = ranking.top_clients(alerts, limit, today)
+    chosen = (ranking.top_clients_of_many if wide else ranking.top_clients)(alerts, limit, today)
     rows = (
         ranking.with_score(alerts.filter(client_id__in=chosen), today)
         .annotate(
@@ -342,13 +349,15 @@ def dashboard(user, *, advisor_code: str | None = None, kind: str = "", today: d
     scope = dashboard_scope(user, advisor_code)
     kinds = kind_counts(scope.alerts)
     kind = kind if kind in Alert.Kind.values else ""
+    alert_count = sum(entry["count"] for entry in kinds)
+    ranked_count = sum(entry["count"] for entry in kinds if entry["kind"] == kind) if kind else alert_count
     return {
         "today": today,
         "scope": scope,
         "kinds": kinds,
         "kind": kind,
-        "today_rows": ranked_today(scope.alerts, today, kind=kind),
-        "alert_count": sum(entry["count"] for entry in kinds),
+        "today_rows": ranked_today(scope.alerts, today, kind=kind, wide=ranked_count >= MANY_ALERTS),
+        "alert_count": alert_count,
         "count_cap": COUNT_CAP,
         "book": book_summary(scope.book, today),
         "sections": SECTIONS,

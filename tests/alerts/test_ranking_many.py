@@ -1,0 +1,113 @@
+"""The ranked list's clients for a scope of many alerts (``ranking.top_clients_of_many``) are the
+ones the plain aggregate (``ranking.top_clients``) chooses, whichever of its steps answers."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import random
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from alerts import ranking
+from alerts.models import Alert, open_now
+from core.choices import Tier
+from tests import factories
+from tests.personas import serve, staff
+from workbench import dashboard
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+KEYS = itertools.count()
+SEVERITIES = ("info", "warning", "critical")
+KINDS = (Alert.Kind.BIRTHDAY, Alert.Kind.MATURITY, Alert.Kind.CONTACT_DUE)
+
+
+def alert(client, advisor, *, severity="info", late=0, kind=Alert.Kind.BIRTHDAY):
+    return factories.AlertFactory(
+        client=client,
+        advisor=advisor,
+        kind=kind,
+        severity=severity,
+        due_on=TODAY - datetime.timedelta(days=late),
+        dedupe_key=f"{kind}:{client.pk}:{next(KEYS)}",
+    )
+
+
+def client_of(tree, advisor, tier, assets):
+    client = factories.ClientFactory(branch=tree["b1"], tier=tier, total_assets=Decimal(assets))
+    serve(client, advisor)
+    return client
+
+
+def both(alerts, limit):
+    """(plain, of many): the chosen client ids, the plain one in its order."""
+    plain = list(ranking.top_clients(alerts, limit, TODAY).values_list("client_id", flat=True))
+    many = alerts.filter(client_id__in=ranking.top_clients_of_many(alerts, limit, TODAY))
+    return plain, set(many.values_list("client_id", flat=True))
+
+
+@pytest.fixture
+def advisor(tree):
+    return staff("ding", tree["t1"], ["advisor"])
+
+
+def test_rich_clients_late_on_critical_alerts_are_found_among_the_rich_alone(tree, advisor):
+    # UHNW 30 + ¥2亿 (band 8) 24 + critical 40 + a month late 30 = 124: the first step's floor (54 + 70).
+    top = client_of(tree, advisor, Tier.ULTRA_HIGH_NET_WORTH, "200000000")
+    alert(top, advisor, severity="critical", late=45)
+    # Below it: a client whose points (53) leave it out of the first step, at most 123.
+    near = client_of(tree, advisor, Tier.ULTRA_HIGH_NET_WORTH, "90000000")  # band 7: 30 + 21 = 51
+    alert(near, advisor, severity="critical", late=30)
+    for n in range(5):
+        alert(client_of(tree, advisor, Tier.MASS, "50000"), advisor, severity="critical", late=40 + n)
+    alerts = Alert.objects.filter(open_now())
+    plain, many = both(alerts, 1)
+    assert plain == [top.pk] and many == {top.pk}
+    plain, many = both(alerts, 2)
+    assert plain == [top.pk, near.pk] and many == set(plain)
+
+
+def test_a_scope_without_rich_clients_falls_back_to_every_alert(tree, advisor):
+    clients = [client_of(tree, advisor, Tier.MASS, f"{1000 * (n + 1)}") for n in range(6)]
+    for n, client in enumerate(clients):
+        alert(client, advisor, severity=SEVERITIES[n % 3], late=n * 7)
+    alerts = Alert.objects.filter(open_now())
+    for limit in (1, 3, 6, 10):
+        plain, many = both(alerts, limit)
+        assert len(plain) == min(limit, 6) and many == set(plain)
+
+
+def test_any_book_gets_the_same_clients_as_the_plain_aggregate(tree, advisor):
+    rng = random.Random(7)
+    tiers = [
+        (Tier.ULTRA_HIGH_NET_WORTH, ("20000000", "90000000", "300000000", "2000000000")),
+        (Tier.HIGH_NET_WORTH, ("2000000", "9000000", "30000000")),
+        (Tier.AFFLUENT, ("200000", "900000", "5000000")),
+        (Tier.MASS, ("900", "50000", "400000")),
+    ]
+    for _ in range(80):
+        tier, assets = rng.choice(tiers)
+        client = client_of(tree, advisor, tier, rng.choice(assets))
+        for _ in range(rng.randint(1, 3)):
+            alert(client, advisor, severity=rng.choice(SEVERITIES), late=rng.randint(-5, 60), kind=rng.choice(KINDS))
+    alerts = Alert.objects.filter(open_now())
+    for limit in (1, 2, 5, 12, 40, 100):
+        for kind in ("", *KINDS):
+            scoped = alerts.filter(kind=kind) if kind else alerts
+            plain, many = both(scoped, limit)
+            assert many == set(plain), (limit, kind)
+
+
+def test_the_dashboard_of_a_firm_with_many_alerts_ranks_as_a_small_one(tree, advisor, monkeypatch):
+    for n in range(15):
+        client = client_of(tree, advisor, (Tier.ULTRA_HIGH_NET_WORTH, Tier.MASS)[n % 2], f"{10**n + 5}")
+        alert(client, advisor, severity=SEVERITIES[n % 3], late=n * 4)
+    user = get_user_model().objects.get(pk=advisor.user_id)
+    small = [row.client.pk for row in dashboard.dashboard(user, today=TODAY)["today_rows"]]
+    monkeypatch.setattr(dashboard, "MANY_ALERTS", 1)
+    many = [row.client.pk for row in dashboard.dashboard(user, today=TODAY)["today_rows"]]
+    assert len(small) == dashboard.TODAY_ROWS and many == small
