@@ -1,5 +1,6 @@
-"""People and amounts as the reader's language writes them: ``{{ user|person }}``,
-``{{ amount|yuan }}``, ``{{ amount|money_short }}`` (see ``core.names`` and ``core.money``)."""
+"""People, amounts and counts as the reader's language writes them: ``{{ user|person }}``,
+``{{ amount|yuan }}``, ``{{ amount|money_short }}``, ``{{ n|thousands }}`` (see ``core.names``
+and ``core.money``)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,16 @@ def money_short(value, places: int = 0) -> str:
     """A card's figure: ``¥1.43亿`` / ``¥649.7万`` in Chinese, ``¥143.3M`` in English, exact
     below one 万 (one million in English) with ``places`` decimals."""
     return money.short_yuan(value, get_language() or "", int(places))
+
+
+@register.filter
+def thousands(value) -> str:
+    """A count grouped by thousands, ``147,534`` — for counts shown to people (badges, totals),
+    never for ids in attributes or URLs. Inside a plural sentence: ``{% blocktranslate count
+    counter=n with shown=n|thousands %}{{ shown }} client{% plural %}…``."""
+    if value is None or value == "":
+        return ""
+    return money.grouped(str(value), 0)  # str: the navigation badge's count is lazy
 
 
 @register.simple_tag
