@@ -1,0 +1,85 @@
+"""The report figures kept in the cache (``reports.cache``) are those of the build that made
+them: a rebuild is seen on the very next request, a renamed advisor too, and a cached unit is
+never shown to a user whose scope does not hold it."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisors.models import Advisor
+from clients.models import Client, SegmentChange
+from reports import cache
+from reports.aggregates import refresh_day
+from reports.models import AdvisorDay
+from tests.reports.book import NOV20, d
+
+pytestmark = pytest.mark.django_db
+
+
+def _kpis(http, url: str) -> dict:
+    response = http.get(url)
+    assert response.status_code == 200
+    return response.context["report"].extra["kpis"]
+
+
+def test_a_rebuilt_day_is_seen_on_the_next_request_and_not_before(book, login):
+    http = login(book, "compliance")
+    before = _kpis(http, "/reports/SH01/")
+    # Written behind the build's back (no ReportDay row moves): the page keeps the build's figures,
+    # so what the next assertions see comes from the cache, not from a fresh read.
+    AdvisorDay.objects.filter(day=NOV20, unit__path__startswith=book.tree["b1"].path).update(clients=0)
+    assert _kpis(http, "/reports/SH01/")["clients"] == before["clients"] > 0
+    refresh_day(NOV20)  # the nightly run rebuilds the day from the facts
+    assert _kpis(http, "/reports/SH01/")["clients"] == before["clients"]
+    AdvisorDay.objects.filter(day=NOV20, unit__path__startswith=book.tree["b1"].path).update(clients=0)
+    refresh_day(d(11, 19))  # any rebuilt day moves the version on: the zeroed rows are read
+    assert _kpis(http, "/reports/SH01/")["clients"] == 0
+
+
+def _tier_moves_total(http) -> dict:
+    response = http.get("/reports/SH01/segments/")
+    assert response.status_code == 200
+    return response.context["report"].table("tier_moves").total
+
+
+def test_the_migration_matrix_follows_a_rebuild_of_the_segment_history(book, login):
+    http = login(book, "manager")
+    before = _tier_moves_total(http)
+    client = book.clients["c2"]  # hnw all along
+    SegmentChange.objects.create(client=client, as_of=d(11, 18), dimension="tier", old_value="hnw", new_value="mass")
+    Client.objects.filter(pk=client.pk).update(tier="mass")
+    # Until tonight's run builds it, the matrix stays the one that adds up to the built mix.
+    assert _tier_moves_total(http) == before
+    refresh_day(d(11, 18))
+    after = _tier_moves_total(http)
+    assert (after["hnw"], after["mass"]) == (before["hnw"] - 1, before["mass"] + 1)
+
+
+def test_a_renamed_advisor_is_named_anew_on_the_next_request(book, login):
+    http = login(book, "compliance")
+    ann = book.people["ann"]
+    rows = http.get("/reports/HQ/rankings/").context["report"].table("rankings").rows
+    assert f"{ann.name} ({ann.code})" in {row["advisor"] for row in rows}
+    advisor = Advisor.objects.get(pk=ann.pk)
+    advisor.name = "Ann Renamed"
+    advisor.save()
+    rows = http.get("/reports/HQ/rankings/").context["report"].table("rankings").rows
+    assert f"Ann Renamed ({ann.code})" in {row["advisor"] for row in rows}
+
+
+def test_a_unit_cached_for_compliance_stays_out_of_a_narrower_scope(book, login):
+    compliance = login(book, "compliance")
+    wide = {url: _kpis(compliance, url) for url in ("/reports/SH01/", "/reports/SH02/", "/reports/SH01T1/")}
+    manager = login(book, "manager")  # branch SH01
+    assert manager.get("/reports/SH02/").status_code == 404
+    assert manager.get("/reports/HQ/").status_code == 404
+    assert _kpis(manager, "/reports/SH01/") == wide["/reports/SH01/"]
+    lead = login(book, "team_lead")  # team SH01T1
+    assert lead.get("/reports/SH01/").status_code == 404
+    assert _kpis(lead, "/reports/SH01T1/") == wide["/reports/SH01T1/"]
+    assert wide["/reports/SH01T1/"] != wide["/reports/SH01/"]
+
+
+def test_nothing_is_cached_outside_a_report_request():
+    assert cache.key("kpis", ()) is None
+    assert cache.remember("kpis", (), lambda: 1) == 1
