@@ -276,6 +276,11 @@ class Client(TimeStampedModel):
             # A manager's scope is "clients of these branches": with the id in the index it is read
             # without visiting the table (a branch of 5,000 clients: 85 ms → 8 ms at 200,000).
             models.Index(fields=["branch", "id"], name="client_branch_scope"),
+            # The alerts' ranking (alerts.ranking) reads a client's tier and assets band for every
+            # open alert of the scope: from this index alone, without visiting the wide table
+            # (compliance's 147,000 open alerts at 200,000 clients: 1.3 s → 0.5 s). Both columns
+            # are indexed already, so the nightly's updates of them were not HOT before either.
+            models.Index(fields=["id"], include=["tier", "assets_band"], name="client_rank_keys"),
             # The dashboard's "overdue for contact" and "risk profiles expiring" over a book.
             models.Index(
                 fields=["tier", "last_contact_at"], name="client_contact_recency", condition=Q(status="active")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from campaigns.nextbest import may_recommend, next_best_products, recommend_prod
 from campaigns.outcomes import log_campaign_contact
 from clients import services
 from clients.exports import client_list_csv
-from clients.filters import LIST_FILTERS, ClientFilter, order_clients
+from clients.filters import LIST_FILTERS, ClientFilter, order_clients, page_of_clients
 from clients.forms import RevealForm, ShareForm, apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Client, ClientShare
@@ -69,7 +68,9 @@ def client_list(request):
     segment = filters.form.cleaned_data.get("segment") if filters.is_bound and filters.is_valid() else None
     if request.GET.get("export") == "csv":
         return client_list_csv(request, clients)
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The list shows the masked phone only: the other encrypted fields stay unread (undecrypted).
+    rows = visible.defer("id_number", "email", "address")
+    _paginator, page = page_of_clients(clients, request.GET.get("page"), PAGE_SIZE, rows)
     return render(
         request,
         "clients/list.html",

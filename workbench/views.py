@@ -119,14 +119,21 @@ def alert_list(request):
         alerts = alerts.filter(kind=kind)
     if client.isdigit():  # one client's alerts (the dashboard's "and N more")
         alerts = alerts.filter(client_id=int(client))
-    alerts = alerts.select_related("client", "advisor").without_client_pii()
     if status in (Alert.Status.OPEN, Alert.Status.SNOOZED):
         # The order of the day, as on the dashboard (alerts.ranking): clients by their best
         # alert, each client's alerts together.
-        alerts = ranking.ranked(alerts)
+        order = ranking.ranked(alerts)
     else:  # closed alerts: the most recently closed first
-        alerts = ranking.with_score(alerts).order_by(F("closed_at").desc(nulls_last=True), "-pk")
-    page = Paginator(alerts, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
+        order = alerts.order_by(F("closed_at").desc(nulls_last=True), "-pk")
+    # The order is computed over narrow rows (ids and the few columns the score reads) and only
+    # the page's 50 alerts are then read whole: carrying every column of the alert, its client
+    # and advisor through the window and the sort cost 2.7 s for compliance's 147,000 open
+    # alerts at 200,000 clients. The count reads the alerts alone (the ranking's join to the
+    # clients is not needed to count them).
+    paginator = Paginator(order.values_list("pk", flat=True), ALERT_PAGE_SIZE)
+    paginator.count = alerts.order_by().count()
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = _alert_rows(base, list(page.object_list))
     context = {
         "page": page,
         "status": status,
@@ -137,7 +144,18 @@ def alert_list(request):
         "scope": scope,
         "may_reassign": alert_actions.may_reassign(request.user),
     }
+    if status == Alert.Status.OPEN and not kind and not client.isdigit() and scope.advisor is None:
+        # the navigation badge counts the same alerts (workbench.context_processors): no second COUNT
+        context["open_alert_count"] = paginator.count
     return render(request, "advisors/alerts.html", context)
+
+
+def _alert_rows(scoped, ids: list[int]) -> list[Alert]:
+    """The alerts ``ids`` read whole, in that order, with their client (no personal data) and
+    advisor, and the score and days overdue the rows show (alerts.ranking)."""
+    rows = ranking.with_score(scoped.filter(pk__in=ids).select_related("client", "advisor").without_client_pii())
+    by_id = {alert.pk: alert for alert in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _alert_or_404(request, pk: int) -> Alert:

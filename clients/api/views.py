@@ -75,7 +75,15 @@ class ClientViewSet(ScopedUpdateViewSet):
         # ID number or email is refused, so nobody comes to rely on it reaching the access log.
         if personal_data_kind(request.query_params.get("q", "")):
             raise exceptions.ValidationError({"q": [PERSONAL_DATA_IN_URL]})
-        return super().list(request, *args, **kwargs)
+        return self._page_response(self.filter_queryset(self.get_queryset()))
+
+    def _page_response(self, clients):
+        """The page of ``clients`` (filtered and ordered): ordered and cut over ids, then only the
+        page's rows read whole (clients.filters.page_of_clients says why)."""
+        ids = self.paginate_queryset(clients.values_list("pk", flat=True))
+        by_id = self.get_queryset().in_bulk(ids)
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(request=ClientSearchSerializer, responses={200: ClientSerializer(many=True)})
     @action(
@@ -94,8 +102,7 @@ class ClientViewSet(ScopedUpdateViewSet):
         filters = ClientFilter(criteria, queryset=self.get_queryset(), request=request, search_personal_data=True)
         if not filters.is_valid():
             raise translate_validation(filters.errors)
-        page = self.paginate_queryset(order_clients(filters.qs, criteria.get("sort")))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self._page_response(order_clients(filters.qs, criteria.get("sort")))
 
     @extend_schema(request=RevealSerializer, responses={200: dict})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
