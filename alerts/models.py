@@ -122,6 +122,15 @@ class Alert(TimeStampedModel):
             models.Index(fields=["client", "status"], name="alert_client_status"),
             models.Index(fields=["kind", "status", "due_on"], name="alert_kind_status_due"),
             models.Index(fields=["due_on"], name="alert_due"),
+            # The open alerts of a scope, counted by kind and ranked (workbench.dashboard,
+            # alerts.ranking) from the index alone: ~10 MB against the table's 105 MB at 200,000
+            # clients, probed per client of a branch or read whole for the firm.
+            models.Index(
+                fields=["client", "kind"],
+                include=["status", "snoozed_until", "severity", "due_on", "advisor"],
+                condition=Q(status__in=["open", "snoozed"]),
+                name="alert_open_client_kind",
+            ),
         ]
 
     def __str__(self) -> str:

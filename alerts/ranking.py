@@ -91,7 +91,8 @@ def _best_clients(alerts: QuerySet, today: datetime.date | None) -> QuerySet:
     return (
         alerts.order_by()
         .values("client_id")
-        .annotate(best=Max(alert_score(today)), alerts=Count("pk"))
+        # count(*): the alert columns the score reads are in the open alerts' index
+        .annotate(best=Max(alert_score(today)), alerts=Count("*"))
         .order_by("-best", "-alerts", "client_id")
     )
 
