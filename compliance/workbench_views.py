@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from advisors.models import Advisor
 from clients.models import Client
 from compliance import exports, queues, reviews
-from compliance.filters import AssessmentQueueFilter, CheckQueueFilter
+from compliance.filters import AssessmentQueueFilter, CheckQueueFilter, branch_options
 from compliance.forms import ReviewForm
 from compliance.models import CheckReview
 from core.access import get_visible_or_404
@@ -153,6 +153,7 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         items=items,
         chosen_advisor=_chosen(filters, "advisor"),
         chosen_product=_chosen(filters, "product"),
+        branch_options=branch_options(filters.form["branch"].value()),
         may_review=user.has_perm("compliance.add_checkreview"),
         review_form=ReviewForm(),
         verdicts=dict(CheckReview.Verdict.choices),

@@ -340,3 +340,23 @@ def test_a_queues_total_is_its_tabs_count_and_a_filtered_queues_total_its_own(bo
     assert total == 1 and tab > 1
     tab, total = _tab_and_total(client.get(QUEUE_URLS[0] + "?branch=SH02", **EN).text)
     assert total == 0 and tab == 1
+
+
+def test_the_branch_filter_offers_every_branch_marks_the_chosen_one_and_escapes_names(book, client):
+    from advisors.models import OrgUnit
+
+    OrgUnit.objects.filter(code="SH02").update(name="<b>Pudong</b>")
+    login(client, book["cast"].compliance)
+    for url in QUEUE_URLS:
+        page = client.get(url + "?branch=SH02", **EN).text
+        select = re.search(r'<select name="branch"[^>]*>(.*?)</select>', page, re.S).group(1)
+        codes = re.findall(r'<option value="([^"]*)"', select)
+        branches = list(
+            OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH).order_by("code").values_list("code", flat=True)
+        )
+        assert codes == ["", *branches], url
+        assert '<option value="SH02" selected>&lt;b&gt;Pudong&lt;/b&gt; (SH02)</option>' in select
+        assert select.count("selected") == 1
+    refused = client.get(QUEUE_URLS[3] + "?branch=NOPE", **EN).text
+    assert re.search(r'<select name="branch"[^>]*class="form-select is-invalid" aria-invalid="true"', refused)
+    assert " selected>" not in re.search(r'<select name="branch".*?</select>', refused, re.S).group(0)
