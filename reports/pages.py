@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.db.models import IntegerField, Sum
 from django.urls import reverse
@@ -127,6 +128,17 @@ def _day(day) -> str:
 def _link(name: str, report: Report, *args) -> str:
     url = reverse(f"reports:{name}", args=args)
     return f"{url}?{report.query}" if report.query else url
+
+
+_CODE = "__advisor_code__"
+
+
+def _advisor_link(report: Report):
+    """``code -> link`` to an advisor's report under the unit: one ``reverse`` for a whole table
+    (a firm-wide ranking lists every advisor, and a ``reverse`` each cost more than the rest of
+    its row)."""
+    template = _link("advisor", report, report.unit.code, _CODE)
+    return lambda code: template.replace(_CODE, quote(code, safe=""), 1)
 
 
 # --- Overview ----------------------------------------------------------------------------------
@@ -492,8 +504,9 @@ def sort_rankings(rows: list[dict], sort: str | None) -> tuple[list[dict], str]:
 
 def rankings(report: Report, sort: str | None = None) -> Report:
     rows, sort = sort_rankings(ranking_rows(report), sort)
+    link = _advisor_link(report)
     for row in rows:
-        row["_link"] = _link("advisor", report, report.unit.code, row["advisor_code"])
+        row["_link"] = link(row["advisor_code"])
     table = Table("rankings", _("Advisor rankings"), list(RANKING_COLUMNS), rows, limit=RANKED_ROWS)
     table.note = ranking_note(report, rows)
     report.tables = [table]
@@ -898,6 +911,7 @@ def service(report: Report) -> Report:
     )
 
     advisor_rows = []
+    link = _advisor_link(report)
     for row in cache.remember(
         "suitability_advisors",
         (report.where, period),
@@ -914,7 +928,7 @@ def service(report: Report) -> Report:
                 "advisor": f"{row['advisor__name']} ({row['advisor__code']})",
                 "unit": row["advisor__org_unit__name"],
                 **{key: row[key] for key in suitability_sums},
-                "_link": _link("advisor", report, report.unit.code, row["advisor__code"]),
+                "_link": link(row["advisor__code"]),
             }
         )
     advisor_rows.sort(key=lambda row: (-row["checks"], row["advisor"]))  # the busiest first
