@@ -18,6 +18,8 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import formats
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import mark_safe
 
 from core.exports import csv_safe
 
@@ -87,6 +89,26 @@ class Table:
     @property
     def shown_rows(self):
         return self.body(self.limit)
+
+    @property
+    def shown_html(self) -> str:
+        """The shown rows as ``<tr>`` elements, written here rather than by the template: a
+        firm-wide ranking is a hundred rows of seventeen cells, and the template's loop and
+        conditions per cell cost several times the formatting itself. Every text is escaped."""
+        out = []
+        for row, cells in self.shown_rows:
+            parts = ['<tr class="text-body-secondary">' if row["muted"] else "<tr>"]
+            for n, (text, css) in enumerate(cells):
+                text = escape(text)
+                if n == 0:
+                    if row["link"]:
+                        text = f'<a href="{escape(row["link"])}">{text}</a>'
+                    parts.append(f'<th scope="row" class="fw-normal">{text}</th>')
+                else:
+                    parts.append(f'<td class="{escape(css)}">{text}</td>' if css else f"<td>{text}</td>")
+            parts.append("</tr>")
+            out.append("".join(parts))
+        return mark_safe("".join(out))  # noqa: S308 — built above from escaped parts only
 
     @property
     def cut(self) -> bool:
