@@ -32,6 +32,7 @@ import contextvars
 import datetime
 import functools
 import hashlib
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -48,6 +49,11 @@ from reports.models import ReportDay
 # Keys move on with every build; old ones expire on their own after this long.
 TIMEOUT_SECONDS = 24 * 60 * 60
 _MISSING = object()
+# A request that finds another computing the same figure waits this long for it, looking every
+# POLL_SECONDS; the claim to compute lapses after COMPUTE_SECONDS if its request dies.
+WAIT_SECONDS = 15.0
+POLL_SECONDS = 0.05
+COMPUTE_SECONDS = 60
 # The build the current request reads (set by the report views around their work): outside a
 # request — the nightly run, the management commands, a test calling ``pages`` directly — nothing
 # is cached.
@@ -106,7 +112,23 @@ def remember(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     if cache_key is None:
         return compute()
     value = cache.get(cache_key, _MISSING)
-    if value is _MISSING:
+    if value is not _MISSING:
+        return value
+    # After a build every key is new, and a branch opens its reports at once: one request
+    # computes a figure (the migration matrix takes seconds at 200,000 clients), the others
+    # wait for it rather than compute the same thing side by side on the same cores.
+    computing = f"{cache_key}:computing"
+    if not cache.add(computing, 1, COMPUTE_SECONDS):
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            value = cache.get(cache_key, _MISSING)
+            if value is not _MISSING:
+                return value
+        return compute()  # the other request is taking too long (or died): do not hang on it
+    try:
         value = compute()
         cache.set(cache_key, value, TIMEOUT_SECONDS)
+    finally:
+        cache.delete(computing)
     return value

@@ -4,7 +4,12 @@ never shown to a user whose scope does not hold it."""
 
 from __future__ import annotations
 
+import contextvars
+import threading
+import time
+
 import pytest
+from django.core.cache import cache as django_cache
 
 from advisors.models import Advisor
 from clients.models import Client, SegmentChange
@@ -83,3 +88,35 @@ def test_a_unit_cached_for_compliance_stays_out_of_a_narrower_scope(book, login)
 def test_nothing_is_cached_outside_a_report_request():
     assert cache.key("kpis", ()) is None
     assert cache.remember("kpis", (), lambda: 1) == 1
+
+
+def _under_a_build():
+    cache.read_under(cache.Build(reference=NOV20, built=True, version=("test", time.monotonic_ns())), None)
+
+
+def test_a_figure_being_computed_by_another_request_is_waited_for_not_computed_again(db):
+    def run():
+        _under_a_build()
+        key = cache.key("kpis", ("slice",))
+        django_cache.add(f"{key}:computing", 1, 60)  # another request has claimed it
+        threading.Timer(0.2, lambda: django_cache.set(key, "theirs", 60)).start()
+        computed = []
+        value = cache.remember("kpis", ("slice",), lambda: computed.append(1) or "mine")
+        return value, computed
+
+    value, computed = contextvars.copy_context().run(run)
+    assert (value, computed) == ("theirs", [])
+
+
+def test_a_figure_whose_computing_request_died_is_computed_after_the_wait(db, monkeypatch):
+    monkeypatch.setattr(cache, "WAIT_SECONDS", 0.2)
+
+    def run():
+        _under_a_build()
+        key = cache.key("kpis", ("slice",))
+        django_cache.add(f"{key}:computing", 1, 60)
+        first = cache.remember("kpis", ("slice",), lambda: "mine")
+        django_cache.delete(f"{key}:computing")
+        return first, cache.remember("kpis", ("slice",), lambda: "again"), django_cache.get(f"{key}:computing")
+
+    assert contextvars.copy_context().run(run) == ("mine", "again", None)
