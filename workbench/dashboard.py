@@ -35,6 +35,7 @@ import contextvars
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, DecimalField, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
@@ -76,37 +77,56 @@ MONEY = DecimalField(max_digits=20, decimal_places=2)
 
 @dataclass
 class DashboardScope:
-    """Whose clients and alerts the dashboard covers."""
+    """Whose clients and alerts the dashboard covers. The querysets are built when first read: a
+    request reads only some of them (the page its alerts, a list its clients and tickets or
+    targets), and each costs the user's scope conditions (``core.access``) to build."""
 
-    clients: object  # QuerySet[Client]
-    alerts: object  # QuerySet[Alert]
-    tickets: object  # QuerySet[Ticket]
-    targets: object = None  # QuerySet[CampaignTarget]: campaign tasks (before the permission check)
-    user: object = None
+    user: object
+    manages: bool = False  # a team lead, branch manager, compliance, head office: their scope's work
+    own_advisor_id: int | None = None  # an advisor's own profile (their alerts, targets)
     advisor: Advisor | None = None  # the advisor filter, when a manager chose one
     # ``(code, name)`` of the advisors a manager may filter by (empty for an advisor): plain
     # tuples, since a firm has over a thousand and model objects would cost more than the page.
     advisors: object = field(default_factory=list)  # QuerySet of (code, name), or []
     book: Slice = field(default_factory=Slice)  # whose book the figures cover (the nightly aggregates)
 
+    @cached_property
+    def clients(self):  # QuerySet[Client]
+        clients = Client.objects.visible_to(self.user)
+        return clients.filter(primary_advisor=self.advisor) if self.advisor else clients
+
+    @cached_property
+    def alerts(self):  # QuerySet[Alert]: an advisor's are those addressed to them
+        alerts = Alert.objects.visible_to(self.user).filter(open_now())
+        if not self.manages:
+            return alerts.filter(advisor_id=self.own_advisor_id)
+        return alerts.filter(advisor=self.advisor) if self.advisor else alerts
+
+    @cached_property
+    def tickets(self):  # QuerySet[Ticket]: an advisor's are those assigned to them
+        tickets = Ticket.objects.visible_to(self.user).filter(status__in=Ticket.OPEN_STATUSES)
+        if not self.manages:
+            return tickets.filter(assignee=self.user)
+        return tickets.filter(assignee_id=self.advisor.user_id) if self.advisor else tickets
+
+    @cached_property
+    def targets(self):  # QuerySet[CampaignTarget]: campaign tasks (before the permission check)
+        targets = campaign_targets_to_work(self.user)
+        if not self.manages:
+            return targets.filter(advisor_id=self.own_advisor_id)
+        return targets.filter(advisor=self.advisor) if self.advisor else targets
+
 
 def dashboard_scope(user, advisor_code: str | None = None) -> DashboardScope:
     profile = access.access_profile(user)
-    clients = Client.objects.visible_to(user)
-    alerts = Alert.objects.visible_to(user).filter(open_now())
-    tickets = Ticket.objects.visible_to(user).filter(status__in=Ticket.OPEN_STATUSES)
     manages = (
         profile.is_superuser
         or bool(profile.roles & {roles.TEAM_LEAD, roles.BRANCH_MANAGER, roles.COMPLIANCE})
         or profile.unit_is_headquarters
     )
-    targets = campaign_targets_to_work(user)
-    scope = DashboardScope(clients=clients, alerts=alerts, tickets=tickets, targets=targets, user=user)
+    scope = DashboardScope(user=user, manages=manages, own_advisor_id=profile.advisor_id)
     if not manages:
         # An advisor's own work: alerts addressed to them, tickets assigned to them, their book.
-        scope.alerts = alerts.filter(advisor_id=profile.advisor_id)
-        scope.tickets = tickets.filter(assignee=user)
-        scope.targets = targets.filter(advisor_id=profile.advisor_id)
         scope.book = Slice(advisor_id=profile.advisor_id or 0)
         return scope
     advisors = Advisor.objects.filter(is_active=True).order_by("code")
@@ -118,10 +138,6 @@ def dashboard_scope(user, advisor_code: str | None = None) -> DashboardScope:
         chosen = advisors.filter(code=advisor_code).first()
         if chosen is not None:
             scope.advisor = chosen
-            scope.clients = clients.filter(primary_advisor=chosen)
-            scope.alerts = scope.alerts.filter(advisor=chosen)
-            scope.tickets = scope.tickets.filter(assignee_id=chosen.user_id)
-            scope.targets = scope.targets.filter(advisor=chosen)
             scope.book = Slice(advisor_id=chosen.pk)
     return scope
 
