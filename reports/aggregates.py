@@ -472,29 +472,17 @@ def book_clients(day: datetime.date, advisor_id: int) -> list[tuple[int, object,
 # --- Migration between two days ---------------------------------------------------------------
 
 
-def segment_transitions(
-    start: datetime.date, end: datetime.date, *, path: str | None = None, advisor_id: int | None = None
-) -> list[tuple[str, str | None, str | None, int]]:
-    """The migration matrices' cells between the end of ``start`` and the end of ``end``, for
-    the clients sitting in the unit subtree ``path`` (and with ``advisor_id``) on either day:
-    ``[(dimension, from, to, clients)]``, each client once per dimension — ``from`` their value
-    on ``start`` (None: not in the slice's book that day, "joined"), ``to`` their value on
-    ``end`` (None: "left"). So each ``from`` row adds up to the mix on ``start`` and each ``to``
-    column to the mix on ``end``, by the same attribution and segment history as the aggregates
-    (``SegmentDay``). It reads the facts (assignments, segment history), since a start–end pair
-    cannot be summed from daily rows: as ``refresh_day`` does, each day's places go into a scratch
-    table first, ``ANALYZE``d, then one grouped join — seven statements whatever the size of the
-    book (at 200,000 clients, about what building a day's places costs ``refresh_day``, twice)."""
-    units = connection.ops.quote_name(OrgUnit._meta.db_table)
-    params = {
-        "start_day": _date(start),
-        "end_day": _date(end),
-        "path": f"{path}%" if path else None,
-        "advisor": advisor_id,
-    }
-    scope = "u.path LIKE %(path)s" if path else "TRUE"
-    if advisor_id is not None:
-        scope += " AND a.advisor_id = %(advisor)s"
+def transition_cells(start: datetime.date, end: datetime.date) -> list[tuple]:
+    """Every client's place and segment values at the end of ``start`` and of ``end``, counted:
+    ``[(start unit id, start advisor id, on the book at start, end unit id, end advisor id, on the
+    book at end, tier at start, tier at end, stage at start, stage at end, clients)]`` — the whole
+    book once, from which any unit's or advisor's migration matrices are sums
+    (``transitions_in``). It reads the facts (assignments, segment history), since a start–end
+    pair cannot be summed from daily rows: as ``refresh_day`` does, each day's places go into a
+    scratch table first, ``ANALYZE``d, then one grouped join — seven statements whatever the size
+    of the book (at 200,000 clients, about what building a day's places costs ``refresh_day``,
+    twice)."""
+    params = {"start_day": _date(start), "end_day": _date(end)}
     scratch = {"start_day": "reports_transition_start", "end_day": "reports_transition_end"}
     with transaction.atomic(), connection.cursor() as cursor:
         for param, table in scratch.items():
@@ -504,20 +492,52 @@ def segment_transitions(
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS {places}", params)
             cursor.execute(f"ANALYZE {table}")
-
-        def book(table: str) -> str:
-            return f"""
-                SELECT a.client_id, a.tier, a.lifecycle_stage FROM {table} a JOIN {units} u ON u.id = a.unit_id
-                WHERE a.on_book = 1 AND {scope}"""
-
+        # Every client is in both tables (``_attribution`` lists the whole client table).
         cursor.execute(
-            f"""SELECT v.dimension, v.from_value, v.to_value, COUNT(*)
-                FROM ({book(scratch["start_day"])}) s FULL OUTER JOIN ({book(scratch["end_day"])}) e
-                     ON e.client_id = s.client_id
-                CROSS JOIN LATERAL (VALUES ('tier', s.tier, e.tier),
-                                           ('lifecycle_stage', s.lifecycle_stage, e.lifecycle_stage))
-                    AS v(dimension, from_value, to_value)
-                GROUP BY v.dimension, v.from_value, v.to_value""",
-            params,
+            f"""SELECT s.unit_id, s.advisor_id, s.on_book, e.unit_id, e.advisor_id, e.on_book,
+                       s.tier, e.tier, s.lifecycle_stage, e.lifecycle_stage, COUNT(*)
+                FROM {scratch["start_day"]} s JOIN {scratch["end_day"]} e ON e.client_id = s.client_id
+                WHERE s.on_book = 1 OR e.on_book = 1
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"""
         )
         return list(cursor.fetchall())
+
+
+def transitions_in(
+    cells: list[tuple], unit_paths: dict[int, str], *, path: str | None = None, advisor_id: int | None = None
+) -> list[tuple[str, str | None, str | None, int]]:
+    """The migration matrices' cells of ``transition_cells`` for the clients sitting in the unit
+    subtree ``path`` (and with ``advisor_id``) on either day (``unit_paths``: unit id → path):
+    ``[(dimension, from, to, clients)]``, each client once per dimension — ``from`` their value on
+    the start day (None: not in the slice's book that day, "joined"), ``to`` their value on the end
+    day (None: "left"). So each ``from`` row adds up to the mix on the start day and each ``to``
+    column to the mix on the end day, by the same attribution and segment history as the
+    aggregates (``SegmentDay``)."""
+
+    def inside(unit_id, advisor, on_book) -> bool:
+        if not on_book:
+            return False
+        if path and not unit_paths.get(unit_id, "").startswith(path):
+            return False
+        return advisor_id is None or advisor == advisor_id
+
+    out: dict[tuple, int] = {}
+    for s_unit, s_advisor, s_on, e_unit, e_advisor, e_on, s_tier, e_tier, s_stage, e_stage, clients in cells:
+        was, now = inside(s_unit, s_advisor, s_on), inside(e_unit, e_advisor, e_on)
+        if not (was or now):
+            continue
+        for key in (
+            ("tier", s_tier if was else None, e_tier if now else None),
+            ("lifecycle_stage", s_stage if was else None, e_stage if now else None),
+        ):
+            out[key] = out.get(key, 0) + clients
+    return [(*key, clients) for key, clients in out.items()]
+
+
+def segment_transitions(
+    start: datetime.date, end: datetime.date, *, path: str | None = None, advisor_id: int | None = None
+) -> list[tuple[str, str | None, str | None, int]]:
+    """The migration matrices' cells between the end of ``start`` and the end of ``end`` for a
+    slice (``transitions_in`` over ``transition_cells``)."""
+    unit_paths = dict(OrgUnit.objects.values_list("id", "path"))
+    return transitions_in(transition_cells(start, end), unit_paths, path=path, advisor_id=advisor_id)

@@ -27,7 +27,7 @@ from alerts.models import Alert
 from clients.models import Client
 from core.choices import Tier
 from reports import cache, figures
-from reports.aggregates import book_clients, day_bounds, live_tickets, segment_transitions
+from reports.aggregates import book_clients, day_bounds, live_tickets, transition_cells, transitions_in
 from reports.figures import AsOf, Coverage, Level, ReportCalendar, Slice, flow, stock
 from reports.models import AdvisorDay, ClientExit, SegmentDay, TicketDay
 from reports.periods import Period, month_ends
@@ -550,11 +550,19 @@ def segments(report: Report) -> Report:
     if days.before_start and days.end:
         # Read from the facts (seconds at 200,000 clients), for built days only: kept under the
         # build, so the matrix always adds up to the mix of the same build (``SegmentDay``).
+        # The whole book's cells once per build and pair of days, then each slice's sums.
         transitions = cache.remember(
             "transitions",
             (days.before_start, days.end, report.where.path, report.where.advisor_id),
-            lambda: segment_transitions(
-                days.before_start, days.end, path=report.where.path, advisor_id=report.where.advisor_id
+            lambda: transitions_in(
+                cache.remember(
+                    "transition_cells",
+                    (days.before_start, days.end),
+                    lambda: transition_cells(days.before_start, days.end),
+                ),
+                dict(OrgUnit.objects.values_list("id", "path")),
+                path=report.where.path,
+                advisor_id=report.where.advisor_id,
             ),
         )
         for dimension, from_value, to_value, clients in transitions:
