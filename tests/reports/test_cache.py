@@ -13,7 +13,7 @@ from django.core.cache import cache as django_cache
 
 from advisors.models import Advisor
 from clients.models import Client, SegmentChange
-from reports import cache
+from reports import aggregates, cache
 from reports.aggregates import refresh_day
 from reports.models import AdvisorDay
 from tests.reports.book import NOV20, d
@@ -120,3 +120,28 @@ def test_a_figure_whose_computing_request_died_is_computed_after_the_wait(db, mo
         return first, cache.remember("kpis", ("slice",), lambda: "again"), django_cache.get(f"{key}:computing")
 
     assert contextvars.copy_context().run(run) == ("mine", "again", None)
+
+
+def test_a_units_matrix_is_summed_from_the_whole_books_cells():
+    """``transitions_in``: a client moving from one team to another in the period left the first
+    team's book and joined the second's; in their branch they stayed."""
+    paths = {1: "0001", 2: "00010001", 3: "00010002"}  # a branch and its two teams
+    cells = [
+        (2, 10, 1, 3, 11, 1, "mass", "affluent", "new", "growing", 1),  # moved team 2 → 3, upgraded
+        (2, 10, 1, 2, 10, 0, "mass", "mass", "mature", "churned", 2),  # closed in team 2
+        (3, 11, 0, 3, 11, 1, "mass", "mass", "new", "new", 4),  # opened in team 3
+    ]
+    first = {(dim, old, new): n for dim, old, new, n in aggregates.transitions_in(cells, paths, path="00010001")}
+    assert first == {("tier", "mass", None): 3, ("lifecycle_stage", "new", None): 1,
+                     ("lifecycle_stage", "mature", None): 2}  # fmt: skip
+    second = {(dim, old, new): n for dim, old, new, n in aggregates.transitions_in(cells, paths, path="00010002")}
+    assert second == {("tier", None, "affluent"): 1, ("tier", None, "mass"): 4,
+                      ("lifecycle_stage", None, "growing"): 1, ("lifecycle_stage", None, "new"): 4}  # fmt: skip
+    branch = {(dim, old, new): n for dim, old, new, n in aggregates.transitions_in(cells, paths, path="0001")}
+    assert branch[("tier", "mass", "affluent")] == 1 and branch[("tier", "mass", None)] == 2
+    assert branch[("tier", None, "mass")] == 4
+    advisor = aggregates.transitions_in(cells, paths, path="0001", advisor_id=11)
+    assert sorted(advisor) == sorted(
+        [("tier", None, "affluent", 1), ("tier", None, "mass", 4), ("lifecycle_stage", None, "growing", 1),
+         ("lifecycle_stage", None, "new", 4)]
+    )  # fmt: skip
