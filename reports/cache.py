@@ -14,8 +14,9 @@ The key also holds:
   advisors' names and codes and units' names, which operations may change between two nightly
   runs, and an import of master data moves the generation on too;
 - the language, for the words rendered into the rows;
-- what the caller names: the slice (unit path, advisor), the period and its as-of days, the
-  sort or query string the rows' links carry.
+- what the caller names: the slice (unit path, advisor), the period and its as-of days.
+  Links (which carry the period's query string), sorting and formatting are applied to the
+  cached rows on every request.
 
 A user's scope is not in the key because it is checked before (``reports.scope``): a key
 names a unit or advisor the view has already found inside the user's scope, and a slice's
@@ -23,7 +24,8 @@ figures are the same for everyone who may see it.
 
 What is not cached here stays live on every request: the tickets after the last built day
 (``pages.live_window``), the names of clients (lost clients, an advisor's book), the org units
-and advisors of the level below (``figures.level_of``).
+and advisors of the level below (``figures.level_of``), the org tree's paths a migration matrix
+is summed by.
 """
 
 from __future__ import annotations
