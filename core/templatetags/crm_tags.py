@@ -57,9 +57,10 @@ def capped(value, cap: int):
     """A count that was only counted up to ``cap`` + 1: ``1,000+`` when it reached past it."""
     if value in (None, ""):
         return "—"
-    shown = min(int(value), int(cap))
+    value = int(str(value))  # str: a lazy count (the navigation badge's)
+    shown = min(value, int(cap))
     text = number_format(shown, use_l10n=True, force_grouping=True)
-    return f"{text}+" if int(value) > int(cap) else text
+    return f"{text}+" if value > int(cap) else text
 
 
 @register.simple_tag(takes_context=True)
