@@ -20,7 +20,7 @@ from clients.models import Client
 from core.choices import Tier
 from tests import factories
 from tests.personas import serve, staff
-from workbench import client_views
+from workbench import client_views, dashboard
 from workbench import views as workbench_views
 
 pytestmark = pytest.mark.django_db
@@ -76,9 +76,12 @@ def _all_pages(http, url, pattern, per_page):
         number += 1
 
 
-def test_the_alerts_pages_follow_the_ranking_one_after_another(book, client, monkeypatch):
+@pytest.mark.parametrize("many", [False, True], ids=["a book", "a firm's many alerts"])
+def test_the_alerts_pages_follow_the_ranking_one_after_another(book, client, monkeypatch, many):
     user, advisor, _clients, _theirs = book
     monkeypatch.setattr(workbench_views, "ALERT_PAGE_SIZE", 4)
+    if many:  # the clients of a page chosen as for a firm's alerts (ranking.top_clients_of_many)
+        monkeypatch.setattr(dashboard, "MANY_ALERTS", 1)
     client.force_login(user)
     expected = list(ranking.ranked(Alert.objects.filter(open_now(), advisor=advisor)).values_list("pk", flat=True))
     assert len(expected) > 8  # three pages at least
