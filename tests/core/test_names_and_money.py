@@ -93,3 +93,15 @@ def test_the_money_filters_follow_the_active_language():
         assert template.render(Context({"v": 143266282})) == "¥1.43亿 ¥143,266,282"
     with translation.override("en"):
         assert template.render(Context({"v": 143266282})) == "¥143.3M ¥143,266,282"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_counts_people_read_are_grouped_by_thousands_and_a_capped_count_says_so(language):
+    from django.utils.functional import SimpleLazyObject
+
+    template = Template(
+        "{% load display_tags crm_tags %}{{ n|thousands }}|{{ lazy|thousands }}|{{ lazy|capped:1000 }}|{{ few|capped:1000 }}"
+    )
+    with translation.override(language):
+        shown = template.render(Context({"n": 147534, "lazy": SimpleLazyObject(lambda: 1001), "few": 999}))
+    assert shown == "147,534|1,001|1,000+|999"
