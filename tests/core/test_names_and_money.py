@@ -100,7 +100,8 @@ def test_counts_people_read_are_grouped_by_thousands_and_a_capped_count_says_so(
     from django.utils.functional import SimpleLazyObject
 
     template = Template(
-        "{% load display_tags crm_tags %}{{ n|thousands }}|{{ lazy|thousands }}|{{ lazy|capped:1000 }}|{{ few|capped:1000 }}"
+        "{% load display_tags crm_tags %}"
+        "{{ n|thousands }}|{{ lazy|thousands }}|{{ lazy|capped:1000 }}|{{ few|capped:1000 }}"
     )
     with translation.override(language):
         shown = template.render(Context({"n": 147534, "lazy": SimpleLazyObject(lambda: 1001), "few": 999}))
