@@ -23,6 +23,10 @@ from nightly.tasks import run as nightly_run
 from tests.celery_worker import ROOT, running_worker
 from tests.nightly.book import DAY, write_extract
 
+# How long a chain may take before the test gives up: a safety stop, not a speed target (a chain
+# of four chunks takes about 5 s on an idle machine).
+DEADLINE = 240
+
 pytestmark = pytest.mark.services
 
 
@@ -75,6 +79,7 @@ def worker_queue(worker_database):
         yield queue
 
 
+@pytest.mark.alone  # a real worker's chain of chunks: in the parallel run it shared 2 cores with 3 processes
 def test_a_real_worker_runs_the_whole_chain_with_its_chunks(db, worker_database, worker_queue, tmp_path):
     folder = write_extract(tmp_path, trading_days(DAY, 20))
     nightly_run.apply_async(
@@ -83,7 +88,7 @@ def test_a_real_worker_runs_the_whole_chain_with_its_chunks(db, worker_database,
 
     copy = _connect(worker_database[0])
     copy.autocommit = True
-    status, deadline = None, time.monotonic() + 120
+    status, deadline = None, time.monotonic() + DEADLINE
     with copy.cursor() as cursor:
         while status in (None, "running") and time.monotonic() < deadline:
             time.sleep(0.5)
@@ -116,6 +121,7 @@ print(run(day=sys.argv[1], extract=sys.argv[2], queue=sys.argv[3]))
 """
 
 
+@pytest.mark.alone
 def test_a_chunk_of_a_chain_whose_run_was_claimed_again_writes_nothing_and_the_new_chain_publishes(
     db, reclaim_database, tmp_path
 ):
@@ -132,7 +138,7 @@ def test_a_chunk_of_a_chain_whose_run_was_claimed_again_writes_nothing_and_the_n
     env = {"DATABASE_URL": url, "NIGHTLY_CHUNK_CLIENTS": "4"}
     with running_worker("test-reclaim", env) as (queue, output), watch.cursor() as cursor:
         nightly_run.apply_async(kwargs={"day": DAY.isoformat(), "extract": str(folder), "queue": queue}, queue=queue)
-        waiting, deadline = 0, time.monotonic() + 120
+        waiting, deadline = 0, time.monotonic() + DEADLINE
         while not waiting and time.monotonic() < deadline:
             time.sleep(0.2)
             cursor.execute(
@@ -154,7 +160,7 @@ def test_a_chunk_of_a_chain_whose_run_was_claimed_again_writes_nothing_and_the_n
         assert reclaim.returncode == 0 and reclaim.stdout.split()[-1] == str(run_id), reclaim.stderr
         blocker.rollback()  # the old chunk goes on, to its commit
 
-        status, deadline = "running", time.monotonic() + 120
+        status, deadline = "running", time.monotonic() + DEADLINE
         while status == "running" and time.monotonic() < deadline:
             time.sleep(0.5)
             cursor.execute(
