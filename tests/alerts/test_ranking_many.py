@@ -3,8 +3,6 @@ ones the plain aggregate (``ranking.top_clients``) chooses, whichever of its ste
 
 from __future__ import annotations
 
-import datetime
-import itertools
 import random
 from decimal import Decimal
 
@@ -16,25 +14,14 @@ from alerts import ranking
 from alerts.models import Alert, open_now
 from core.choices import Tier
 from tests import factories
+from tests.alerts.test_ranking import alert
 from tests.personas import serve, staff
 from workbench import dashboard
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
-KEYS = itertools.count()
 SEVERITIES = ("info", "warning", "critical")
 KINDS = (Alert.Kind.BIRTHDAY, Alert.Kind.MATURITY, Alert.Kind.CONTACT_DUE)
-
-
-def alert(client, advisor, *, severity="info", late=0, kind=Alert.Kind.BIRTHDAY):
-    return factories.AlertFactory(
-        client=client,
-        advisor=advisor,
-        kind=kind,
-        severity=severity,
-        due_on=TODAY - datetime.timedelta(days=late),
-        dedupe_key=f"{kind}:{client.pk}:{next(KEYS)}",
-    )
 
 
 def client_of(tree, advisor, tier, assets):
