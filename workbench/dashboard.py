@@ -61,7 +61,6 @@ FOLLOW_UP_WINDOW_DAYS = 7
 MATURITY_WINDOW_DAYS = 15
 EXPIRY_WINDOW_DAYS = 30
 TODAY_ROWS = 12  # clients on the ranked today list
-ALERTS_PER_CLIENT = 10  # alerts folded into a client's row (the rest: the alerts page)
 LIST_ROWS = 10
 REASONS_SHOWN = 3
 # Counts on the dashboard stop at this many ("1,000+"): past it the number is not a to-do list,
@@ -169,25 +168,20 @@ def campaign_tasks(targets) -> tuple[int, list]:
 @dataclass
 class TodayRow:
     """One client on the ranked today list: the client, their best alert's score, how many
-    alerts they have open in the list's scope, and the first ``ALERTS_PER_CLIENT`` of them,
-    best first (the rest are on the alerts page, ``/alerts/?client=``)."""
+    alerts they have open in the list's scope, the most days one of them is overdue, and the
+    best of them (``lead``). The others are read when the row is opened (the alerts page's
+    rows of that client, ``/alerts/?client=``): a dashboard of twelve clients with ten alerts
+    each spent most of its time writing rows nobody had opened yet."""
 
     client: object
     score: int
     count: int
-    alerts: list = field(default_factory=list)
-
-    @property
-    def lead(self):
-        return self.alerts[0]
-
-    @property
-    def overdue_days(self) -> int:
-        return max((alert.overdue_days for alert in self.alerts), default=0)
+    lead: object
+    overdue_days: int = 0
 
     @property
     def more(self) -> int:
-        return self.count - len(self.alerts)
+        return self.count - 1
 
 
 def kind_counts(alerts) -> list[dict]:
@@ -205,31 +199,29 @@ def ranked_today(
     alerts, today: datetime.date, *, kind: str = "", limit: int = TODAY_ROWS, wide: bool = False
 ) -> list[TodayRow]:
     """The ranked today list (``alerts.ranking``): the ``limit`` clients whose best alert scores
-    highest, one row each with their alerts folded in — one query. The clients are chosen by an
-    aggregate over the scope's alert rows (a subquery); only their alerts are then read with the
-    client, each client's first ``ALERTS_PER_CLIENT`` (a window numbers them) and their count.
+    highest, one row each — one query. The clients are chosen by an aggregate over the scope's
+    alert rows (a subquery); then each one's best alert is read with the client, with the
+    number of their alerts and the most days one is overdue (windows over their alerts).
     ``wide``: a scope of ``MANY_ALERTS`` or more, whose clients ``ranking.top_clients_of_many`` chooses."""
     if kind:
         alerts = alerts.filter(kind=kind)
     chosen = (ranking.top_clients_of_many if wide else ranking.top_clients)(alerts, limit, today)
-    rows = (
+    per_client = {"partition_by": [F("client_id")]}
+    leads = (
         ranking.with_score(alerts.filter(client_id__in=chosen), today)
         .annotate(
-            place=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("score").desc(), "due_on", "pk"]),
-            of_client=Window(Count("pk"), partition_by=[F("client_id")]),
+            place=Window(RowNumber(), order_by=[F("score").desc(), "due_on", "pk"], **per_client),
+            of_client=Window(Count("pk"), **per_client),
+            most_overdue=Window(Max(ranking.overdue_days(today)), **per_client),
         )
-        .filter(place__lte=ALERTS_PER_CLIENT)
+        .filter(place=1)
         .select_related("client", "advisor")
         .without_client_pii()
-        .order_by("client_id", "place")
     )
-    by_client: dict[int, TodayRow] = {}
-    for alert in rows:
-        row = by_client.get(alert.client_id)
-        if row is None:
-            row = by_client[alert.client_id] = TodayRow(client=alert.client, score=alert.score, count=alert.of_client)
-        row.alerts.append(alert)
-    return sorted(by_client.values(), key=lambda row: (-row.score, -row.count, row.client.pk))
+    rows = [
+        TodayRow(client=a.client, score=a.score, count=a.of_client, lead=a, overdue_days=a.most_overdue) for a in leads
+    ]
+    return sorted(rows, key=lambda row: (-row.score, -row.count, row.client.pk))
 
 
 def of_clients(rows, clients):

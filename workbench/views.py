@@ -156,6 +156,9 @@ def alert_list(request):
         "scope": scope,
         "may_reassign": alert_actions.may_reassign(request.user),
     }
+    if request.GET.get("rows") and request.headers.get("HX-Request"):
+        # a row of the dashboard's today list opened: the client's alerts, rows only
+        return render(request, "advisors/_alert_rows.html", context)
     if status == Alert.Status.OPEN and not kind and not client.isdigit() and scope.advisor is None:
         # the navigation badge counts the same alerts (workbench.context_processors): no second COUNT
         context["open_alert_count"] = paginator.count

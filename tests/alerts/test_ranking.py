@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import re
 from decimal import Decimal
 
 import pytest
@@ -73,6 +74,15 @@ def user_of(advisor):
     return get_user_model().objects.get(pk=advisor.user_id)
 
 
+def opened(client, row) -> list[int]:
+    """The alerts a row of the today list shows once opened: those the fold fetches, in order."""
+    if row.count == 1:
+        return [row.lead.pk]
+    fragment = client.get(reverse("alerts") + f"?rows=1&client={row.client.pk}", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+    return [int(pk) for pk in re.findall(r'<li class="list-group-item" id="alert-(\d+)"', fragment.content.decode())]
+
+
 def test_the_score_adds_severity_tier_assets_and_days_overdue_capped_at_a_month(day):
     _advisor, _colleague, clients, alerts = day
     scored = {a.pk: a for a in ranking.with_score(Alert.objects.all(), TODAY)}
@@ -93,8 +103,8 @@ def test_the_dashboard_ranks_clients_folds_their_alerts_and_filters_by_kind(day)
     rows = figures["today_rows"]
     assert [row.client.pk for row in rows] == [clients[n].pk for n in ("late", "drift", "uhnw", "small")]
     drift = rows[1]
-    assert (drift.count, drift.more, drift.overdue_days) == (5, 0, 4)
-    assert [a.pk for a in drift.alerts] == [a.pk for a in reversed(alerts["drift"])]  # the latest first
+    assert (drift.count, drift.more, drift.overdue_days) == (5, 4, 4)
+    assert drift.lead.pk == alerts["drift"][-1].pk  # the latest is the best: most overdue
     assert rows[0].overdue_days == 40
     # Counts stay the one definition of open, and the kinds are filters with counts.
     assert figures["alert_count"] == Alert.objects.filter(open_now(), advisor=advisor).count() == 8
@@ -108,12 +118,15 @@ def test_the_dashboard_ranks_clients_folds_their_alerts_and_filters_by_kind(day)
     assert dashboard.dashboard(user_of(advisor), kind="nonsense", today=TODAY)["kind"] == ""
 
 
-def test_a_client_with_more_alerts_than_a_row_holds_links_to_the_rest(day, monkeypatch):
-    advisor, _colleague, clients, _alerts = day
-    monkeypatch.setattr(dashboard, "ALERTS_PER_CLIENT", 2)
+def test_an_opened_row_fetches_the_clients_alerts_best_first_and_nobody_elses(day, client):
+    advisor, colleague, clients, alerts = day
+    client.force_login(user_of(advisor))
     rows = dashboard.ranked_today(dashboard.dashboard_scope(user_of(advisor)).alerts, TODAY)
     drift = next(row for row in rows if row.client.pk == clients["drift"].pk)
-    assert (len(drift.alerts), drift.count, drift.more) == (2, 5, 3)
+    assert opened(client, drift) == [a.pk for a in reversed(alerts["drift"])]
+    # Another advisor's client: the same request shows none of that client's alerts.
+    fragment = client.get(reverse("alerts") + f"?rows=1&client={clients['theirs'].pk}", HTTP_HX_REQUEST="true")
+    assert f'id="alert-{alerts["theirs"].pk}"' not in fragment.content.decode()
 
 
 def test_a_snooze_that_has_passed_is_ranked_with_the_open_and_a_running_one_is_not(day):
@@ -136,9 +149,16 @@ def test_the_page_marks_overdue_and_folds_a_clients_alerts_with_their_own_action
     assert "overdue 40 days" in page
     fold = page[page.index('data-testid="today-fold"') :]
     fold = fold[: fold.index("</details>")]
+    # Folded: the best alert's words in the summary; the rows are fetched when it is opened.
+    assert alerts["drift"][-1].display_title in fold and 'id="alert-' not in fold
+    assert f"?rows=1&amp;client={clients['drift'].pk}" in fold
+    rest = client.get(
+        reverse("alerts") + f"?rows=1&client={clients['drift'].pk}", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     for drifted in alerts["drift"]:
-        assert f'id="alert-{drifted.pk}"' in fold
-        assert reverse("alert-dismiss", args=[drifted.pk]) in fold
+        assert f'id="alert-{drifted.pk}"' in rest
+        assert reverse("alert-dismiss", args=[drifted.pk]) in rest
+    assert "overdue 4 days" in rest
     assert 'data-kind="suitability_drift"' in page
     filtered = client.get("/?kind=birthday", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert clients["late"].client_no not in filtered and clients["small"].client_no in filtered
@@ -148,7 +168,7 @@ def test_the_alerts_page_and_the_api_use_the_dashboards_order(day, client):
     advisor, _colleague, clients, alerts = day
     client.force_login(user_of(advisor))
     rows = dashboard.dashboard(user_of(advisor), today=TODAY)["today_rows"]
-    expected = [a.pk for row in rows for a in row.alerts]
+    expected = [pk for row in rows for pk in opened(client, row)]
 
     page = client.get(reverse("alerts")).content.decode()
     shown = [pk for pk in expected if f'id="alert-{pk}"' in page]

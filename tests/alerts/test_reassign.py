@@ -66,7 +66,7 @@ def test_a_team_lead_hands_an_alert_to_a_colleague_who_then_sees_it(team):
     shared = Assignment.objects.get(client=team["client"], advisor=team["colleague"], ended_on__isnull=True)
     assert shared.role == Assignment.Role.SHARED and shared.created_by == user(team["lead"])
     figures = dashboard.dashboard(user(team["colleague"]), today=TODAY)
-    assert [a.pk for row in figures["today_rows"] for a in row.alerts] == [team["alert"].pk]
+    assert [row.lead.pk for row in figures["today_rows"]] == [team["alert"].pk]
     assert dashboard.dashboard(user(team["advisor"]), today=TODAY)["alert_count"] == 0
     entry = LogEntry.objects.get_for_object(moved).latest("timestamp")
     assert entry.changes_dict["advisor"] == ["DING", "MA"]
@@ -140,7 +140,7 @@ def test_handing_over_a_follow_up_turns_the_promise_into_the_colleagues_alert(te
         reason = handed.display_reason
         assert "Promised to send the bond list" in reason and team["advisor"].name in reason
     rows = dashboard.dashboard(user(team["colleague"]), today=TODAY)["today_rows"]
-    assert rows[0].alerts[0].pk == handed.pk and rows[0].overdue_days == 2
+    assert rows[0].lead.pk == handed.pk and rows[0].overdue_days == 2
     with pytest.raises(ValidationError):  # answered: not handed over twice
         followups.hand_over_follow_up(follow_up, to_advisor=team["lead"], by=user(team["lead"]))
 
