@@ -141,6 +141,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with a select written in one template (core.forms_renderer).
+FORM_RENDERER = "core.forms_renderer.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL, e.g. postgres://user:pass@host:5432/crm. PostgreSQL is the only database: the
 # nightly, the imports and the reports speak its SQL (COPY, partitions, DISTINCT ON).
@@ -173,7 +176,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # core.redis_cache: Django's Redis cache, with one client per pool instead of one per call
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -128,7 +128,9 @@ def read_everything(http, user, client, ticket, language: str) -> dict[str, list
     http.force_login(user)
     header = {"HTTP_ACCEPT_LANGUAGE": language}
     pages = {
-        "dashboard": alert_texts(http.get("/", **header).text),
+        # the dashboard's row of the client, and its alerts as the row shows them once opened
+        "dashboard": alert_texts(http.get("/", **header).text)
+        + alert_texts(http.get(reverse("alerts") + f"?rows=1&client={client.pk}", HTTP_HX_REQUEST="true", **header).text),
         "alerts page": alert_texts(http.get(reverse("alerts"), **header).text),
         "client page": alert_texts(http.get(reverse("clients:detail", args=[client.pk]), **header).text),
         "ticket timeline": timeline_texts(http.get(reverse("tickets:detail", args=[ticket.pk]), **header).text),
