@@ -23,8 +23,13 @@ class ScopedViewSetMixin:
         return "view" if self.request.method in SAFE_METHODS else "change"
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        return queryset.visible_to(self.request.user, self.scope_action())
+        # DRF asks for the queryset several times a request (the model permission check, the
+        # list, the page's rows); the user's scope conditions are built once per request (a view
+        # instance serves one request) and each caller gets a fresh clone of them.
+        scoped = getattr(self, "_scoped_queryset", None)
+        if scoped is None:
+            scoped = self._scoped_queryset = super().get_queryset().visible_to(self.request.user, self.scope_action())
+        return scoped.all()
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
