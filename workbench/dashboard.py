@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import Count, DecimalField, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -184,15 +185,44 @@ class TodayRow:
         return self.count - 1
 
 
-def kind_counts(alerts) -> list[dict]:
-    """``[{kind, label, count}]`` of the open alerts, most numerous first: the list's filters."""
-    # count(*), not count(id): the open alerts' index (alert_open_client_kind) answers it alone
-    counts = alerts.order_by().values_list("kind").annotate(n=Count("*"))
+def kind_counts(alerts, *, capped: bool = False) -> list[dict]:
+    """``[{kind, label, count}]`` of the open alerts, most numerous first: the list's filters.
+
+    ``capped``: each kind counted up to ``COUNT_CAP + 1`` only, for the whole firm's alerts (a
+    compliance officer's or head office's dashboard). Counting all of them is a scan of every
+    open alert — 150,000 at 200,000 clients, 46 ms on three processes — on every page view;
+    each kind's first ``COUNT_CAP + 1`` are read from the ``alert_open_kind`` index alone, all
+    kinds in one query (1 ms). A count past the cap shows as "1,000+", as every count of the
+    dashboard does."""
     labels = dict(Alert.Kind.choices)
+    if capped:
+        counts = _capped_kind_counts(alerts)
+    else:
+        # count(*), not count(id): the open alerts' index (alert_open_client_kind) answers it alone
+        counts = alerts.order_by().values_list("kind").annotate(n=Count("*"))
     return [
         {"kind": kind, "label": labels.get(kind, kind), "count": n}
         for kind, n in sorted(counts, key=lambda item: (-item[1], item[0]))
+        if n
     ]
+
+
+_KIND = "\x00kind"  # a value no kind has, replaced by each kind in the compiled query's parameters
+
+
+def _capped_kind_counts(alerts) -> list[tuple[str, int]]:
+    """``(kind, count up to COUNT_CAP + 1)`` for each kind with open alerts: one query, a
+    ``UNION ALL`` of one index range per kind, compiled once (the kinds differ only in a
+    parameter)."""
+    sql, params = alerts.filter(kind=_KIND).order_by().values("kind")[: COUNT_CAP + 1].query.sql_with_params()
+    assert params.count(_KIND) == 1, "the kind must be the query's one parameter of that value"
+    parts, values = [], []
+    for kind in Alert.Kind.values:
+        parts.append(f"({sql})")
+        values.extend(kind if value == _KIND else value for value in params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT kind, count(*) FROM ({' UNION ALL '.join(parts)}) k GROUP BY kind", values)
+        return cursor.fetchall()
 
 
 def ranked_today(
@@ -377,7 +407,8 @@ def dashboard(user, *, advisor_code: str | None = None, kind: str = "", today: d
     branch's clients in a row."""
     today = today or timezone.localdate()
     scope = dashboard_scope(user, advisor_code)
-    kinds = kind_counts(scope.alerts)
+    firm_wide = scope.advisor is None and access.client_scope(user) is access.EVERYTHING
+    kinds = kind_counts(scope.alerts, capped=firm_wide)
     kind = kind if kind in Alert.Kind.values else ""
     alert_count = sum(entry["count"] for entry in kinds)
     ranked_count = sum(entry["count"] for entry in kinds if entry["kind"] == kind) if kind else alert_count
@@ -386,7 +417,7 @@ def dashboard(user, *, advisor_code: str | None = None, kind: str = "", today: d
         "scope": scope,
         "kinds": kinds,
         "kind": kind,
-        "today_rows": ranked_today(scope.alerts, today, kind=kind, wide=ranked_count >= MANY_ALERTS),
+        "today_rows": ranked_today(scope.alerts, today, kind=kind, wide=firm_wide or ranked_count >= MANY_ALERTS),
         "alert_count": alert_count,
         "count_cap": COUNT_CAP,
         "book": remembered_book_summary(scope.book, today, user),

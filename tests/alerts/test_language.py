@@ -130,7 +130,7 @@ def read_everything(http, user, client, ticket, language: str) -> dict[str, list
     pages = {
         # the dashboard's row of the client, and its alerts as the row shows them once opened
         "dashboard": alert_texts(http.get("/", **header).text)
-        + alert_texts(http.get(reverse("alerts") + f"?rows=1&client={client.pk}", HTTP_HX_REQUEST="true", **header).text),
+        + alert_texts(http.get(f"{reverse('alerts')}?rows=1&client={client.pk}", HTTP_HX_REQUEST="1", **header).text),
         "alerts page": alert_texts(http.get(reverse("alerts"), **header).text),
         "client page": alert_texts(http.get(reverse("clients:detail", args=[client.pk]), **header).text),
         "ticket timeline": timeline_texts(http.get(reverse("tickets:detail", args=[ticket.pk]), **header).text),

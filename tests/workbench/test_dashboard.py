@@ -134,6 +134,30 @@ def test_a_manager_sees_the_branch_and_can_narrow_to_one_advisor(book):
     assert dashboard.dashboard(user, advisor_code="NOBODY", today=TODAY)["scope"].advisor is None
 
 
+def test_the_whole_firms_kinds_are_counted_up_to_the_cap_and_the_pages_say_so(book, tree, client, monkeypatch):
+    """Compliance reads every open alert of the firm: each kind is counted up to COUNT_CAP + 1
+    (shown "2+" here, "1,000+" in the product), and below the cap the counts are exact."""
+    compliance = personas.staff("audit", tree["b1"], ["compliance"])
+    user = _user(compliance)
+    exact = {entry["kind"]: entry["count"] for entry in dashboard.dashboard(user, today=TODAY)["kinds"]}
+    assert exact == {"birthday": 2, "churn_risk": 1}  # the done birthday is not open
+    for _ in range(3):
+        factories.AlertFactory(client=book["theirs"], advisor=book["other"], kind=Alert.Kind.DORMANT)
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 2)
+    figures = dashboard.dashboard(user, today=TODAY)
+    counted = {entry["kind"]: entry["count"] for entry in figures["kinds"]}
+    assert counted == {"dormant": 3, "birthday": 2, "churn_risk": 1}
+    assert figures["count_cap"] == 2
+    # The branch manager's scope is a branch: counted exactly, whatever the cap.
+    managed = dashboard.dashboard(_user(book["manager"]), today=TODAY)
+    assert {entry["kind"]: entry["count"] for entry in managed["kinds"]}["dormant"] == 3
+
+    client.force_login(user)
+    page = client.get("/?kind=dormant", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-kind="dormant">Dormant client <span class="badge text-bg-light">2+</span>' in page
+    assert book["theirs"].client_no in page  # the firm's list ranks every client's alerts
+
+
 def test_the_page_fetches_each_list_and_each_list_is_a_fragment_or_a_page(book, client):
     client.force_login(_user(book["manager"]))
     page = client.get("/?advisor=DING").content.decode()
