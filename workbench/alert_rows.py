@@ -42,11 +42,14 @@ class AlertRows:
     ``may_reassign``: the reader may hand alerts to another advisor (a team lead, a branch
     manager): each active row offers *Reassign* and names its advisor.
     ``overdue_in_head``: the days overdue are shown in the row's head (the dashboard's today
-    list shows them once per client), not in the row."""
+    list shows them once per client), not in the row.
+    ``may_act``: the reader may change some clients (compliance and head office read every
+    client and change none: their rows offer no actions, which would only answer "not found")."""
 
-    def __init__(self, *, may_reassign: bool = False, overdue_in_head: bool = False):
+    def __init__(self, *, may_reassign: bool = False, overdue_in_head: bool = False, may_act: bool = True):
         self.may_reassign = may_reassign
         self.overdue_in_head = overdue_in_head
+        self.may_act = may_act
         self.client = _Link("clients:detail")
         self.actions = [
             ("btn-success", _Link("alert-done"), escape(pgettext("alert action", "Done"))),
@@ -83,7 +86,9 @@ class AlertRows:
         if reason:
             parts.append(f'<div class="small alert-reason">{escape(reason)}</div>')
         parts.append('</div><div class="text-nowrap">')
-        if alert.status in ACTIVE:
+        if alert.status in ACTIVE and not self.may_act:
+            pass
+        elif alert.status in ACTIVE:
             if alert.status == Alert.Status.SNOOZED:
                 parts.append(
                     f'<span class="badge text-bg-light">{self.snoozed_until} {_day(alert.snoozed_until)}</span> '

@@ -144,3 +144,16 @@ def test_at_phone_width_the_ranked_list_comes_first(browser, live_server, book):
     assert page.locator("#today").bounding_box()["y"] < page.locator("#book-clients").bounding_box()["y"]
     screenshot(page, "today-390-zh")
     context.close()
+
+
+def test_a_row_whose_alerts_cannot_be_fetched_says_so_with_a_link(page, book):
+    """Opening a folded row fetches the client's alerts; when that fails the row says so and
+    links to the client's alerts on the alerts page, instead of "Loading…" for ever."""
+    sign_in(page, "wang.fang")
+    page.route("**/alerts/?rows=1*", lambda route: route.fulfill(status=500, body="boom"))
+    drift = page.locator('[data-testid="today-row"]').nth(1)
+    drift.locator("summary").click()
+    failed = drift.get_by_role("alert")
+    expect(failed).to_contain_text("This list could not be loaded: open it on its own page.")
+    expect(failed.get_by_role("link")).to_have_attribute("href", f"/alerts/?rows=1&client={book['drift'].pk}")
+    expect(drift.get_by_text("Loading…")).to_have_count(0)

@@ -156,6 +156,12 @@ def test_the_whole_firms_kinds_are_counted_up_to_the_cap_and_the_pages_say_so(bo
     page = client.get("/?kind=dormant", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-kind="dormant">Dormant client <span class="badge text-bg-light">2+</span>' in page
     assert book["theirs"].client_no in page  # the firm's list ranks every client's alerts
+    # Compliance reads every client and changes none: no Done / Dismiss / Snooze to press.
+    assert "/done/" not in page and "/dismiss/" not in page
+    alerts_page = client.get("/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="alert-' in alerts_page and "/done/" not in alerts_page
+    client.force_login(_user(book["advisor"]))
+    assert "/done/" in client.get("/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_the_page_fetches_each_list_and_each_list_is_a_fragment_or_a_page(book, client):

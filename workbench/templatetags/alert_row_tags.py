@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
+from core import access
 from workbench.alert_rows import AlertRows
 
 register = template.Library()
@@ -18,7 +19,11 @@ def _writer(context, overdue_in_head: bool) -> AlertRows:
     key = ("alert-rows", may_reassign, overdue_in_head)
     writer = context.render_context.get(key)
     if writer is None:
-        writer = context.render_context[key] = AlertRows(may_reassign=may_reassign, overdue_in_head=overdue_in_head)
+        user = context.get("user")
+        may_act = user is None or access.client_scope(user, "change") is not None
+        writer = context.render_context[key] = AlertRows(
+            may_reassign=may_reassign, overdue_in_head=overdue_in_head, may_act=may_act
+        )
     return writer
 
 
