@@ -274,7 +274,7 @@ def test_an_org_units_creation_reads_as_its_own_fields_only(db):
     from core.audit import field_changes
 
     with audit_context(source=Source.SHELL):
-        unit = OrgUnit.add_root(code="HQX", name="Head office X", kind=OrgUnit.Kind.HEADQUARTERS)
+        unit = OrgUnit.objects.add_root({"code": "HQX", "name": "Head office X", "kind": OrgUnit.Kind.HEADQUARTERS})
     entry = LogEntry.objects.get_for_object(unit).get(action=LogEntry.Action.CREATE)
     from django.utils import translation
 
