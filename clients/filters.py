@@ -46,7 +46,7 @@ SELL_SIDES = (Transaction.Side.SELL, Transaction.Side.REDEEM)
 MAX_DAYS = 3660
 MAX_YEARS = 150
 
-BLANK_CHOICE = ("", "---------")
+BLANK_CHOICE = ("", _("Any"))  # as every other filter's empty choice (FILTERS_EMPTY_CHOICE_LABEL)
 
 
 class OneOrMany(forms.Select):

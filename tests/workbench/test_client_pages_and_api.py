@@ -163,6 +163,19 @@ def test_personal_data_is_masked_in_the_page_the_api_and_the_export(world, clien
     assert mask_phone(PHONE) in export and mask_phone(PHONE) in list_page
 
 
+def test_the_client_list_reads_in_chinese_rows_and_filters_alike(world, client, known_pii):
+    """The rows (written in Python, workbench.client_rows) and the filters' empty choices are
+    in the reader's language: no "---------", no English label."""
+    cast, _clients = world
+    _login(client, cast, "manager")
+    page = client.get(reverse("clients:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").text
+    assert "---------" not in page and "不限" in page
+    row = page[page.index(f">{known_pii.client_no}</a>") :]
+    row = row[: row.index("</tr>")]
+    assert 'data-label="电话"' in row and 'data-label="总资产"' in row and mask_phone(PHONE) in row
+    assert "Total assets" not in page and "Mass" not in row
+
+
 def test_search_finds_a_client_by_exact_phone_id_number_email_or_account(world, client, known_pii):
     cast, _clients = world
     _login(client, cast, "advisor")
