@@ -46,6 +46,11 @@ def overdue_days(today: datetime.date | None = None) -> Func:
     return Greatest(late, Value(0), output_field=IntegerField())
 
 
+def days_overdue(due_on: datetime.date, today: datetime.date | None = None) -> int:
+    """``overdue_days`` for one alert already read (a row drawn alone, a page read by ids)."""
+    return max(0, ((today or timezone.localdate()) - due_on).days)
+
+
 def _points(field: str, points: dict) -> Case:
     return Case(
         *(When(Q(**{field: value}), then=Value(n)) for value, n in points.items() if n),

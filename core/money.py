@@ -95,3 +95,10 @@ def short_yuan(value, language: str, places: int = 0) -> str:
     scaled, suffix = found
     decimals = max(0, -scaled.as_tuple().exponent)
     return f"{sign}{YUAN}{grouped(scaled, decimals)}{suffix}"
+
+
+def percent(value, places: int = 0) -> str:
+    """A share (``0.123``) as a percentage in the active language's marks (``12%``); a dash for none."""
+    if value in (None, ""):
+        return DASH
+    return number_format(float(value) * 100, decimal_pos=int(places), use_l10n=True) + "%"

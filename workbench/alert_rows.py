@@ -11,29 +11,17 @@ rendered by its template (``advisors/_alert_form.html``) and placed in the row.
 
 from __future__ import annotations
 
-from django.urls import reverse
-from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext, pgettext
 
+from alerts import texts
 from alerts.models import Alert
+from core.links import pk_link
 
-# A pk no alert has, reversed once per link and replaced per row.
-_PK = 2147483647
 SEVERITY_CLASS = {"critical": "text-bg-danger", "warning": "text-bg-warning"}
 ACTIVE = (Alert.Status.OPEN, Alert.Status.SNOOZED)
 CLOSED = (Alert.Status.DONE, Alert.Status.DISMISSED)
-
-
-class _Link:
-    """A URL pattern with one pk in it, reversed once: ``link(pk)`` gives the path."""
-
-    def __init__(self, name: str):
-        self.before, self.after = reverse(name, args=[_PK]).split(str(_PK))
-
-    def __call__(self, pk: int) -> str:
-        return f"{self.before}{pk}{self.after}"
 
 
 class AlertRows:
@@ -50,14 +38,14 @@ class AlertRows:
         self.may_reassign = may_reassign
         self.overdue_in_head = overdue_in_head
         self.may_act = may_act
-        self.client = _Link("clients:detail")
+        self.client = pk_link("clients:detail")
         self.actions = [
-            ("btn-success", _Link("alert-done"), escape(pgettext("alert action", "Done"))),
-            ("btn-outline-secondary", _Link("alert-dismiss"), escape(gettext("Dismiss"))),
-            ("btn-outline-secondary", _Link("alert-snooze"), escape(gettext("Snooze"))),
+            ("btn-success", pk_link("alert-done"), escape(pgettext("alert action", "Done"))),
+            ("btn-outline-secondary", pk_link("alert-dismiss"), escape(gettext("Dismiss"))),
+            ("btn-outline-secondary", pk_link("alert-snooze"), escape(gettext("Snooze"))),
         ]
         if may_reassign:
-            self.actions.append(("btn-outline-primary", _Link("alert-reassign"), escape(gettext("Reassign"))))
+            self.actions.append(("btn-outline-primary", pk_link("alert-reassign"), escape(gettext("Reassign"))))
         self.severity = {value: escape(label) for value, label in Alert.Severity.choices}
         self.status = {value: escape(label) for value, label in Alert.Status.choices}
         self.due = escape(gettext("due"))
@@ -112,4 +100,5 @@ class AlertRows:
 
 
 def _day(value) -> str:
-    return escape(formats.date_format(value, "SHORT_DATE_FORMAT")) if value else ""
+    """A date as the alerts' words write one (``alerts.texts.day``); nothing for no date."""
+    return escape(texts.day(value)) if value else ""

@@ -9,16 +9,14 @@ cells' ``data-label`` and classes make the cards at phone width (``static/css/cr
 
 from __future__ import annotations
 
-from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from clients.models import Client
-from core.money import grouped
+from core.links import pk_link
+from core.money import grouped, percent
 
-_PK = 2147483647
 DASH = "—"
 
 
@@ -26,7 +24,7 @@ class ClientRows:
     """The rows of one page, in the language active when it is made."""
 
     def __init__(self):
-        self.link_before, self.link_after = reverse("clients:detail", args=[_PK]).split(str(_PK))
+        self.link = pk_link("clients:detail")
         label = {
             "no": gettext("Client number"),
             "phone": gettext("Phone"),
@@ -45,10 +43,10 @@ class ClientRows:
     def row(self, client: Client) -> str:
         label = self.label
         advisor = client.primary_advisor.name if client.primary_advisor_id else DASH
-        churn = DASH if client.churn_score is None else percent(client.churn_score)
+        churn = escape(percent(client.churn_score))
         return (
             f'<tr><td class="client-no" data-label="{label["no"]}"><a class="card-link" '
-            f'href="{self.link_before}{client.pk}{self.link_after}">{escape(client.client_no)}</a></td>'
+            f'href="{self.link(client.pk)}">{escape(client.client_no)}</a></td>'
             f'<td class="client-name">{escape(client.name)}</td>'
             f'<td class="pii card-later" data-label="{label["phone"]}">{escape(client.masked_phone)}</td>'
             f'<td class="card-later" data-label="{label["advisor"]}">{escape(advisor)}</td>'
@@ -62,8 +60,3 @@ class ClientRows:
 
     def rows(self, clients) -> SafeString:
         return mark_safe("".join(self.row(client) for client in clients))  # every value is escaped
-
-
-def percent(score: float) -> str:
-    """A share as a whole percentage in the language's marks (as the ``percent`` filter writes it)."""
-    return escape(number_format(float(score) * 100, decimal_pos=0, use_l10n=True)) + "%"

@@ -215,7 +215,8 @@ def _capped_kind_counts(alerts) -> list[tuple[str, int]]:
     ``UNION ALL`` of one index range per kind, compiled once (the kinds differ only in a
     parameter)."""
     sql, params = alerts.filter(kind=_KIND).order_by().values("kind")[: COUNT_CAP + 1].query.sql_with_params()
-    assert params.count(_KIND) == 1, "the kind must be the query's one parameter of that value"
+    if params.count(_KIND) != 1:  # the kind must be the one parameter to replace
+        raise RuntimeError("the capped kind counts' query has no single kind parameter")
     parts, values = [], []
     for kind in Alert.Kind.values:
         parts.append(f"({sql})")

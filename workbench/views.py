@@ -176,7 +176,7 @@ def _alert_rows(ids: list[int]) -> list[Alert]:
     rows = Alert.objects.filter(pk__in=ids).select_related("client", "advisor").without_client_pii()
     by_id = {alert.pk: alert for alert in rows}
     for alert in by_id.values():
-        alert.overdue_days = max(0, (today - alert.due_on).days)  # as alerts.ranking.overdue_days
+        alert.overdue_days = ranking.days_overdue(alert.due_on, today)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -193,7 +193,7 @@ def _alert_response(request, alert, form=None, action="", status=200):
     htmx a success goes back to the list and a refusal shows the row on a page of its own."""
     if getattr(alert, "overdue_days", None) is None:
         # The lists annotate it in SQL (alerts.ranking); a row drawn again alone keeps its badge.
-        alert.overdue_days = max(0, (timezone.localdate() - alert.due_on).days)
+        alert.overdue_days = ranking.days_overdue(alert.due_on)
     context = {
         "alert": alert,
         "form": form,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.utils import timezone
 from rest_framework import serializers
 
+from alerts import ranking
 from alerts.models import Alert
 
 
@@ -35,7 +35,7 @@ class AlertSerializer(serializers.ModelSerializer):
         annotated = getattr(alert, "overdue_days", None)
         if annotated is not None:
             return annotated
-        return max((timezone.localdate() - alert.due_on).days, 0)
+        return ranking.days_overdue(alert.due_on)
 
     class Meta:
         model = Alert

@@ -10,6 +10,7 @@ from django.utils.formats import number_format
 from django.utils.http import urlencode
 
 from core.money import grouped
+from core.money import percent as money_percent
 
 register = template.Library()
 
@@ -47,9 +48,7 @@ def money(value, places: int = 2):
 
 @register.filter
 def percent(value, places: int = 0):
-    if value in (None, ""):
-        return "—"
-    return number_format(float(value) * 100, decimal_pos=int(places), use_l10n=True) + "%"
+    return money_percent(value, places)
 
 
 @register.filter
