@@ -1,10 +1,18 @@
 """What the client page shows, gathered in a constant number of queries (one per section),
 whatever the size of the client's history. Plain function of a client and a user: the view only
-renders it."""
+renders it.
+
+The page itself reads what a user opens it for: the profile, accounts and positions, the open
+alerts and tickets, the risk assessment, the household and the assets chart, the shares. The
+lower cards (``LATER``: recent transactions, the contacts logged, suitability checks, campaigns,
+the advisor history) are fetched by the page once they come into view, each in a request of its
+own (``workbench.client_views.client_section``): under a branch's load they were half of the
+page's queries and a third of its rendering, for cards most views never scroll to."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Max
@@ -34,24 +42,48 @@ from tickets.models import Ticket
 
 RECENT_ROWS = 20
 REASONS_SHOWN = 3
-ALL_SECTIONS = (
+PAGE_SECTIONS = (
     "pii",
     "accounts",
     "household",
     "positions",
-    "activity",
     "chart",
-    "interactions",
     "shares",
     "service",
     "suitability",
-    "campaigns",
     "shelf",
 )
+
+
+@dataclass(frozen=True)
+class LaterSection:
+    """A card of the client page fetched once it comes into view: its name in the URL, its
+    title (the heading of its page of its own, when opened without JavaScript or after a
+    failed fetch) and the parts of ``client_profile`` it reads."""
+
+    name: str
+    title: str
+    reads: tuple[str, ...]
+
+    @property
+    def template(self) -> str:
+        return f"clients/sections/{self.name}.html"
+
+
+LATER = {
+    section.name: section
+    for section in (
+        LaterSection("activity", _("Recent transactions"), ("activity",)),
+        LaterSection("contacts", _("Contacts"), ("interactions",)),
+        LaterSection("checks", _("Suitability checks"), ("checks",)),
+        LaterSection("campaigns", _("Campaigns"), ("campaigns",)),
+        LaterSection("advisor-history", _("Advisor history"), ("assignments",)),
+    )
+}
 CHART_DAYS = 366
 
 
-def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> dict:
+def client_profile(client, user, sections: tuple[str, ...] = PAGE_SECTIONS) -> dict:
     context: dict = {"client": client}
     if "pii" in sections:
         context["pii"] = masked_pii(client)
@@ -91,6 +123,7 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
             share.revocable = can_change or user.pk in (share.granted_by_id, share.shared_with_id)
         context["shares"] = shares
         context["can_share"] = can_change
+    if "assignments" in sections:
         context["assignments"] = list(
             Assignment.objects.filter(client=client).select_related("advisor").order_by("-started_on", "-id")
         )
@@ -108,6 +141,7 @@ def client_profile(client, user, sections: tuple[str, ...] = ALL_SECTIONS) -> di
     if "suitability" in sections:
         context["assessment"] = RiskAssessment.objects.filter(client=client).order_by("-assessed_at").first()
         context["today"] = timezone.localdate()
+    if "checks" in sections:
         context["checks"] = list(
             SuitabilityCheck.objects.filter(client=client)
             .select_related("product")

@@ -8,6 +8,7 @@ app_name = "clients"
 urlpatterns = [
     path("clients/", views.client_list, name="list"),
     path("clients/<int:pk>/", views.client_detail, name="detail"),
+    path("clients/<int:pk>/sections/<slug:name>/", views.client_section, name="section"),
     path("clients/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("clients/<int:pk>/contacts/", views.log_contact, name="log-contact"),
     path("clients/<int:pk>/recommended/", views.recommended, name="recommended"),

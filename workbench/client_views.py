@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect, QueryDict
+from django.core.signing import BadSignature, TimestampSigner
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ from core.choices import ContactChannel
 from core.htmx import form_errors
 from core.models import AccessLog
 from products.models import Product
-from workbench.client_page import client_profile
+from workbench.client_page import LATER, client_profile
 from workbench.forms import ContactForm
 
 PAGE_SIZE = 50
@@ -108,6 +109,41 @@ def client_detail(request, pk: int):
     return _render_detail(request, client)
 
 
+# The client page fetches its lower cards (``client_page.LATER``) with a token saying that this
+# user's view of this client was just logged, so a page view is one access-log row, not six.
+# A card fetched without it (opened on its own, or a forged request) logs a view of its own:
+# the access log cannot be side-stepped by reading a client's cards one by one.
+_PAGE_VIEW = TimestampSigner(salt="workbench.client-page-view")
+PAGE_VIEW_LASTS = 12 * 3600  # seconds: a page left open through the day still loads its cards
+
+
+def _page_view_token(user, client) -> str:
+    return _PAGE_VIEW.sign(f"{user.pk}.{client.pk}")
+
+
+def _page_view_logged(request, client) -> bool:
+    try:
+        seen = _PAGE_VIEW.unsign(request.GET.get("seen", ""), max_age=PAGE_VIEW_LASTS)
+    except BadSignature:  # SignatureExpired is one
+        return False
+    return seen == f"{request.user.pk}.{client.pk}"
+
+
+@login_required
+def client_section(request, pk: int, name: str):
+    """A lower card of the client page (``client_page.LATER``), fetched when it comes into
+    view; without htmx, the card on a page of its own."""
+    section = LATER.get(name)
+    if section is None:
+        raise Http404
+    client = get_visible_or_404(Client.objects.without_pii(), request.user, pk=pk)
+    if not _page_view_logged(request, client):
+        log_access(user=request.user, action=AccessLog.Action.VIEW_CLIENT, client=client, request=request)
+    context = {**client_profile(client, request.user, sections=section.reads), "section": section}
+    template = section.template if request.headers.get("HX-Request") else "clients/section.html"
+    return render(request, template, context)
+
+
 def _render_detail(
     request, client, *, reveal_form=None, share_form=None, interaction_form=None, revealed=None, status=200
 ):
@@ -125,6 +161,7 @@ def _render_detail(
         can_change=Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
         revealed=revealed or {},
         may_read_trails=may_read_trails(request.user),
+        page_view=_page_view_token(request.user, client),
     )
     return render(request, "clients/detail.html", context, status=status)
 

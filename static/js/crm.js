@@ -96,7 +96,22 @@ function focusFirstInvalid(area) {
   if (!target.matches("input, select, textarea, button, a")) target.setAttribute("tabindex", "-1");
   target.focus({ preventScroll: true });
   target.scrollIntoView({ block: "center" });
+  keepInView = target;
+  setTimeout(() => {
+    if (keepInView === target) keepInView = null;
+  }, KEEP_IN_VIEW_MS);
 }
+
+// Cards fetched after the page (the client page's lower cards) can arrive above the field in
+// error and push it out of view: while it keeps the focus, in the first seconds, it is brought
+// back to the middle of the screen when one of them settles.
+let keepInView = null;
+const KEEP_IN_VIEW_MS = 5000;
+document.addEventListener("htmx:afterSettle", () => {
+  if (!keepInView || document.activeElement !== keepInView) return;
+  const box = keepInView.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > window.innerHeight) keepInView.scrollIntoView({ block: "center" });
+});
 
 // Where a failed request's message goes: at the top of the form that sent it, or after the
 // button or link that did.

@@ -18,6 +18,7 @@ from clients.models import AssetSnapshot, CashFlow, ClientShare
 from core.choices import Tier
 from reports.aggregates import refresh_day
 from tests import factories, personas
+from tests.client_page import whole_client_page
 
 pytestmark = pytest.mark.django_db
 
@@ -62,15 +63,23 @@ def _user(advisor):
 
 
 def _text(response) -> str:
-    """The page's visible text, tags dropped and blanks collapsed."""
-    assert response.status_code == 200
-    body = re.sub(r"<script\b.*?</script>", " ", response.content.decode(), flags=re.S)
+    """The page's visible text, tags dropped and blanks collapsed (``response``: a response, or
+    the HTML of a whole client page)."""
+    if not isinstance(response, str):
+        assert response.status_code == 200
+        response = response.content.decode()
+    body = re.sub(r"<script\b.*?</script>", " ", response, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
 def _get(http, url: str, language: str):
     http.cookies["django_language"] = language
     return http.get(url, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def _whole_client_page(http, pk: int, language: str) -> str:
+    http.cookies["django_language"] = language
+    return whole_client_page(http, pk, HTTP_ACCEPT_LANGUAGE=language)
 
 
 def _chinese_day(day: datetime.date) -> str:
@@ -103,7 +112,7 @@ def test_in_english_the_dashboard_shows_millions_and_one_date_style(desk, client
 
 def test_in_chinese_the_client_page_shows_whole_names_exact_money_and_chinese_dates(desk, client):
     client.force_login(_user(desk["advisor"]))
-    text = _text(_get(client, f"/clients/{desk['client'].pk}/", "zh-hans"))
+    text = _text(_whole_client_page(client, desk["client"].pk, "zh-hans"))
     assert "143,266,282.00" in text  # exact in the profile, grouped by thousands
     assert "6,497,460.19" in text  # the cash flow's amount
     assert "2026年11月20日" in text  # the cash flow's day
@@ -113,7 +122,7 @@ def test_in_chinese_the_client_page_shows_whole_names_exact_money_and_chinese_da
 
 def test_in_english_the_client_page_writes_days_one_way(desk, client):
     client.force_login(_user(desk["advisor"]))
-    text = _text(_get(client, f"/clients/{desk['client'].pk}/", "en"))
+    text = _text(_whole_client_page(client, desk["client"].pk, "en"))
     assert "20 Nov 2026" in text and "143,266,282.00" in text
     assert "11/20/2026" not in text and "Nov. 20, 2026" not in text
 

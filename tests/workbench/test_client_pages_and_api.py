@@ -19,7 +19,10 @@ from clients.models import Account, Client, ClientShare
 from core.models import AccessLog
 from core.pii import mask_id_number, mask_phone
 from tests import factories, personas
+from tests.client_page import card_urls
 from tickets.models import Ticket
+from workbench.client_page import LATER
+from workbench.client_views import _page_view_token
 
 pytestmark = pytest.mark.django_db
 
@@ -460,6 +463,63 @@ def test_the_client_page_loads_the_product_shelf_after_the_page(world, client):
     # Out of scope, the partial is not found either.
     other = reverse("suitability:shelf", args=[clients["elsewhere"].pk])
     assert client.get(other, HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_the_client_page_fetches_its_lower_cards_with_one_access_log_row_for_the_view(world, client):
+    cast, clients = world
+    user = _login(client, cast, "advisor")
+    mine = clients["mine"]
+    page = client.get(reverse("clients:detail", args=[mine.pk])).text
+    urls = card_urls(page)
+    assert {url.split("/")[4] for url in urls} == set(LATER)  # every lower card, and only those
+    cards = {}
+    for url in urls:
+        card = client.get(url, HTTP_HX_REQUEST="true")
+        assert card.status_code == 200 and "<html" not in card.text, url
+        cards[url.split("/")[4]] = card.text
+    # Each card holds the client's rows (tests.personas.client_records: one of each).
+    check = mine.suitability_checks.get()
+    assert "100.00" in cards["activity"] and "No transactions." not in cards["activity"]
+    assert "Called" in cards["contacts"]
+    assert check.product.name in cards["checks"]
+    assert 'data-testid="campaign-targets"' in cards["campaigns"]  # (its rows: tests/campaigns/test_outcomes.py)
+    assert cast.advisor.name in cards["advisor-history"]
+    # The page's view is logged once; its cards, fetched with its token, add nothing.
+    assert AccessLog.objects.filter(user=user, client=mine, action="view_client").count() == 1
+
+
+def test_a_card_fetched_without_the_pages_token_logs_a_view_of_its_own(world, client):
+    cast, clients = world
+    mine = clients["mine"]
+    user = _login(client, cast, "advisor")
+    url = reverse("clients:section", args=[mine.pk, "activity"])
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200  # no token
+    assert client.get(url + "?seen=forged", HTTP_HX_REQUEST="true").status_code == 200
+    # Another user's token, or one for another client, is not this view's either.
+    other_user = get_user_model().objects.get(pk=cast.colleague.user_id)
+    assert client.get(url + "?seen=" + _page_view_token(other_user, mine), HTTP_HX_REQUEST="true").status_code == 200
+    other_client = clients["elsewhere"]
+    assert client.get(url + "?seen=" + _page_view_token(user, other_client), HTTP_HX_REQUEST="true").status_code == 200
+    assert AccessLog.objects.filter(user=user, client=mine, action="view_client").count() == 4
+    # Opened on its own (no htmx: the link a card shows when it could not be loaded), a card is
+    # a page with the way back to the client.
+    own_page = client.get(url)
+    assert own_page.status_code == 200 and "<html" in own_page.text
+    assert f'href="{reverse("clients:detail", args=[mine.pk])}"' in own_page.text
+    assert 'id="h-activity"' in own_page.text and "100.00" in own_page.text
+
+
+def test_a_card_out_of_scope_or_unknown_is_not_found(world, client):
+    cast, clients = world
+    user = _login(client, cast, "advisor")
+    other = clients["elsewhere"]
+    token = _page_view_token(user, other)
+    for name in LATER:
+        url = reverse("clients:section", args=[other.pk, name]) + "?seen=" + token
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 404, name
+    unknown = reverse("clients:section", args=[clients["mine"].pk, "positions"])
+    assert client.get(unknown, HTTP_HX_REQUEST="true").status_code == 404
+    assert not AccessLog.objects.filter(user=user, client=other).exists()
 
 
 def test_a_refused_contact_keeps_the_products_chosen_and_a_good_one_records_them(world, client):

@@ -21,6 +21,8 @@ from django.urls import reverse
 from alerts.models import Alert
 from clients.models import Interaction
 from tests import factories, personas
+from workbench.client_page import LATER
+from workbench.client_views import _page_view_token
 from workbench.dashboard import SECTIONS
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,9 @@ def _pages(clients) -> dict[str, str]:
         "reports_advisor": reverse("reports:advisor", args=["SH01T1", "ADVISOR"]),
         # The dashboard's lists, each fetched by the page once shown (as htmx asks for them).
         **{f"dashboard_{s.name}": reverse("dashboard-section", args=[s.name]) for s in SECTIONS},
+        # The client page's lower cards, each fetched when it comes into view (with the page's
+        # token that the view was logged: ``_measure`` adds it).
+        **{f"client_card_{name}": reverse("clients:section", args=[mine, name]) for name in LATER},
     }
 
 
@@ -50,9 +55,12 @@ def _measure(http, cast, clients) -> dict[str, int]:
     refresh_day(factories.TODAY)  # the report pages read the day's aggregates
     counts = {}
     for role in ROLES:
-        http.force_login(get_user_model().objects.get(pk=getattr(cast, role).user_id))
+        http.session_user = get_user_model().objects.get(pk=getattr(cast, role).user_id)
+        http.force_login(http.session_user)
         for name, url in _pages(clients).items():
-            headers = {"HX-Request": "true"} if name.startswith("dashboard_") else {}
+            headers = {"HX-Request": "true"} if name.startswith(("dashboard_", "client_card_")) else {}
+            if name.startswith("client_card_"):
+                url += "?seen=" + _page_view_token(http.session_user, clients["mine"])
             http.get(url, headers=headers)  # session and caches warm
             with CaptureQueriesContext(connection) as queries:
                 response = http.get(url, headers=headers)
