@@ -22,6 +22,10 @@ class CoreConfig(AppConfig):
 
         # A user's roles, unit and permissions are cached between requests until one changes.
         authz_cache.connect_signals()
+        from core import prepared
+
+        # Queries a connection runs again are prepared once and keep their plan (core/prepared.py).
+        prepared.install()
         from core.schedule import sync_after_migrate
 
         # The beat schedule declared in core/schedule.py: entries without a row are created after

@@ -170,6 +170,10 @@ if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "crm.
 _page_cost = env_str("PG_RANDOM_PAGE_COST", "1.1")
 if _page_cost:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(_page_cost)}"
+# A SELECT a connection runs a second time is prepared and keeps its plan (core/prepared.py):
+# planning the scoped queries cost as much as running them. Off (0) behind a pooler in
+# transaction mode, which shares connections between clients.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------------
