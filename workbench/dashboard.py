@@ -227,21 +227,58 @@ def _capped_kind_counts(alerts) -> list[tuple[str, int]]:
 
 
 def ranked_today(
-    alerts, today: datetime.date, *, kind: str = "", limit: int = TODAY_ROWS, wide: bool = False
+    alerts,
+    today: datetime.date,
+    *,
+    kind: str = "",
+    limit: int = TODAY_ROWS,
+    wide: bool = False,
+    compiled_as: tuple | None = None,
 ) -> list[TodayRow]:
     """The ranked today list (``alerts.ranking``): the ``limit`` clients whose best alert scores
-    highest, one row each — one query. The clients are chosen by an aggregate over the scope's
-    alert rows (a subquery); then each one's best alert is read with the client, with the
-    number of their alerts and the most days one is overdue (windows over their alerts).
-    ``wide``: a scope of ``MANY_ALERTS`` or more, whose clients ``ranking.top_clients_of_many`` chooses."""
-    if kind:
-        alerts = alerts.filter(kind=kind)
+    highest, one row each. The clients are chosen by an aggregate over the scope's alert rows
+    (a subquery); then each one's best alert, with the number of their alerts and the most days
+    one is overdue (windows over their alerts) — one query, which gives the leads' ids — and the
+    leads are read with their clients and advisors by id.
+    ``wide``: a scope of ``MANY_ALERTS`` or more, whose clients ``ranking.top_clients_of_many`` chooses.
+
+    ``compiled_as``: the facts ``alerts`` was built from (``dashboard`` passes the user's access
+    profile, the advisor chosen and the day). The first query is then built and compiled to SQL
+    once per process for them and ``kind`` (5 ms of Django's work per page), as the scope's
+    subquery is (``core.access``): the SQL reads the alerts when it runs, so it cannot go stale."""
+    # (The scope's SQL also holds the day it was built on: a share lasts until a date.)
+    key = (*compiled_as, kind, limit, wide, today, timezone.localdate()) if compiled_as is not None else None
+    sql = _compiled_rankings.get(key) if key is not None else None
+    if sql is None:
+        sql = _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide).query.sql_with_params()
+        if key is not None:
+            if len(_compiled_rankings) >= _COMPILED_RANKINGS_KEPT:
+                _compiled_rankings.clear()
+            _compiled_rankings[key] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(*sql)
+        leads = {pk: (score, count, overdue) for pk, score, count, overdue in cursor.fetchall()}
+    alerts_by_id = Alert.objects.filter(pk__in=leads).select_related("client", "advisor").without_client_pii()
+    rows = [
+        TodayRow(client=a.client, score=leads[a.pk][0], count=leads[a.pk][1], lead=a, overdue_days=leads[a.pk][2])
+        for a in alerts_by_id
+    ]
+    return sorted(rows, key=lambda row: (-row.score, -row.count, row.client.pk))
+
+
+_compiled_rankings: dict = {}
+_COMPILED_RANKINGS_KEPT = 10_000
+
+
+def _lead_rows(alerts, today: datetime.date, limit: int, wide: bool):
+    """``(alert id, score, the client's alert count, most days overdue)`` of each chosen
+    client's best alert."""
     chosen = (ranking.top_clients_of_many if wide else ranking.top_clients)(alerts, limit, today)
     per_client = {"partition_by": [F("client_id")]}
     # DISTINCT ON (client) keeps each client's first row in the score's order; the windows are
     # computed before it, over all of the client's alerts. (Filtering on a row-number window
-    # instead costs Django a wrapping query to compile: 3 ms more per page.)
-    leads = (
+    # instead costs Django a wrapping query to compile.)
+    return (
         ranking.with_score(alerts.filter(client_id__in=chosen), today)
         .annotate(
             of_client=Window(Count("pk"), **per_client),
@@ -249,13 +286,8 @@ def ranked_today(
         )
         .order_by("client_id", F("score").desc(), "due_on", "pk")
         .distinct("client_id")
-        .select_related("client", "advisor")
-        .without_client_pii()
+        .values_list("pk", "score", "of_client", "most_overdue")
     )
-    rows = [
-        TodayRow(client=a.client, score=a.score, count=a.of_client, lead=a, overdue_days=a.most_overdue) for a in leads
-    ]
-    return sorted(rows, key=lambda row: (-row.score, -row.count, row.client.pk))
 
 
 def of_clients(rows, clients):
@@ -418,7 +450,13 @@ def dashboard(user, *, advisor_code: str | None = None, kind: str = "", today: d
         "scope": scope,
         "kinds": kinds,
         "kind": kind,
-        "today_rows": ranked_today(scope.alerts, today, kind=kind, wide=firm_wide or ranked_count >= MANY_ALERTS),
+        "today_rows": ranked_today(
+            scope.alerts,
+            today,
+            kind=kind,
+            wide=firm_wide or ranked_count >= MANY_ALERTS,
+            compiled_as=(access.access_profile(user), scope.advisor.pk if scope.advisor else None),
+        ),
         "alert_count": alert_count,
         "count_cap": COUNT_CAP,
         "book": remembered_book_summary(scope.book, today, user),

@@ -134,6 +134,29 @@ def test_a_manager_sees_the_branch_and_can_narrow_to_one_advisor(book):
     assert dashboard.dashboard(user, advisor_code="NOBODY", today=TODAY)["scope"].advisor is None
 
 
+def test_the_ranked_lists_sql_compiled_once_reads_the_alerts_as_they_are_now(book):
+    """The ranked list's query is compiled once per user, advisor chosen, kind and day
+    (``ranked_today(compiled_as=…)``); what it finds is read when it runs."""
+    manager = _user(book["manager"])
+    first = dashboard.dashboard(manager, today=TODAY)
+    assert [row.client.pk for row in first["today_rows"]] == [book["rich"].pk, book["small"].pk, book["theirs"].pk]
+    compiled = len(dashboard._compiled_rankings)
+    # A critical alert on the smallest client puts it first; the mass client's alert is done.
+    factories.AlertFactory(
+        client=book["theirs"], advisor=book["other"], kind=Alert.Kind.CHURN_RISK, severity="critical"
+    )
+    Alert.objects.filter(client=book["small"]).update(status=Alert.Status.DONE)
+    again = dashboard.dashboard(manager, today=TODAY)
+    assert len(dashboard._compiled_rankings) == compiled  # the same SQL, run again
+    assert [(row.client.pk, row.count) for row in again["today_rows"]] == [(book["rich"].pk, 1), (book["theirs"].pk, 2)]
+    # Narrowed to one advisor, or to one kind: other SQL, other rows.
+    narrowed = dashboard.dashboard(manager, advisor_code="MA", today=TODAY)
+    assert [row.client.pk for row in narrowed["today_rows"]] == [book["theirs"].pk]
+    birthdays = dashboard.dashboard(manager, kind=Alert.Kind.BIRTHDAY, today=TODAY)
+    assert [(row.client.pk, row.lead.kind) for row in birthdays["today_rows"]] == [(book["theirs"].pk, "birthday")]
+    assert len(dashboard._compiled_rankings) == compiled + 2
+
+
 def test_the_whole_firms_kinds_are_counted_up_to_the_cap_and_the_pages_say_so(book, tree, client, monkeypatch):
     """Compliance reads every open alert of the firm: each kind is counted up to COUNT_CAP + 1
     (shown "2+" here, "1,000+" in the product), and below the cap the counts are exact."""
