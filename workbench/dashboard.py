@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, DecimalField, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce
@@ -250,11 +251,16 @@ def ranked_today(
     key = (*compiled_as, kind, limit, wide, today, timezone.localdate()) if compiled_as is not None else None
     sql = _compiled_rankings.get(key) if key is not None else None
     if sql is None:
-        sql = _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide).query.sql_with_params()
+        try:
+            sql = _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide).query.sql_with_params()
+        except EmptyResultSet:  # a scope with no clients (``.none()``): nothing to rank
+            sql = _NOTHING
         if key is not None:
             if len(_compiled_rankings) >= _COMPILED_RANKINGS_KEPT:
                 _compiled_rankings.clear()
             _compiled_rankings[key] = sql
+    if sql is _NOTHING:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(*sql)
         leads = {pk: (score, count, overdue) for pk, score, count, overdue in cursor.fetchall()}
@@ -268,6 +274,7 @@ def ranked_today(
 
 _compiled_rankings: dict = {}
 _COMPILED_RANKINGS_KEPT = 10_000
+_NOTHING = ("", ())
 
 
 def _lead_rows(alerts, today: datetime.date, limit: int, wide: bool):

@@ -157,6 +157,17 @@ def test_the_ranked_lists_sql_compiled_once_reads_the_alerts_as_they_are_now(boo
     assert len(dashboard._compiled_rankings) == compiled + 2
 
 
+def test_a_user_whose_scope_holds_nobody_gets_an_empty_dashboard(tree, client):
+    """Operations staff and a user without a role see no client: the ranked list's query is
+    empty before it is compiled, and the page says there is nothing to do."""
+    for user in (factories.ops_user(), get_user_model().objects.create_user("nobody", password="x" * 12)):
+        figures = dashboard.dashboard(user, today=TODAY)
+        assert figures["today_rows"] == [] and figures["alert_count"] == 0
+        assert dashboard.dashboard(user, kind=Alert.Kind.BIRTHDAY, today=TODAY)["today_rows"] == []  # compiled once
+        client.force_login(user)
+        assert client.get("/").status_code == 200
+
+
 def test_the_whole_firms_kinds_are_counted_up_to_the_cap_and_the_pages_say_so(book, tree, client, monkeypatch):
     """Compliance reads every open alert of the firm: each kind is counted up to COUNT_CAP + 1
     (shown "2+" here, "1,000+" in the product), and below the cap the counts are exact."""
