@@ -58,6 +58,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core import authz_cache, roles
+from core.compiled import CompiledOnce
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -178,11 +179,7 @@ def client_scope(user: Any, action: Action = "view", *, include_shares: bool = T
         return EVERYTHING
 
     key = (profile, action, include_shares, timezone.localdate())
-    ids = _compiled_scopes.get(key)
-    if ids is None:
-        if len(_compiled_scopes) >= _COMPILED_SCOPES_KEPT:
-            _compiled_scopes.clear()
-        ids = _compiled_scopes[key] = _compiled(_scope_ids(profile, action, include_shares))
+    ids = _compiled_scopes.get(key, lambda: _compiled(_scope_ids(profile, action, include_shares)))
     return None if ids is _NO_IDS else Q(pk__in=ids)
 
 
@@ -192,8 +189,7 @@ def client_scope(user: Any, action: Action = "view", *, include_shares: bool = T
 # per scoped query, and a list page runs two to four; the SQL is a pure function of the key, so
 # it cannot go stale: a change of role or unit is a new profile, hence a new key, and the
 # assignments and shares themselves are read by the SQL when it runs.
-_compiled_scopes: dict = {}
-_COMPILED_SCOPES_KEPT = 10_000
+_compiled_scopes = CompiledOnce()
 _NO_IDS = object()
 
 

@@ -52,6 +52,7 @@ from campaigns.texts import reason_text
 from clients.models import Client, Interaction, Position, TierPolicy
 from core import access, roles
 from core.choices import Tier
+from core.compiled import CompiledOnce
 from products.models import Product
 from reports import cache as report_cache
 from reports.figures import Slice
@@ -249,16 +250,14 @@ def ranked_today(
     subquery is (``core.access``): the SQL reads the alerts when it runs, so it cannot go stale."""
     # (The scope's SQL also holds the day it was built on: a share lasts until a date.)
     key = (*compiled_as, kind, limit, wide, today, timezone.localdate()) if compiled_as is not None else None
-    sql = _compiled_rankings.get(key) if key is not None else None
-    if sql is None:
+
+    def compile() -> tuple:
         try:
-            sql = _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide).query.sql_with_params()
+            return _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide).query.sql_with_params()
         except EmptyResultSet:  # a scope with no clients (``.none()``): nothing to rank
-            sql = _NOTHING
-        if key is not None:
-            if len(_compiled_rankings) >= _COMPILED_RANKINGS_KEPT:
-                _compiled_rankings.clear()
-            _compiled_rankings[key] = sql
+            return _NOTHING
+
+    sql = _compiled_rankings.get(key, compile) if key is not None else compile()
     if sql is _NOTHING:
         return []
     with connection.cursor() as cursor:
@@ -272,8 +271,7 @@ def ranked_today(
     return sorted(rows, key=lambda row: (-row.score, -row.count, row.client.pk))
 
 
-_compiled_rankings: dict = {}
-_COMPILED_RANKINGS_KEPT = 10_000
+_compiled_rankings = CompiledOnce()
 _NOTHING = ("", ())
 
 
