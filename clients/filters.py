@@ -28,6 +28,7 @@ from clients.search import search_clients
 from core import roles
 from core.access import access_profile
 from core.choices import InvestorType, ProductRisk, RiskTolerance, Tier, Variety
+from core.filtersets import FilterSet
 from products.models import Product
 
 # Churn bands as the dashboards show them (score in [0, 1]).
@@ -193,7 +194,7 @@ class ClientFilterForm(forms.Form):
         return cleaned
 
 
-class ClientFilter(django_filters.FilterSet):
+class ClientFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",

@@ -24,6 +24,7 @@ from advisors.models import Advisor, OrgUnit
 from clients.models import Client, Position
 from compliance.models import CheckReview
 from compliance.queues import EXPIRED, MISSING
+from core.filtersets import FilterSet
 from core.widgets import DateInput
 from products.models import Product
 from suitability.models import SuitabilityCheck
@@ -77,7 +78,7 @@ class RangeForm(forms.Form):
         return cleaned
 
 
-class CheckQueueFilter(django_filters.FilterSet):
+class CheckQueueFilter(FilterSet):
     """The filters of the check queues (awaiting confirmation, steps owed, all checks)."""
 
     branch = django_filters.ModelChoiceFilter(
@@ -115,7 +116,7 @@ class CheckQueueFilter(django_filters.FilterSet):
         return queryset.filter(Exists(reviews.filter(verdict=value)))
 
 
-class AssessmentQueueFilter(django_filters.FilterSet):
+class AssessmentQueueFilter(FilterSet):
     """The filters of the assessments queue (clients). ``day`` is the book's position day the
     queue reads holdings from (``compliance.queues.book_day``)."""
 

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,14 +18,14 @@ from django.views.decorators.http import require_http_methods
 
 from alerts import actions as alert_actions
 from alerts import ranking
-from alerts.models import Alert, open_now, snoozed_now
+from alerts.models import Alert
 from clients.forms import apply_service_errors
 from clients.interactions import log_interaction
 from clients.models import Interaction
 from core.access import get_visible_or_404
 from core.htmx import form_errors
 from core.names import display_name
-from workbench import followups
+from workbench import alert_page, followups
 from workbench import transfers as services
 from workbench.alert_forms import ReassignForm
 from workbench.forms import DismissForm, DoneForm, SnoozeForm, TransferForm
@@ -90,63 +89,20 @@ def _transfer_page(request, form: TransferForm, *, preview=None, status: int = 2
 
 # --- Alerts -------------------------------------------------------------------------------------
 
-ALERT_PAGE_SIZE = 50
-ALERT_COUNT_CAP = 10_000
-
 
 @login_required
 def alert_list(request):
     from workbench.dashboard import dashboard_scope
 
     scope = dashboard_scope(request.user, request.GET.get("advisor"))
-    base = Alert.objects.visible_to(request.user)
-    if not scope.advisors:  # an advisor: their own alerts
-        base = base.filter(advisor__user=request.user)
-    elif scope.advisor is not None:
-        base = base.filter(advisor=scope.advisor)
     status = request.GET.get("status") or "open"
     kind = request.GET.get("kind") or ""
-    client = request.GET.get("client") or ""
-    alerts = base
-    # "Open" and "snoozed" as every count reads them (alerts.models.open_now): a snooze whose day
-    # has come is open again, here as on the top bar and the dashboard.
-    if status == Alert.Status.OPEN:
-        alerts = alerts.filter(open_now())
-    elif status == Alert.Status.SNOOZED:
-        alerts = alerts.filter(snoozed_now())
-    elif status in Alert.Status.values:
-        alerts = alerts.filter(status=status)
-    if kind in Alert.Kind.values:
-        alerts = alerts.filter(kind=kind)
-    if client.isdigit():  # one client's alerts (the dashboard's "and N more")
-        alerts = alerts.filter(client_id=int(client))
-    if status in (Alert.Status.OPEN, Alert.Status.SNOOZED):
-        # The order of the day, as on the dashboard (alerts.ranking): clients by their best
-        # alert, each client's alerts together.
-        order = ranking.ranked(alerts)
-    else:  # closed alerts: the most recently closed first
-        order = alerts.order_by(F("closed_at").desc(nulls_last=True), "-pk")
-    # The order is computed over narrow rows (ids and the few columns the score reads) and only
-    # the page's 50 alerts are then read whole: carrying every column of the alert, its client
-    # and advisor through the window and the sort cost 2.7 s for compliance's 147,000 open
-    # alerts at 200,000 clients. The count reads the alerts alone (the ranking's join to the
-    # clients is not needed to count them).
-    paginator = Paginator(order.values_list("pk", flat=True), ALERT_PAGE_SIZE)
-    # Counted up to ALERT_COUNT_CAP + 1 ("10,000+"): counting a firm's 150,000 open alerts was a
-    # scan of all of them on every view of the page, and nobody pages past 200 pages.
-    paginator.count = alerts.order_by()[: ALERT_COUNT_CAP + 1].count()
+    client = request.GET.get("client") or ""  # one client's alerts (the dashboard's "and N more")
+    chosen = alert_page.AlertPage(request.user, scope, status, kind, client)
+    # The count and the page's ids come from alert_page; only the page's 50 alerts are read whole.
+    paginator = Paginator(range(chosen.count()), alert_page.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    if status in (Alert.Status.OPEN, Alert.Status.SNOOZED):
-        # Page n holds alerts of the first n × 50 clients in the ranked order at most (each client
-        # has an alert, and a client's alerts come together): rank only those clients' alerts, chosen
-        # as the dashboard chooses its today list (a firm's 147,000 alerts: 0.25 s → 0.1 s).
-        choose = ranking.top_clients_of_many if paginator.count > ALERT_COUNT_CAP else ranking.top_clients
-        chosen = choose(alerts, page.number * ALERT_PAGE_SIZE)
-        bottom = (page.number - 1) * ALERT_PAGE_SIZE
-        ids = ranking.ranked(alerts.filter(client_id__in=chosen)).values_list("pk", flat=True)
-        page.object_list = _alert_rows(list(ids[bottom : bottom + ALERT_PAGE_SIZE]))
-    else:
-        page.object_list = _alert_rows(list(page.object_list))
+    page.object_list = _alert_rows(chosen.ids(page.number))
     context = {
         "page": page,
         "status": status,
@@ -156,7 +112,7 @@ def alert_list(request):
         "statuses": Alert.Status.choices,
         "scope": scope,
         "may_reassign": alert_actions.may_reassign(request.user),
-        "alert_count_cap": ALERT_COUNT_CAP,
+        "alert_count_cap": alert_page.COUNT_CAP,
     }
     if request.GET.get("rows") and request.headers.get("HX-Request"):
         # a row of the dashboard's today list opened: the client's alerts, rows only
@@ -167,13 +123,24 @@ def alert_list(request):
     return render(request, "advisors/alerts.html", context)
 
 
+# What a row shows (workbench.alert_rows): the alert, its client's name and number, its advisor's
+# name. The client's hundred other columns, personal data among them, stay unread: building 50
+# wide client objects was a fifth of the page's work.
+ALERT_ROW_FIELDS = (
+    *(field.name for field in Alert._meta.concrete_fields),
+    "client__name",
+    "client__client_no",
+    "advisor__name",
+)
+
+
 def _alert_rows(ids: list[int]) -> list[Alert]:
-    """The alerts ``ids`` read whole, in that order, with their client (no personal data) and
-    advisor, and the days overdue the rows show. The ids were chosen from the user's scope in
+    """The alerts ``ids`` read whole, in that order, with what a row shows of their client (no
+    personal data) and advisor, and the days overdue the rows show. The ids were chosen from the user's scope in
     this request, so the rows are read by id alone: applying the scope's conditions again cost
     the page a third of its time to build the query."""
     today = timezone.localdate()
-    rows = Alert.objects.filter(pk__in=ids).select_related("client", "advisor").without_client_pii()
+    rows = Alert.objects.filter(pk__in=ids).select_related("client", "advisor").only(*ALERT_ROW_FIELDS)
     by_id = {alert.pk: alert for alert in rows}
     for alert in by_id.values():
         alert.overdue_days = ranking.days_overdue(alert.due_on, today)

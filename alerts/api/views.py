@@ -15,6 +15,7 @@ from alerts import actions, ranking
 from alerts.api.serializers import AlertSerializer
 from alerts.models import Alert, open_now, snoozed_now
 from core.api.viewsets import ScopedReadOnlyViewSet
+from core.filtersets import FilterSet
 
 RANK = "rank"
 
@@ -27,7 +28,7 @@ class ReassignSerializer(serializers.Serializer):
     )
 
 
-class AlertFilter(django_filters.FilterSet):
+class AlertFilter(FilterSet):
     """``status=open`` and ``status=snoozed`` mean what every count means
     (``alerts.models.open_now``): a snooze whose day has come is open again."""
 

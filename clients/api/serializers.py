@@ -14,6 +14,7 @@ from alerts.models import Alert
 from clients.filters import CHURN_BANDS, ORDERINGS
 from clients.models import Account, CashFlow, Client, Position, Transaction
 from clients.reveal import masked_pii
+from core.api.serializers import ColumnsReadDirectly
 from core.choices import InvestorType, ProductRisk, RiskTolerance, Tier, Variety
 from products.models import Product
 
@@ -27,7 +28,7 @@ CLIENT_WRITABLE = (
 )
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ColumnsReadDirectly):
     branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
     primary_advisor = serializers.SlugRelatedField(slug_field="code", read_only=True)
     id_number = serializers.SerializerMethodField()

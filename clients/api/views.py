@@ -32,6 +32,7 @@ from clients.reveal import reveal_pii
 from clients.search import personal_data_kind
 from core.api.permissions import RoleModelPermissions
 from core.api.viewsets import ScopedReadOnlyViewSet, ScopedUpdateViewSet
+from core.filtersets import FilterSet
 
 PERSONAL_DATA_IN_URL = gettext_lazy(
     "A phone number, ID number or email is personal data and is not accepted in a URL. "
@@ -208,7 +209,7 @@ class ClientShareViewSet(ScopedReadOnlyViewSet):
         return Response(ShareSerializer(share).data)
 
 
-class DateRangeFilter(django_filters.FilterSet):
+class DateRangeFilter(FilterSet):
     client = django_filters.NumberFilter(field_name="client_id")
     client_no = django_filters.CharFilter(field_name="client__client_no")
     account_no = django_filters.CharFilter(field_name="account__account_no")

@@ -216,15 +216,15 @@ def test_a_risk_profile_raised_as_expiring_reads_expired_once_its_day_has_passed
 
 
 def test_the_alerts_page_counts_up_to_its_cap_and_still_ranks_past_it(day, client, monkeypatch):
-    """Past ``ALERT_COUNT_CAP`` the page says "10,000+" (here "2+") and chooses its clients as
+    """Past ``alert_page.COUNT_CAP`` the page says "10,000+" (here "2+") and chooses its clients as
     the firm's dashboard does (``ranking.top_clients_of_many``): the same order."""
-    from workbench import views
+    from workbench import alert_page
 
     advisor, _colleague, _clients, _alerts = day
     client.force_login(user_of(advisor))
     rows = dashboard.dashboard(user_of(advisor), today=TODAY)["today_rows"]
     expected = [pk for row in rows for pk in opened(client, row)]
-    monkeypatch.setattr(views, "ALERT_COUNT_CAP", 2)
+    monkeypatch.setattr(alert_page, "COUNT_CAP", 2)
     page = client.get(reverse("alerts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2+ alerts" in page
     assert sorted(expected, key=lambda pk: page.index(f'id="alert-{pk}"')) == expected

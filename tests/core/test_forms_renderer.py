@@ -6,12 +6,15 @@ from __future__ import annotations
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.test.html import parse_html
+from django.utils.safestring import mark_safe
 
 from core.forms_renderer import FormRenderer
 
 CHOICES = [
     ("", "—"),
     ("a", "Alpha & <b>"),
+    ("safe", mark_safe("<i>already safe</i>")),
+    ('q"&', "a value with a quote"),
     ("Group", [("g1", "Gamma 1"), ("g2", "Gamma 2")]),
     (3, "Three"),
 ]
@@ -22,6 +25,8 @@ def test_a_select_renders_as_djangos_own():
         (forms.Select(choices=CHOICES, attrs={"class": "form-select", "disabled": True}), "g2"),
         (forms.SelectMultiple(choices=CHOICES), ["a", 3]),
         (forms.NullBooleanSelect(), True),
+        (forms.Select(choices=CHOICES, attrs={"data-x": 'a"b&c', "required": True, "hidden": False}), 'q"&'),
+        (forms.SelectMultiple(choices=[]), None),
     ):
         ours = widget.render("field", value, attrs={"id": "f"}, renderer=FormRenderer())
         django = widget.render("field", value, attrs={"id": "f"}, renderer=DjangoTemplates())

@@ -157,6 +157,52 @@ def test_the_ranked_lists_sql_compiled_once_reads_the_alerts_as_they_are_now(boo
     assert len(dashboard._compiled_rankings) == compiled + 2
 
 
+def _alert_ids(client, url: str) -> list[int]:
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    return [alert.pk for alert in page.context["page"].object_list]
+
+
+def test_the_alerts_pages_sql_compiled_once_reads_the_alerts_as_they_are_now(book, client):
+    """The alerts page's count and page of ids are compiled once per user, advisor chosen,
+    status, kind, page and day (``workbench.alert_page``); what they find is read when they run."""
+    from workbench import alert_page
+
+    client.force_login(_user(book["manager"]))
+    first = _alert_ids(client, "/alerts/")
+    compiled = len(alert_page._compiled)
+    open_ones = Alert.objects.filter(status=Alert.Status.OPEN, client__in=[book["rich"], book["small"], book["theirs"]])
+    assert sorted(first) == sorted(open_ones.values_list("pk", flat=True))
+    assert first[0] == Alert.objects.get(client=book["rich"]).pk  # the critical alert of the richest first
+    # A new critical alert on the smallest client, the small client's alert done: seen at once.
+    new = factories.AlertFactory(
+        client=book["theirs"], advisor=book["other"], kind=Alert.Kind.CHURN_RISK, severity="critical"
+    )
+    Alert.objects.filter(client=book["small"]).update(status=Alert.Status.DONE)
+    again = _alert_ids(client, "/alerts/")
+    assert len(alert_page._compiled) == compiled  # the same SQL, run again
+    assert new.pk in again and not set(again) & set(
+        Alert.objects.filter(client=book["small"]).values_list("pk", flat=True)
+    )
+    # Narrowed to one advisor, to one kind, to the closed ones: other SQL, other rows.
+    assert set(_alert_ids(client, "/alerts/?advisor=MA")) == set(
+        Alert.objects.filter(advisor=book["other"], status=Alert.Status.OPEN).values_list("pk", flat=True)
+    )
+    assert _alert_ids(client, "/alerts/?kind=churn_risk") == [Alert.objects.get(client=book["rich"]).pk, new.pk]
+    assert set(_alert_ids(client, "/alerts/?status=done")) == set(
+        Alert.objects.filter(client=book["small"]).values_list("pk", flat=True)
+    )
+    assert len(alert_page._compiled) > compiled
+    # Another user with the same page: their own SQL, their own alerts.
+    client.force_login(_user(book["advisor"]))
+    assert _alert_ids(client, "/alerts/") == [Alert.objects.get(client=book["rich"]).pk]
+    client.force_login(_user(book["other"]))
+    assert _alert_ids(client, "/alerts/") == [
+        new.pk,
+        *Alert.objects.filter(client=book["theirs"], kind=Alert.Kind.BIRTHDAY).values_list("pk", flat=True),
+    ]
+
+
 def test_a_user_whose_scope_holds_nobody_gets_an_empty_dashboard(tree, client):
     """Operations staff and a user without a role see no client: the ranked list's query is
     empty before it is compiled, and the page says there is nothing to do."""

@@ -20,8 +20,7 @@ from clients.models import Client
 from core.choices import Tier
 from tests import factories
 from tests.personas import serve, staff
-from workbench import client_views, dashboard
-from workbench import views as workbench_views
+from workbench import alert_page, client_views, dashboard
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -79,7 +78,7 @@ def _all_pages(http, url, pattern, per_page):
 @pytest.mark.parametrize("many", [False, True], ids=["a book", "a firm's many alerts"])
 def test_the_alerts_pages_follow_the_ranking_one_after_another(book, client, monkeypatch, many):
     user, advisor, _clients, _theirs = book
-    monkeypatch.setattr(workbench_views, "ALERT_PAGE_SIZE", 4)
+    monkeypatch.setattr(alert_page, "PAGE_SIZE", 4)
     if many:  # the clients of a page chosen as for a firm's alerts (ranking.top_clients_of_many)
         monkeypatch.setattr(dashboard, "MANY_ALERTS", 1)
     client.force_login(user)
