@@ -21,6 +21,15 @@ from core.links import pk_link
 
 SEVERITY_CLASS = {"critical": "text-bg-danger", "warning": "text-bg-warning"}
 ACTIVE = (Alert.Status.OPEN, Alert.Status.SNOOZED)
+# What a row reads (``.only(*ROW_FIELDS)`` with the client and advisor selected): the alert, its
+# client's name and number, its advisor's name. The client's hundred other columns, personal
+# data among them, stay unread: building 50 wide client objects was a fifth of a page's work.
+ROW_FIELDS = (
+    *(field.name for field in Alert._meta.concrete_fields),
+    "client__name",
+    "client__client_no",
+    "advisor__name",
+)
 CLOSED = (Alert.Status.DONE, Alert.Status.DISMISSED)
 
 

@@ -59,6 +59,7 @@ from reports.figures import Slice
 from reports.models import AdvisorDay, ReportDay, SegmentDay
 from reports.periods import month_ends
 from tickets.models import Ticket
+from workbench.alert_rows import ROW_FIELDS
 
 FOLLOW_UP_WINDOW_DAYS = 7
 MATURITY_WINDOW_DAYS = 15
@@ -263,7 +264,12 @@ def ranked_today(
     with connection.cursor() as cursor:
         cursor.execute(*sql)
         leads = {pk: (score, count, overdue) for pk, score, count, overdue in cursor.fetchall()}
-    alerts_by_id = Alert.objects.filter(pk__in=leads).select_related("client", "advisor").without_client_pii()
+    # what a row shows (workbench.alert_rows), and the client's tier and assets in its head
+    alerts_by_id = (
+        Alert.objects.filter(pk__in=leads)
+        .select_related("client", "advisor")
+        .only(*ROW_FIELDS, "client__tier", "client__total_assets")
+    )
     rows = [
         TodayRow(client=a.client, score=leads[a.pk][0], count=leads[a.pk][1], lead=a, overdue_days=leads[a.pk][2])
         for a in alerts_by_id
