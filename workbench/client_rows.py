@@ -18,6 +18,21 @@ from core.links import pk_link
 from core.money import grouped, percent
 
 DASH = "—"
+# What a row reads (``.only(*ROW_FIELDS)`` with the primary advisor selected): the list's nine
+# cells. The client's fifty other columns stay unread, and of its encrypted fields only the
+# phone is decrypted (to be masked).
+ROW_FIELDS = (
+    "client_no",
+    "name",
+    "phone",
+    "primary_advisor",
+    "primary_advisor__name",
+    "tier",
+    "lifecycle_stage",
+    "risk_level",
+    "churn_score",
+    "total_assets",
+)
 
 
 class ClientRows:

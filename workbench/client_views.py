@@ -34,6 +34,7 @@ from core.choices import ContactChannel
 from core.htmx import form_errors
 from core.models import AccessLog
 from products.models import Product
+from workbench import client_rows
 from workbench.client_page import LATER, client_profile
 from workbench.forms import ContactForm
 
@@ -69,8 +70,8 @@ def client_list(request):
     segment = filters.form.cleaned_data.get("segment") if filters.is_bound and filters.is_valid() else None
     if request.GET.get("export") == "csv":
         return client_list_csv(request, clients)
-    # The list shows the masked phone only: the other encrypted fields stay unread (undecrypted).
-    rows = visible.defer("id_number", "email", "address")
+    # What the rows show (workbench.client_rows): the masked phone is the one encrypted field read.
+    rows = Client.objects.visible_to(request.user).select_related("primary_advisor").only(*client_rows.ROW_FIELDS)
     _paginator, page = page_of_clients(clients, request.GET.get("page"), PAGE_SIZE, rows)
     return render(
         request,
