@@ -17,8 +17,8 @@ def workbench(request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        from workbench.dashboard import capped_count, dashboard_scope
+        from workbench.dashboard import open_alert_badge
 
-        return capped_count(dashboard_scope(user).alerts)
+        return open_alert_badge(user)
 
     return {"open_alert_count": SimpleLazyObject(count), "open_alert_cap": COUNT_CAP}

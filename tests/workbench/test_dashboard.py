@@ -203,6 +203,32 @@ def test_the_alerts_pages_sql_compiled_once_reads_the_alerts_as_they_are_now(boo
     ]
 
 
+def _badge(client) -> int:
+    page = client.get("/clients/")  # a page whose badge the context processor counts
+    assert page.status_code == 200
+    return int(str(page.context["open_alert_count"]))
+
+
+def test_the_navigation_badges_sql_compiled_once_counts_the_alerts_as_they_are_now(book, client):
+    """The badge's capped count is compiled once per user and day (``open_alert_badge``); it
+    counts the alerts when it runs, and each user their own."""
+    client.force_login(_user(book["manager"]))
+    assert _badge(client) == 3  # the branch's open alerts
+    compiled = len(dashboard._compiled_badges)
+    factories.AlertFactory(client=book["theirs"], advisor=book["other"], kind=Alert.Kind.DORMANT)
+    Alert.objects.filter(client=book["rich"]).update(status=Alert.Status.DONE)
+    assert _badge(client) == 3
+    Alert.objects.filter(client=book["small"]).update(status=Alert.Status.DISMISSED)
+    assert _badge(client) == 2
+    assert len(dashboard._compiled_badges) == compiled  # the same SQL, run again
+    client.force_login(_user(book["advisor"]))
+    assert _badge(client) == 0  # their alerts are all closed now
+    client.force_login(_user(book["other"]))
+    assert _badge(client) == 2
+    client.force_login(factories.ops_user())
+    assert _badge(client) == 0  # a scope that holds nobody
+
+
 def test_a_user_whose_scope_holds_nobody_gets_an_empty_dashboard(tree, client):
     """Operations staff and a user without a role see no client: the ranked list's query is
     empty before it is compiled, and the page says there is nothing to do."""
