@@ -15,23 +15,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from functools import cached_property
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from alerts import ranking
 from alerts.models import Alert, open_now, snoozed_now
-from core import access
-from core.compiled import CompiledOnce
+from core import access, compiled
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
 ACTIVE = (Alert.Status.OPEN, Alert.Status.SNOOZED)
 
-_compiled = CompiledOnce()
-_NOTHING = ("", ())
+_compiled = compiled.CompiledOnce()
 
 
 def chosen_alerts(user, scope, status: str, kind: str, client: str, today: datetime.date) -> QuerySet:
@@ -61,10 +58,8 @@ class AlertPage:
     """One request's view of the list: ``count()`` then ``ids(number)``."""
 
     def __init__(self, user, scope, status: str, kind: str, client: str) -> None:
-        self.status = status
+        self.user, self.scope, self.status, self.kind, self.client = user, scope, status, kind, client
         self.today = timezone.localdate()
-        self._alerts: QuerySet | None = None
-        self._build = lambda: chosen_alerts(user, scope, status, kind, client, self.today)
         self._key = (
             None
             if client.isdigit()
@@ -72,27 +67,26 @@ class AlertPage:
         )
         self._count: int | None = None
 
-    @property
+    @cached_property
     def alerts(self) -> QuerySet:
-        if self._alerts is None:
-            self._alerts = self._build()
-        return self._alerts
+        """Built only when SQL is compiled: a page whose SQL is kept builds no queryset."""
+        return chosen_alerts(self.user, self.scope, self.status, self.kind, self.client, self.today)
 
     def count(self) -> int:
         """How many, up to ``COUNT_CAP + 1`` ("10,000+"): counting a firm's 150,000 open alerts
         was a scan of all of them on every view of the page, and nobody pages past 200 pages.
         The count reads the alerts alone (the ranking's join to the clients is not needed)."""
         if self._count is None:
-            sql, params = self._sql(("count", COUNT_CAP), lambda: self.alerts.order_by().values("pk")[: COUNT_CAP + 1])
-            self._count = _fetch(f"SELECT count(*) FROM ({sql}) AS capped", params)[0][0] if sql else 0
+            capped = self._sql(("count", COUNT_CAP), lambda: self.alerts.order_by().values("pk")[: COUNT_CAP + 1])
+            self._count = compiled.count(capped)
         return self._count
 
     def ids(self, number: int) -> list[int]:
         """The ids of page ``number`` (from 1), in the page's order."""
         bottom = (number - 1) * PAGE_SIZE
         wide = self.status in ACTIVE and self.count() > COUNT_CAP
-        sql, params = self._sql(("ids", number, wide, PAGE_SIZE), lambda: self._page(bottom, number, wide))
-        return [pk for (pk,) in _fetch(sql, params)] if sql else []
+        sql = self._sql(("ids", number, wide, PAGE_SIZE), lambda: self._page(bottom, number, wide))
+        return [pk for (pk,) in compiled.fetch(sql)]
 
     def _page(self, bottom: int, number: int, wide: bool) -> QuerySet:
         alerts = self.alerts
@@ -112,20 +106,6 @@ class AlertPage:
         return order.values_list("pk", flat=True)[bottom : bottom + PAGE_SIZE]
 
     def _sql(self, part, build: Callable[[], QuerySet]) -> tuple[str, tuple]:
-        def compile() -> tuple:
-            try:
-                return build().query.sql_with_params()
-            except EmptyResultSet:  # a scope with no clients (``.none()``)
-                return _NOTHING
-
-        if self._key is None:
-            return compile()
         # ``part`` names the page and the numbers its SQL holds (the page size, the cap).
         # (The scope's SQL holds the day it was built on, too: a share lasts until a date.)
-        return _compiled.get((*self._key, part), compile)
-
-
-def _fetch(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        return _compiled.sql((*self._key, part) if self._key is not None else None, build)

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, DecimalField, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce
@@ -50,9 +49,8 @@ from alerts.models import Alert, open_now
 from campaigns.models import Campaign, CampaignTarget
 from campaigns.texts import reason_text
 from clients.models import Client, Interaction, Position, TierPolicy
-from core import access, roles
+from core import access, compiled, roles
 from core.choices import Tier
-from core.compiled import CompiledOnce
 from products.models import Product
 from reports import cache as report_cache
 from reports.figures import Slice
@@ -252,18 +250,12 @@ def ranked_today(
     # (The scope's SQL also holds the day it was built on: a share lasts until a date.)
     key = (*compiled_as, kind, limit, wide, today, timezone.localdate()) if compiled_as is not None else None
 
-    def compile() -> tuple:
-        try:
-            return _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide).query.sql_with_params()
-        except EmptyResultSet:  # a scope with no clients (``.none()``): nothing to rank
-            return _NOTHING
-
-    sql = _compiled_rankings.get(key, compile) if key is not None else compile()
-    if sql is _NOTHING:
+    sql = _compiled_rankings.sql(
+        key, lambda: _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide)
+    )
+    leads = {pk: (score, count, overdue) for pk, score, count, overdue in compiled.fetch(sql)}
+    if not leads:  # nothing open, or a scope with no clients
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(*sql)
-        leads = {pk: (score, count, overdue) for pk, score, count, overdue in cursor.fetchall()}
     # what a row shows (workbench.alert_rows), and the client's tier and assets in its head
     alerts_by_id = (
         Alert.objects.filter(pk__in=leads)
@@ -277,8 +269,7 @@ def ranked_today(
     return sorted(rows, key=lambda row: (-row.score, -row.count, row.client.pk))
 
 
-_compiled_rankings = CompiledOnce()
-_NOTHING = ("", ())
+_compiled_rankings = compiled.CompiledOnce()
 
 
 def _lead_rows(alerts, today: datetime.date, limit: int, wide: bool):
@@ -319,24 +310,13 @@ def open_alert_badge(user) -> int:
     up to ``COUNT_CAP + 1``. Shown on nearly every page, so its SQL is built and compiled once
     per process for the user's access profile and the day (``core.compiled``; 2–4 ms of
     Django's work a page); it counts the alerts as they are when it runs."""
-    today = timezone.localdate()
-
-    def compile() -> tuple:
-        rows = dashboard_scope(user).alerts.order_by().values("pk")[: COUNT_CAP + 1]
-        try:
-            return rows.query.sql_with_params()
-        except EmptyResultSet:  # a scope with no clients
-            return _NOTHING
-
-    sql, params = _compiled_badges.get((access.access_profile(user), COUNT_CAP, today), compile)
-    if not sql:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql}) AS capped", params)
-        return cursor.fetchone()[0]
+    key = (access.access_profile(user), COUNT_CAP, timezone.localdate())
+    return compiled.count(
+        _compiled_badges.sql(key, lambda: dashboard_scope(user).alerts.order_by().values("pk")[: COUNT_CAP + 1])
+    )
 
 
-_compiled_badges = CompiledOnce()
+_compiled_badges = compiled.CompiledOnce()
 
 
 def follow_ups_due(clients, today: datetime.date):
