@@ -5,9 +5,15 @@ builds its table of reply parsers (~0.2 ms of Python), and a signed-in request m
 calls (the session, the permissions' generation, the access profile, the page's figures). A
 ``redis.Redis`` is safe to share between threads — each command takes a connection from the pool
 and gives it back — so one per pool is kept. The pools are Django's, unchanged (one per cache
-instance, and Django keeps one cache instance per thread)."""
+instance, and Django keeps one cache instance per thread).
+
+``clear()`` deletes this cache's own keys (those under its ``KEY_PREFIX``), not the whole Redis
+database as Django's does with ``FLUSHDB``: Celery's broker and results may share the database,
+and so do other processes with prefixes of their own (the test workers)."""
 
 from __future__ import annotations
+
+import re
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
@@ -30,3 +36,17 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _ReusingClient
+
+    def clear(self):
+        # Every key this cache writes is ``make_key``'s "<prefix>:<version>:<key>".
+        client = self._cache.get_client(write=True)
+        pattern = re.sub(r"([\\*?\[\]])", r"\\\1", self.key_prefix) + ":*"  # the prefix taken literally
+        batch = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.unlink(*batch)
+                batch = []
+        if batch:
+            client.unlink(*batch)
+        return True
