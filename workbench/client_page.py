@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,7 @@ from clients.models import (
 )
 from clients.reveal import masked_pii
 from core import access
+from core.compiled import CompiledQuery
 from suitability.models import RiskAssessment, SuitabilityCheck
 from suitability.shelf import product_shelf
 from tickets.models import Ticket
@@ -83,100 +84,156 @@ LATER = {
 CHART_DAYS = 366
 
 
+# The page's queries, each compiled to SQL once (``core.compiled.CompiledQuery``) and run with
+# the client's id (and the day): building and compiling them cost Django more than PostgreSQL
+# spent running them.
+_ACCOUNTS = CompiledQuery(lambda client: Account.objects.filter(client_id=client).order_by("account_no"))
+# The positions on the client's latest day with positions.
+_POSITIONS = CompiledQuery(
+    lambda client: (
+        Position.objects.filter(
+            client_id=client,
+            as_of=Subquery(Position.objects.filter(client_id=client).order_by("-as_of").values("as_of")[:1]),
+        )
+        .select_related("product", "account")
+        .order_by("-market_value", "pk")
+    )
+)
+_TRANSACTIONS = CompiledQuery(
+    lambda client: (
+        Transaction.objects.filter(client_id=client)
+        .select_related("product", "account")
+        .order_by("-trade_date", "-id")[:RECENT_ROWS]
+    )
+)
+_CASH_FLOWS = CompiledQuery(
+    lambda client: (
+        CashFlow.objects.filter(client_id=client).select_related("account").order_by("-flow_date", "-id")[:RECENT_ROWS]
+    )
+)
+_SHARES = CompiledQuery(
+    lambda client, today: (
+        ClientShare.objects.filter(client_id=client, revoked_at__isnull=True, expires_on__gte=today)
+        .select_related("shared_with", "granted_by")
+        .order_by("expires_on", "pk")
+    )
+)
+_ASSIGNMENTS = CompiledQuery(
+    lambda client: Assignment.objects.filter(client_id=client).select_related("advisor").order_by("-started_on", "-id")
+)
+_ALERTS = CompiledQuery(
+    lambda client: (
+        Alert.objects.filter(client_id=client, status__in=(Alert.Status.OPEN, Alert.Status.SNOOZED))
+        .select_related("advisor", "client")
+        .order_by("due_on", "pk")
+    )
+)
+_TICKETS = CompiledQuery(
+    lambda client: (
+        Ticket.objects.filter(client_id=client, status__in=Ticket.OPEN_STATUSES)
+        .select_related("kind", "assignee")
+        .order_by("-created_at", "-pk")
+    )
+)
+_ASSESSMENT = CompiledQuery(
+    lambda client: RiskAssessment.objects.filter(client_id=client).order_by("-assessed_at", "-pk")[:1]
+)
+_CHECKS = CompiledQuery(
+    lambda client: (
+        SuitabilityCheck.objects.filter(client_id=client)
+        .select_related("product")
+        .order_by("-created_at", "-pk")[:RECENT_ROWS]
+    )
+)
+_CHART = CompiledQuery(
+    lambda client, since: (
+        AssetSnapshot.objects.filter(client_id=client, as_of__gte=since)
+        .order_by("as_of")
+        .values_list("as_of", "total_assets")
+    )
+)
+_INTERACTIONS = CompiledQuery(
+    lambda client: (
+        Interaction.objects.filter(client_id=client)
+        .select_related("advisor", "campaign")
+        .prefetch_related("products_discussed")
+        .order_by("-occurred_at", "-pk")[:RECENT_ROWS]
+    )
+)
+_TARGETS = CompiledQuery(
+    lambda client: (
+        CampaignTarget.objects.filter(
+            client_id=client,
+            control=False,
+            campaign__status__in=(Campaign.Status.ACTIVE, Campaign.Status.FINISHED),
+        )
+        .select_related("campaign", "campaign__product")
+        .order_by("-campaign__starts_on", "-campaign_id")
+    )
+)
+_RELATED = CompiledQuery(
+    lambda client: (
+        Relationship.objects.filter(client_id=client, related_client__isnull=False)
+        .select_related("related_client")
+        .order_by("kind", "pk")
+    )
+)
+_CONTACT_PERSONS = CompiledQuery(
+    lambda client: Relationship.objects.filter(client_id=client, related_client__isnull=True).order_by("kind", "pk")
+)
+
+
 def client_profile(client, user, sections: tuple[str, ...] = PAGE_SECTIONS) -> dict:
     context: dict = {"client": client}
+    today = timezone.localdate()
     if "pii" in sections:
         context["pii"] = masked_pii(client)
         context["can_reveal"] = user.has_perm("clients.view_pii")
     if "accounts" in sections:
-        context["accounts"] = list(Account.objects.filter(client=client).order_by("account_no"))
+        context["accounts"] = _ACCOUNTS.rows(client=client.pk)
     if "positions" in sections:
-        latest = Position.objects.filter(client=client).aggregate(day=Max("as_of"))["day"]
-        context["positions_as_of"] = latest
-        context["positions"] = (
-            list(
-                Position.objects.filter(client=client, as_of=latest)
-                .select_related("product", "account")
-                .order_by("-market_value")
-            )
-            if latest
-            else []
-        )
+        context["positions"] = _POSITIONS.rows(client=client.pk)
+        context["positions_as_of"] = context["positions"][0].as_of if context["positions"] else None
     if "activity" in sections:
-        context["transactions"] = list(
-            Transaction.objects.filter(client=client)
-            .select_related("product", "account")
-            .order_by("-trade_date", "-id")[:RECENT_ROWS]
-        )
-        context["cash_flows"] = list(
-            CashFlow.objects.filter(client=client).select_related("account").order_by("-flow_date", "-id")[:RECENT_ROWS]
-        )
+        context["transactions"] = _TRANSACTIONS.rows(client=client.pk)
+        context["cash_flows"] = _CASH_FLOWS.rows(client=client.pk)
     if "shares" in sections:
-        today = timezone.localdate()
-        shares = list(
-            ClientShare.objects.filter(client=client, revoked_at__isnull=True, expires_on__gte=today)
-            .select_related("shared_with", "granted_by")
-            .order_by("expires_on")
-        )
+        shares = _SHARES.rows(client=client.pk, today=today)
         can_change = access.can_change_client_directly(user, client)
         for share in shares:
             share.revocable = can_change or user.pk in (share.granted_by_id, share.shared_with_id)
         context["shares"] = shares
         context["can_share"] = can_change
     if "assignments" in sections:
-        context["assignments"] = list(
-            Assignment.objects.filter(client=client).select_related("advisor").order_by("-started_on", "-id")
-        )
+        context["assignments"] = _ASSIGNMENTS.rows(client=client.pk)
     if "service" in sections:
-        context["alerts"] = list(
-            Alert.objects.filter(client=client, status__in=(Alert.Status.OPEN, Alert.Status.SNOOZED))
-            .select_related("advisor", "client")
-            .order_by("due_on")
-        )
-        context["tickets"] = list(
-            Ticket.objects.filter(client=client, status__in=Ticket.OPEN_STATUSES)
-            .select_related("kind", "assignee")
-            .order_by("-created_at")
-        )
+        context["alerts"] = _ALERTS.rows(client=client.pk)
+        context["tickets"] = _TICKETS.rows(client=client.pk)
     if "suitability" in sections:
-        context["assessment"] = RiskAssessment.objects.filter(client=client).order_by("-assessed_at").first()
-        context["today"] = timezone.localdate()
+        context["assessment"] = next(iter(_ASSESSMENT.rows(client=client.pk)), None)
+        context["today"] = today
     if "checks" in sections:
-        context["checks"] = list(
-            SuitabilityCheck.objects.filter(client=client)
-            .select_related("product")
-            .order_by("-created_at")[:RECENT_ROWS]
-        )
+        context["checks"] = _CHECKS.rows(client=client.pk)
     if "shelf" in sections:
         # Each position's suitability for its holder (the full shelf of products on sale is
         # loaded after the page, by htmx, from ``suitability:shelf``: it runs the rules for
         # every product on sale, which is most of a client page's time).
         held = list({position.product_id: position.product for position in context.get("positions", [])}.values())
-        rows = product_shelf(client, held, timezone.localdate()) if held else []
+        rows = product_shelf(client, held, today) if held else []
         by_product = {row.product.pk: row for row in rows}
         for position in context.get("positions", []):
             position.suitability = by_product.get(position.product_id)
     if "household" in sections:
         context["household"] = household(client, user)
     if "chart" in sections:
-        since = timezone.localdate() - datetime.timedelta(days=CHART_DAYS)
-        points = list(
-            AssetSnapshot.objects.filter(client=client, as_of__gte=since)
-            .order_by("as_of")
-            .values_list("as_of", "total_assets")
-        )
+        points = _CHART.rows(client=client.pk, since=today - datetime.timedelta(days=CHART_DAYS))
         context["assets_chart"] = {
             "labels": [day.isoformat() for day, _total in points],
             "values": [float(total) for _day, total in points],
             "label": str(_("Total assets")),
         }
     if "interactions" in sections:
-        context["interactions"] = list(
-            Interaction.objects.filter(client=client)
-            .select_related("advisor", "campaign")
-            .prefetch_related("products_discussed")
-            .order_by("-occurred_at")[:RECENT_ROWS]
-        )
+        context["interactions"] = _INTERACTIONS.rows(client=client.pk)
     if "campaigns" in sections:
         context["campaign_targets"] = campaign_targets(client)
     return context
@@ -187,15 +244,7 @@ def campaign_targets(client) -> list[CampaignTarget]:
     reasons in words (``target.reason_words``). Never a control target: those are held out to
     measure the campaign's effect, and nobody in the workbench sees them. Drafts and cancelled
     campaigns are left out: their lists are not (or no longer) worked."""
-    targets = list(
-        CampaignTarget.objects.filter(
-            client=client,
-            control=False,
-            campaign__status__in=(Campaign.Status.ACTIVE, Campaign.Status.FINISHED),
-        )
-        .select_related("campaign", "campaign__product")
-        .order_by("-campaign__starts_on", "-campaign_id")
-    )
+    targets = _TARGETS.rows(client=client.pk)
     for target in targets:
         target.reason_words = [reason_text(reason) for reason in (target.reasons or [])[:REASONS_SHOWN]]
     return targets
@@ -208,14 +257,10 @@ def household(client, user) -> dict:
     members outside it are only counted (``hidden``), so the panel never shows another book's
     client — the household may be served by several advisors.
     """
-    links = list(
-        Relationship.objects.filter(client=client, related_client__isnull=False)
-        .select_related("related_client")
-        .order_by("kind", "pk")
-    )
+    links = _RELATED.rows(client=client.pk)
     member_ids = [link.related_client_id for link in links]
     visible = set(Client.objects.visible_to(user).filter(pk__in=member_ids).values_list("pk", flat=True))
     members = [link for link in links if link.related_client_id in visible]
     combined = client.total_assets + sum((link.related_client.total_assets for link in members), Decimal("0"))
-    trusted = list(Relationship.objects.filter(client=client, related_client__isnull=True).order_by("kind", "pk"))
+    trusted = _CONTACT_PERSONS.rows(client=client.pk)
     return {"members": members, "hidden": len(links) - len(members), "combined_assets": combined, "contacts": trusted}
