@@ -17,7 +17,7 @@ from clients.models import ClientShare, Interaction
 from clients.reveal import REVEALABLE
 from core.choices import ContactChannel
 from core.widgets import DateInput
-from products.forms import ProductMultipleChoiceField, check_pickable, include_not_on_sale, picker_options
+from products.forms import ProductMultipleChoiceField, check_pickable, include_not_on_sale, options_html, picker_options
 from products.models import Product
 
 PII_LABELS = {
@@ -97,6 +97,10 @@ class InteractionForm(forms.Form):
     def product_options(self) -> list[tuple[str, str, bool]]:
         """``(value, label, selected)`` for the products picker (``products.forms.picker_options``)."""
         return picker_options(self["products"], self.today, include_not_on_sale=self.include_not_on_sale)
+
+    def product_options_html(self):
+        """The picker's options as HTML (``products.forms.options_html``)."""
+        return options_html(self.product_options())
 
 
 class SegmentForm(forms.Form):

@@ -2,7 +2,8 @@
 
 A picker is a ``<select data-picker>`` that ``static/js/picker.js`` turns into a type-ahead
 search over ``suitability:product_search``. Without JavaScript the select lists the products on
-sale (``picker_options``). The server decides what may be chosen, whatever the browser sent:
+sale (``picker_options``, written by ``options_html``). The server decides what may be chosen,
+whatever the browser sent:
 a product on sale, or — when the user ticked *include products not on sale* (the box named
 ``include_closed`` next to the picker) — one closed, suspended or not yet launched; never a
 matured one, never an unknown id. Each refusal is an error on the field that names the reason.
@@ -15,6 +16,8 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from products.models import Product
@@ -72,3 +75,14 @@ def picker_options(
     offered = Product.objects.pickable(today, include_not_on_sale=include_not_on_sale)
     rows = (offered | Product.objects.filter(pk__in=chosen_ids)).order_by("code").values_list("pk", "code", "name")
     return [(str(pk), f"{name} ({code})", str(pk) in chosen) for pk, code, name in rows]
+
+
+def options_html(options: Iterable[tuple[str, str, bool]]) -> SafeString:
+    """``picker_options`` as the select's ``<option>`` elements, escaped, written in one pass: a
+    template loop over the ~400 products on sale was most of a client page's rendering."""
+    return mark_safe(  # every value and label is escaped here
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>'
+            for value, label, selected in options
+        )
+    )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.language import in_language
-from products.forms import ProductChoiceField, check_pickable, include_not_on_sale, picker_options
+from products.forms import ProductChoiceField, check_pickable, include_not_on_sale, options_html, picker_options
 from products.models import Product
 from suitability.models import Questionnaire, SuitabilityCheck, SuitabilityStep
 
@@ -79,6 +79,10 @@ class CheckForm(forms.Form):
 
     def product_options(self) -> list[tuple[str, str, bool]]:
         return picker_options(self["product"], self.today, include_not_on_sale=self.include_not_on_sale)
+
+    def product_options_html(self):
+        """The picker's options as HTML (``products.forms.options_html``)."""
+        return options_html(self.product_options())
 
 
 class ConfirmationForm(forms.Form):

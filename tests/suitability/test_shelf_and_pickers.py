@@ -338,3 +338,25 @@ def test_the_client_page_renders_the_contact_forms_products_as_a_picker(world, c
     assert 'name="products"' in page and "data-picker " in page
     assert 'name="include_closed" id="contact-include-closed"' in page
     assert json.dumps(reverse("suitability:product_search"))[1:-1] in page
+
+
+def test_the_pickers_options_are_written_as_the_template_loop_wrote_them():
+    """``products.forms.options_html`` replaced a template loop: same markup, every value and
+    label escaped (quotes, ampersands, angle brackets), the chosen ones selected."""
+    from django.template import Context, Template
+
+    from products.forms import options_html
+
+    options = [
+        ("1", "Fund A & B (P1)", False),
+        ("2", '<b>"Tom\'s" fund</b> (P2)', True),
+        ("3", "稳健增长 (P3)", False),
+        ('4"x', "odd value", True),
+    ]
+    loop = Template(
+        "{% for value, label, selected in options %}"
+        '<option value="{{ value }}"{% if selected %} selected{% endif %}>{{ label }}</option>'
+        "{% endfor %}"
+    )
+    assert options_html(options) == loop.render(Context({"options": options}))
+    assert "<b>" not in options_html(options) and options_html([]) == ""
