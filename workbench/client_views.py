@@ -149,7 +149,8 @@ def _render_detail(
     request, client, *, reveal_form=None, share_form=None, interaction_form=None, revealed=None, status=200
 ):
     context = client_profile(client, request.user)
-    if interaction_form is None:
+    can_change = Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists()
+    if interaction_form is None and can_change:  # the form is shown only to those who may log a contact
         # ``?campaign=<id>`` (a campaign task's "Log outcome"): the form opens with it chosen.
         interaction_form = ContactForm(
             client=client, user=request.user, initial={"campaign": request.GET.get("campaign")}
@@ -158,8 +159,8 @@ def _render_detail(
         reveal_form=reveal_form or RevealForm(),
         share_form=share_form or ShareForm(),
         interaction_form=interaction_form,
-        open_contact_form=bool(interaction_form.errors or request.GET.get("campaign")),
-        can_change=Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists(),
+        open_contact_form=bool(getattr(interaction_form, "errors", None) or request.GET.get("campaign")),
+        can_change=can_change,
         revealed=revealed or {},
         may_read_trails=may_read_trails(request.user),
         page_view=_page_view_token(request.user, client),
