@@ -172,14 +172,12 @@ def investor_type_in_force(client: Client, today: datetime.date, assessment: Ris
 def average_assets(client_id: int, today: datetime.date) -> Decimal | None:
     """The average of the client's last 20 daily asset snapshots up to ``today`` (fewer when
     fewer exist); None without any — an access threshold is then not met."""
-    days = (
+    # One query: the average over the sliced rows (Django wraps the slice in a subquery).
+    value = (
         AssetSnapshot.objects.filter(client_id=client_id, as_of__lte=today)
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)[:AVERAGE_ASSETS_DAYS]
+        .order_by("-as_of")[:AVERAGE_ASSETS_DAYS]
+        .aggregate(average=Avg("total_assets"))["average"]
     )
-    value = AssetSnapshot.objects.filter(client_id=client_id, as_of__in=list(days)).aggregate(
-        average=Avg("total_assets")
-    )["average"]
     return None if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
@@ -198,9 +196,16 @@ def _profile(
     )
 
 
-def investor_profile(client: Client, today: datetime.date, assessment: RiskAssessment | None = None) -> InvestorProfile:
-    """The client as the rules see them today (three or four queries)."""
-    assessment = assessment or current_assessment(client)
+# ``investor_profile``'s assessment when the caller has not read it (None: the client has none).
+UNREAD: Any = object()
+
+
+def investor_profile(
+    client: Client, today: datetime.date, assessment: RiskAssessment | None = UNREAD
+) -> InvestorProfile:
+    """The client as the rules see them today (two queries, three without ``assessment``)."""
+    if assessment is UNREAD:
+        assessment = current_assessment(client)
     return _profile(
         client, assessment, investor_type_in_force(client, today, assessment), average_assets(client.pk, today)
     )

@@ -38,6 +38,7 @@ from clients.reveal import masked_pii
 from core import access
 from core.compiled import CompiledQuery
 from suitability.models import RiskAssessment, SuitabilityCheck
+from suitability.services import UNREAD, investor_profile
 from suitability.shelf import product_shelf
 from tickets.models import Ticket
 
@@ -219,7 +220,11 @@ def client_profile(client, user, sections: tuple[str, ...] = PAGE_SECTIONS) -> d
         # loaded after the page, by htmx, from ``suitability:shelf``: it runs the rules for
         # every product on sale, which is most of a client page's time).
         held = list({position.product_id: position.product for position in context.get("positions", [])}.values())
-        rows = product_shelf(client, held, today) if held else []
+        rows = []
+        if held:
+            # The assessment the page already read is the one the rules use (the latest).
+            profile = investor_profile(client, today, context.get("assessment", UNREAD))
+            rows = product_shelf(client, held, today, profile=profile)
         by_product = {row.product.pk: row for row in rows}
         for position in context.get("positions", []):
             position.suitability = by_product.get(position.product_id)
