@@ -1,14 +1,16 @@
-"""The client page as a reader sees it once scrolled through: the page, then each lower card it
-fetches when the card comes into view (``workbench.client_page.LATER``), fetched the way htmx
-fetches it — the URL written in the page, with the HX-Request header."""
+"""The client page as a reader sees it once scrolled through (and its contact form opened): the
+page, then each lower card it fetches when the card comes into view
+(``workbench.client_page.LATER``) and the contact form, fetched the way htmx fetches them — the
+URL written in the page, with the HX-Request header."""
 
 from __future__ import annotations
 
 import html
 import re
 
-# A lower card's container: <div hx-get="/clients/<pk>/sections/<name>/?seen=<token>" …>
-CARD_URL = re.compile(r'hx-get="(/clients/\d+/sections/[a-z-]+/\?seen=[^"]+)"')
+# A lower card's container: <div hx-get="/clients/<pk>/sections/<name>/?seen=<token>" …>, and
+# the contact form's, fetched when its fold is opened: /clients/<pk>/contacts/?seen=<token>.
+CARD_URL = re.compile(r'hx-get="(/clients/\d+/(?:sections/[a-z-]+|contacts)/\?seen=[^"]+)"')
 
 
 def card_urls(page_html: str) -> list[str]:

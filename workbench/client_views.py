@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.nextbest import may_recommend, next_best_products, recommend_product
 from campaigns.outcomes import log_campaign_contact
@@ -150,8 +150,11 @@ def _render_detail(
 ):
     context = client_profile(client, request.user)
     can_change = Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists()
-    if interaction_form is None and can_change:  # the form is shown only to those who may log a contact
-        # ``?campaign=<id>`` (a campaign task's "Log outcome"): the form opens with it chosen.
+    if interaction_form is None and can_change and request.GET.get("campaign"):
+        # ``?campaign=<id>`` (a campaign task's "Log outcome"): the form is in the page, open, with
+        # the campaign chosen. Otherwise the page fetches it when its fold is opened
+        # (``log_contact``): building it (the campaigns to work, ~400 products for the picker)
+        # was a third of the page's work, for a form most views of a client never open.
         interaction_form = ContactForm(
             client=client, user=request.user, initial={"campaign": request.GET.get("campaign")}
         )
@@ -235,11 +238,19 @@ def revoke_share(request, pk: int, share_pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def log_contact(request, pk: int):
+    """GET: the contact form, fetched by the client page when its fold is opened (a page of its
+    own without htmx). POST: the contact logged, or the client page with the form's errors."""
     # Logging a contact changes the client's record: the change scope (own book, a manager's
     # branches, or a view-and-change share).
     client = get_visible_or_404(Client, request.user, "change", pk=pk)
+    if request.method == "GET":
+        if not _page_view_logged(request, client):  # the form names the client and its campaigns
+            log_access(user=request.user, action=AccessLog.Action.VIEW_CLIENT, client=client, request=request)
+        form = ContactForm(client=client, user=request.user, initial={"campaign": request.GET.get("campaign")})
+        template = "clients/_contact_form.html" if request.headers.get("HX-Request") else "clients/contact.html"
+        return render(request, template, {"client": client, "interaction_form": form})
     form = ContactForm(request.POST, client=client, user=request.user)
     if form.is_valid():
         contact = {

@@ -281,8 +281,10 @@ class ContactForm(InteractionForm):
         self.client = client
         self.user = user
         self.targets = list(workable_targets(client, user))
-        if not user.has_perm(PERMISSION) or not (self.targets or self.is_bound):
-            # Nothing to work (or no right to): the form is the plain one.
+        chose_one = self.is_bound and bool(self.data.get(self.add_prefix("campaign")))
+        if not user.has_perm(PERMISSION) or not (self.targets or chose_one):
+            # Nothing to work (or no right to): the form is the plain one. A form sent with a
+            # campaign keeps the field, so a campaign no longer workable is refused on it.
             del self.fields["campaign"], self.fields["campaign_outcome"]
             return
         self.fields["campaign"].choices = [("", _("None"))] + [

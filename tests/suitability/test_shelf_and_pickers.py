@@ -335,6 +335,8 @@ def test_the_client_page_renders_the_contact_forms_products_as_a_picker(world, c
     cast, clients = world
     login(client, cast)
     page = client.get(reverse("clients:detail", args=[clients["mine"].pk]), **EN).text
+    assert f'hx-get="{reverse("clients:log-contact", args=[clients["mine"].pk])}?seen=' in page  # fetched when opened
+    page = client.get(reverse("clients:log-contact", args=[clients["mine"].pk]), HTTP_HX_REQUEST="true", **EN).text
     assert 'name="products"' in page and "data-picker " in page
     assert 'name="include_closed" id="contact-include-closed"' in page
     assert json.dumps(reverse("suitability:product_search"))[1:-1] in page

@@ -471,7 +471,11 @@ def test_the_client_page_fetches_its_lower_cards_with_one_access_log_row_for_the
     mine = clients["mine"]
     page = client.get(reverse("clients:detail", args=[mine.pk])).text
     urls = card_urls(page)
+    [form_url] = [url for url in urls if "/sections/" not in url]  # the contact form, fetched when opened
+    urls.remove(form_url)
     assert {url.split("/")[4] for url in urls} == set(LATER)  # every lower card, and only those
+    form = client.get(form_url, HTTP_HX_REQUEST="true")
+    assert form.status_code == 200 and "<html" not in form.text and 'name="summary"' in form.text
     cards = {}
     for url in urls:
         card = client.get(url, HTTP_HX_REQUEST="true")
@@ -484,7 +488,7 @@ def test_the_client_page_fetches_its_lower_cards_with_one_access_log_row_for_the
     assert check.product.name in cards["checks"]
     assert 'data-testid="campaign-targets"' in cards["campaigns"]  # (its rows: tests/campaigns/test_outcomes.py)
     assert cast.advisor.name in cards["advisor-history"]
-    # The page's view is logged once; its cards, fetched with its token, add nothing.
+    # The page's view is logged once; its cards and form, fetched with its token, add nothing.
     assert AccessLog.objects.filter(user=user, client=mine, action="view_client").count() == 1
 
 
@@ -537,3 +541,39 @@ def test_a_refused_contact_keeps_the_products_chosen_and_a_good_one_records_them
     assert saved.status_code == 302
     logged = Interaction.objects.get(client=clients["mine"], summary="Bond")
     assert list(logged.products_discussed.all()) == [bond]
+
+
+def test_the_contact_form_is_fetched_when_opened_only_by_those_who_may_log_one(world, client):
+    """The client page leaves its contact form out (it is fetched when its fold is opened):
+    fetched with the page's token it logs nothing more; without it, a view; without htmx it is a
+    page of its own with the way back; a client out of the user's change scope is not found."""
+    cast, clients = world
+    mine = clients["mine"]
+    user = _login(client, cast, "advisor")
+    page = client.get(reverse("clients:detail", args=[mine.pk])).text
+    assert 'name="summary"' not in page  # not in the page
+    url = reverse("clients:log-contact", args=[mine.pk])
+    form = client.get(f"{url}?seen={_page_view_token(user, mine)}", HTTP_HX_REQUEST="true")
+    assert form.status_code == 200 and "<html" not in form.text
+    assert f'action="{url}#log-contact"' in form.text and 'name="summary"' in form.text
+    assert AccessLog.objects.filter(user=user, client=mine, action="view_client").count() == 1
+    own_page = client.get(url)
+    assert own_page.status_code == 200 and "<html" in own_page.text and 'name="summary"' in own_page.text
+    assert f'href="{reverse("clients:detail", args=[mine.pk])}"' in own_page.text
+    assert AccessLog.objects.filter(user=user, client=mine, action="view_client").count() == 2
+    elsewhere = reverse("clients:log-contact", args=[clients["elsewhere"].pk])
+    assert client.get(elsewhere, HTTP_HX_REQUEST="true").status_code == 404
+    assert not AccessLog.objects.filter(user=user, client=clients["elsewhere"]).exists()
+
+
+def test_a_refused_contact_keeps_the_forms_shape(world, client):
+    """A client with no campaign to work: the form that comes back with errors has no campaign
+    field either (it used to grow one on any refused form)."""
+    cast, clients = world
+    _login(client, cast, "advisor")
+    url = reverse("clients:log-contact", args=[clients["mine"].pk])
+    fresh = client.get(url, HTTP_HX_REQUEST="true").text
+    refused = client.post(url, {"channel": "call", "outcome": "reached"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and "This field is required." in refused.text  # the summary
+    assert 'name="campaign"' not in fresh and 'name="campaign"' not in refused.text
+    assert 'name="outcome"' in refused.text
