@@ -1,7 +1,9 @@
-"""The form renderer's select (core.forms_renderer) writes what Django's own writes: the same
-options, values, labels, groups and selection, in one template instead of one per option."""
+"""The form renderer (core.forms_renderer) writes what Django's own writes: a select's options,
+values, labels, groups and selection; an input's and a text area's value and attributes."""
 
 from __future__ import annotations
+
+import datetime
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -32,6 +34,31 @@ def test_a_select_renders_as_djangos_own():
         django = widget.render("field", value, attrs={"id": "f"}, renderer=DjangoTemplates())
         assert parse_html(ours) == parse_html(django), (ours, django)
         assert "<b>" not in ours  # labels are escaped
+
+
+def test_inputs_and_text_areas_render_as_djangos_own():
+    from core.widgets import DateInput
+
+    cases = [
+        (forms.TextInput(attrs={"class": "form-control", "maxlength": 20, "required": True}), 'a "quoted" & <b>'),
+        (forms.TextInput(), None),
+        (forms.TextInput(attrs={"placeholder": mark_safe("<i>safe</i>")}), ""),
+        (forms.NumberInput(attrs={"step": "0.01", "disabled": True, "hidden": False}), 12.5),
+        (forms.EmailInput(), "a@b.cn"),
+        (forms.PasswordInput(render_value=True), "p&ss"),
+        (forms.HiddenInput(), 7),
+        (forms.DateInput(format="%Y-%m-%d"), datetime.date(2026, 12, 7)),
+        (DateInput(), datetime.date(2026, 12, 7)),
+        (forms.URLInput(), "https://example.cn/?a=1&b=2"),
+        (forms.Textarea(attrs={"rows": 2}), "line 1\n<script>x</script> & line 2"),
+        (forms.Textarea(), ""),
+        (forms.Textarea(), None),
+    ]
+    for widget, value in cases:
+        ours = widget.render("field", value, attrs={"id": "f"}, renderer=FormRenderer())
+        django = widget.render("field", value, attrs={"id": "f"}, renderer=DjangoTemplates())
+        assert ours == django, (ours, django)  # the very same markup, byte for byte
+        assert "<b>" not in ours and "<script>" not in ours
 
 
 def test_the_product_uses_it(settings):
