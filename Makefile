@@ -36,6 +36,9 @@ demo: venv
 # `make serve` stays the DEBUG development server.
 demo: export DEBUG = 0
 demo: export DEMO_MODE = 1
+# runserver answers each request on a thread of its own: a connection kept per thread (production's
+# CONN_MAX_AGE) would stay open after it, and a hundred pages would use up PostgreSQL's connections.
+demo: export CONN_MAX_AGE = 0
 
 # seed_demo loads the brokerage's raw facts through the extract import; backfill_demo runs the
 # pipeline over their history (snapshots, the last month ends' nightly runs, ticket escalation);
