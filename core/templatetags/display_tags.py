@@ -5,6 +5,8 @@ and ``core.money``)."""
 from __future__ import annotations
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from core import money, names
@@ -47,7 +49,23 @@ def thousands(value) -> str:
     return money.grouped(str(value), 0)  # str: the navigation badge's count is lazy
 
 
+def _chinese() -> bool:
+    return (get_language() or "").lower().startswith("zh")
+
+
 @register.simple_tag
 def colon() -> str:
     """The colon after a label: full-width with no space in Chinese (上月：), ": " in English."""
-    return "：" if (get_language() or "").lower().startswith("zh") else ": "
+    return "：" if _chinese() else ": "
+
+
+@register.filter
+def listing(items) -> str:
+    """Items in a run (``a, b``): joined by 、 in Chinese. Each item is escaped."""
+    return mark_safe(("、" if _chinese() else ", ").join(conditional_escape(item) for item in items))
+
+
+@register.filter
+def clauses(items) -> str:
+    """Clauses in a run (``a; b``): joined by ； in Chinese. Each clause is escaped."""
+    return mark_safe(("；" if _chinese() else "; ").join(conditional_escape(item) for item in items))

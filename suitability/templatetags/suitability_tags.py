@@ -83,6 +83,12 @@ def step_label(kind) -> str:
     return SuitabilityStep.Kind(str(kind)).label
 
 
+@register.filter
+def step_labels(kinds) -> list[str]:
+    """Each step's label (to be joined with ``display_tags.listing``)."""
+    return [step_label(kind) for kind in kinds]
+
+
 @register.simple_tag
 def shelf_query(query: dict, page_number) -> str:
     """The shelf's search (``q``, ``type``, ``outcome``; empty ones left out) with a page number,

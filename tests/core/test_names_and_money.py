@@ -106,3 +106,14 @@ def test_counts_people_read_are_grouped_by_thousands_and_a_capped_count_says_so(
     with translation.override(language):
         shown = template.render(Context({"n": 147534, "lazy": SimpleLazyObject(lambda: 1001), "few": 999}))
     assert shown == "147,534|1,001|1,000+|999"
+
+
+def test_runs_of_items_and_labels_use_the_languages_punctuation():
+    """Lists read 、 and ；, a label's colon ： in Chinese (never ASCII ``, ; :``); each item is
+    escaped."""
+    template = Template("{% load display_tags %}{{ steps|listing }} | {{ reasons|clauses }} | A{% colon %}b")
+    context = Context({"steps": ["冷静期", "回访 <b>"], "reasons": ["占资产 97%", "资产 ¥3.79万"]})
+    with translation.override("zh-hans"):
+        assert template.render(context) == "冷静期、回访 &lt;b&gt; | 占资产 97%；资产 ¥3.79万 | A：b"
+    with translation.override("en"):
+        assert template.render(context) == "冷静期, 回访 &lt;b&gt; | 占资产 97%; 资产 ¥3.79万 | A: b"
