@@ -24,11 +24,11 @@ import functools
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, pgettext
 
 from core.choices import Tier
+from core.language import chinese, clauses, listing
 
 # Kinds (the values of ``Alert.Kind``; this module sits below the model, which imports it).
 MATURITY = "maturity"
@@ -45,10 +45,6 @@ FOLLOW_UP = "follow_up"
 
 
 # --- Formatters --------------------------------------------------------------------------------
-
-
-def chinese() -> bool:
-    return (get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")
 
 
 def _trim(number: Decimal) -> str:
@@ -92,14 +88,6 @@ def month_day(value: str | datetime.date) -> str:
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value)
     return _formatted(value, "MONTH_DAY_FORMAT", get_language())
-
-
-def listing(items: list[str]) -> str:
-    return ("、" if chinese() else ", ").join(items)
-
-
-def clauses(items: list[str]) -> str:
-    return ("；" if chinese() else "; ").join(items)
 
 
 def tier_label(value: str | None) -> str:

@@ -3,7 +3,23 @@ wording) and for reference data shipped in English whose names the catalogue tra
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import get_language, gettext, gettext_noop
+
+
+def chinese() -> bool:
+    """Whether the reader reads Chinese (the active language, else the site's)."""
+    return (get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")
+
+
+def listing(items) -> str:
+    """Items in a run: ``a, b`` in English, ``a、b`` in Chinese."""
+    return ("、" if chinese() else ", ").join(items)
+
+
+def clauses(items) -> str:
+    """Clauses in a run: ``a; b`` in English, ``a；b`` in Chinese."""
+    return ("；" if chinese() else "; ").join(items)
 
 
 def in_language(english: str, chinese: str) -> str:

@@ -9,7 +9,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from core import money, names
+from core import language, money, names
 
 register = template.Library()
 
@@ -49,23 +49,19 @@ def thousands(value) -> str:
     return money.grouped(str(value), 0)  # str: the navigation badge's count is lazy
 
 
-def _chinese() -> bool:
-    return (get_language() or "").lower().startswith("zh")
-
-
 @register.simple_tag
 def colon() -> str:
     """The colon after a label: full-width with no space in Chinese (上月：), ": " in English."""
-    return "：" if _chinese() else ": "
+    return "：" if language.chinese() else ": "
 
 
 @register.filter
 def listing(items) -> str:
     """Items in a run (``a, b``): joined by 、 in Chinese. Each item is escaped."""
-    return mark_safe(("、" if _chinese() else ", ").join(conditional_escape(item) for item in items))
+    return mark_safe(language.listing(conditional_escape(item) for item in items))
 
 
 @register.filter
 def clauses(items) -> str:
     """Clauses in a run (``a; b``): joined by ； in Chinese. Each clause is escaped."""
-    return mark_safe(("；" if _chinese() else "; ").join(conditional_escape(item) for item in items))
+    return mark_safe(language.clauses(conditional_escape(item) for item in items))
