@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from core.choices import Tier
 from core.language import chinese, clauses, listing
@@ -98,8 +98,24 @@ def tier_label(value: str | None) -> str:
 # --- The kinds ---------------------------------------------------------------------------------
 
 
+def days_from_today(value: str | None, fallback: int | None = None, today: datetime.date | None = None) -> int | None:
+    """Days from today to ``value`` (an ISO day; negative when past), counted when the words are
+    read: an alert raised a week ago for a product maturing "in 7 days" says "today" now. Without
+    ``value`` (an alert whose parameters predate the day) the count raised with it (``fallback``)."""
+    if not value:
+        return fallback
+    return (datetime.date.fromisoformat(value) - (today or timezone.localdate())).days
+
+
 def _maturity_title(p: dict) -> str:
-    return gettext("%(product)s matures in %(days)d days") % {"product": p["product_name"], "days": p["days"]}
+    days = days_from_today(p.get("maturity_date"), p.get("days"))
+    product = p["product_name"]
+    if days is not None and days < 0:
+        return gettext("%(product)s matured on %(date)s") % {"product": product, "date": day(p["maturity_date"])}
+    if days == 0:
+        return gettext("%(product)s matures today") % {"product": product}
+    plural = ngettext("%(product)s matures in %(days)d day", "%(product)s matures in %(days)d days", days)
+    return plural % {"product": product, "days": days}
 
 
 def _maturity_reason(p: dict) -> str:
@@ -207,7 +223,9 @@ def _contact_title(p: dict) -> str:
     if not p.get("last_contact"):
         # Days since an account opened years ago say nothing an advisor can use.
         return gettext("Never contacted")
-    return gettext("No contact for %(days)d days") % {"days": p["days"]}
+    # counted to the day the alert is read, not the night it was raised
+    days = -days_from_today(p["last_contact"])
+    return ngettext("No contact for %(days)d day", "No contact for %(days)d days", days) % {"days": days}
 
 
 def _contact_reason(p: dict) -> str:

@@ -219,3 +219,31 @@ def test_a_reports_churn_reason_is_rendered_from_its_parameters_or_shows_the_sto
         assert texts.reason_text("churn_risk", None, "净流出") == "净流出"
     with translation.override("zh-hans"):
         assert not ENGLISH_WORD.search(texts.reason_text("churn_risk", params, ""))
+
+
+def test_day_counts_in_an_alerts_words_follow_the_day_it_is_read():
+    """A maturity raised "in 7 days" a week ago reads "today" now and "matured on …" after; a
+    "no contact for 21 days" raised last week counts the days since that contact to today."""
+    today = timezone.localdate()
+
+    def maturity(days_left: int) -> str:
+        matures = (today + datetime.timedelta(days=days_left)).isoformat()
+        return Alert(kind="maturity", params={"product_name": "P1", "days": 7, "maturity_date": matures}).display_title
+
+    def no_contact(days_ago: int) -> str:
+        since = (today - datetime.timedelta(days=days_ago)).isoformat()
+        params = {"tier": "mass", "every": 14, "days": 21, "last_contact": since}
+        return Alert(kind="contact_due", params=params).display_title
+
+    with translation.override("en"):
+        assert maturity(7) == "P1 matures in 7 days"
+        assert maturity(1) == "P1 matures in 1 day"
+        assert maturity(0) == "P1 matures today"
+        assert maturity(-2).startswith("P1 matured on ")
+        assert no_contact(28) == "No contact for 28 days"
+        legacy = {"product_name": "P1", "days": 5}  # raised before the date was kept: the count raised with it
+        assert Alert(kind="maturity", params=legacy).display_title == "P1 matures in 5 days"
+    with translation.override("zh-hans"):
+        for shown in (maturity(7), maturity(0), maturity(-2), no_contact(28)):
+            assert CJK.search(shown) and not ENGLISH_WORD.search(shown.replace("P1", "")), shown
+        assert "28" in no_contact(28)
