@@ -281,7 +281,9 @@ def log_contact(request, pk: int):
                 )
             else:
                 messages.success(request, _("The contact has been logged."))
-            return redirect("clients:detail", pk=client.pk)
+            # To the message at the top: the form's action (#log-contact) would otherwise be kept
+            # by the browser and land the user below the confirmation.
+            return redirect(reverse("clients:detail", args=[client.pk]) + "#messages")
     return _render_detail(request, client, interaction_form=form, status=400)
 
 

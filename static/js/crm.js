@@ -189,3 +189,20 @@ const firstInvalidForm = document
 // After the page's load: a URL's #fragment (the form's action, e.g. #share-form) moves the focus
 // to its target when the browser scrolls there, which would undo an earlier focus.
 if (firstInvalidForm) window.addEventListener("load", () => setTimeout(() => focusFirstInvalid(firstInvalidForm)));
+
+// A URL's #fragment names where the user was sent (a campaign task's "Log outcome" opens the
+// client page at #log-contact); cards fetched after the page can arrive above it and push it
+// down the screen. In the first seconds, until the user scrolls or types, it is brought back to
+// the top of the screen whenever one of them settles.
+const anchored = !firstInvalidForm && window.location.hash.length > 1 ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+if (anchored) {
+  let kept = true;
+  const release = () => {
+    kept = false;
+  };
+  setTimeout(release, KEEP_IN_VIEW_MS);
+  for (const type of ["wheel", "touchmove", "keydown", "mousedown"]) window.addEventListener(type, release, { passive: true });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (kept) anchored.scrollIntoView({ block: "start" });
+  });
+}

@@ -74,6 +74,9 @@ def test_an_advisor_logs_interest_from_a_campaign_task_and_recommends_a_product(
     expect(page.get_by_role("heading", name="Li Ming")).to_be_visible()
     form = page.locator("#log-contact")
     expect(form.get_by_label("Campaign", exact=True)).to_have_value(str(target.campaign_id))
+    # The cards fetched after the page arrive above the form: it stays where the link sent the user.
+    page.wait_for_load_state("networkidle")
+    expect(form.locator("summary")).to_be_in_viewport()
     # The campaigns card is fetched when it comes into view.
     page.evaluate("document.getElementById('h-campaigns').scrollIntoView()")
     expect(page.locator('[data-testid="campaign-targets"]')).to_contain_text("Audio/video recording")
@@ -95,6 +98,7 @@ def test_an_advisor_logs_interest_from_a_campaign_task_and_recommends_a_product(
     summary.fill("Likes the bond fund; will read the prospectus.")
     form.get_by_role("button", name="Save contact").click()
     expect(page.get_by_text("The contact has been logged for Autumn bonds: Interested.")).to_be_visible()
+    expect(page.locator("#messages")).to_be_in_viewport()  # the confirmation, not the form below it
     page.evaluate("document.getElementById('h-campaigns').scrollIntoView()")
     expect(page.locator('[data-testid="campaign-targets"] [data-testid="target-status"]')).to_have_text("Interested")
     target.refresh_from_db()
