@@ -190,19 +190,32 @@ const firstInvalidForm = document
 // to its target when the browser scrolls there, which would undo an earlier focus.
 if (firstInvalidForm) window.addEventListener("load", () => setTimeout(() => focusFirstInvalid(firstInvalidForm)));
 
-// A URL's #fragment names where the user was sent (a campaign task's "Log outcome" opens the
-// client page at #log-contact); cards fetched after the page can arrive above it and push it
-// down the screen. In the first seconds, until the user scrolls or types, it is brought back to
-// the top of the screen whenever one of them settles.
-const anchored = !firstInvalidForm && window.location.hash.length > 1 ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
-if (anchored) {
-  let kept = true;
-  const release = () => {
-    kept = false;
-  };
-  setTimeout(release, KEEP_IN_VIEW_MS);
-  for (const type of ["wheel", "touchmove", "keydown", "mousedown"]) window.addEventListener(type, release, { passive: true });
-  document.addEventListener("htmx:afterSettle", () => {
-    if (kept) anchored.scrollIntoView({ block: "start" });
-  });
+// A #fragment names where the user was sent — a page opened at one (a campaign task's "Log
+// outcome" opens the client page at #log-contact) or a link within the page ("Log a contact" at
+// its top). Cards fetched after the page can arrive above it and push it down the screen: in the
+// first seconds, until the user scrolls or types, it is brought back to the top of the screen
+// whenever one of them settles.
+let anchored = null;
+function keepAnchored(target) {
+  anchored = target;
+  setTimeout(() => {
+    if (anchored === target) anchored = null;
+  }, KEEP_IN_VIEW_MS);
 }
+function fragmentTarget(hash) {
+  return hash.length > 1 ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
+}
+if (!firstInvalidForm && fragmentTarget(window.location.hash)) keepAnchored(fragmentTarget(window.location.hash));
+for (const type of ["wheel", "touchmove", "keydown"]) {
+  window.addEventListener(type, () => {
+    anchored = null;
+  }, { passive: true });
+}
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.('a[href^="#"]');
+  const target = link && fragmentTarget(link.getAttribute("href"));
+  if (target) keepAnchored(target);
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (anchored) anchored.scrollIntoView({ block: "start" });
+});

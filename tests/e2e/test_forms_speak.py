@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from alerts.models import Alert
-from clients.models import ClientShare, Interaction
+from clients.models import ClientShare, Interaction, Transaction
 from suitability.models import Questionnaire, RiskAssessment, SuitabilityCheck
 from tests import factories, personas
 from tests.e2e.conftest import screenshot, sign_in
@@ -267,12 +267,32 @@ def test_the_share_forms_prefilled_expiry_is_kept_by_the_date_input_in_chinese(p
 
 def test_the_log_a_contact_button_opens_the_form_and_an_empty_contact_is_refused_at_the_summary(page, office):
     client = office["client"]
+    # A page of recent trades: the card, fetched once in view, grows above the form.
+    account = factories.AccountFactory(client=client)
+    product = factories.ProductFactory()
+    Transaction.objects.bulk_create(
+        Transaction(
+            trade_id=f"T-{n}",
+            account=account,
+            client=client,
+            product=product,
+            trade_date=factories.TODAY,
+            side=Transaction.Side.BUY,
+            quantity=1,
+            price=100,
+            amount=100,
+        )
+        for n in range(20)
+    )
     sign_in(page, "wang.fang")
     page.goto(page.base_url + f"/clients/{client.pk}/")
     details = page.locator("#log-contact")
     expect(details).not_to_have_attribute("open", "")
     page.locator("nav").get_by_role("link", name="Log a contact").click()
     expect(details).to_have_attribute("open", "")
+    # The cards that load as the page scrolls to the form do not push it out of view.
+    page.wait_for_load_state("networkidle")
+    expect(details.get_by_label("What was discussed")).to_be_in_viewport()
     form = details.locator("form")
     form.get_by_label("Outcome", exact=True).select_option(index=1)
     chosen = form.get_by_label("Outcome", exact=True).input_value()

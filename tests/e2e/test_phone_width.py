@@ -170,7 +170,7 @@ def test_the_client_page_on_a_phone_folds_its_sections_and_opens_them(page, book
     assert page.evaluate(OVERFLOW) <= 0
     assert page.evaluate("document.documentElement.scrollHeight") > folded_height
     # Positions and trades are cards (a row a card, each figure labelled): none scrolls sideways.
-    for heading in ("Accounts", "Positions", "Recent transactions"):
+    for heading in ("Accounts", "Positions", "Household", "Recent transactions"):
         card = page.locator(".card-body").filter(has=page.get_by_role("heading", name=re.compile(f"^{heading}")))
         table = card.locator("table.table-cards")
         expect(table.locator("tbody tr").first).to_have_css("display", "grid")
