@@ -84,6 +84,9 @@ def share_client(*, client: Client, with_user, level: str, until: datetime.date,
             for permission in _permissions(_CODENAMES[level])
         ]
     )
+    # The colleague's access profile knows whether they hold any grant (core.access: without
+    # one their scope leaves shares out); written in bulk, without signals, so said here.
+    access.forget_access_profile(with_user)
     return share
 
 

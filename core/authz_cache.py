@@ -10,7 +10,7 @@ per user: a change to a group or an org unit touches many users at once, and the
 rare (a few a day) next to the reads (every request).
 
 The generation moves on from the model signals below (saves, deletes, group and permission
-memberships) and from every import batch (``core.ImportBatch`` saved: a master-data import
+memberships, client grants) and from every import batch (``core.ImportBatch`` saved: a master-data import
 writes advisors and org units in bulk, without signals). Code that changes these tables with
 ``QuerySet.update`` or raw SQL outside an import must call ``bump()``.
 """
@@ -103,7 +103,10 @@ def connect_signals() -> None:
     from django.contrib.auth.models import Group, Permission
 
     User = get_user_model()
-    for sender in (User, Group, Permission, "advisors.Advisor", "advisors.OrgUnit", "crm.ImportBatch"):
+    # (A client grant — guardian's row behind a share — is a fact too: a profile knows whether
+    # its user holds any, core.access.AccessProfile.holds_grants.)
+    senders = (User, Group, Permission, "advisors.Advisor", "advisors.OrgUnit", "crm.ImportBatch")
+    for sender in (*senders, "clients.ClientUserObjectPermission"):
         post_save.connect(bump, sender=sender, weak=False, dispatch_uid=f"authz.save.{sender}")
         post_delete.connect(bump, sender=sender, weak=False, dispatch_uid=f"authz.delete.{sender}")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):

@@ -268,3 +268,28 @@ def test_a_share_longer_than_a_year_names_the_last_day_the_readers_way(world):
     with translation.override("zh-hans"):
         errors = _refusal(**kwargs, by=cast.advisor.user)
     assert errors == {"until": ["共享期限最长一年：请选择 2027年11月20日 或更早的日期。"]}
+
+
+def test_a_branch_managers_scope_is_their_branch_until_a_share_reaches_them(world):
+    """Without a grant a branch manager's client rows are a plain condition on the branch (no
+    shares' subquery: ``core.access.client_rows``); a client shared with them from another branch
+    is seen on their next request, and within this one once the share is made."""
+    cast, mine = world
+    theirs = factories.ClientFactory(branch=cast.tree["b2"])
+    personas.serve(theirs, cast.other_advisor)
+    manager = fresh(cast.manager)
+    rows = Client.objects.visible_to(manager)
+    sql = str(rows.query).lower()
+    assert "clientuserobjectpermission" not in sql and "union" not in sql
+    assert set(rows.values_list("pk", flat=True)) == set(
+        Client.objects.filter(branch__path__startswith=cast.tree["b1"].path).values_list("pk", flat=True)
+    )
+    assert mine in rows and theirs not in rows
+
+    share_client(client=theirs, with_user=manager, level="view", until=TODAY, by=cast.other_advisor.user)
+    assert Client.objects.visible_to(manager).filter(pk=theirs.pk).exists()  # the same request
+    assert sees(cast.manager, theirs) and sees(cast.manager, mine)  # the next request
+    assert not sees(cast.manager, theirs, "change")
+    # Every client-scoped list follows: an account of the shared client.
+    account = factories.AccountFactory(client=theirs)
+    assert type(account).objects.visible_to(fresh(cast.manager)).filter(pk=account.pk).exists()
