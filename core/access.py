@@ -41,7 +41,10 @@ a client-facing role (advisor, team lead, branch manager). Do not call guardian'
 
 Cost: resolving a user's roles and org unit is one query, cached on the user object (so once per
 request); the scoped queryset itself is one query whatever the data size — each rule is a
-subquery or a prefix match, never a Python list of ids.
+subquery or a prefix match, never a Python list of ids. The same query tells whether the user
+holds any client grant (``AccessProfile.holds_grants``): a user without one is given no shares'
+subquery, and a branch manager's client rows are then the plain condition ``branch_id IN
+(subtree)`` on the client table (``client_rows``), which its indexes answer without a join.
 """
 
 from __future__ import annotations
