@@ -226,6 +226,13 @@ def value_holdings(clients: list[Client], day: datetime.date | None) -> list[Cli
 def assessments_due_count(
     user, *, today: datetime.date, day: datetime.date | None, latest: datetime.date | None = None
 ) -> int:
+    """The ``assessments`` tab's count in the user's scope (``assessments_due_ids``)."""
+    return assessments_due_ids(user, today=today, day=day, latest=latest).count()
+
+
+def assessments_due_ids(
+    user, *, today: datetime.date, day: datetime.date | None, latest: datetime.date | None = None
+) -> QuerySet:
     """The ``assessments`` tab's count in the user's scope. Not cached: always exact — also right
     after a product is re-rated, which no cache key of imports and assessments would see.
 
@@ -235,14 +242,27 @@ def assessments_due_count(
     condition PostgreSQL reads the whole index and filters it — every R3+ holder, four times as
     many entries at 200,000 clients."""
     if day is None:
-        return 0
+        return Client.objects.none()
     latest = latest or latest_position_day()
     clients = Client.objects.visible_to(user).order_by()
     if day != latest:
-        return assessments_due(clients, today=today, day=day, valued=False, latest=latest).order_by().count()
+        return assessments_due(clients, today=today, day=day, valued=False, latest=latest).order_by().values("pk")
     missing = clients.filter(held_risk__in=HELD_LEVELS, risk_valid_until__isnull=True).values("pk")
     expired = clients.filter(held_risk__in=HELD_LEVELS, risk_valid_until__lt=today).values("pk")
-    return missing.union(expired, all=True).count()
+    return missing.union(expired, all=True)
+
+
+def tab_rows(
+    user, *, today: datetime.date, hours: int, day: datetime.date | None, latest: datetime.date | None
+) -> dict[str, QuerySet]:
+    """Each queue's rows in the user's scope, as a query to count: the tabs' counts."""
+    checks = checks_for(user).order_by()
+    return {
+        CONFIRMATIONS: awaiting_confirmation(checks).order_by().values("pk"),
+        STEPS: steps_owed(checks, hours).order_by(),
+        ASSESSMENTS: assessments_due_ids(user, today=today, day=day, latest=latest),
+        CHECKS: checks.values("pk"),
+    }
 
 
 def assessment_state(valid_until: datetime.date | None) -> str:

@@ -82,6 +82,28 @@ def test_compliance_and_head_office_open_every_queue_and_see_it_in_the_menu(book
     assert 'data-count="confirmations">1<' in page.text and 'data-count="steps">2<' in page.text
 
 
+def test_the_tabs_counts_follow_the_checks_on_the_next_request(book, client):
+    """The counts' SQL is compiled once per process (``compliance.workbench_views._counts``): it
+    reads the checks when it runs, so a new mismatch, a confirmation and a recorded step show
+    on the next view."""
+    login(client, book["cast"].compliance)
+
+    def counts() -> dict[str, int]:
+        page = client.get(reverse("compliance:workbench"), **EN).text
+        return {name: int(n) for name, n in re.findall(r'data-count="(\w+)">([\d,]+)<', page)}
+
+    before = counts()
+    assert (before["confirmations"], before["steps"]) == (1, 2)
+    later = make_check(
+        book["clients"]["colleagues"], book["product"], outcome="mismatch_confirmable",
+        requires=["special_warning", "client_confirmation"],
+    )  # fmt: skip
+    assert counts() == {**before, "confirmations": 2, "checks": before["checks"] + 1}
+    done(later, "special_warning", "client_confirmation")
+    done(book["recording"], "dual_recording")
+    assert counts() == {**before, "steps": 1, "checks": before["checks"] + 1}
+
+
 def test_the_confirmations_queue_lists_the_waiting_mismatch_with_its_reasons_in_the_readers_language(book, client):
     login(client, book["cast"].compliance)
     page = client.get(QUEUE_URLS[0], **EN)
