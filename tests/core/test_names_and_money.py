@@ -117,3 +117,25 @@ def test_runs_of_items_and_labels_use_the_languages_punctuation():
         assert template.render(context) == "冷静期、回访 &lt;b&gt; | 占资产 97%；资产 ¥3.79万 | A：b"
     with translation.override("en"):
         assert template.render(context) == "冷静期, 回访 &lt;b&gt; | 占资产 97%; 资产 ¥3.79万 | A: b"
+
+
+def test_numbers_are_written_as_django_writes_them_in_both_languages():
+    """``core.money.number`` is Python's formatting in place of Django's ``number_format`` (a
+    half the time): the same text for every kind of value the pages format."""
+    import random
+
+    from django.utils.formats import number_format
+
+    rng = random.Random(28)
+    exact = ["0", "-0", "0.004", "-0.004", "0.05", "-0.05", "0.5", "-0.5", "9.999", "-9.999", "1234.5", "1E+3"]
+    values = [0, 7, -7, 999, 1000, -1000, 1234567, 10**15, *map(Decimal, [*exact, "1.5E-7", "123456789.123456"])]
+    values += [Decimal(rng.randint(-(10**12), 10**12)).scaleb(-rng.randint(0, 6)) for _ in range(300)]
+    values += [rng.randint(-(10**9), 10**9) for _ in range(100)]
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value in values:
+                for places in (None, 0, 1, 2, 4):
+                    for grouping in (True, False):
+                        expected = str(number_format(value, places, use_l10n=True, force_grouping=grouping))
+                        shown = money.number(value, places, grouping=grouping)
+                        assert shown == expected, (language, value, places, grouping)
