@@ -197,6 +197,9 @@ if (firstInvalidForm) window.addEventListener("load", () => setTimeout(() => foc
 // whenever one of them settles.
 let anchored = null;
 function keepAnchored(target) {
+  // Only a target below something still to be fetched can be pushed (not the messages at the top).
+  const pending = [...document.querySelectorAll("[hx-trigger]")];
+  if (!pending.some((element) => element.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
   anchored = target;
   setTimeout(() => {
     if (anchored === target) anchored = null;
