@@ -98,13 +98,13 @@ def tier_label(value: str | None) -> str:
 # --- The kinds ---------------------------------------------------------------------------------
 
 
-def days_from_today(value: str | None, fallback: int | None = None, today: datetime.date | None = None) -> int | None:
+def days_from_today(value: str | None, fallback: int | None = None) -> int | None:
     """Days from today to ``value`` (an ISO day; negative when past), counted when the words are
     read: an alert raised a week ago for a product maturing "in 7 days" says "today" now. Without
     ``value`` (an alert whose parameters predate the day) the count raised with it (``fallback``)."""
     if not value:
         return fallback
-    return (datetime.date.fromisoformat(value) - (today or timezone.localdate())).days
+    return (datetime.date.fromisoformat(value) - timezone.localdate()).days
 
 
 def _maturity_title(p: dict) -> str:

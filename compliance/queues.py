@@ -233,7 +233,8 @@ def assessments_due_count(
 def assessments_due_ids(
     user, *, today: datetime.date, day: datetime.date | None, latest: datetime.date | None = None
 ) -> QuerySet:
-    """The ``assessments`` tab's count in the user's scope. Not cached: always exact — also right
+    """The ids of the clients the ``assessments`` tab counts, in the user's scope (a query to
+    count). Not cached: always exact — also right
     after a product is re-rated, which no cache key of imports and assessments would see.
 
     Counted as the missing ones plus the expired ones (``UNION ALL`` of two disjoint sets): each

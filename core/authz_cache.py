@@ -10,8 +10,8 @@ per user: a change to a group or an org unit touches many users at once, and the
 rare (a few a day) next to the reads (every request).
 
 The generation moves on from the model signals below (saves, deletes, group and permission
-memberships, client grants) and from every import batch (``core.ImportBatch`` saved: a master-data import
-writes advisors and org units in bulk, without signals). Code that changes these tables with
+memberships, client grants) and from every import batch (``core.ImportBatch`` saved: a
+master-data import writes advisors and org units in bulk, without signals). Code that changes these tables with
 ``QuerySet.update`` or raw SQL outside an import must call ``bump()``.
 """
 

@@ -24,8 +24,10 @@ TEXTAREA = "django/forms/widgets/textarea.html"
 # The input types whose template is only ``{% include "django/forms/widgets/input.html" %}``.
 INPUTS = frozenset(
     f"django/forms/widgets/{name}.html"
-    for name in ("input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time", "search")
-    + ("tel", "color")
+    for name in (
+        *("input", "text", "number", "email", "url", "password", "hidden"),
+        *("date", "datetime", "time", "search", "tel", "color"),
+    )
 )
 
 

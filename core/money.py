@@ -54,8 +54,8 @@ def _marks(language: str | None) -> tuple[str, str, object]:
 def number(value, decimal_pos: int | None = None, *, grouping: bool = True) -> str:
     """``django.utils.formats.number_format(value, decimal_pos, use_l10n=True,
     force_grouping=grouping)``, written by Python's own formatting where the active language
-    groups digits by threes (English and Chinese here): Django's costs twice as long (5 µs a number), and
-    a firm-wide ranking shows 1,500 of them. The same text, to the character
+    groups digits by threes (English and Chinese here): Django's takes twice as long (5 µs a
+    number), and a firm-wide ranking shows 1,500 of them. The same text, to the character
     (``tests/core/test_names_and_money.py`` compares them): extra decimals cut off, not rounded,
     and a figure too small for the decimals shown written as zero. Any other value or grouping
     is Django's."""
