@@ -307,7 +307,7 @@ def _level_title(unit: OrgUnit) -> str:
 RANKING_COLUMNS = [
     Column("rank", gettext_lazy("Rank"), INTEGER),
     Column("advisor", gettext_lazy("Advisor"), TEXT, sortable=True),
-    Column("unit", gettext_lazy("Org unit"), TEXT),
+    Column("unit", gettext_lazy("Org unit"), TEXT, nowrap=True),  # never one character a line
     Column("clients", gettext_lazy("Clients"), INTEGER, sortable=True),
     Column("assets", gettext_lazy("Total assets"), MONEY, sortable=True),
     Column(
@@ -946,7 +946,7 @@ def service(report: Report) -> Report:
         _("Suitability by advisor"),
         [
             Column("advisor", gettext_lazy("Advisor"), TEXT),
-            Column("unit", gettext_lazy("Org unit"), TEXT),
+            Column("unit", gettext_lazy("Org unit"), TEXT, nowrap=True),
             *suitability_columns,
         ],
         advisor_rows,
