@@ -194,7 +194,8 @@ if (firstInvalidForm) window.addEventListener("load", () => setTimeout(() => foc
 // outcome" opens the client page at #log-contact) or a link within the page ("Log a contact" at
 // its top). Cards fetched after the page can arrive above it and push it down the screen: in the
 // first seconds, until the user scrolls or types, it is brought back to the top of the screen
-// whenever one of them settles.
+// whenever one of them settles. Any press of a pointer releases it, as scrolling or typing does:
+// a tap on another card must not be pulled back (the link's own press comes before its click).
 let anchored = null;
 function keepAnchored(target) {
   // Only a target below something still to be fetched can be pushed (not the messages at the top).
@@ -209,7 +210,7 @@ function fragmentTarget(hash) {
   return hash.length > 1 ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
 }
 if (!firstInvalidForm && fragmentTarget(window.location.hash)) keepAnchored(fragmentTarget(window.location.hash));
-for (const type of ["wheel", "touchmove", "keydown"]) {
+for (const type of ["wheel", "touchmove", "keydown", "pointerdown"]) {
   window.addEventListener(type, () => {
     anchored = null;
   }, { passive: true });

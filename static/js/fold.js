@@ -11,8 +11,8 @@
 // come from that <script> tag's data-* attributes, translated there (no inline script: CSP).
 //
 // Lazy content still loads: a folded card keeps its heading — and every element around the
-// heading — displayed, so an htmx `hx-trigger="revealed"` container holding the heading (the
-// client page's recommended products and product shelf) is revealed as before. Its content stays
+// heading — displayed, so an htmx `hx-trigger="intersect once"` container holding the heading
+// (the client page's recommended products and product shelf) loads as it comes into view. Its content stays
 // folded until opened, and the heading it brings in place of the old one is made a button again
 // (htmx:afterSettle).
 "use strict";

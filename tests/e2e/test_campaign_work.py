@@ -107,7 +107,7 @@ def test_an_advisor_logs_interest_from_a_campaign_task_and_recommends_a_product(
     assert (logged.outcome, logged.client_risk_level) == ("interested", "C3")
     screenshot(page, "campaign-outcome")
 
-    # The Recommended list arrives when revealed; Recommend answers in place.
+    # The Recommended list arrives as it comes into view; Recommend answers in place.
     # (The heading may be swapped by the list arriving while it scrolls: scroll in the page.)
     page.evaluate("document.getElementById('h-recommended').scrollIntoView()")
     recommended = page.locator('[data-testid="next-best"]')

@@ -123,6 +123,7 @@ def test_the_client_list_at_desktop_width_stays_a_table_with_its_filters(page, b
 def test_the_client_page_on_a_phone_folds_its_sections_and_opens_them(page, book):
     _person, institution = book
     _on_phone(page)
+    page.emulate_media(reduced_motion="reduce")  # jumps land at once: no smooth scroll still under way at a tap
     page.goto(page.base_url + f"/clients/{institution.pk}/")
     page.wait_for_load_state("networkidle")
     assert page.evaluate(OVERFLOW) <= 0
@@ -151,8 +152,16 @@ def test_the_client_page_on_a_phone_folds_its_sections_and_opens_them(page, book
     page.locator("nav[aria-label='Actions']").get_by_text("Log a contact").click()
     expect(page.get_by_label("What was discussed")).to_be_visible()
     expect(page.get_by_role("button", name="Contacts", exact=True)).to_have_attribute("aria-expanded", "true")
+    # A tap elsewhere lets go of the form's place: the transactions opened above it stay on the
+    # screen while the cards still loading settle (the form is not pulled back to the top).
+    transactions = page.get_by_role("button", name="Recent transactions", exact=True)
+    transactions.click()
+    expect(page.locator("section[aria-labelledby='h-activity'] table").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    expect(transactions).to_be_in_viewport()
 
-    # The product shelf, loaded when revealed (its folded heading scrolled into view), shows once
+    # The product shelf, loaded as its folded heading comes into view, shows once
     # its card is opened; the open state belongs to the card, so the heading swapped in with the
     # content while the click lands is a button again, open.
     page.get_by_role("button", name="Product shelf", exact=True).click()
@@ -173,6 +182,7 @@ def test_the_client_page_on_a_phone_folds_its_sections_and_opens_them(page, book
     # recent trades, four short columns, stay a table that fits: none scrolls sideways.
     for heading in ("Accounts", "Positions", "Household", "Recent transactions"):
         card = page.locator(".card-body").filter(has=page.get_by_role("heading", name=re.compile(f"^{heading}")))
+        card.scroll_into_view_if_needed()  # the lazy cards load as they come into view
         table = card.locator("table").first
         if heading != "Recent transactions":
             expect(table.locator("tbody tr").first).to_have_css("display", "grid")
@@ -258,6 +268,14 @@ def test_a_link_to_the_contact_form_opens_its_folded_card_on_a_phone(page, book)
     _on_phone(page)
     page.goto(page.base_url + f"/clients/{institution.pk}/#log-contact")
     expect(page.get_by_role("button", name="Contacts", exact=True)).to_have_attribute("aria-expanded", "true")
+    # A tap elsewhere lets go of the form's place: the transactions opened above it stay on the
+    # screen while the cards still loading settle (the form is not pulled back to the top).
+    transactions = page.get_by_role("button", name="Recent transactions", exact=True)
+    transactions.click()
+    expect(page.locator("section[aria-labelledby='h-activity'] table").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    expect(transactions).to_be_in_viewport()
     expect(page.get_by_role("button", name="Accounts", exact=True)).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#log-contact")).to_be_visible()
     assert page.js_errors == []

@@ -82,7 +82,7 @@ def test_the_shelf_is_short_searchable_paged_and_its_warning_opens(page, shelf_w
     _advisor, client = shelf_world
     open_as(page, lang, width)
     page.goto(f"{page.base_url}/clients/{client.pk}/")
-    for _ in range(10):  # the shelf loads when revealed
+    for _ in range(10):  # the shelf loads as it comes into view
         page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         if page.locator('[data-testid="shelf"]').count():
             break

@@ -67,7 +67,7 @@ def test_an_advisor_works_an_alert_from_the_client_page_and_the_dashboard_count_
     expect(page.get_by_role("heading", name="Li Ming")).to_be_visible()
     expect(page.get_by_text("138****5678")).to_be_visible()  # masked
     expect(page.get_by_text("13812345678")).to_have_count(0)
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the shelf loads when revealed
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the shelf loads as it comes into view
     expect(page.locator('[data-testid="shelf"]')).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "client")
