@@ -64,6 +64,13 @@ def screenshot(page, name: str) -> Path:
 
 
 # The password tests.factories gives every user it makes.
+# On how many lines an element's text lies.
+TEXT_LINES = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+}"""
+
 PASSWORD = "correct-horse-battery"
 
 

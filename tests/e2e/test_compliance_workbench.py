@@ -131,3 +131,48 @@ def test_an_advisor_is_refused_and_sees_no_menu_entry(page, desk):
     assert response.status == 403
     response = page.goto(page.base_url + f"/compliance/checks/{desk['waiting'].pk}/review/")
     assert response.status == 403
+
+
+# On how many lines an element's text lies, a badge beside the words (Alerts 12) on theirs: the
+# text's boxes grouped into bands of overlapping height.
+BANDS = """(el) => {
+  const boxes = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    boxes.push(...[...range.getClientRects()].filter((box) => box.width > 0));
+  }
+  boxes.sort((a, b) => a.top - b.top);
+  let bands = 0, bottom = -Infinity;
+  for (const box of boxes) {
+    if (box.top >= bottom) bands += 1;
+    bottom = Math.max(bottom, box.bottom);
+  }
+  return bands;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_the_longest_menu_keeps_every_entry_and_the_name_whole_at_desk_width(page, desk, lang):
+    """Compliance with the admin has the longest menu (eleven entries): at 1280 px it wraps to a
+    second row of whole entries, and the officer's name, sign-out and the language keep theirs."""
+    officer = desk["officer"].user
+    officer.is_staff = True
+    officer.save(update_fields=["is_staff"])
+    open_as(page, lang, 1280, "desk.compliance")
+    nav = page.get_by_role("navigation", name=re.compile("Main|主导航|主菜单"))
+    expect(nav.get_by_role("link", name=re.compile("Administration|管理"))).to_be_visible()
+    bar = nav.locator(".nav-link, .navbar-text, button[type=submit]")
+    assert bar.count() >= 12
+    for index in range(bar.count()):
+        assert bar.nth(index).evaluate(BANDS) == 1, bar.nth(index).inner_text()
+    # The language box is not squeezed: as wide as on a screen with room to spare, and inside it.
+    language = nav.locator("select#language")
+    squeezed = language.evaluate("(el) => el.getBoundingClientRect().width")
+    assert language.evaluate("(el) => el.getBoundingClientRect().right") <= 1280
+    page.set_viewport_size({"width": 1920, "height": 900})
+    assert language.evaluate("(el) => el.getBoundingClientRect().width") == squeezed
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, f"menu-longest-{lang}")
+    assert page.js_errors == []

@@ -13,7 +13,7 @@ from campaigns.models import Campaign
 from clients.models import Client
 from core.choices import Tier
 from tests import factories, personas
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import TEXT_LINES, screenshot
 from tests.e2e.test_workbench import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,13 +22,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 LONG_NAME = "上海七喜私募基金管理有限公司"
 
-# How far the page scrolls sideways (0 when it fits), and on how many lines an element's text lies.
+# How far the page scrolls sideways (0 when it fits).
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
-TEXT_LINES = """(el) => {
-  const range = document.createRange();
-  range.selectNodeContents(el);
-  return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
-}"""
 
 
 @pytest.fixture
