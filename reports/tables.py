@@ -74,6 +74,21 @@ class Table:
     total: dict | None = None
     note: str = ""
     limit: int | None = None  # the page shows this many rows (the export all of them)
+    # A page's table kept written (``written``): its shown rows' HTML and how many rows it has,
+    # with no rows of its own (``rows`` is empty). Only the page shows it; exports build rows.
+    written: str | None = None
+    count: int | None = None
+
+    def write(self) -> Table:
+        """This table as the page shows it, written: cheap to keep in the cache and to show."""
+        return Table(
+            self.name, self.title, self.columns, total=self.total, note=self.note, limit=self.limit,
+            written=str(self.shown_html), count=self.row_count,
+        )  # fmt: skip
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows) if self.count is None else self.count
 
     def body(self, limit: int | None = None):
         """``[({link, muted}, [(text, css), …]), …]``: the rows formatted for the page (in Python:
@@ -96,6 +111,8 @@ class Table:
         """The shown rows as ``<tr>`` elements, written here rather than by the template: a
         firm-wide ranking is a hundred rows of seventeen cells, and the template's loop and
         conditions per cell cost several times the formatting itself. Every text is escaped."""
+        if self.written is not None:
+            return mark_safe(self.written)  # noqa: S308 — written by this method, escaped
         out = []
         for row, cells in self.shown_rows:
             parts = ['<tr class="text-body-secondary">' if row["muted"] else "<tr>"]
@@ -113,7 +130,7 @@ class Table:
 
     @property
     def cut(self) -> bool:
-        return bool(self.limit) and len(self.rows) > self.limit
+        return bool(self.limit) and self.row_count > self.limit
 
     def total_cells(self):
         if self.total is None:

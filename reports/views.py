@@ -85,7 +85,7 @@ def overview(request, code: str | None = None):
 def rankings(request, code: str):
     scope = report_scope(request.user)
     report, form = _prepare(request, unit_or_404(scope, code))
-    pages.rankings(report, request.GET.get("sort"))
+    pages.rankings(report, request.GET.get("sort"), every_row=request.GET.get("export") in EXPORTERS)
     return _respond(request, report, form, scope, "rankings", "reports/rankings.html")
 
 

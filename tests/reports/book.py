@@ -26,6 +26,7 @@ prohibited attempt, one check without an advisor for c5.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -232,3 +233,20 @@ BUILT_DAYS = [d(10, n) for n in range(1, 32)] + [d(11, n) for n in range(1, 21)]
 def build_days(days=BUILT_DAYS) -> None:
     for day in days:
         refresh_day(day)
+
+
+def page_table(response, name: str):
+    """The table named ``name`` of a report page, with its rows. A page may show a table kept
+    written (``Table.write``: the rankings), which holds no rows: it is built again from the
+    page's report with every row, as the export is, and what the page showed must be exactly
+    what that table writes — so a stale written table fails here."""
+    from reports import pages
+
+    report = response.context["report"]
+    table = report.table(name)
+    if table.written is None:
+        return table
+    built = pages.rankings(copy.copy(report), report.extra["sort"], every_row=True).table(name)
+    assert table.written == str(built.shown_html)
+    assert (table.row_count, table.note) == (len(built.rows), built.note)
+    return built

@@ -16,7 +16,7 @@ from clients.models import Client, SegmentChange
 from reports import aggregates, cache
 from reports.aggregates import refresh_day
 from reports.models import AdvisorDay
-from tests.reports.book import NOV20, d
+from tests.reports.book import NOV20, d, page_table
 
 pytestmark = pytest.mark.django_db
 
@@ -63,12 +63,12 @@ def test_the_migration_matrix_follows_a_rebuild_of_the_segment_history(book, log
 def test_a_renamed_advisor_is_named_anew_on_the_next_request(book, login):
     http = login(book, "compliance")
     ann = book.people["ann"]
-    rows = http.get("/reports/HQ/rankings/").context["report"].table("rankings").rows
+    rows = page_table(http.get("/reports/HQ/rankings/"), "rankings").rows
     assert f"{ann.name} ({ann.code})" in {row["advisor"] for row in rows}
     advisor = Advisor.objects.get(pk=ann.pk)
     advisor.name = "Ann Renamed"
     advisor.save()
-    rows = http.get("/reports/HQ/rankings/").context["report"].table("rankings").rows
+    rows = page_table(http.get("/reports/HQ/rankings/"), "rankings").rows
     assert f"Ann Renamed ({ann.code})" in {row["advisor"] for row in rows}
 
 

@@ -19,7 +19,7 @@ from reports import pages
 from reports.aggregates import refresh_day
 from reports.models import ReportDay
 from tests import factories
-from tests.reports.book import at, d
+from tests.reports.book import at, d, page_table
 from tickets.models import Ticket, TicketKind
 
 # --- The comparison ------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ RATES = ("alerts_on_time", "sla_kept", "satisfaction")
 
 def test_every_ranking_rate_is_filled_or_says_why(book, login):
     response = login(book, "manager").get("/reports/SH01/rankings/")
-    table = response.context["report"].table("rankings")
+    table = page_table(response, "rankings")
     keys = [column.key for column in table.columns]
     rows = {row["advisor_code"]: row for row in table.rows}
     cells = {code: dict(zip(keys, [text for text, _css in body], strict=True)) for code, body in zip(
@@ -248,7 +248,7 @@ def test_every_ranking_rate_is_filled_or_says_why(book, login):
 
 def test_a_period_without_surveys_says_so(book, login):
     response = login(book, "manager").get("/reports/SH01/rankings/?period=month&on=2026-10-15")
-    note = response.context["report"].table("rankings").note
+    note = page_table(response, "rankings").note
     assert "No satisfaction surveys recorded in this period." in note
     assert "No tickets were resolved in this period." in note
 

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from core.models import AccessLog
 from reports.templatetags.report_tags import cell
+from tests.reports.book import page_table
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def _as_text(value) -> str:
 def test_exports_carry_the_pages_numbers(book, login, url, table):
     http = login(book, "company_manager")
     response = http.get(url)
-    shown = response.context["report"].table(table)
+    shown = page_table(response, table)
     html = response.content.decode()
     for _row, cells in [*shown.body(), (None, shown.total_cells())]:  # each value, formatted (or why not)
         for text, _css in cells:
@@ -194,8 +195,7 @@ def test_the_lost_clients_list_carries_the_last_churn_reason(book, login):
 
 def test_rankings_sort_by_any_column(book, login):
     http = login(book, "manager")
-    report = http.get("/reports/SH01/rankings/").context["report"]
-    rows = report.table("rankings").rows
+    rows = page_table(http.get("/reports/SH01/rankings/"), "rankings").rows
     assert [(row["rank"], row["advisor_code"]) for row in rows] == [(1, "BOB"), (2, "ANN"), (3, "CAT")]
     ann = rows[1]
     assert (ann["coverage"], ann["alerts_on_time"], ann["sla_kept"], ann["satisfaction"]) == (
@@ -205,7 +205,7 @@ def test_rankings_sort_by_any_column(book, login):
         Decimal("5.0"),
     )
     assert (ann["net_inflow"], ann["commission"], ann["asset_growth"]) == (Decimal("200"), Decimal("12.50"), -1500)
-    by_flow = http.get("/reports/SH01/rankings/?sort=net_inflow").context["report"].table("rankings").rows
+    by_flow = page_table(http.get("/reports/SH01/rankings/?sort=net_inflow"), "rankings").rows
     assert [row["advisor_code"] for row in by_flow] == ["CAT", "ANN", "BOB"]
     unknown = http.get("/reports/SH01/rankings/?sort=drop_table").context["report"]
     assert unknown.extra["sort"] == "-assets"
