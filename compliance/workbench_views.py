@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from advisors.models import Advisor
 from clients.models import Client
 from compliance import exports, queues, reviews
+from compliance import rows as rows_html
 from compliance.filters import AssessmentQueueFilter, CheckQueueFilter, branch_options
 from compliance.forms import ReviewForm
 from compliance.models import CheckReview
@@ -187,6 +188,13 @@ def queue(request, name: str = queues.CONFIRMATIONS):
     elif name == queues.ASSESSMENTS:
         items = queues.value_holdings(list(items), context["book_day"])
     log_access(user=user, action=VIEW_LIST, rows=len(items), request=request)
+    may_review = user.has_perm("compliance.add_checkreview")
+    if name == queues.STEPS:
+        context["rows"] = rows_html.step_rows(items, now=now)
+    elif name == queues.ASSESSMENTS:
+        context["rows"] = rows_html.assessment_rows(items)
+    else:
+        context["rows"] = rows_html.check_rows(items, may_review=may_review, back=request.get_full_path())
     context.update(
         queues=[(key, label, counts[key]) for key, label in queues.QUEUES.items()],
         title=exports.TITLES[name],
@@ -196,7 +204,7 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         chosen_advisor=_chosen(filters, "advisor"),
         chosen_product=_chosen(filters, "product"),
         branch_options=branch_options(filters.form["branch"].value()),
-        may_review=user.has_perm("compliance.add_checkreview"),
+        may_review=may_review,
         review_form=ReviewForm(),
         verdicts=dict(CheckReview.Verdict.choices),
     )
