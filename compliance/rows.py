@@ -92,7 +92,7 @@ def _review_cell(record, labels: dict, links: _Links, may_review: bool, back: st
         badge = "text-bg-danger" if verdict == "finding" else "text-bg-success"
         shown = (
             f'<span class="badge {badge}" data-testid="last-review">{escape(verdict_label(verdict))}</span> '
-            f'<span class="small text-body-secondary">{escape(_day(record.last_reviewed_at))}</span>'
+            f'<span class="small text-body-secondary text-nowrap">{escape(_day(record.last_reviewed_at))}</span>'
         )
     else:
         shown = f'<span class="text-body-secondary small">{labels["not_reviewed"]}</span>'

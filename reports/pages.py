@@ -529,7 +529,7 @@ def _ranking_table(report: Report, sort: str) -> Table:
     link = _advisor_link(report)
     for row in rows:
         row["_link"] = link(row["advisor_code"])
-    table = Table("rankings", _("Advisor rankings"), list(RANKING_COLUMNS), rows, limit=RANKED_ROWS)
+    table = Table("rankings", _("Advisor rankings"), list(RANKING_COLUMNS), rows, limit=RANKED_ROWS, link_key="advisor")
     table.note = ranking_note(report, rows)
     return table
 

@@ -74,6 +74,7 @@ class Table:
     total: dict | None = None
     note: str = ""
     limit: int | None = None  # the page shows this many rows (the export all of them)
+    link_key: str | None = None  # the column whose cell carries a row's link (default: the first)
     # A page's table kept written (``written``): its shown rows' HTML and how many rows it has,
     # with no rows of its own (``rows`` is empty). Only the page shows it; exports build rows.
     written: str | None = None
@@ -83,7 +84,7 @@ class Table:
         """This table as the page shows it, written: cheap to keep in the cache and to show."""
         return Table(
             self.name, self.title, self.columns, total=self.total, note=self.note, limit=self.limit,
-            written=str(self.shown_html), count=self.row_count,
+            link_key=self.link_key, written=str(self.shown_html), count=self.row_count,
         )  # fmt: skip
 
     @property
@@ -114,13 +115,15 @@ class Table:
         if self.written is not None:
             return mark_safe(self.written)  # noqa: S308 — written by this method, escaped
         out = []
+        keys = [column.key for column in self.columns]
+        linked = keys.index(self.link_key) if self.link_key in keys else 0
         for row, cells in self.shown_rows:
             parts = ['<tr class="text-body-secondary">' if row["muted"] else "<tr>"]
             for n, (text, css) in enumerate(cells):
                 text = escape(text)
+                if n == linked and row["link"]:
+                    text = f'<a href="{escape(row["link"])}">{text}</a>'
                 if n == 0:
-                    if row["link"]:
-                        text = f'<a href="{escape(row["link"])}">{text}</a>'
                     parts.append(f'<th scope="row" class="fw-normal">{text}</th>')
                 else:
                     parts.append(f'<td class="{escape(css)}">{text}</td>' if css else f"<td>{text}</td>")

@@ -223,3 +223,12 @@ document.addEventListener("click", (event) => {
 document.addEventListener("htmx:afterSettle", () => {
   if (anchored) anchored.scrollIntoView({ block: "start" });
 });
+
+// A strip of tabs that scrolls sideways on a phone (the compliance queues) opens with the
+// current tab in view, not scrolled off past the strip's end.
+for (const current of document.querySelectorAll(".nav-tabs.overflow-auto [aria-current='page']")) {
+  const strip = current.closest(".nav-tabs");
+  if (strip.scrollWidth <= strip.clientWidth) continue;
+  const offset = current.getBoundingClientRect().left - strip.getBoundingClientRect().left;
+  strip.scrollLeft += offset - (strip.clientWidth - current.offsetWidth) / 2;
+}

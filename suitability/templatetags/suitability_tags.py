@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
+from core import money
 from suitability.reasons import Reason, record_message
 
 register = template.Library()
@@ -45,13 +47,38 @@ def _readable_days(text: str, params) -> str:
     return text
 
 
+# The values a reason names that are amounts of money (yuan), written as the page writes money.
+MONEY_PARAMS = frozenset({"assets", "threshold", "net_assets", "financial_assets"})
+
+
+def _readable_amounts(text: str, params) -> str:
+    """``text`` with each amount its values name written as money (¥24,884.22, not 24884.22);
+    like the days, only the way an amount is written is the page's."""
+    for key, value in dict(params or {}).items():
+        if key not in MONEY_PARAMS or value is None:
+            continue
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            continue
+        if not amount.is_finite():
+            continue
+        # the stored value as written, not inside a longer number
+        text = re.sub(rf"(?<![\d.,]){re.escape(str(value))}(?![\d])", money.yuan(amount), text)
+    return text
+
+
 @register.filter
 def reason_text(reason) -> str:
     """A ``Reason`` (from the rules) or a stored reason (``{code, en, zh, params}``) in the page's
-    language, its days written the page's way."""
+    language, its days and amounts written the page's way."""
     if isinstance(reason, Reason):
-        return _readable_days(reason.message(get_language()), reason.params)
-    return _readable_days(record_message(reason, get_language()), reason.get("params"))
+        params = reason.params
+        text = reason.message(get_language())
+    else:
+        params = reason.get("params")
+        text = record_message(reason, get_language())
+    return _readable_amounts(_readable_days(text, params), params)
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """The queues' rows written in Python (``compliance.rows``) are the template's rows, element for
 element, in both languages: each queue's page is rendered, and its rows compared with what the
-template loop they replace writes for the same items (below, as it stood)."""
+template loop they replace writes for the same items (below, as it stood, the review's day
+kept on one line since)."""
 # ruff: noqa: E501 — the replaced template's markup, kept as it was written
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ CHECK_CELLS = """<td data-label="{{ l_checked }}"><a class="card-link" href="{% 
       <td data-label="{{ l_product }}">{{ record.product.name }} <span class="text-body-secondary">{{ record.product.code }}</span><br><span class="small text-body-secondary">{{ record.product_level }}</span></td>
       <td data-label="{{ l_advisor }}" class="text-nowrap">{% if record.advisor %}{{ record.advisor.name|person }}{% else %}—{% endif %}</td>
       <td data-label="{{ l_reasons }}" class="small"><ul class="list-unstyled mb-0">{% for reason in record.reasons %}<li data-reason="{{ reason.code }}">{{ reason|reason_text }}</li>{% endfor %}</ul></td>"""
-REVIEW_CELL = """<div id="review-{{ record.pk }}">{% if record.last_verdict %}<span class="badge {% if record.last_verdict == 'finding' %}text-bg-danger{% else %}text-bg-success{% endif %}" data-testid="last-review">{{ record.last_verdict|verdict_label }}</span> <span class="small text-body-secondary">{{ record.last_reviewed_at|date:"SHORT_DATE_FORMAT" }}</span>{% else %}<span class="text-body-secondary small">{{ l_not_reviewed }}</span>{% endif %}
+REVIEW_CELL = """<div id="review-{{ record.pk }}">{% if record.last_verdict %}<span class="badge {% if record.last_verdict == 'finding' %}text-bg-danger{% else %}text-bg-success{% endif %}" data-testid="last-review">{{ record.last_verdict|verdict_label }}</span> <span class="small text-body-secondary text-nowrap">{{ record.last_reviewed_at|date:"SHORT_DATE_FORMAT" }}</span>{% else %}<span class="text-body-secondary small">{{ l_not_reviewed }}</span>{% endif %}
 {% if may_review %}<a class="btn btn-sm btn-outline-primary ms-1" href="{% url 'compliance:review' record.pk %}?next={{ request.get_full_path|urlencode }}">{{ l_review }}</a>{% endif %}</div>"""
 LABELS = """{% translate "Checked at" as l_checked %}{% translate "Client" as l_client %}{% translate "Product" as l_product %}{% translate "Advisor" as l_advisor %}{% translate "Reasons" as l_reasons %}{% translate "Review" as l_review %}{% translate "Due" as l_due %}{% translate "Not yet reviewed" as l_not_reviewed %}"""
 LOADS = "{% load i18n crm_tags display_tags suitability_tags compliance_tags %}"

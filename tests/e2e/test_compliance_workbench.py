@@ -48,6 +48,17 @@ def desk(tree):
     return {"officer": officer, "advisor": advisor, "other": other, "waiting": waiting}
 
 
+# A badge within its table cell; a tab within its (sideways scrolling) strip.
+FITS_CELL = """(badge) => {
+  const cell = badge.closest("td").getBoundingClientRect(), box = badge.getBoundingClientRect();
+  return box.left >= cell.left - 1 && box.right <= cell.right + 1 && badge.scrollWidth <= badge.clientWidth + 1;
+}"""
+IN_STRIP = """(tab) => {
+  const strip = tab.closest(".nav-tabs").getBoundingClientRect(), box = tab.getBoundingClientRect();
+  return box.left >= strip.left - 1 && box.right <= strip.right + 1;
+}"""
+
+
 def open_as(page, lang: str, width: int, username: str) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, username, lang)
@@ -82,6 +93,17 @@ def test_the_officer_works_the_queues_and_reviews_a_check(page, desk, lang, widt
     owed = page.locator('[data-testid="owed-row"]')
     expect(owed).to_have_count(1)
     expect(owed.locator('[data-testid="overdue"]')).to_be_visible()
+    # Every badge lies within its cell: on a phone a long one ("overdue by 5 days, 0 hours")
+    # wraps inside the card, not past its edge.
+    for badge in page.locator("main table .badge").all():
+        assert badge.evaluate(FITS_CELL), badge.inner_text()
+
+    # The last tab: on a phone its strip scrolls sideways, and opens with the current tab in view.
+    page.locator('[data-testid="queues"] a').nth(3).click()
+    expect(page.locator('[data-testid="check-row"]').first).to_be_visible()
+    assert page.locator('[data-testid="queues"] [aria-current="page"]').evaluate(IN_STRIP)
+    for badge in page.locator("main table .badge").all():
+        assert badge.evaluate(FITS_CELL), badge.inner_text()
 
     # Back to the confirmations, filtered by the advisor picked by type-ahead.
     page.locator('[data-testid="queues"] a').first.click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -195,7 +196,11 @@ def test_the_lost_clients_list_carries_the_last_churn_reason(book, login):
 
 def test_rankings_sort_by_any_column(book, login):
     http = login(book, "manager")
-    rows = page_table(http.get("/reports/SH01/rankings/"), "rankings").rows
+    response = http.get("/reports/SH01/rankings/")
+    rows = page_table(response, "rankings").rows
+    # The advisor's name opens their report (the rank beside it is a plain number).
+    assert re.search(r'<td><a href="/reports/SH01/advisors/ANN/">[^<]*\(ANN\)</a></td>', response.text)
+    assert re.search(r'<th scope="row" class="fw-normal">2</th>', response.text)
     assert [(row["rank"], row["advisor_code"]) for row in rows] == [(1, "BOB"), (2, "ANN"), (3, "CAT")]
     ann = rows[1]
     assert (ann["coverage"], ann["alerts_on_time"], ann["sla_kept"], ann["satisfaction"]) == (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -179,3 +180,21 @@ def test_a_live_reason_writes_its_day_the_readers_way():
         assert reason_text(live.as_record()) == reason_text(live)
     # The stored texts stay as they were shown (art. 32); only the page writes the day its way.
     assert live.as_record()["zh"] == "客户的风险测评将于2025-08-20到期，请安排重新测评。"
+
+
+def test_a_reasons_amounts_are_written_as_money_in_both_languages():
+    """An access threshold's amounts (stored as plain decimals) read as money: ¥ and separators."""
+    live = Reason.of("access_threshold_not_met", assets=Decimal("24884.22"), threshold=Decimal("1000000.00"))
+    with translation.override("en"):
+        assert reason_text(live) == (
+            "The client's 20-day average assets (¥24,884.22) are below the product's access threshold (¥1,000,000.00)."
+        )
+        assert reason_text(live.as_record()) == reason_text(live)
+    with translation.override("zh-hans"):
+        assert reason_text(live) == "客户近20日日均资产（¥24,884.22）低于产品准入门槛（¥1,000,000.00）。"
+        assert reason_text(live.as_record()) == reason_text(live)
+    # Stored as it was shown; an amount inside a longer number is left alone.
+    assert live.as_record()["en"].count("24884.22") == 1
+    odd = Reason.of("access_threshold_not_met", assets=Decimal("100.00"), threshold=Decimal("1100.00"))
+    with translation.override("en"):
+        assert "(¥100.00)" in reason_text(odd) and "(¥1,100.00)" in reason_text(odd)
