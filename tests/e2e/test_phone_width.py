@@ -52,9 +52,21 @@ def _on_phone(page, username="wang.fang", language="en"):
     """Signed in on a phone-sized window, reading the pages in ``language`` (the switcher is in
     the folded menu on a phone: the language cookie it would set is set directly)."""
     page.set_viewport_size(PHONE)
+    page.emulate_media(reduced_motion="reduce")  # jumps land at once: no smooth scroll still under way at a tap
     page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base_url}])
     sign_in(page, username)
     page.wait_for_load_state("networkidle")
+
+
+def _tap_transactions_and_stay(page):
+    """A tap elsewhere lets go of the contact form's place: the transactions opened above it stay
+    on the screen while the cards still loading settle (the form is not pulled back to the top)."""
+    transactions = page.get_by_role("button", name="Recent transactions", exact=True)
+    transactions.click()
+    expect(page.locator("section[aria-labelledby='h-activity'] table").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    expect(transactions).to_be_in_viewport()
 
 
 def test_the_client_list_is_cards_on_a_phone_with_the_filters_folded(page, book):
@@ -118,7 +130,6 @@ def test_the_client_list_at_desktop_width_stays_a_table_with_its_filters(page, b
 def test_the_client_page_on_a_phone_folds_its_sections_and_opens_them(page, book):
     _person, institution = book
     _on_phone(page)
-    page.emulate_media(reduced_motion="reduce")  # jumps land at once: no smooth scroll still under way at a tap
     page.goto(page.base_url + f"/clients/{institution.pk}/")
     page.wait_for_load_state("networkidle")
     assert page.evaluate(OVERFLOW) <= 0
@@ -147,14 +158,7 @@ def test_the_client_page_on_a_phone_folds_its_sections_and_opens_them(page, book
     page.locator("nav[aria-label='Actions']").get_by_text("Log a contact").click()
     expect(page.get_by_label("What was discussed")).to_be_visible()
     expect(page.get_by_role("button", name="Contacts", exact=True)).to_have_attribute("aria-expanded", "true")
-    # A tap elsewhere lets go of the form's place: the transactions opened above it stay on the
-    # screen while the cards still loading settle (the form is not pulled back to the top).
-    transactions = page.get_by_role("button", name="Recent transactions", exact=True)
-    transactions.click()
-    expect(page.locator("section[aria-labelledby='h-activity'] table").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)
-    expect(transactions).to_be_in_viewport()
+    _tap_transactions_and_stay(page)
 
     # The product shelf, loaded as its folded heading comes into view, shows once
     # its card is opened; the open state belongs to the card, so the heading swapped in with the
@@ -263,14 +267,7 @@ def test_a_link_to_the_contact_form_opens_its_folded_card_on_a_phone(page, book)
     _on_phone(page)
     page.goto(page.base_url + f"/clients/{institution.pk}/#log-contact")
     expect(page.get_by_role("button", name="Contacts", exact=True)).to_have_attribute("aria-expanded", "true")
-    # A tap elsewhere lets go of the form's place: the transactions opened above it stay on the
-    # screen while the cards still loading settle (the form is not pulled back to the top).
-    transactions = page.get_by_role("button", name="Recent transactions", exact=True)
-    transactions.click()
-    expect(page.locator("section[aria-labelledby='h-activity'] table").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)
-    expect(transactions).to_be_in_viewport()
+    _tap_transactions_and_stay(page)
     expect(page.get_by_role("button", name="Accounts", exact=True)).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#log-contact")).to_be_visible()
     assert page.js_errors == []
