@@ -76,8 +76,8 @@ def test_the_officer_works_the_queues_and_reviews_a_check(page, desk, lang, widt
     page.js_errors.clear()  # the dashboard the sign-in lands on is not under test here
     open_menu(page)
     page.get_by_role("link", name=re.compile("^(Compliance|合规)$")).click()
+    expect(page).to_have_url(re.compile(r"/compliance/$"))  # (a click does not wait for the page it opens)
     page.wait_for_load_state("networkidle")
-    assert page.url.endswith("/compliance/")
     rows = page.locator('[data-testid="check-row"]')
     expect(rows).to_have_count(2)
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the page
@@ -129,8 +129,8 @@ def test_the_officer_works_the_queues_and_reviews_a_check(page, desk, lang, widt
     page.js_errors.clear()  # the refusal's answer is a 400, as intended
     page.locator("textarea[name=note]").fill("签字缺失 / signature missing")
     page.locator("form button[type=submit]").last.click()
+    expect(page).to_have_url(re.compile(r"/compliance/.*advisor="))  # back to the queue as it was filtered
     page.wait_for_load_state("networkidle")
-    assert "advisor=" in page.url  # back to the queue as it was filtered
     expect(rows.first.locator('[data-testid="last-review"]')).to_be_visible()
     assert CheckReview.objects.filter(check_record=desk["waiting"], verdict="finding").count() == 1
 
