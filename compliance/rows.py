@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape as escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,23 +20,19 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 from compliance.templatetags.compliance_tags import verdict_label
-from core import money, names
+from core import money
+from core.links import pk_link
+from core.templatetags.display_tags import person
 from suitability.templatetags.suitability_tags import outcome_badge, outcome_label, reason_text, step_label
-
-_PK = 2_147_483_647  # a stand-in id, replaced by each row's in the reversed URL
 
 
 class _Links:
-    """Each row's links from one ``reverse`` each (a ``reverse`` per row cost more than its cells)."""
+    """Each row's links, each reversed once for the page (``core.links.pk_link``)."""
 
     def __init__(self) -> None:
-        self.check = reverse("suitability:check_detail", args=[_PK])
-        self.review = reverse("compliance:review", args=[_PK])
-        self.client = reverse("clients:detail", args=[_PK])
-
-    @staticmethod
-    def of(template: str, pk: int) -> str:
-        return template.replace(str(_PK), str(int(pk)), 1)
+        self.check = pk_link("suitability:check_detail")
+        self.review = pk_link("compliance:review")
+        self.client = pk_link("clients:detail")
 
 
 def _when(value) -> str:
@@ -55,10 +50,6 @@ def _day(value, fmt: str = "SHORT_DATE_FORMAT") -> str:
     return formats.date_format(value, fmt)
 
 
-def _person(value) -> str:
-    return names.display_name(value) if value else ""
-
-
 def _check_cells(record, labels: dict, links: _Links) -> str:
     """``compliance/_check_cells.html``: when and the outcome, client, product, advisor, reasons."""
     client, product, advisor = record.client, record.product, record.advisor
@@ -68,11 +59,11 @@ def _check_cells(record, labels: dict, links: _Links) -> str:
         for reason in record.reasons or []
     )
     return (
-        f'<td data-label="{labels["checked"]}"><a class="card-link" href="{links.of(links.check, record.pk)}">'
+        f'<td data-label="{labels["checked"]}"><a class="card-link" href="{links.check(record.pk)}">'
         f"{escape(_when(record.created_at))}</a><br>"
         f'<span class="badge {escape(outcome_badge(record.outcome))}">'
         f"{escape(outcome_label(record.outcome))}</span></td>"
-        f'<td data-label="{labels["client"]}">{escape(_person(client.name))} '
+        f'<td data-label="{labels["client"]}">{escape(person(client.name))} '
         f'<span class="text-body-secondary">{escape(client.client_no)}</span><br>'
         f'<span class="small text-body-secondary">{escape(client.branch.name if client.branch else "")} · '
         f"{escape(record.client_level or '—')}</span></td>"
@@ -80,7 +71,7 @@ def _check_cells(record, labels: dict, links: _Links) -> str:
         f'<span class="text-body-secondary">{escape(product.code)}</span><br>'
         f'<span class="small text-body-secondary">{escape(record.product_level)}</span></td>'
         f'<td data-label="{labels["advisor"]}" class="text-nowrap">'
-        f"{escape(_person(advisor.name)) if advisor else '—'}</td>"
+        f"{escape(person(advisor.name)) if advisor else '—'}</td>"
         f'<td data-label="{labels["reasons"]}" class="small"><ul class="list-unstyled mb-0">{reasons}</ul></td>'
     )
 
@@ -97,7 +88,7 @@ def _review_cell(record, labels: dict, links: _Links, may_review: bool, back: st
     else:
         shown = f'<span class="text-body-secondary small">{labels["not_reviewed"]}</span>'
     action = (
-        f'<a class="btn btn-sm btn-outline-primary ms-1" href="{links.of(links.review, record.pk)}?next={back}">'
+        f'<a class="btn btn-sm btn-outline-primary ms-1" href="{links.review(record.pk)}?next={back}">'
         f"{labels['review']}</a>"
         if may_review
         else ""
@@ -171,11 +162,11 @@ def assessment_rows(clients: Iterable) -> SafeString:
             state = f'<span class="badge text-bg-danger">{missing}</span>'
         primary = client.primary_advisor
         out.append(
-            f'<tr><td><a class="card-link" href="{links.of(links.client, client.pk)}">'
-            f"{escape(_person(client.name))}</a> "
+            f'<tr><td><a class="card-link" href="{links.client(client.pk)}">'
+            f"{escape(person(client.name))}</a> "
             f'<span class="text-body-secondary">{escape(client.client_no)}</span></td>'
             f'<td data-label="{branch}">{escape((client.branch.name if client.branch else "") or "—")}</td>'
-            f'<td data-label="{advisor}">{escape(_person(primary.name)) if primary else "—"}</td>'
+            f'<td data-label="{advisor}">{escape(person(primary.name)) if primary else "—"}</td>'
             f'<td data-label="{assessment}">{state}</td>'
             f'<td data-label="{level}">{escape(client.top_level)}</td>'
             f'<td class="num" data-label="{value}">{escape(money.yuan(client.held_value))}</td></tr>'

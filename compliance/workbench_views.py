@@ -28,7 +28,6 @@ from compliance import exports, queues, reviews
 from compliance import rows as rows_html
 from compliance.filters import AssessmentQueueFilter, CheckQueueFilter, branch_options
 from compliance.forms import ReviewForm
-from compliance.models import CheckReview
 from core import compiled
 from core.access import access_profile, get_visible_or_404
 from core.audit import log_access
@@ -205,8 +204,6 @@ def queue(request, name: str = queues.CONFIRMATIONS):
         chosen_product=_chosen(filters, "product"),
         branch_options=branch_options(filters.form["branch"].value()),
         may_review=may_review,
-        review_form=ReviewForm(),
-        verdicts=dict(CheckReview.Verdict.choices),
     )
     return render(request, "compliance/workbench.html", context)
 
