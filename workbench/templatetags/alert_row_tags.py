@@ -1,4 +1,5 @@
-"""``{% alert_rows alerts %}`` and ``{% alert_row alert %}``: alerts as rows (``workbench.alert_rows``).
+"""``{% alert_rows alerts %}`` and ``{% alert_row alert %}``: alerts as rows (``workbench.alert_rows``);
+``{% today_rows rows %}``: the dashboard's ranked today list (``workbench.today_rows``).
 
 The rows' shared parts (links, labels) are worked out once per rendering of a page, whatever
 the number of lists on it: the dashboard writes one list per client."""
@@ -10,6 +11,7 @@ from django.utils.safestring import SafeString
 
 from core import access
 from workbench.alert_rows import AlertRows
+from workbench.today_rows import TodayRows
 
 register = template.Library()
 
@@ -40,3 +42,14 @@ def alert_row(context, alert, overdue_in_head: bool = False) -> SafeString:
     if context.get("action"):
         form_html = context.template.engine.get_template("advisors/_alert_form.html").render(context)
     return _writer(context, overdue_in_head).row(alert, form_html)
+
+
+@register.simple_tag(takes_context=True)
+def today_rows(context, rows) -> SafeString:
+    """The ranked today list's rows, each client's single alert written as ``alert_row`` writes
+    it with the days overdue in the client's head."""
+    scope = context.get("scope")
+    advisor = getattr(scope, "advisor", None)
+    alert_rows = _writer(context, overdue_in_head=True)
+    writer = TodayRows(alert_rows, kind=context.get("kind") or "", advisor_code=advisor.code if advisor else None)
+    return writer.rows(rows)
