@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from clients import book_count
 from clients.search_keys import search_keys
 from core.access import ClientQuerySet, ClientScopedQuerySet
 from core.choices import ContactChannel, ProductRisk, RiskTolerance, Tier
@@ -62,6 +63,17 @@ def _churn_decile() -> Case:
         default=Value(-1),
         output_field=models.SmallIntegerField(),
     )
+
+
+class BookQuerySet(ClientQuerySet):
+    def count(self) -> int:
+        """A count of every client is the count the database keeps (``clients.book_count``);
+        any other is PostgreSQL's COUNT."""
+        if self._result_cache is None and book_count.counts_every_client(self.query):
+            kept = book_count.kept_count(self.db)
+            if kept is not None:
+                return kept
+        return super().count()
 
 
 class Client(TimeStampedModel):
@@ -241,7 +253,7 @@ class Client(TimeStampedModel):
         help_text=_("Small assets or no activity for months: worth a reactivation call (set nightly)."),
     )
 
-    objects = ClientQuerySet.as_manager()
+    objects = BookQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("client")
