@@ -302,3 +302,20 @@ def test_the_advisor_filter_escapes_what_it_writes():
         '<option value="A&quot;1" selected>&lt;b&gt;Wang&lt;/b&gt; (A&quot;1)</option>'
         '<option value="B2">Li &amp; Co (B2)</option>'
     )
+
+
+def test_maturities_read_the_newest_position_day_however_old(book):
+    """The newest position day is looked for in the last two months first: a book whose positions
+    stopped coming three months ago still lists what matures from that day's holdings."""
+    from clients.models import Client, Position
+
+    later = TODAY + datetime.timedelta(days=95)
+    maturing = factories.ProductFactory(maturity_date=later + datetime.timedelta(days=5))
+    Position.objects.update(as_of=TODAY - datetime.timedelta(days=30))  # older than the new day's window
+    Position.objects.create(
+        account=factories.AccountFactory(client=book["rich"]), client=book["rich"], product=maturing,
+        as_of=TODAY, quantity=1, market_value=700, cost=700,
+    )  # fmt: skip
+    assert [p.product_id for p in dashboard.maturities(Client.objects.all(), later)] == [maturing.pk]
+    Position.objects.filter(as_of=TODAY).update(as_of=TODAY - datetime.timedelta(days=1))
+    assert dashboard.maturities(Client.objects.all(), later)[0].as_of == TODAY - datetime.timedelta(days=1)
