@@ -876,9 +876,11 @@ def _live_ticket_rows(report: Report) -> list[dict]:
     return out
 
 
-def service(report: Report) -> Report:
+def service(report: Report, *, every_row: bool = False) -> Report:
     """Tickets by unit (one level down) and by kind; suitability by unit and by advisor. Six
-    queries."""
+    queries. The advisors' table is kept written, as the rankings' is (``rankings``): a firm's
+    1,100 advisors' rows were built, sorted and a hundred of them formatted on every view.
+    ``every_row``: the export's tables, with the advisors' rows themselves."""
     period = report.period
     in_period = {"day__gte": period.start, "day__lte": period.end}
     ticket_sums = {
@@ -956,6 +958,40 @@ def service(report: Report) -> Report:
         title=_("Suitability by unit"),
     )
 
+    if every_row:
+        by_advisor = _suitability_advisor_table(report, rows, suitability_sums, suitability_columns)
+    else:
+        parts = (report.where, period, report.days, report.query, report.unit.code)
+        by_advisor = cache.remember(
+            "service-advisors-page",
+            parts,
+            lambda: _suitability_advisor_table(report, rows, suitability_sums, suitability_columns).write(),
+        )
+    report.tables = [by_unit, by_kind, suit_units, by_advisor]
+    since = report.extra.get("live_since")
+    if since is not None:
+        since_day = timezone.localtime(since).date()
+        if since_day == timezone.localdate():
+            note = _("Tickets of today are counted live, up to now; the days before from the nightly figures.")
+        else:
+            note = _(
+                "Tickets from %(day)s to now are counted live (no nightly run has built those days yet); "
+                "the days before from the nightly figures."
+            ) % {"day": _day(since_day)}
+        note += " " + _("Suitability checks count up to the last built day, %(day)s.") % {
+            "day": _day(report.calendar.reference)
+        }
+        by_unit.note = note
+        by_kind.note = note
+    return report
+
+
+# --- One advisor -------------------------------------------------------------------------------
+
+
+def _suitability_advisor_table(report: Report, rows, suitability_sums: dict, suitability_columns: list) -> Table:
+    """Suitability by advisor: the busiest first, each advisor linked to their report."""
+    period = report.period
     advisor_rows = []
     link = _advisor_link(report)
     for row in cache.remember(
@@ -979,7 +1015,7 @@ def service(report: Report) -> Report:
         )
     advisor_rows.sort(key=lambda row: (-row["checks"], row["advisor"]))  # the busiest first
     advisor_total = {"advisor": _("Total")} | {key: sum(row[key] for row in advisor_rows) for key in suitability_sums}
-    by_advisor = Table(
+    return Table(
         "suitability_by_advisor",
         _("Suitability by advisor"),
         [
@@ -992,26 +1028,6 @@ def service(report: Report) -> Report:
         note=_("Checks without an advisor (e.g. a client's own online check) count in the unit table only."),
         limit=RANKED_ROWS,
     )
-    report.tables = [by_unit, by_kind, suit_units, by_advisor]
-    since = report.extra.get("live_since")
-    if since is not None:
-        since_day = timezone.localtime(since).date()
-        if since_day == timezone.localdate():
-            note = _("Tickets of today are counted live, up to now; the days before from the nightly figures.")
-        else:
-            note = _(
-                "Tickets from %(day)s to now are counted live (no nightly run has built those days yet); "
-                "the days before from the nightly figures."
-            ) % {"day": _day(since_day)}
-        note += " " + _("Suitability checks count up to the last built day, %(day)s.") % {
-            "day": _day(report.calendar.reference)
-        }
-        by_unit.note = note
-        by_kind.note = note
-    return report
-
-
-# --- One advisor -------------------------------------------------------------------------------
 
 
 def advisor_report(report: Report) -> Report:

@@ -102,7 +102,8 @@ def segments(request, code: str):
 def service(request, code: str):
     scope = report_scope(request.user)
     report, form = _prepare(request, unit_or_404(scope, code))
-    return _respond(request, pages.service(report), form, scope, "service", "reports/service.html")
+    pages.service(report, every_row=request.GET.get("export") in EXPORTERS)
+    return _respond(request, report, form, scope, "service", "reports/service.html")
 
 
 @login_required

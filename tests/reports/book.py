@@ -237,16 +237,19 @@ def build_days(days=BUILT_DAYS) -> None:
 
 def page_table(response, name: str):
     """The table named ``name`` of a report page, with its rows. A page may show a table kept
-    written (``Table.write``: the rankings), which holds no rows: it is built again from the
-    page's report with every row, as the export is, and what the page showed must be exactly
-    what that table writes — so a stale written table fails here."""
+    written (``Table.write``: the rankings, the service report's advisors), which holds no rows:
+    it is built again from the page's report with every row, as the export is, and what the page
+    showed must be exactly what that table writes — so a stale written table fails here."""
     from reports import pages
 
     report = response.context["report"]
     table = report.table(name)
     if table.written is None:
         return table
-    built = pages.rankings(copy.copy(report), report.extra["sort"], every_row=True).table(name)
+    if name == "rankings":
+        built = pages.rankings(copy.copy(report), report.extra["sort"], every_row=True).table(name)
+    else:
+        built = pages.service(copy.copy(report), every_row=True).table(name)
     assert table.written == str(built.shown_html)
     assert (table.row_count, table.note) == (len(built.rows), built.note)
     return built
