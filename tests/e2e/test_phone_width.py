@@ -62,7 +62,12 @@ def _tap_transactions_and_stay(page):
     """A tap elsewhere lets go of the contact form's place: the transactions opened above it stay
     on the screen while the cards still loading settle (the form is not pulled back to the top)."""
     transactions = page.get_by_role("button", name="Recent transactions", exact=True)
+    # Tapped once the page is still, as a reader would: a card settling between the browser's
+    # scroll to the button and the press would move the button from under the tap (the click
+    # then lands elsewhere and nothing opens). The hold on the form (5 s) is still on here.
+    page.wait_for_load_state("networkidle")
     transactions.click()
+    expect(transactions).to_have_attribute("aria-expanded", "true")
     expect(page.locator("section[aria-labelledby='h-activity'] table").first).to_be_visible()
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)
