@@ -737,7 +737,7 @@ def _churned_table(report: Report) -> Table:
             "churn_params",
             "first_warned_on",
             "last_warned_on",
-        )  # fmt: skip
+        )
     )
     columns = [
         Column("client_no", gettext_lazy("Client number"), TEXT),
@@ -986,9 +986,6 @@ def service(report: Report, *, every_row: bool = False) -> Report:
     return report
 
 
-# --- One advisor -------------------------------------------------------------------------------
-
-
 def _suitability_advisor_table(report: Report, rows, suitability_sums: dict, suitability_columns: list) -> Table:
     """Suitability by advisor: the busiest first, each advisor linked to their report."""
     period = report.period
@@ -1028,6 +1025,9 @@ def _suitability_advisor_table(report: Report, rows, suitability_sums: dict, sui
         note=_("Checks without an advisor (e.g. a client's own online check) count in the unit table only."),
         limit=RANKED_ROWS,
     )
+
+
+# --- One advisor -------------------------------------------------------------------------------
 
 
 def advisor_report(report: Report) -> Report:
