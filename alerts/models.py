@@ -82,7 +82,7 @@ class Alert(TimeStampedModel):
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="alerts"
     )
-    # The client's branch, kept by the database (migration 0007's triggers): set from the client
+    # The client's branch, kept by the database (migration 0008's triggers): set from the client
     # on every insert and change of the alert, and moved with the client when the client moves.
     # Never written by the application (a value it writes is replaced); a branch manager's
     # alerts are read by it (``core.access``), from the branch's own index range instead of
@@ -98,6 +98,15 @@ class Alert(TimeStampedModel):
         db_index=False,  # covered by alert_open_branch_kind
         related_name="+",
     )
+    # The client's rank keys (tier, assets band: ``alerts.ranking``), kept by the database as
+    # the branch is (migration 0008's triggers): set from the client on every insert and change
+    # of the alert, and rewritten when the client's tier or assets band changes. The ranked list
+    # scores an alert from its own row, so a branch's or the firm's open alerts are ranked from
+    # the alerts' index alone, without reading each alert's client.
+    client_tier = models.CharField(
+        _("client tier"), max_length=8, blank=True, default="", db_default="", editable=False
+    )
+    client_assets_band = models.SmallIntegerField(_("client assets band"), null=True, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.INFO)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -149,14 +158,31 @@ class Alert(TimeStampedModel):
             # clients, probed per client of a branch or read whole for the firm.
             models.Index(
                 fields=["client", "kind"],
-                include=["status", "snoozed_until", "severity", "due_on", "advisor"],
+                include=[
+                    "status",
+                    "snoozed_until",
+                    "severity",
+                    "due_on",
+                    "advisor",
+                    "client_tier",
+                    "client_assets_band",
+                ],
                 condition=Q(status__in=["open", "snoozed"]),
                 name="alert_open_client_kind",
             ),
             # A branch manager's open alerts, by the branch kept on the alert (see ``branch``).
             models.Index(
                 fields=["branch", "kind"],
-                include=["client", "status", "snoozed_until", "severity", "due_on", "advisor"],
+                include=[
+                    "client",
+                    "status",
+                    "snoozed_until",
+                    "severity",
+                    "due_on",
+                    "advisor",
+                    "client_tier",
+                    "client_assets_band",
+                ],
                 condition=Q(status__in=["open", "snoozed"]),
                 name="alert_open_branch_kind",
             ),

@@ -17,9 +17,10 @@ A client's place is the score of their best alert; their other alerts (five drif
 fold into the same row, best first. Ties go to the client with more alerts, then the lower id,
 so the order is stable from one page to the next.
 
-The expression reads two columns of the client (tier, assets band) through the alert's foreign
-key: PostgreSQL reads them by primary key for the open alerts of the scope (the alerts'
-``(advisor, status, due_on)`` and ``(client, status)`` indexes choose those), never the book.
+The expression reads the client's tier and assets band from the alert's own row: the database
+keeps a copy of both on every alert (``Alert.client_tier``, ``Alert.client_assets_band``,
+``alerts`` migration 0008), so the open alerts of a scope are scored from the alerts' indexes
+alone, without reading each alert's client.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def alert_score(today: datetime.date | None = None) -> Func:
     """The score of an alert (module docstring) as an expression over ``Alert`` rows."""
     return (
         _points("severity", SEVERITY_POINTS)
-        + _points("client__tier", TIER_POINTS)
-        + F("client__assets_band") * Value(POINTS_PER_ASSETS_BAND)
+        + _points("client_tier", TIER_POINTS)
+        + F("client_assets_band") * Value(POINTS_PER_ASSETS_BAND)
         + Least(overdue_days(today), Value(MAX_OVERDUE_POINTS), output_field=IntegerField())
     )
 
@@ -110,12 +111,12 @@ CLIENT_POINTS_TRIED = (54, 41, 28)
 
 def client_points_at_least(points: int) -> Q:
     """Alerts whose client's points (tier + 3 per assets band) are at least ``points``, as
-    conditions on the tier and the assets band (both indexed on the client)."""
-    condition = Q(client__assets_band__gte=-(-points // POINTS_PER_ASSETS_BAND))
+    conditions on the alert's copies of the client's tier and assets band."""
+    condition = Q(client_assets_band__gte=-(-points // POINTS_PER_ASSETS_BAND))
     for tier, tier_points in TIER_POINTS.items():
         if tier_points:
             band = max(-(-(points - tier_points) // POINTS_PER_ASSETS_BAND), 0)
-            condition |= Q(client__tier=tier, client__assets_band__gte=band)
+            condition |= Q(client_tier=tier, client_assets_band__gte=band)
     return condition
 
 
