@@ -320,6 +320,10 @@ class ClientFilter(FilterSet):
         fields: list[str] = []
         form = ClientFilterForm
 
+    # Every filter's field is the same for every request but the segments' (a callable of the
+    # request): the form class is made once per process and language (core.filtersets).
+    keep_form_class = True
+
     def __init__(self, *args, search_personal_data: bool = False, **kwargs):
         # Only a term sent in a request body (the page's search id, the API's POST search) may
         # match phone, ID number or email: one in a URL would be in the access log.

@@ -1,6 +1,7 @@
 """core.filtersets: the filters copied shallowly per filter set are still each filter set's
 own — the request's queryset, the method, the field — and filter as django-filter's deep
-copies do."""
+copies do. A kept form class is made once per language, holds no request's queryset, and each
+form's request-dependent choices are its own request's."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import django_filters
 import pytest
 from django.db.models import Value
 from django.test import RequestFactory
+from django.utils import translation
 
 from advisors.models import OrgUnit
 from clients.filters import ClientFilter
-from clients.models import Client
+from clients.models import Client, Segment
 from core.filtersets import FilterSet
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +41,16 @@ def _request(branch_code: str):
     return request
 
 
-def test_each_filter_set_has_its_own_choices_method_and_fields(world):
+class KeptPicks(Picks):
+    keep_form_class = True
+
+
+@pytest.mark.parametrize("filter_set", [Picks, KeptPicks])
+def test_each_filter_set_has_its_own_choices_method_and_fields(world, filter_set):
     _cast, clients = world
     mine = clients["mine"]
     branch = mine.branch
+    Picks = filter_set  # noqa: N806 - the filter set under test, kept form class or not
     first = Picks({"branch": branch.pk, "named": mine.name}, request=_request(branch.code))
     first.tag = "first"
     second = Picks({"branch": branch.pk, "named": mine.name}, request=_request("NO-SUCH-UNIT"))
@@ -64,8 +72,50 @@ def test_each_filter_set_has_its_own_choices_method_and_fields(world):
     assert first.qs.filter(pk=mine.pk).exists()
 
 
+def test_a_kept_form_class_is_made_once_per_language_without_a_requests_queryset(world):
+    _cast, clients = world
+    branch = clients["mine"].branch
+    with translation.override("en"):
+        first = KeptPicks({"branch": branch.pk}, request=_request(branch.code))
+        second = KeptPicks({"branch": branch.pk}, request=_request("NO-SUCH-UNIT"))
+        assert first.is_valid() and not second.is_valid()
+        assert type(first.form) is type(second.form)
+    with translation.override("zh-hans"):
+        chinese = KeptPicks({"branch": branch.pk}, request=_request(branch.code))
+        assert type(chinese.form) is not type(first.form)
+        assert chinese.is_valid()
+    # The class keeps no request's choices: a form that were not given its own chooses nothing.
+    assert list(type(first.form).base_fields["branch"].queryset) == []
+
+
+def test_the_client_filters_segments_are_each_users_own_and_labels_in_each_language(world):
+    cast, _clients = world
+    own = Segment.objects.create(name="Mine", owner=cast.advisor.user, criteria={"tier": ["mass"]})
+
+    def form_of(user, language):
+        request = RequestFactory().get("/")
+        request.user = user
+        with translation.override(language):
+            filters = ClientFilter({"segment": own.pk}, queryset=Client.objects.visible_to(user), request=request)
+            filters.is_valid()
+            return filters, str(filters.form["tier"].label), str(filters.form["segment"])
+
+    # The other advisor's form made first, then the owner's, then the other's again.
+    theirs, _label, theirs_html = form_of(cast.other_advisor.user, "en")
+    mine, label, mine_html = form_of(cast.advisor.user, "en")
+    again, _label, _html = form_of(cast.other_advisor.user, "en")
+    assert "segment" in theirs.errors and "segment" in again.errors
+    assert not mine.errors
+    assert "Mine" in mine_html and "Mine" not in theirs_html
+    assert label == "tier"
+    _filters, chinese_label, _html = form_of(cast.advisor.user, "zh-hans")
+    assert chinese_label == "客户层级"
+
+
 class DeepCopied(ClientFilter):
-    """The client filter with django-filter's own deep copies."""
+    """The client filter with django-filter's own deep copies and form class."""
+
+    keep_form_class = False
 
     def __init__(self, *args, search_personal_data: bool = False, **kwargs):
         django_filters.FilterSet.__init__(self, *args, **kwargs)
