@@ -8,6 +8,7 @@ through the API. Transfers have their own endpoint with its own rules.
 
 from __future__ import annotations
 
+from django.db.models import F
 from rest_framework import serializers
 
 from alerts.models import Alert
@@ -17,6 +18,14 @@ from clients.reveal import masked_pii
 from core.api.serializers import ColumnsReadDirectly
 from core.choices import InvestorType, ProductRisk, RiskTolerance, Tier, Variety
 from products.models import Product
+
+
+def with_codes(clients):
+    """``clients`` with what ``ClientSerializer`` reads beside the client's own columns: the codes
+    of its branch and primary advisor, joined in the query (objects for them cost a list of 50
+    clients a tenth of its work)."""
+    return clients.annotate(branch_code=F("branch__code"), primary_advisor_code=F("primary_advisor__code"))
+
 
 CLIENT_WRITABLE = (
     "occupation",
@@ -29,8 +38,13 @@ CLIENT_WRITABLE = (
 
 
 class ClientSerializer(ColumnsReadDirectly):
-    branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    primary_advisor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    """A client read with ``with_codes``: its branch's and advisor's codes come with the row,
+    so a page of 50 clients builds no unit or advisor objects."""
+
+    branch = serializers.CharField(source="branch_code", read_only=True, help_text="the branch's code")
+    primary_advisor = serializers.CharField(
+        source="primary_advisor_code", read_only=True, allow_null=True, help_text="the primary advisor's code"
+    )
     id_number = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
     email = serializers.SerializerMethodField()

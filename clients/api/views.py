@@ -25,6 +25,7 @@ from clients.api.serializers import (
     PositionSerializer,
     RevealSerializer,
     TransactionSerializer,
+    with_codes,
 )
 from clients.filters import ClientFilter, order_clients
 from clients.models import Account, CashFlow, Client, ClientShare, Position, Transaction
@@ -63,13 +64,24 @@ class ClientViewSet(ScopedUpdateViewSet):
     ``?segment=<id>`` applies a saved segment visible to the user (else a 400 naming
     ``segment``); ``?sort=`` client_no, name, assets, churn (``-`` for descending)."""
 
-    queryset = Client.objects.select_related("branch", "primary_advisor")
+    queryset = Client.objects.all()
     serializer_class = ClientSerializer
     filterset_class = ClientFilter
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
         return order_clients(super().get_queryset(), self.request.query_params.get("sort"))
+
+    def get_object(self):
+        """DRF's, with the codes the serializer reads (``with_codes``). A list reads them for
+        its page's rows only: joined into the query that pages the ids, they would cost a join
+        over the whole book."""
+        queryset = with_codes(self.filter_queryset(self.get_queryset()))
+        client = get_object_or_404(
+            queryset, **{self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        )
+        self.check_object_permissions(self.request, client)
+        return client
 
     def list(self, request, *args, **kwargs):
         # ``?q=`` matches names and numbers only (ClientFilter); a term that looks like a phone,
@@ -82,7 +94,7 @@ class ClientViewSet(ScopedUpdateViewSet):
         """The page of ``clients`` (filtered and ordered): ordered and cut over ids, then only the
         page's rows read whole (clients.filters.page_of_clients says why)."""
         ids = self.paginate_queryset(clients.values_list("pk", flat=True))
-        by_id = self.get_queryset().in_bulk(ids)
+        by_id = with_codes(self.get_queryset()).in_bulk(ids)
         rows = [by_id[pk] for pk in ids if pk in by_id]
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 

@@ -113,6 +113,8 @@ def test_an_advisor_patching_protected_fields_changes_nothing_but_the_allowed_on
     )
     assert after == before
     assert Client.objects.get(pk=mine.pk).occupation == "Engineer"
+    # The answer names the branch and advisor the client still has, by their codes.
+    assert (response.json()["branch"], response.json()["primary_advisor"]) == (mine.branch.code, cast.advisor.code)
     # The change is in the audit trail, attributed to the advisor, source API.
     entry = LogEntry.objects.get_for_object(mine).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
     assert entry.actor_id == cast.advisor.user_id
@@ -577,3 +579,31 @@ def test_a_refused_contact_keeps_the_forms_shape(world, client):
     assert refused.status_code == 400 and "This field is required." in refused.text  # the summary
     assert 'name="campaign"' not in fresh and 'name="campaign"' not in refused.text
     assert 'name="outcome"' in refused.text
+
+
+def test_the_api_names_each_clients_branch_and_advisor_by_code_in_the_list_a_search_and_one_client(world, client):
+    cast, clients = world
+    _login(client, cast, "manager")
+    mine = clients["mine"]
+    unserved = factories.ClientFactory(branch=mine.branch, name="无人服务")  # no primary advisor
+    expected = {
+        row.pk: {
+            "branch": row.branch.code,
+            "primary_advisor": row.primary_advisor.code if row.primary_advisor else None,
+        }
+        for row in Client.objects.visible_to(get_user_model().objects.get(pk=cast.manager.user_id)).select_related(
+            "branch", "primary_advisor"
+        )
+    }
+    assert expected[unserved.pk] == {"branch": mine.branch.code, "primary_advisor": None}
+
+    listed = client.get("/api/v1/clients/?page_size=200").json()["results"]
+    searched = client.post("/api/v1/clients/search/", {"q": mine.client_no}, content_type="application/json")
+    one = client.get(f"/api/v1/clients/{unserved.pk}/").json()
+    assert {
+        row["id"]: {"branch": row["branch"], "primary_advisor": row["primary_advisor"]} for row in listed
+    } == expected
+    assert [(row["branch"], row["primary_advisor"]) for row in searched.json()["results"]] == [
+        (mine.branch.code, mine.primary_advisor.code)
+    ]
+    assert (one["branch"], one["primary_advisor"]) == (mine.branch.code, None)
