@@ -64,7 +64,9 @@ def planner_row_estimate(queryset: QuerySet) -> int | None:
 class EstimatedCountPaginator(Paginator):
     """A paginator that does not count a large table row by row.
 
-    - An unfiltered list takes the planner's estimate of the table's rows when
+    - An unfiltered list of a table whose count the database keeps (a queryset that says
+      ``count_is_kept``: the clients, ``clients.book_count``) shows that count, exact.
+    - Another unfiltered list takes the planner's estimate of the table's rows when
       that is at least ``max_exact_count`` (a big table: nobody needs its exact size to page
       through it, and ``COUNT(*)`` over tens of millions of rows takes seconds).
     - Every other list — filtered or searched, a small table — is counted, but only up
@@ -82,6 +84,8 @@ class EstimatedCountPaginator(Paginator):
             return super().count
         query = queryset.query
         unfiltered = not query.has_filters() and not query.distinct and not query.combinator
+        if unfiltered and getattr(queryset, "count_is_kept", False):
+            return queryset.count()
         if unfiltered:
             estimate = planner_row_estimate(queryset)
             if estimate is not None and estimate >= self.max_exact_count:

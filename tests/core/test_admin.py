@@ -575,14 +575,28 @@ def test_the_paginator_counts_small_and_filtered_lists(branch):
 
 
 def test_an_unfiltered_large_list_takes_the_planners_estimate(branch):
+    factories.ProductFactory.create_batch(12)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE products_product")
+
+    with CaptureQueriesContext(connection) as queries:
+        count = SmallCapPaginator(Product.objects.all(), 5).count
+
+    assert count == Product.objects.count()
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_an_unfiltered_client_list_shows_the_kept_count_whatever_the_planner_estimates(branch):
     factories.ClientFactory.create_batch(12, branch=branch)
     with connection.cursor() as cursor:
+        # Statistics from a larger table than today's: the planner would estimate 12 × 1,000.
         cursor.execute("ANALYZE clients_client")
+        cursor.execute("UPDATE pg_class SET reltuples = reltuples * 1000 WHERE oid = 'clients_client'::regclass")
 
     with CaptureQueriesContext(connection) as queries:
         count = SmallCapPaginator(Client.objects.all(), 5).count
 
-    assert count == Client.objects.count()
+    assert count == Client.objects.filter(pk__isnull=False).count() == 12
     assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
 
 
