@@ -111,12 +111,15 @@ CLIENT_POINTS_TRIED = (54, 41, 28)
 
 def client_points_at_least(points: int) -> Q:
     """Alerts whose client's points (tier + 3 per assets band) are at least ``points``, as
-    conditions on the alert's copies of the client's tier and assets band."""
-    condition = Q(client_assets_band__gte=-(-points // POINTS_PER_ASSETS_BAND))
+    conditions on the client's tier and assets band. On the client, not on the alert's copies:
+    the clients' indexes on both find the few clients with that many points (then their open
+    alerts by client), where the copies, unindexed by points, would be read for every open
+    alert of the firm (a firm's dashboard: 62 → 13 pages a second)."""
+    condition = Q(client__assets_band__gte=-(-points // POINTS_PER_ASSETS_BAND))
     for tier, tier_points in TIER_POINTS.items():
         if tier_points:
             band = max(-(-(points - tier_points) // POINTS_PER_ASSETS_BAND), 0)
-            condition |= Q(client_tier=tier, client_assets_band__gte=band)
+            condition |= Q(client__tier=tier, client__assets_band__gte=band)
     return condition
 
 
@@ -124,8 +127,9 @@ def top_clients_of_many(alerts: QuerySet, limit: int, today: datetime.date | Non
     """``top_clients`` for a scope of many alerts (a branch, the firm): the same ids, without
     reading every open alert's client.
 
-    The aggregate over a firm's 150,000 open alerts reads each alert's client row (tier and
-    assets band) from a table too wide to stay cached: 0.2–1.4 s. But an alert scores at most
+    The aggregate over a firm's 150,000 open alerts reads and scores every one of them (before
+    the alerts carried their client's rank keys, each alert's client row too: 0.2–1.4 s). But
+    an alert scores at most
     its client's points plus ``ALERT_POINTS_MAX``; so when the ``limit`` best clients among
     those with at least ``p`` points all score ``p + ALERT_POINTS_MAX`` or more, no client with
     fewer points can reach them, nor tie (they score at most ``p - 1 + ALERT_POINTS_MAX``), and
