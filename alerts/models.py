@@ -29,6 +29,11 @@ def snoozed_now(today: datetime.date | None = None) -> Q:
     return Q(status=Alert.Status.SNOOZED) & (Q(snoozed_until__gt=today) | Q(snoozed_until__isnull=True))
 
 
+# What the open alerts' covering indexes hold beside their keys: what a scope's counts (open
+# now, by kind) and the ranked list's score (alerts.ranking) read of an alert.
+RANKED_COLUMNS = ["status", "snoozed_until", "severity", "due_on", "advisor", "client_tier", "client_assets_band"]
+
+
 class AlertQuerySet(ClientScopedQuerySet):
     """Alerts in a user's scope: a branch manager's by the branch kept on the alert."""
 
@@ -158,31 +163,14 @@ class Alert(TimeStampedModel):
             # clients, probed per client of a branch or read whole for the firm.
             models.Index(
                 fields=["client", "kind"],
-                include=[
-                    "status",
-                    "snoozed_until",
-                    "severity",
-                    "due_on",
-                    "advisor",
-                    "client_tier",
-                    "client_assets_band",
-                ],
+                include=RANKED_COLUMNS,
                 condition=Q(status__in=["open", "snoozed"]),
                 name="alert_open_client_kind",
             ),
             # A branch manager's open alerts, by the branch kept on the alert (see ``branch``).
             models.Index(
                 fields=["branch", "kind"],
-                include=[
-                    "client",
-                    "status",
-                    "snoozed_until",
-                    "severity",
-                    "due_on",
-                    "advisor",
-                    "client_tier",
-                    "client_assets_band",
-                ],
+                include=["client", *RANKED_COLUMNS],
                 condition=Q(status__in=["open", "snoozed"]),
                 name="alert_open_branch_kind",
             ),
