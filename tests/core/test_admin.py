@@ -462,6 +462,26 @@ def test_the_client_list_runs_the_same_number_of_queries_for_5_or_40_clients(ops
     assert len(many) == len(few) <= 10
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_lists_group_the_digits_of_amounts_and_still_sort_by_them(ops, branch, language):
+    rich = factories.ClientFactory(branch=branch, name="王大伟", total_assets=Decimal("19253804.74"))
+    small = factories.ClientFactory(branch=branch, name="李小", total_assets=Decimal("201529.77"))
+    url = _url(Client, "changelist")
+
+    page = ops.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    text = page.content.decode()
+    assert "19,253,804.74" in text and "201,529.77" in text
+    assert "19253804.74" not in text
+    # The column is still sorted by the assets (by its band first: Client.assets_band).
+    names = [getattr(name, "__name__", name) for name in page.context["cl"].list_display]
+    column = names.index("total_assets")
+    assert [h["sortable"] for h in page.context["result_headers"]][column]
+    descending = ops.get(url, {"o": f"-{column}"}, HTTP_ACCEPT_LANGUAGE=language).context["cl"].result_list
+    assert list(descending)[:2] == [rich, small]
+    ascending = ops.get(url, {"o": f"{column}"}, HTTP_ACCEPT_LANGUAGE=language).context["cl"].result_list
+    assert list(ascending)[-2:] == [small, rich]
+
+
 def test_client_search_finds_by_number_name_prefix_and_phone(ops, branch):
     zhang = factories.ClientFactory(branch=branch, name="张伟", phone="13911112222")
     factories.ClientFactory(branch=branch, name="李娜")
