@@ -65,8 +65,10 @@ def client_list(request):
     visible = Client.objects.visible_to(request.user).select_related("branch", "primary_advisor")
     filters = ClientFilter(data or None, queryset=visible, request=request, search_personal_data=search_personal_data)
     clients = order_clients(filters.qs if filters.is_bound else visible, request.GET.get("sort"))
-    if search_notice or (filters.is_bound and "segment" in filters.errors):
-        clients = clients.none()  # a search or a segment that cannot run matches nothing, rather than everyone
+    if search_notice or (filters.is_bound and filters.errors):
+        # A search or a filter that cannot run matches nothing, rather than everyone: a list
+        # that ignored ?tier=bogus would read as the tier's clients under its error.
+        clients = clients.none()
     segment = filters.form.cleaned_data.get("segment") if filters.is_bound and filters.is_valid() else None
     if request.GET.get("export") == "csv":
         return client_list_csv(request, clients)

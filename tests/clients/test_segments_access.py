@@ -109,6 +109,22 @@ def test_a_segment_the_reader_cannot_see_lists_nobody_and_is_a_400_in_the_api(wo
     assert "segment: " not in text
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "Tier: Select a valid choice."), ("zh-hans", "客户层级：")],
+)
+def test_a_filter_that_cannot_run_lists_nobody_and_names_the_filter_in_the_readers_language(
+    world, client, language, said
+):
+    cast, _clients = world
+    client.force_login(user_of(cast, "advisor"))
+    page = client.get(reverse("clients:list"), {"tier": "bogus"}, headers={"Accept-Language": language})
+    assert page.status_code == 200 and list(page.context["page"]) == []
+    assert said in page.content.decode()
+    # The same list without the bad value lists the advisor's clients.
+    assert list(client.get(reverse("clients:list"), headers={"Accept-Language": language}).context["page"])
+
+
 def test_a_segment_whose_criteria_went_stale_is_an_error_not_everyone(world, client):
     cast, _clients = world
     stale = Segment.objects.create(name="Old", owner=user_of(cast, "advisor"), criteria={"holds_product": "GONE"})
