@@ -219,7 +219,7 @@ class ClientFilter(FilterSet):
     churn_band = ManyChoiceFilter(
         label=_("churn risk"),
         method="filter_churn_band",
-        choices=[("low", _("low")), ("medium", _("medium")), ("high", _("high"))],
+        choices=[("low", _("Low")), ("medium", _("Medium")), ("high", _("High"))],
     )
     branch = django_filters.CharFilter(label=_("branch code"), field_name="branch__code")
     advisor = django_filters.CharFilter(label=_("advisor code"), field_name="primary_advisor__code")
