@@ -87,7 +87,7 @@ class Alert(TimeStampedModel):
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="alerts"
     )
-    # The client's branch, kept by the database (migration 0008's triggers): set from the client
+    # The client's branch, kept by the database (migration 0007's triggers): set from the client
     # on every insert and change of the alert, and moved with the client when the client moves.
     # Never written by the application (a value it writes is replaced); a branch manager's
     # alerts are read by it (``core.access``), from the branch's own index range instead of

@@ -70,18 +70,11 @@ class ClientViewSet(ScopedUpdateViewSet):
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
-        return order_clients(super().get_queryset(), self.request.query_params.get("sort"))
-
-    def get_object(self):
-        """DRF's, with the codes the serializer reads (``with_codes``). A list reads them for
-        its page's rows only: joined into the query that pages the ids, they would cost a join
-        over the whole book."""
-        queryset = with_codes(self.filter_queryset(self.get_queryset()))
-        client = get_object_or_404(
-            queryset, **{self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
-        )
-        self.check_object_permissions(self.request, client)
-        return client
+        clients = order_clients(super().get_queryset(), self.request.query_params.get("sort"))
+        # One client (detail, PATCH) is read with the codes the serializer reads (``with_codes``).
+        # A list reads them for its page's rows only (``_page_response``): joined into the query
+        # that pages the ids, they would cost a join over the whole book.
+        return clients if self.action in ("list", "search") else with_codes(clients)
 
     def list(self, request, *args, **kwargs):
         # ``?q=`` matches names and numbers only (ClientFilter); a term that looks like a phone,
