@@ -172,15 +172,9 @@ _TARGETS = CompiledQuery(
         .order_by("-campaign__starts_on", "-campaign_id")
     )
 )
-_RELATED = CompiledQuery(
-    lambda client: (
-        Relationship.objects.filter(client_id=client, related_client__isnull=False)
-        .select_related("related_client")
-        .order_by("kind", "pk")
-    )
-)
-_CONTACT_PERSONS = CompiledQuery(
-    lambda client: Relationship.objects.filter(client_id=client, related_client__isnull=True).order_by("kind", "pk")
+# Related clients and contact persons (no client of ours) in one read: the household card shows both.
+_RELATIONSHIPS = CompiledQuery(
+    lambda client: Relationship.objects.filter(client_id=client).select_related("related_client").order_by("kind", "pk")
 )
 
 
@@ -262,10 +256,11 @@ def household(client, user) -> dict:
     members outside it are only counted (``hidden``), so the panel never shows another book's
     client — the household may be served by several advisors.
     """
-    links = _RELATED.rows(client=client.pk)
+    relationships = _RELATIONSHIPS.rows(client=client.pk)
+    links = [link for link in relationships if link.related_client_id is not None]
     member_ids = [link.related_client_id for link in links]
     visible = set(Client.objects.visible_to(user).filter(pk__in=member_ids).values_list("pk", flat=True))
     members = [link for link in links if link.related_client_id in visible]
     combined = client.total_assets + sum((link.related_client.total_assets for link in members), Decimal("0"))
-    trusted = _CONTACT_PERSONS.rows(client=client.pk)
+    trusted = [link for link in relationships if link.related_client_id is None]
     return {"members": members, "hidden": len(links) - len(members), "combined_assets": combined, "contacts": trusted}

@@ -151,7 +151,9 @@ def _render_detail(
     request, client, *, reveal_form=None, share_form=None, interaction_form=None, revealed=None, status=200
 ):
     context = client_profile(client, request.user)
-    can_change = Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists()
+    # Whoever may change the client through their role (the shares card's question, already
+    # answered) may change it; otherwise a share may still let them.
+    can_change = context["can_share"] or Client.objects.visible_to(request.user, "change").filter(pk=client.pk).exists()
     if interaction_form is None and can_change and request.GET.get("campaign"):
         # ``?campaign=<id>`` (a campaign task's "Log outcome"): the form is in the page, open, with
         # the campaign chosen. Otherwise the page fetches it when its fold is opened
