@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,13 +90,21 @@ CHART_DAYS = 366
 # the client's id (and the day): building and compiling them cost Django more than PostgreSQL
 # spent running them.
 _ACCOUNTS = CompiledQuery(lambda client: Account.objects.filter(client_id=client).order_by("account_no"))
+
+
+def _latest_positions_day(client, since) -> Coalesce:
+    """The last day the client holds positions on. Looked for first from ``since`` on (the day
+    of their assets, ``Client.assets_as_of``: nearly always that day), which PostgreSQL reads in
+    that month's partition alone; only when nothing is held since then, in every month's
+    (a descending search over 27 monthly partitions reads each one's index)."""
+    latest = Position.objects.filter(client_id=client).order_by("-as_of").values("as_of")
+    return Coalesce(Subquery(latest.filter(as_of__gte=since)[:1]), Subquery(latest[:1]))
+
+
 # The positions on the client's latest day with positions.
 _POSITIONS = CompiledQuery(
-    lambda client: (
-        Position.objects.filter(
-            client_id=client,
-            as_of=Subquery(Position.objects.filter(client_id=client).order_by("-as_of").values("as_of")[:1]),
-        )
+    lambda client, since: (
+        Position.objects.filter(client_id=client, as_of=_latest_positions_day(client, since))
         .select_related("product", "account")
         .order_by("-market_value", "pk")
     )
@@ -187,7 +196,7 @@ def client_profile(client, user, sections: tuple[str, ...] = PAGE_SECTIONS) -> d
     if "accounts" in sections:
         context["accounts"] = _ACCOUNTS.rows(client=client.pk)
     if "positions" in sections:
-        context["positions"] = _POSITIONS.rows(client=client.pk)
+        context["positions"] = _POSITIONS.rows(client=client.pk, since=client.assets_as_of or datetime.date.min)
         context["positions_as_of"] = context["positions"][0].as_of if context["positions"] else None
     if "activity" in sections:
         context["transactions"] = _TRANSACTIONS.rows(client=client.pk)

@@ -231,3 +231,30 @@ def test_a_failed_statistics_refresh_does_not_undo_the_publication(monkeypatch):
 
     assert pipeline.publish_step(run_id) == {"published": 1}
     assert NightlyRun.objects.get(pk=run_id).status == NightlyRun.Status.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_the_client_page_shows_the_latest_day_held_whatever_the_assets_day_says():
+    """The client page looks for the latest positions from the client's assets day on (one
+    month's partition), and in every month when nothing is held since then."""
+    from workbench.client_page import client_profile
+
+    account, product = an_account_and_a_product()
+    client = account.client
+    for day in (datetime.date(2026, 9, 30), datetime.date(2026, 10, 30)):
+        position(account, product, day)
+
+    def shown(assets_as_of):
+        client.assets_as_of = assets_as_of
+        context = client_profile(client, None, sections=("positions",))
+        return context["positions_as_of"], {p.as_of for p in context["positions"]}
+
+    october = datetime.date(2026, 10, 30)
+    assert shown(october) == (october, {october})
+    # sold out since: the assets day is later than any position
+    assert shown(datetime.date(2026, 12, 4)) == (october, {october})
+    # positions imported before the nightly run moved the assets day on
+    assert shown(datetime.date(2026, 9, 30)) == (october, {october})
+    assert shown(None) == (october, {october})
+    position(account, product, datetime.date(2026, 12, 4))
+    assert shown(october) == (datetime.date(2026, 12, 4), {datetime.date(2026, 12, 4)})
