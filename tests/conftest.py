@@ -7,10 +7,16 @@ import contextlib
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories, shared_rows
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Property tests check what the code decides, never how long it takes: Hypothesis's default
+# 200 ms deadline per example failed a pure-logic test on a machine busy with other work.
+hypothesis_settings.register_profile("crm", deadline=None)
+hypothesis_settings.load_profile("crm")
 
 
 def pytest_configure(config):
