@@ -25,6 +25,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection
+from django.utils import timezone
 
 from clients.models import Client, Position
 from products.models import Product
@@ -59,10 +60,25 @@ UPDATE = f"""
 """
 
 
+# How far back ``latest_position_day`` looks first: the partitions of the last month or two.
+RECENT_DAYS = 40
+
+
 def latest_position_day() -> datetime.date | None:
-    """The book's latest position day: the day ``Client.held_risk`` describes."""
+    """The book's latest position day: the day ``Client.held_risk`` describes.
+
+    Looked for among the last ``RECENT_DAYS`` days and any later ones first, in every month
+    only when those hold nothing (the same answer either way). The compliance queues ask on
+    every page: a ``max`` over all 27 monthly partitions cost PostgreSQL about 1 ms to plan
+    each time, where this query, with a parameter, is prepared once per connection
+    (``core.prepared``) and reads the last partitions' index ends."""
+    since = timezone.localdate() - datetime.timedelta(days=RECENT_DAYS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT max(as_of) FROM {POSITIONS}")
+        cursor.execute(
+            f"SELECT coalesce((SELECT max(as_of) FROM {POSITIONS} WHERE as_of >= %s), "
+            f"(SELECT max(as_of) FROM {POSITIONS}))",
+            [since],
+        )
         return cursor.fetchone()[0]
 
 

@@ -222,3 +222,25 @@ def test_the_queue_reads_the_partial_index_of_r3_holders(book):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "client_r3_holders_due" in plan
+
+
+def test_the_latest_position_day_is_the_books_latest_however_far_it_lies_from_today(time_machine):
+    """``latest_position_day`` looks among the recent days first, and in every month when none
+    is held there: a book whose last day lies months back, or one holding a day after today."""
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 22, 0, tzinfo=SHANGHAI), tick=False)
+    assert held_risk.latest_position_day() is None
+    client = factories.ClientFactory(branch=factories.org_tree()["b1"])
+    account, product = factories.AccountFactory(client=client), factories.ProductFactory()
+
+    def hold_on(day):
+        Position.objects.create(
+            account=account, client=account.client, product=product, as_of=day, quantity=1, market_value=1, cost=1
+        )
+
+    hold_on(datetime.date(2026, 6, 30))
+    hold_on(datetime.date(2026, 8, 31))
+    assert held_risk.latest_position_day() == datetime.date(2026, 8, 31)  # months before the recent days
+    hold_on(datetime.date(2026, 11, 20))
+    assert held_risk.latest_position_day() == datetime.date(2026, 11, 20)
+    hold_on(datetime.date(2026, 12, 1))
+    assert held_risk.latest_position_day() == datetime.date(2026, 12, 1)  # after today
