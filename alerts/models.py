@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alerts import texts
+from alerts import ranking, texts
 from core.access import ClientScopedQuerySet
 from core.models import TimeStampedModel
 
@@ -173,6 +173,15 @@ class Alert(TimeStampedModel):
                 include=["client", *RANKED_COLUMNS],
                 condition=Q(status__in=["open", "snoozed"]),
                 name="alert_open_branch_kind",
+            ),
+            # The open alerts by their client's points (``alerts.ranking.client_points``): the
+            # firm's ranked list chooses its clients among the highest first
+            # (``top_clients_of_many``), from this index alone.
+            models.Index(
+                ranking.client_points(),
+                include=["client", *RANKED_COLUMNS],
+                condition=Q(status__in=["open", "snoozed"]),
+                name="alert_open_client_points",
             ),
             # The whole firm's open alerts of a kind, counted up to a cap from the index alone
             # (workbench.dashboard.kind_counts): 1 MB at 200,000 clients.

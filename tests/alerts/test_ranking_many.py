@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from alerts import ranking
@@ -98,3 +99,21 @@ def test_the_dashboard_of_a_firm_with_many_alerts_ranks_as_a_small_one(tree, adv
     monkeypatch.setattr(dashboard, "MANY_ALERTS", 1)
     many = [row.client.pk for row in dashboard.dashboard(user, today=TODAY)["today_rows"]]
     assert len(small) == dashboard.TODAY_ROWS and many == small
+
+
+def test_a_step_reads_the_open_alerts_of_high_point_clients_from_the_points_index(tree, advisor):
+    """A step's alerts are a range of ``alert_open_client_points``: PostgreSQL matches the
+    query's expression to the index's (both ``ranking.client_points``), without the clients."""
+    for n in range(6):
+        alert(client_of(tree, advisor, Tier.ULTRA_HIGH_NET_WORTH, f"{10 ** (n + 3)}"), advisor, severity="warning")
+    step = ranking.client_points_at_least(Alert.objects.filter(open_now()), 41).values("client_id")
+    sql, params = step.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: a scan would be cheaper
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+    assert "alert_open_client_points" in plan and "clients_client" not in plan, plan
+    chosen = {client_id for (client_id,) in step.values_list("client_id")}
+    # UHNW 30 + 3 per band: ¥1,000 is band 3 (39 points), ¥1万 band 4 (42) and above
+    expected = set(Alert.objects.filter(open_now(), client__assets_band__gte=4).values_list("client_id", flat=True))
+    assert chosen == expected and len(expected) == 5
