@@ -258,3 +258,31 @@ def test_the_client_page_shows_the_latest_day_held_whatever_the_assets_day_says(
     assert shown(None) == (october, {october})
     position(account, product, datetime.date(2026, 12, 4))
     assert shown(october) == (datetime.date(2026, 12, 4), {datetime.date(2026, 12, 4)})
+
+
+@pytest.mark.django_db
+def test_the_products_held_are_the_latest_days_up_to_today_whatever_the_assets_day_says():
+    """``suitability.shelf.held_products`` (next best products leave out what is held): the
+    latest day up to today, found from the assets day on or, failing that, in every month."""
+    from suitability.shelf import held_products
+
+    account, product = an_account_and_a_product()
+    other = ProductFactory()
+    client = account.client
+    position(account, product, datetime.date(2026, 9, 30))
+    october = position(account, other, datetime.date(2026, 10, 30))
+    today = datetime.date(2026, 12, 4)
+
+    def held(assets_as_of, on=today):
+        client.assets_as_of = assets_as_of
+        return held_products(client, on)
+
+    assert held(datetime.date(2026, 10, 30)) == {other.pk}
+    assert held(datetime.date(2026, 12, 4)) == {other.pk}  # sold out since
+    assert held(datetime.date(2026, 9, 1)) == {other.pk}
+    assert held(None) == {other.pk}
+    assert held(datetime.date(2026, 10, 30), on=datetime.date(2026, 10, 1)) == {product.pk}  # a day before
+    position(account, product, datetime.date(2026, 12, 31))  # after today: not yet
+    assert held(datetime.date(2026, 12, 4)) == {other.pk}
+    Position.objects.filter(pk=october.pk).update(quantity=0)
+    assert held(datetime.date(2026, 10, 30)) == set()
