@@ -28,6 +28,7 @@ from django.db import connection
 from django.utils import timezone
 
 from clients.models import Client, Position
+from core.compiled import CompiledQuery
 from products.models import Product
 
 CLIENTS, POSITIONS, PRODUCTS = Client._meta.db_table, Position._meta.db_table, Product._meta.db_table
@@ -80,6 +81,38 @@ def latest_position_day() -> datetime.date | None:
             [since],
         )
         return cursor.fetchone()[0]
+
+
+# A client's latest position day: first from their assets day on, then in every month. The day is
+# a value the caller then gives to the day's query, which PostgreSQL plans for that month's
+# partition alone; a day computed inside that query had it plan all 27 monthly partitions on
+# every call (4 ms of a client page's 5.3, more than running it).
+_CLIENT_DAY_SINCE = CompiledQuery(
+    lambda client, since, until: (
+        Position.objects.filter(client_id=client, as_of__gte=since, as_of__lte=until)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)[:1]
+    )
+)
+_CLIENT_DAY = CompiledQuery(
+    lambda client, until: (
+        Position.objects.filter(client_id=client, as_of__lte=until)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)[:1]
+    )
+)
+
+
+def client_position_day(client: Client, until: datetime.date = datetime.date.max) -> datetime.date | None:
+    """The client's latest position day up to ``until``; None when they have none.
+
+    Looked for from their assets day on first (``Client.assets_as_of``: nearly always that day,
+    so one or two partitions are planned and read), in every month only when nothing is held
+    since then (a client who sold everything): the same answer either way."""
+    since = client.assets_as_of
+    days = _CLIENT_DAY_SINCE.rows(client=client.pk, since=since, until=until) if since and since <= until else []
+    days = days or _CLIENT_DAY.rows(client=client.pk, until=until)
+    return days[0] if days else None
 
 
 def refresh_after_positions(days: Iterable[datetime.date]) -> int:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
+from clients.held_risk import client_position_day
 from clients.models import Client, Position
 from products.models import Product
 from suitability import services
@@ -144,16 +145,9 @@ def recommendations(
 
 
 def held_products(client: Client, today: datetime.date) -> set[int]:
-    """The products in the client's latest positions up to ``today``.
-
-    The day is read first, then its products: a day given as a value lets PostgreSQL plan the
-    second query for that month's partition alone (a day computed inside the query had it plan
-    all 27 monthly partitions: 6 ms, most of it planning). The day is looked for from the
-    client's assets day on (one or two partitions), in every month only when nothing is held
-    since then."""
-    days = Position.objects.filter(client=client, as_of__lte=today).order_by("-as_of").values_list("as_of", flat=True)
-    since = client.assets_as_of
-    day = (days.filter(as_of__gte=since).first() if since and since <= today else None) or days.first()
+    """The products in the client's latest positions up to ``today`` (the day read first,
+    ``client_position_day``, so the products' query is planned for its partition)."""
+    day = client_position_day(client, today)
     if day is None:
         return set()
     return set(Position.objects.filter(client=client, as_of=day, quantity__gt=0).values_list("product_id", flat=True))

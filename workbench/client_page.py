@@ -22,6 +22,7 @@ from advisors.models import Assignment
 from alerts.models import Alert
 from campaigns.models import Campaign, CampaignTarget
 from campaigns.texts import reason_text
+from clients.held_risk import client_position_day
 from clients.models import (
     Account,
     AssetSnapshot,
@@ -90,22 +91,7 @@ CHART_DAYS = 366
 _ACCOUNTS = CompiledQuery(lambda client: Account.objects.filter(client_id=client).order_by("account_no"))
 
 
-# The positions of the client's latest day with positions. The day is read first, then its rows:
-# a day given as a value lets PostgreSQL plan the rows' query for that month's partition alone,
-# where a day computed inside the query had it plan all 27 months' partitions on every view
-# (about 4 ms, more than running it). The day is looked for from the client's assets day on
-# (``Client.assets_as_of``: nearly always that day, so one or two partitions), and in every
-# month only when nothing is held since then.
-_LATEST_DAY_SINCE = CompiledQuery(
-    lambda client, since: (
-        Position.objects.filter(client_id=client, as_of__gte=since)
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)[:1]
-    )
-)
-_LATEST_DAY = CompiledQuery(
-    lambda client: Position.objects.filter(client_id=client).order_by("-as_of").values_list("as_of", flat=True)[:1]
-)
+# The positions of one day of the client's (``latest_positions``).
 _POSITIONS = CompiledQuery(
     lambda client, day: (
         Position.objects.filter(client_id=client, as_of=day)
@@ -116,10 +102,10 @@ _POSITIONS = CompiledQuery(
 
 
 def latest_positions(client) -> list:
-    """The client's positions on their latest day with positions (none without any)."""
-    since = client.assets_as_of or datetime.date.min
-    days = _LATEST_DAY_SINCE.rows(client=client.pk, since=since) or _LATEST_DAY.rows(client=client.pk)
-    return _POSITIONS.rows(client=client.pk, day=days[0]) if days else []
+    """The client's positions on their latest day with positions (none without any): the day
+    read first (``client_position_day``), so the rows' query is planned for its partition."""
+    day = client_position_day(client)
+    return _POSITIONS.rows(client=client.pk, day=day) if day else []
 
 
 _TRANSACTIONS = CompiledQuery(
