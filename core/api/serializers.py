@@ -7,9 +7,16 @@ then the value's ``to_representation``. For the client API's 50 rows of 29 cells
 third of the list's work. A column of the model (a concrete, non-relational field read under
 its own name) needs only ``getattr``: the same value DRF's walk would reach. Everything else —
 related fields, method fields, nested serializers, dotted sources — goes DRF's way.
+
+Their fields are built from the model once per class: ``ModelSerializer`` builds them anew for
+every serializer made (reading the model's fields, their choices and validators, the unique
+constraints): 1.5 ms of each client API request. What it builds depends on the class alone, so
+each serializer gets a deep copy of the class's, as DRF copies declared fields for each.
 """
 
 from __future__ import annotations
+
+import copy
 
 from django.db import models
 from rest_framework import serializers
@@ -17,9 +24,19 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
 
+# serializer class → its fields as ``ModelSerializer.get_fields`` built them, not bound to any
+_built_fields: dict[type, dict[str, serializers.Field]] = {}
+
+
 class ColumnsReadDirectly(serializers.ModelSerializer):
     """A ``ModelSerializer`` whose plain columns are read with ``getattr``; its output is
     DRF's, cell for cell (``tests/core/test_api_serializers.py``)."""
+
+    def get_fields(self):
+        built = _built_fields.get(type(self))
+        if built is None:
+            built = _built_fields.setdefault(type(self), super().get_fields())
+        return copy.deepcopy(built)
 
     def to_representation(self, instance):
         if not isinstance(instance, models.Model):

@@ -34,3 +34,15 @@ def test_the_client_rows_are_drfs_cell_for_cell(world):
     direct = {name for name, column, _field in child._columns_plan if column}
     assert {"client_no", "name", "tier", "total_assets", "birth_date"} <= direct
     assert not direct & {"branch", "primary_advisor", "phone", "id_number", "email", "address"}
+
+
+def test_the_fields_are_built_once_per_class_and_each_serializer_binds_its_own_copies(world):
+    first, second = ClientSerializer(), ClientSerializer()
+    built_now = serializers.ModelSerializer.get_fields(ClientSerializer())  # DRF's build, not kept
+    assert list(first.fields) == list(built_now) == list(second.fields)
+    for name, field in first.fields.items():
+        assert repr(field) == repr(built_now[name])  # the same class, with the same arguments
+        assert field is not second.fields[name]
+        assert field.parent is first and second.fields[name].parent is second
+    first.fields["name"].label = "changed for one serializer"
+    assert ClientSerializer().fields["name"].label != "changed for one serializer"
