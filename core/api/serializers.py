@@ -23,7 +23,6 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
-
 # serializer class → its fields as ``ModelSerializer.get_fields`` built them, not bound to any
 _built_fields: dict[type, dict[str, serializers.Field]] = {}
 
