@@ -139,7 +139,9 @@ def _stand_in(value: Any, n: int) -> Any:
     if isinstance(value, bool) or value is None:
         raise ImproperlyConfigured(f"CompiledQuery values are ids or days, not {value!r}")
     if isinstance(value, int):
-        return -(10**15) - n
+        # Negative, as no id is, and within a 32-bit integer's range: Django finds that nothing
+        # matches a value outside its column's range (auth_user.id is one) and writes no SQL.
+        return -2_000_000_000 - n
     if isinstance(value, datetime.datetime):
         raise ImproperlyConfigured("CompiledQuery values are days, not moments")
     if isinstance(value, datetime.date):
