@@ -176,7 +176,7 @@ class Alert(TimeStampedModel):
             ),
             # The open alerts by their client's points (``alerts.ranking.client_points``): the
             # firm's ranked list chooses its clients among the highest first
-            # (``top_clients_of_many``), from this index alone.
+            # (``ClientsOfMany``), from this index alone.
             models.Index(
                 ranking.client_points(),
                 include=["client", *RANKED_COLUMNS],

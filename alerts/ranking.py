@@ -26,12 +26,14 @@ alone, without reading each alert's client.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, Func, IntegerField, Max, Q, QuerySet, Value, When, Window
 from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
+from core import compiled
 from core.choices import Tier
 
 SEVERITY_POINTS = {"critical": 40, "warning": 20, "info": 0}
@@ -110,7 +112,7 @@ def _best_clients(alerts: QuerySet, today: datetime.date | None) -> QuerySet:
 
 
 # The most an alert adds to its client's points (severity and days overdue), and the client
-# points (tier and assets band) ``top_clients_of_many`` tries first, highest first.
+# points (tier and assets band) ``ClientsOfMany`` tries first, highest first.
 ALERT_POINTS_MAX = max(SEVERITY_POINTS.values()) + MAX_OVERDUE_POINTS
 CLIENT_POINTS_TRIED = (54, 41, 28)
 
@@ -122,40 +124,50 @@ def client_points_at_least(alerts: QuerySet, points: int) -> QuerySet:
     return alerts.alias(client_points=client_points()).filter(client_points__gte=points)
 
 
-def top_clients_of_many(alerts: QuerySet, limit: int, today: datetime.date | None = None) -> RawSQL:
-    """``top_clients`` for a scope of many alerts (a branch, the firm): the same ids, without
-    reading every open alert's client.
+# The clients ``ClientsOfMany`` chose, as a subquery of the SQL that reads their alerts: its
+# parameter is filled in when that SQL runs (``compiled.filled(sql, chosen=ids)``).
+CHOSEN = compiled.Slot("chosen")
 
-    The aggregate over a firm's 150,000 open alerts reads and scores every one of them (before
-    the alerts carried their client's rank keys, each alert's client row too: 0.2–1.4 s). But
-    an alert scores at most its client's points plus ``ALERT_POINTS_MAX``; so when the
-    ``limit`` best clients among those with at least ``p`` points all score
-    ``p + ALERT_POINTS_MAX`` or more, no client with fewer points can reach them, nor tie (they
-    score at most ``p - 1 + ALERT_POINTS_MAX``), and the list is exact. The query tries each of
-    ``CLIENT_POINTS_TRIED`` in turn (the open alerts of a few hundred to a few thousand
-    clients, a range of the points index), then the whole scope; PostgreSQL runs a step only
-    when the steps before it fell short (one-time filters), so it stays one query."""
-    ctes, params, checks = [], [], []
-    for n, points in enumerate(CLIENT_POINTS_TRIED):
-        step = _best_clients(client_points_at_least(alerts, points), today)[:limit]
-        sql, step_params = step.query.sql_with_params()
-        ctes.append(f"step{n} AS MATERIALIZED ({sql})")
-        params.extend(step_params)
-        # "best" is the step's aggregate column (``_best_clients``)
-        checks.append(
-            (f'(SELECT count(*) = %s AND min("best") >= %s FROM step{n})', [limit, points + ALERT_POINTS_MAX])
-        )
-    parts = []
-    for n in range(len(checks) + 1):
-        conditions = [f"NOT {sql}" for sql, _params in checks[:n]]
-        condition_params = [value for _sql, check_params in checks[:n] for value in check_params]
-        if n < len(checks):
-            source, source_params = f"step{n}", []
-            conditions.append(checks[n][0])
-            condition_params.extend(checks[n][1])
-        else:
-            whole, whole_params = _best_clients(alerts, today)[:limit].query.sql_with_params()
-            source, source_params = f"({whole}) whole", list(whole_params)
-        parts.append(f"SELECT client_id FROM {source} WHERE {' AND '.join(conditions)}")
-        params.extend(source_params + condition_params)
-    return RawSQL("WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts), params)
+
+def chosen_clients() -> RawSQL:
+    """``client_id__in=chosen_clients()``: the clients whose ids fill ``CHOSEN``."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (CHOSEN,))
+
+
+@dataclass(frozen=True)
+class ClientsOfMany:
+    """``top_clients`` for a scope of many alerts (a firm's): the same clients, without reading
+    every open alert.
+
+    The aggregate over a firm's 150,000 open alerts reads and scores every one of them. But an
+    alert scores at most its client's points plus ``ALERT_POINTS_MAX``; so when the ``limit``
+    best clients among those with at least ``p`` points all score ``p + ALERT_POINTS_MAX`` or
+    more, no client with fewer points can reach them, nor tie (they score at most
+    ``p - 1 + ALERT_POINTS_MAX``), and the list is exact. ``client_ids`` runs a step for each of
+    ``CLIENT_POINTS_TRIED`` in turn (the open alerts of a few hundred to a few thousand clients,
+    a range of the points index) until one answers, then the whole scope's aggregate.
+
+    The steps are separate queries, not one: as one query (each step a CTE, run only when the
+    steps before it fell short) PostgreSQL planned it afresh on every run — its generic plan
+    reads every alert — at about 5 ms, four times what the steps cost to run. Each step's SQL
+    is compiled once (``of``) and kept by the callers for the facts it is made of."""
+
+    limit: int
+    steps: tuple[tuple[int, tuple[str, tuple]], ...]  # (client points, the step's SQL)
+    whole: tuple[str, tuple]
+
+    @classmethod
+    def of(cls, alerts: QuerySet, limit: int, today: datetime.date | None = None) -> ClientsOfMany:
+        def sql(chosen: QuerySet) -> tuple[str, tuple]:
+            return compiled.sql_of(_best_clients(chosen, today).values_list("client_id", "best")[:limit])
+
+        steps = tuple((points, sql(client_points_at_least(alerts, points))) for points in CLIENT_POINTS_TRIED)
+        return cls(limit=limit, steps=steps, whole=sql(alerts))
+
+    def client_ids(self) -> list[int]:
+        """The chosen clients' ids, best first."""
+        for points, sql in self.steps:
+            rows = compiled.fetch(sql)
+            if len(rows) == self.limit and min(best for _client, best in rows) >= points + ALERT_POINTS_MAX:
+                return [client for client, _best in rows]
+        return [client for client, _best in compiled.fetch(self.whole)]

@@ -29,6 +29,24 @@ from django.db.models import QuerySet
 NOTHING = ("", ())
 
 
+class Slot:
+    """A parameter of compiled SQL given its value each time the SQL runs (``filled``): for a
+    value that is neither an id nor a day, such as a list of ids (``alerts.ranking``'s chosen
+    clients). Placed in a query as a ``RawSQL`` parameter."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Slot({self.name!r})"
+
+
+def filled(sql: tuple[str, tuple], **values: Any) -> tuple[str, tuple]:
+    """``sql`` with each ``Slot`` among its parameters replaced by ``values[slot.name]``."""
+    text, params = sql
+    return text, tuple(values[param.name] if isinstance(param, Slot) else param for param in params)
+
+
 def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
     """``queryset``'s SQL and parameters, or ``NOTHING``."""
     try:

@@ -68,6 +68,8 @@ def _pg_type(value) -> str:
         return "numeric"
     if isinstance(value, uuid.UUID):
         return "uuid"
+    if isinstance(value, list) and all(isinstance(item, int) and not isinstance(item, bool) for item in value):
+        return "bigint[]"  # ids (``core.compiled.Slot``): psycopg2 writes ARRAY[…], or '{}' for none
     return "unknown"
 
 

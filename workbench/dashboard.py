@@ -69,7 +69,7 @@ REASONS_SHOWN = 3
 # and counting a whole firm's overdue clients would cost a scan of the book on every page view.
 COUNT_CAP = 1000
 # From this many open alerts in the ranked list's scope (a firm's), its clients are chosen by
-# ``alerts.ranking.top_clients_of_many``; below it (an advisor's, a team's, a branch's: up to a
+# ``alerts.ranking.ClientsOfMany``; below it (an advisor's, a team's, a branch's: up to a
 # few thousand) the plain aggregate costs less than that query's first steps.
 MANY_ALERTS = 40_000
 ZERO = Decimal("0")
@@ -241,7 +241,8 @@ def ranked_today(
     (a subquery); then each one's best alert, with the number of their alerts and the most days
     one is overdue (windows over their alerts) — one query, which gives the leads' ids — and the
     leads are read with their clients and advisors by id.
-    ``wide``: a scope of ``MANY_ALERTS`` or more, whose clients ``ranking.top_clients_of_many`` chooses.
+    ``wide``: a scope of ``MANY_ALERTS`` or more, whose clients ``ranking.ClientsOfMany`` chooses
+    first (its steps, compiled once for the same key).
 
     ``compiled_as``: the facts ``alerts`` was built from (``dashboard`` passes the user's access
     profile, the advisor chosen and the day). The first query is then built and compiled to SQL
@@ -250,9 +251,17 @@ def ranked_today(
     # (The scope's SQL also holds the day it was built on: a share lasts until a date.)
     key = (*compiled_as, kind, limit, wide, today, timezone.localdate()) if compiled_as is not None else None
 
-    sql = _compiled_rankings.sql(
-        key, lambda: _lead_rows(alerts.filter(kind=kind) if kind else alerts, today, limit, wide)
-    )
+    def of_kind():
+        return alerts.filter(kind=kind) if kind else alerts
+
+    sql = _compiled_rankings.sql(key, lambda: _lead_rows(of_kind(), today, limit, wide))
+    if wide:
+
+        def steps_of_many():
+            return ranking.ClientsOfMany.of(of_kind(), limit, today)
+
+        steps = _compiled_rankings.get((*key, "of many"), steps_of_many) if key is not None else steps_of_many()
+        sql = compiled.filled(sql, chosen=steps.client_ids())
     leads = {pk: (score, count, overdue) for pk, score, count, overdue in compiled.fetch(sql)}
     if not leads:  # nothing open, or a scope with no clients
         return []
@@ -275,7 +284,7 @@ _compiled_rankings = compiled.CompiledOnce()
 def _lead_rows(alerts, today: datetime.date, limit: int, wide: bool):
     """``(alert id, score, the client's alert count, most days overdue)`` of each chosen
     client's best alert."""
-    chosen = (ranking.top_clients_of_many if wide else ranking.top_clients)(alerts, limit, today)
+    chosen = ranking.chosen_clients() if wide else ranking.top_clients(alerts, limit, today)
     per_client = {"partition_by": [F("client_id")]}
     # DISTINCT ON (client) keeps each client's first row in the score's order; the windows are
     # computed before it, over all of the client's alerts. (Filtering on a row-number window

@@ -217,7 +217,7 @@ def test_a_risk_profile_raised_as_expiring_reads_expired_once_its_day_has_passed
 
 def test_the_alerts_page_counts_up_to_its_cap_and_still_ranks_past_it(day, client, monkeypatch):
     """Past ``alert_page.COUNT_CAP`` the page says "10,000+" (here "2+") and chooses its clients as
-    the firm's dashboard does (``ranking.top_clients_of_many``): the same order."""
+    the firm's dashboard does (``ranking.ClientsOfMany``): the same order."""
     from workbench import alert_page
 
     advisor, _colleague, _clients, _alerts = day

@@ -1,4 +1,4 @@
-"""The ranked list's clients for a scope of many alerts (``ranking.top_clients_of_many``) are the
+"""The ranked list's clients for a scope of many alerts (``ranking.ClientsOfMany``) are the
 ones the plain aggregate (``ranking.top_clients``) chooses, whichever of its steps answers."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerts import ranking
@@ -32,10 +33,15 @@ def client_of(tree, advisor, tier, assets):
 
 
 def both(alerts, limit):
-    """(plain, of many): the chosen client ids, the plain one in its order."""
+    """(plain, of many): the chosen client ids, each in its order."""
     plain = list(ranking.top_clients(alerts, limit, TODAY).values_list("client_id", flat=True))
-    many = alerts.filter(client_id__in=ranking.top_clients_of_many(alerts, limit, TODAY))
-    return plain, set(many.values_list("client_id", flat=True))
+    return plain, ranking.ClientsOfMany.of(alerts, limit, TODAY).client_ids()
+
+
+def _queries(run) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return len(queries)
 
 
 @pytest.fixture
@@ -54,9 +60,10 @@ def test_rich_clients_late_on_critical_alerts_are_found_among_the_rich_alone(tre
         alert(client_of(tree, advisor, Tier.MASS, "50000"), advisor, severity="critical", late=40 + n)
     alerts = Alert.objects.filter(open_now())
     plain, many = both(alerts, 1)
-    assert plain == [top.pk] and many == {top.pk}
+    assert plain == many == [top.pk]
+    assert _queries(ranking.ClientsOfMany.of(alerts, 1, TODAY).client_ids) == 1  # the first step answered
     plain, many = both(alerts, 2)
-    assert plain == [top.pk, near.pk] and many == set(plain)
+    assert plain == many == [top.pk, near.pk]
 
 
 def test_a_scope_without_rich_clients_falls_back_to_every_alert(tree, advisor):
@@ -64,9 +71,11 @@ def test_a_scope_without_rich_clients_falls_back_to_every_alert(tree, advisor):
     for n, client in enumerate(clients):
         alert(client, advisor, severity=SEVERITIES[n % 3], late=n * 7)
     alerts = Alert.objects.filter(open_now())
+    # three steps fell short (no client has 28 points), then the whole scope's aggregate
+    assert _queries(ranking.ClientsOfMany.of(alerts, 3, TODAY).client_ids) == 4
     for limit in (1, 3, 6, 10):
         plain, many = both(alerts, limit)
-        assert len(plain) == min(limit, 6) and many == set(plain)
+        assert len(plain) == min(limit, 6) and many == plain
 
 
 def test_any_book_gets_the_same_clients_as_the_plain_aggregate(tree, advisor):
@@ -87,7 +96,7 @@ def test_any_book_gets_the_same_clients_as_the_plain_aggregate(tree, advisor):
         for kind in ("", *KINDS):
             scoped = alerts.filter(kind=kind) if kind else alerts
             plain, many = both(scoped, limit)
-            assert many == set(plain), (limit, kind)
+            assert many == plain, (limit, kind)
 
 
 def test_the_dashboard_of_a_firm_with_many_alerts_ranks_as_a_small_one(tree, advisor, monkeypatch):

@@ -121,3 +121,16 @@ def test_each_integer_is_typed_as_its_literal_would_be():
                 cursor.execute("SELECT count(*) FROM clients_client WHERE id = %s", [value])
                 assert cursor.fetchone() == (0,)
     assert len(_prepared_statements()) == 3
+
+
+def test_a_list_of_ids_is_an_array_of_bigints_prepared_once_for_any_length():
+    """``core.compiled.Slot``'s ids (the chosen clients of ``alerts.ranking.ClientsOfMany``)."""
+    _fresh()
+    sql = "SELECT id FROM unnest(%s::bigint[]) AS chosen(id) ORDER BY id"
+    with connection.cursor() as cursor:
+        for ids in ([3, 1, 2], [5], [], [2**40, 7], [4, 4]):
+            cursor.execute(sql, [ids])
+            assert [id_ for (id_,) in cursor.fetchall()] == sorted(ids)
+    statements = list(_prepared_statements().values())
+    assert len(statements) == 1 and "bigint[]" in statements[0]
+    assert prepared._pg_type(["a", "b"]) == "unknown" and prepared._pg_type([True]) == "unknown"

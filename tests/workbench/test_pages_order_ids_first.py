@@ -79,7 +79,7 @@ def _all_pages(http, url, pattern, per_page):
 def test_the_alerts_pages_follow_the_ranking_one_after_another(book, client, monkeypatch, many):
     user, advisor, _clients, _theirs = book
     monkeypatch.setattr(alert_page, "PAGE_SIZE", 4)
-    if many:  # the clients of a page chosen as for a firm's alerts (ranking.top_clients_of_many)
+    if many:  # the clients of a page chosen as for a firm's alerts (ranking.ClientsOfMany)
         monkeypatch.setattr(dashboard, "MANY_ALERTS", 1)
     client.force_login(user)
     expected = list(ranking.ranked(Alert.objects.filter(open_now(), advisor=advisor)).values_list("pk", flat=True))
