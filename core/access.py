@@ -49,6 +49,7 @@ subquery, and a branch manager's client rows are then the plain condition ``bran
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -57,11 +58,12 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core import authz_cache, roles
-from core.compiled import CompiledOnce
+from core.compiled import CompiledOnce, CompiledQuery
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -368,6 +370,28 @@ def get_visible_or_404(
     if not hasattr(queryset, "visible_to"):
         raise TypeError(f"{queryset.model.__name__} has no access scope (visible_to)")
     return get_object_or_404(queryset.visible_to(user, action), **lookup)
+
+
+def visible_one_or_404(name: str, build: Callable[[], models.QuerySet], user: Any, pk: int, action: Action = "view"):
+    """``get_visible_or_404(build(), user, action, pk=pk)`` with its SQL compiled once per
+    process for ``name`` (which query ``build`` makes), the user's access profile, the action
+    and the day, as the scope's subquery is, and run with ``pk``. For the pages read most (a
+    client's): building, compiling and running Django's ``get()`` over a scoped queryset with
+    its joins cost 1.8 ms of Python a view. The SQL reads the scope's rows when it runs."""
+    key = (name, access_profile(user), action, timezone.localdate())
+
+    def compile_it() -> CompiledQuery | None:
+        scoped = build().visible_to(user, action)
+        return None if scoped.query.is_empty() else CompiledQuery(lambda pk: scoped.filter(pk=pk))
+
+    query = _compiled_ones.get(key, compile_it)
+    found = query.rows(pk=pk) if query is not None else []
+    if not found:
+        raise Http404
+    return found[0]
+
+
+_compiled_ones = CompiledOnce()
 
 
 def admin_sees_everything(user: Any) -> bool:

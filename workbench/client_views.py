@@ -28,7 +28,7 @@ from clients.models import Client, ClientShare
 from clients.reveal import reveal_pii
 from clients.search import SEARCH_ID_PARAM, personal_data_kind, recall_search, remember_search
 from compliance.trail import may_read_trails
-from core.access import get_visible_or_404
+from core.access import get_visible_or_404, visible_one_or_404
 from core.audit import log_access
 from core.choices import ContactChannel
 from core.htmx import form_errors
@@ -107,7 +107,9 @@ def _search_redirect(request) -> HttpResponseRedirect:
 
 @login_required
 def client_detail(request, pk: int):
-    client = get_visible_or_404(Client.objects.select_related("branch", "primary_advisor"), request.user, pk=pk)
+    client = visible_one_or_404(
+        "client page", lambda: Client.objects.select_related("branch", "primary_advisor"), request.user, pk
+    )
     log_access(user=request.user, action=AccessLog.Action.VIEW_CLIENT, client=client, request=request)
     return _render_detail(request, client)
 

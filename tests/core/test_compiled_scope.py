@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import Http404
 from django.utils import timezone
 
 from clients import services
@@ -46,3 +47,44 @@ def test_a_share_made_after_the_scope_was_compiled_counts_and_ends_with_its_day(
     # The next day the share has ended: that day's scope is compiled with that day's date.
     monkeypatch.setattr(timezone, "localdate", lambda *args: today + datetime.timedelta(days=1))
     assert not Client.objects.visible_to(_fresh(viewer)).filter(pk=clients["mine"].pk).exists()
+
+
+def _one(user, pk, action="view"):
+    with_branch = lambda: Client.objects.select_related("branch")  # noqa: E731
+    return access.visible_one_or_404("test: a client", with_branch, user, pk, action)
+
+
+def test_one_record_read_by_compiled_sql_is_refused_outside_the_scope_and_follows_a_share(world):
+    """``access.visible_one_or_404`` (a client's page): the same record ``get_visible_or_404``
+    finds, and a 404 where it refuses, whoever asks first; a share made after the SQL was
+    compiled counts on the next read, and its revocation too."""
+    cast, clients = world
+    users = [_fresh(getattr(cast, name).user) for name in ("advisor", "colleague", "manager", "compliance", "no_role")]
+    for user in users:
+        for record in clients.values():
+            try:
+                expected = access.get_visible_or_404(Client, user, pk=record.pk)
+            except Http404:
+                with pytest.raises(Http404):
+                    _one(user, record.pk)
+            else:
+                found = _one(user, record.pk)
+                assert found == expected and found.branch.code == record.branch.code
+        with pytest.raises(Http404):
+            _one(user, 2**40)
+    viewer = _fresh(cast.colleague.user)
+    with pytest.raises(Http404):
+        _one(viewer, clients["mine"].pk)  # compiled now, for this profile
+    share = services.share_client(
+        client=clients["mine"],
+        with_user=viewer,
+        level=ClientShare.Level.VIEW,
+        until=timezone.localdate(),
+        by=cast.advisor.user,
+    )
+    assert _one(_fresh(viewer), clients["mine"].pk) == clients["mine"]
+    with pytest.raises(Http404):
+        _one(_fresh(viewer), clients["mine"].pk, "change")  # a view share changes nothing
+    services.revoke_share(share=share, by=cast.advisor.user)
+    with pytest.raises(Http404):
+        _one(_fresh(viewer), clients["mine"].pk)
