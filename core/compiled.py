@@ -80,7 +80,10 @@ class CompiledOnce:
         self.kept = kept
         self._store: dict = {}
 
-    def get(self, key: Hashable, compile: Callable[[], Any]) -> Any:
+    def get(self, key: Hashable | None, compile: Callable[[], Any]) -> Any:
+        """``compile()``'s value, kept for ``key``; made each time for ``None``."""
+        if key is None:
+            return compile()
         value = self._store.get(key, _MISSING)
         if value is _MISSING:
             if len(self._store) >= self.kept:
@@ -90,8 +93,6 @@ class CompiledOnce:
 
     def sql(self, key: Hashable | None, build: Callable[[], QuerySet]) -> tuple[str, tuple]:
         """``build()``'s SQL (``sql_of``), compiled once for ``key``; each time for ``None``."""
-        if key is None:
-            return sql_of(build())
         return self.get(key, lambda: sql_of(build()))
 
     def __len__(self) -> int:

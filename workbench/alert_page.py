@@ -114,7 +114,10 @@ class AlertPage:
     def _sql(self, part, build: Callable[[], QuerySet]) -> tuple[str, tuple]:
         # ``part`` names the page and the numbers its SQL holds (the page size, the cap).
         # (The scope's SQL holds the day it was built on, too: a share lasts until a date.)
-        return _compiled.sql((*self._key, part) if self._key is not None else None, build)
+        return _compiled.sql(self._part_key(part), build)
 
     def _kept(self, part, build: Callable[[], Any]) -> Any:
-        return _compiled.get((*self._key, part), build) if self._key is not None else build()
+        return _compiled.get(self._part_key(part), build)
+
+    def _part_key(self, part) -> tuple | None:
+        return (*self._key, part) if self._key is not None else None

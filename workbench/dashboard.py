@@ -260,7 +260,7 @@ def ranked_today(
         def steps_of_many():
             return ranking.ClientsOfMany.of(of_kind(), limit, today)
 
-        steps = _compiled_rankings.get((*key, "of many"), steps_of_many) if key is not None else steps_of_many()
+        steps = _compiled_rankings.get((*key, "of many") if key is not None else None, steps_of_many)
         sql = compiled.filled(sql, chosen=steps.client_ids())
     leads = {pk: (score, count, overdue) for pk, score, count, overdue in compiled.fetch(sql)}
     if not leads:  # nothing open, or a scope with no clients

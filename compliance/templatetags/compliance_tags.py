@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from compliance.forms import ReviewForm
 from compliance.models import CheckReview
 from compliance.queues import ASSESSMENTS, CHECKS, CONFIRMATIONS, STEPS
-from compliance.queues import may_use_workbench as allowed
 
 register = template.Library()
 
@@ -56,9 +55,3 @@ def check_reviews(context, record):
         "csrf_token": context.get("csrf_token"),
         "next": request.get_full_path(),
     }
-
-
-@register.filter
-def may_use_workbench(user) -> bool:
-    """Whether the navigation shows "Compliance" (``compliance.queues.may_use_workbench``)."""
-    return allowed(user)

@@ -1,5 +1,6 @@
-"""base.html's chrome, written once per process: ``{% chrome "name" LANGUAGE_CODE menu.key %}…
-{% endchrome %}`` and ``{% main_menu_entries as menu %}``.
+"""base.html's chrome, written once per process: ``{% chrome name LANGUAGE_CODE menu.key %}…
+{% endchrome %}`` (the fragment's name, then the values it varies on) and
+``{% main_menu_entries as menu %}``.
 
 The head's assets, the menu's links and labels and the language choice are the same for every
 reader of one language who sees the same menu entries. Written afresh they cost 2–2.5 ms of
