@@ -224,4 +224,7 @@
 
   phone.addEventListener("change", apply);
   apply();
+  // A page opened at a <details> (a client page at #log-contact) opens it: the user came for
+  // what it holds, at any width.
+  openTarget(fragmentId(location.hash));
 })();

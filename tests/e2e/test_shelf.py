@@ -169,10 +169,10 @@ def test_the_contact_forms_picker_takes_several_products_and_the_contact_is_save
     open_as(page, lang, width)
     page.goto(f"{page.base_url}/clients/{client.pk}/#log-contact")
     contact = page.locator("#log-contact")
-    unfold(page.locator("section").filter(has=contact))
-    if contact.get_attribute("open") is None:
-        contact.locator("summary").click()
+    # Opened at the form: its card and the form itself are open, and the form is fetched.
+    expect(contact).to_have_attribute("open", "")
     form = contact.locator("form")
+    expect(form.locator("select[name=outcome]")).to_be_visible()
     form.locator("select[name=outcome]").select_option("reached")
     form.locator("textarea[name=summary]").fill("Talked about a bond fund and the stock")
     box = form.locator(".ts-control input")
