@@ -29,6 +29,6 @@ def kept_count(using: str) -> int | None:
     """The sum of the kept changes, in this transaction's snapshot; ``None`` when nothing is kept
     (a database without the table's rows), which the caller answers with a COUNT."""
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT sum(n) FROM clients_count")
+        cursor.execute("SELECT sum(n) FROM clients_count", [])  # an empty list: prepared (core.prepared)
         (total,) = cursor.fetchone()
     return int(total) if total is not None else None

@@ -9,8 +9,13 @@ time a connection sees a ``SELECT`` (same SQL text, same parameter types) it is 
 This is what psycopg 3 does by itself (``prepare_threshold``); psycopg2 does not, so a database
 execute wrapper does it (installed on every new connection by ``install``).
 
+A ``SELECT`` without parameters is prepared too (a firm-wide list reads every row: its query
+has none), as long as it comes with an empty list of them: Django's own queries do, and
+psycopg2 then reads ``%%`` as ``%`` in it, as ``PREPARE`` is given it.
+
 What it leaves alone:
-- anything but a ``SELECT`` with a list of parameters (writes, DDL, ``EXPLAIN``, ``COPY``);
+- anything but a ``SELECT`` with a list of parameters, empty or not (writes, DDL, ``EXPLAIN``,
+  ``COPY``, SQL sent with no list at all, whose ``%`` signs are its own);
 - a server-side cursor (``QuerySet.iterator()``: ``DECLARE … CURSOR FOR`` takes a query, not an
   ``EXECUTE``) and ``executemany``;
 - a connection whose queries are being recorded (``DEBUG``, ``assertNumQueries``,
@@ -102,8 +107,7 @@ def _prepared_execute(execute, sql, params, many, context):
     if (
         statements is None
         or many
-        or not isinstance(params, list | tuple)
-        or not params
+        or not isinstance(params, list | tuple)  # None: the SQL is sent as written, ``%`` and all
         or connection.queries_logged
         or sql in _unpreparable
         or not _SELECT.match(sql)
@@ -124,7 +128,8 @@ def _prepared_execute(execute, sql, params, many, context):
             return execute(sql, params, many, context)
     else:
         statements.prepared.move_to_end(key)
-    return execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params, many, context)
+    arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""
+    return execute(f"EXECUTE {name}{arguments}", params, many, context)
 
 
 def _prepare(connection, cursor, statements: _Statements, key: tuple) -> str | None:
@@ -132,7 +137,8 @@ def _prepare(connection, cursor, statements: _Statements, key: tuple) -> str | N
     statements.seen.pop(key, None)
     statements.counter += 1
     name = f"crm_{statements.counter}"
-    prepare = f"PREPARE {name} ({', '.join(types)}) AS {_numbered(sql)}"
+    declared = f" ({', '.join(types)})" if types else ""
+    prepare = f"PREPARE {name}{declared} AS {_numbered(sql)}"
     fenced = connection.in_atomic_block or not connection.get_autocommit()
     try:
         if fenced:

@@ -56,6 +56,27 @@ def test_the_same_sql_with_other_parameter_types_is_another_statement():
     assert len(types) == 2 and "integer" in types[0] + types[1] and "unknown" in types[0] + types[1]
 
 
+def test_a_select_without_parameters_is_prepared_and_its_percent_signs_kept(world):
+    """A firm-wide list's query has no parameters (Django sends an empty list): prepared all the
+    same, its ``%%`` read as ``%`` as psycopg2 reads it; SQL sent with no list at all is its own
+    (``%`` as written) and left alone."""
+    _fresh()
+    ordered = Client.objects.order_by("client_no").values_list("client_no", flat=True)
+    answers = [list(ordered.all()) for _ in range(3)]
+    assert answers[0] == answers[1] == answers[2] == sorted(client.client_no for client in world[1].values())
+    statements = list(_prepared_statements().values())
+    assert len(statements) == 1 and "clients_client" in statements[0], statements
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute("SELECT '100%%' AS share, '5%' AS other")  # no list: sent as written
+            assert cursor.fetchone() == ("100%%", "5%")
+            cursor.execute("SELECT '100%%' AS share", [])  # an empty list: psycopg2 reads %% as %
+            assert cursor.fetchone() == ("100%",)
+    texts = list(_prepared_statements().values())
+    assert len(texts) == 2 and not any("'5%'" in text for text in texts)
+    assert any("'100%' AS share" in text for text in texts)
+
+
 def test_what_cannot_be_prepared_runs_as_it_is_and_the_transaction_goes_on():
     _fresh()
     # As a literal, NULL IS NULL; as a parameter of unknown type, PostgreSQL cannot prepare it.
