@@ -10,7 +10,16 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
-keepalive = 5
+# How a worker takes connections. By default it accepts up to 1,000 and keeps each alive 5 s,
+# whatever its threads are doing: a browser talking to gunicorn reuses its connection, but a
+# kept-alive connection stays with the worker that accepted it, so under load one worker may
+# queue requests while another idles, which lengthens the tail (p95). Behind a proxy that opens
+# a connection per request (nginx's default upstream), GUNICORN_WORKER_CONNECTIONS equal to
+# GUNICORN_THREADS with GUNICORN_KEEPALIVE=0 hands each request to a worker with a free thread:
+# on 2 cores, p95 typically 14 % lower and 10 % fewer requests/s (docs/performance.md, "Twelfth
+# round"). Not without such a proxy: a slow client would then hold one of the few slots.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 # Recycle workers now and then so a slow leak never becomes an outage.
 # A worker is replaced after this many requests (a guard against slow leaks), at staggered
 # counts so they are not all replaced at once. A new worker costs 1–2 s of CPU and its first

@@ -34,3 +34,16 @@ def test_a_loaded_worker_freezes_what_it_holds(unfrozen):
     for _ in range(10):  # and never again
         conf.post_request(None, None, None, None)
     assert gc.get_freeze_count() >= frozen + len(kept)
+
+
+def test_how_a_worker_takes_connections_is_set_from_the_environment(monkeypatch):
+    """Keep-alive and the connections a worker accepts: gunicorn's defaults unless told, the
+    proxied setting (one request per thread, no keep-alive) when GUNICORN_* say so."""
+    for name in ("GUNICORN_KEEPALIVE", "GUNICORN_WORKER_CONNECTIONS"):
+        monkeypatch.delenv(name, raising=False)
+    conf = _gunicorn_conf()
+    assert (conf.keepalive, conf.worker_connections) == (5, 1000)
+    monkeypatch.setenv("GUNICORN_KEEPALIVE", "0")
+    monkeypatch.setenv("GUNICORN_WORKER_CONNECTIONS", "2")
+    conf = _gunicorn_conf()
+    assert (conf.keepalive, conf.worker_connections) == (0, 2)
